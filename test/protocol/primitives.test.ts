@@ -37,8 +37,8 @@ describe('varints', () => {
 
 describe('strings, bytes, uuids', () => {
   it('compact and classic encodings, null included', () => {
-    expect(roundTrip((w, v) => w.nullableString(v), (r) => r.nullableString(), null).bytes).toEqual(Buffer.from([0xff, 0xff]));
-    expect(roundTrip((w, v) => w.compactNullableString(v), (r) => r.compactNullableString(), null).bytes).toEqual(Buffer.from([0]));
+    expect(roundTrip<string | null>((w, v) => w.nullableString(v), (r) => r.nullableString(), null).bytes).toEqual(Buffer.from([0xff, 0xff]));
+    expect(roundTrip<string | null>((w, v) => w.compactNullableString(v), (r) => r.compactNullableString(), null).bytes).toEqual(Buffer.from([0]));
     expect(roundTrip((w, v) => w.compactString(v), (r) => r.compactString(), 'ab').bytes).toEqual(Buffer.from([3, 0x61, 0x62]));
     expect(roundTrip((w, v) => w.string(v), (r) => r.string(), 'é').bytes).toEqual(Buffer.from([0, 2, 0xc3, 0xa9]));
   });
