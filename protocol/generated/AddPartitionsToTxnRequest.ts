@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AddPartitionsToTxnRequestVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
@@ -34,6 +34,15 @@ export function defaultAddPartitionsToTxnRequest(): AddPartitionsToTxnRequest {
     v3AndBelowProducerEpoch: 0,
     v3AndBelowTopics: [],
   };
+}
+
+export function isDefaultAddPartitionsToTxnRequest(o: AddPartitionsToTxnRequest): boolean {
+  return !((o.transactions === null || o.transactions.length !== 0))
+    && !(o.v3AndBelowTransactionalId !== "")
+    && !(o.v3AndBelowProducerId !== 0n)
+    && !(o.v3AndBelowProducerEpoch !== 0)
+    && !((o.v3AndBelowTopics === null || o.v3AndBelowTopics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAddPartitionsToTxnRequest(r: Reader, v: number): AddPartitionsToTxnRequest {
@@ -126,6 +135,15 @@ export function defaultAddPartitionsToTxnTransaction(): AddPartitionsToTxnTransa
   };
 }
 
+export function isDefaultAddPartitionsToTxnTransaction(o: AddPartitionsToTxnTransaction): boolean {
+  return !(o.transactionalId !== "")
+    && !(o.producerId !== 0n)
+    && !(o.producerEpoch !== 0)
+    && !(o.verifyOnly !== false)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAddPartitionsToTxnTransaction(r: Reader, v: number): AddPartitionsToTxnTransaction {
   const o = defaultAddPartitionsToTxnTransaction();
   if (v >= 4) {
@@ -195,6 +213,12 @@ export function defaultAddPartitionsToTxnTopic(): AddPartitionsToTxnTopic {
     name: "",
     partitions: [],
   };
+}
+
+export function isDefaultAddPartitionsToTxnTopic(o: AddPartitionsToTxnTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAddPartitionsToTxnTopic(r: Reader, v: number): AddPartitionsToTxnTopic {

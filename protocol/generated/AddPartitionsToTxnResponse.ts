@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AddPartitionsToTxnResponseVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
@@ -31,6 +31,14 @@ export function defaultAddPartitionsToTxnResponse(): AddPartitionsToTxnResponse 
     resultsByTransaction: [],
     resultsByTopicV3AndBelow: [],
   };
+}
+
+export function isDefaultAddPartitionsToTxnResponse(o: AddPartitionsToTxnResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.resultsByTransaction === null || o.resultsByTransaction.length !== 0))
+    && !((o.resultsByTopicV3AndBelow === null || o.resultsByTopicV3AndBelow.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAddPartitionsToTxnResponse(r: Reader, v: number): AddPartitionsToTxnResponse {
@@ -104,6 +112,12 @@ export function defaultAddPartitionsToTxnResult(): AddPartitionsToTxnResult {
   };
 }
 
+export function isDefaultAddPartitionsToTxnResult(o: AddPartitionsToTxnResult): boolean {
+  return !(o.transactionalId !== "")
+    && !((o.topicResults === null || o.topicResults.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAddPartitionsToTxnResult(r: Reader, v: number): AddPartitionsToTxnResult {
   const o = defaultAddPartitionsToTxnResult();
   if (v >= 4) {
@@ -157,6 +171,12 @@ export function defaultAddPartitionsToTxnTopicResult(): AddPartitionsToTxnTopicR
   };
 }
 
+export function isDefaultAddPartitionsToTxnTopicResult(o: AddPartitionsToTxnTopicResult): boolean {
+  return !(o.name !== "")
+    && !((o.resultsByPartition === null || o.resultsByPartition.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAddPartitionsToTxnTopicResult(r: Reader, v: number): AddPartitionsToTxnTopicResult {
   const o = defaultAddPartitionsToTxnTopicResult();
   o.name = (v >= 3 ? r.compactString() : r.string());
@@ -200,6 +220,12 @@ export function defaultAddPartitionsToTxnPartitionResult(): AddPartitionsToTxnPa
     partitionIndex: 0,
     partitionErrorCode: 0,
   };
+}
+
+export function isDefaultAddPartitionsToTxnPartitionResult(o: AddPartitionsToTxnPartitionResult): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.partitionErrorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAddPartitionsToTxnPartitionResult(r: Reader, v: number): AddPartitionsToTxnPartitionResult {

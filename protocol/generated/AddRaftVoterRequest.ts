@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AddRaftVoterRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -32,6 +32,15 @@ export function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
     voterDirectoryId: ZERO_UUID,
     listeners: [],
   };
+}
+
+export function isDefaultAddRaftVoterRequest(o: AddRaftVoterRequest): boolean {
+  return !(o.clusterId !== "")
+    && !(o.timeoutMs !== 0)
+    && !(o.voterId !== 0)
+    && !(o.voterDirectoryId !== ZERO_UUID)
+    && !((o.listeners === null || o.listeners.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
@@ -82,6 +91,13 @@ export function defaultListener(): Listener {
     host: "",
     port: 0,
   };
+}
+
+export function isDefaultListener(o: Listener): boolean {
+  return !(o.name !== "")
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListener(r: Reader, v: number): Listener {

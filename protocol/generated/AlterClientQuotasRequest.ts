@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterClientQuotasRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -25,6 +25,12 @@ export function defaultAlterClientQuotasRequest(): AlterClientQuotasRequest {
     entries: [],
     validateOnly: false,
   };
+}
+
+export function isDefaultAlterClientQuotasRequest(o: AlterClientQuotasRequest): boolean {
+  return !((o.entries === null || o.entries.length !== 0))
+    && !(o.validateOnly !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterClientQuotasRequest(r: Reader, v: number): AlterClientQuotasRequest {
@@ -70,6 +76,12 @@ export function defaultEntryData(): EntryData {
     entity: [],
     ops: [],
   };
+}
+
+export function isDefaultEntryData(o: EntryData): boolean {
+  return !((o.entity === null || o.entity.length !== 0))
+    && !((o.ops === null || o.ops.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readEntryData(r: Reader, v: number): EntryData {
@@ -127,6 +139,12 @@ export function defaultEntityData(): EntityData {
   };
 }
 
+export function isDefaultEntityData(o: EntityData): boolean {
+  return !(o.entityType !== "")
+    && !(o.entityName !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readEntityData(r: Reader, v: number): EntityData {
   const o = defaultEntityData();
   o.entityType = (v >= 1 ? r.compactString() : r.string());
@@ -163,6 +181,13 @@ export function defaultOpData(): OpData {
     value: 0,
     remove: false,
   };
+}
+
+export function isDefaultOpData(o: OpData): boolean {
+  return !(o.key !== "")
+    && !(o.value !== 0)
+    && !(o.remove !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOpData(r: Reader, v: number): OpData {

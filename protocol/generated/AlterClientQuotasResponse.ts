@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterClientQuotasResponseVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -25,6 +25,12 @@ export function defaultAlterClientQuotasResponse(): AlterClientQuotasResponse {
     throttleTimeMs: 0,
     entries: [],
   };
+}
+
+export function isDefaultAlterClientQuotasResponse(o: AlterClientQuotasResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.entries === null || o.entries.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterClientQuotasResponse(r: Reader, v: number): AlterClientQuotasResponse {
@@ -75,6 +81,13 @@ export function defaultEntryData(): EntryData {
   };
 }
 
+export function isDefaultEntryData(o: EntryData): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.entity === null || o.entity.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readEntryData(r: Reader, v: number): EntryData {
   const o = defaultEntryData();
   o.errorCode = r.int16();
@@ -120,6 +133,12 @@ export function defaultEntityData(): EntityData {
     entityType: "",
     entityName: "",
   };
+}
+
+export function isDefaultEntityData(o: EntityData): boolean {
+  return !(o.entityType !== "")
+    && !(o.entityName !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readEntityData(r: Reader, v: number): EntityData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterConfigsRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultAlterConfigsRequest(): AlterConfigsRequest {
     resources: [],
     validateOnly: false,
   };
+}
+
+export function isDefaultAlterConfigsRequest(o: AlterConfigsRequest): boolean {
+  return !((o.resources === null || o.resources.length !== 0))
+    && !(o.validateOnly !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterConfigsRequest(r: Reader, v: number): AlterConfigsRequest {
@@ -75,6 +81,13 @@ export function defaultAlterConfigsResource(): AlterConfigsResource {
   };
 }
 
+export function isDefaultAlterConfigsResource(o: AlterConfigsResource): boolean {
+  return !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && !((o.configs === null || o.configs.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAlterConfigsResource(r: Reader, v: number): AlterConfigsResource {
   const o = defaultAlterConfigsResource();
   o.resourceType = r.int8();
@@ -120,6 +133,12 @@ export function defaultAlterableConfig(): AlterableConfig {
     name: "",
     value: "",
   };
+}
+
+export function isDefaultAlterableConfig(o: AlterableConfig): boolean {
+  return !(o.name !== "")
+    && !(o.value !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterableConfig(r: Reader, v: number): AlterableConfig {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterConfigsResponseVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultAlterConfigsResponse(): AlterConfigsResponse {
     throttleTimeMs: 0,
     responses: [],
   };
+}
+
+export function isDefaultAlterConfigsResponse(o: AlterConfigsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.responses === null || o.responses.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterConfigsResponse(r: Reader, v: number): AlterConfigsResponse {
@@ -76,6 +82,14 @@ export function defaultAlterConfigsResourceResponse(): AlterConfigsResourceRespo
     resourceType: 0,
     resourceName: "",
   };
+}
+
+export function isDefaultAlterConfigsResourceResponse(o: AlterConfigsResourceResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterConfigsResourceResponse(r: Reader, v: number): AlterConfigsResourceResponse {

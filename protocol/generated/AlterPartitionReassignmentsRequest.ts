@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterPartitionReassignmentsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReass
     timeoutMs: 60000,
     topics: [],
   };
+}
+
+export function isDefaultAlterPartitionReassignmentsRequest(o: AlterPartitionReassignmentsRequest): boolean {
+  return !(o.timeoutMs !== 60000)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPartitionReassignmentsRequest {
@@ -68,6 +74,12 @@ export function defaultReassignableTopic(): ReassignableTopic {
   };
 }
 
+export function isDefaultReassignableTopic(o: ReassignableTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readReassignableTopic(r: Reader, v: number): ReassignableTopic {
   const o = defaultReassignableTopic();
   o.name = r.compactString();
@@ -107,6 +119,12 @@ export function defaultReassignablePartition(): ReassignablePartition {
     partitionIndex: 0,
     replicas: null,
   };
+}
+
+export function isDefaultReassignablePartition(o: ReassignablePartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.replicas !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readReassignablePartition(r: Reader, v: number): ReassignablePartition {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterPartitionReassignmentsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReas
     errorMessage: "",
     responses: [],
   };
+}
+
+export function isDefaultAlterPartitionReassignmentsResponse(o: AlterPartitionReassignmentsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.responses === null || o.responses.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse {
@@ -78,6 +86,12 @@ export function defaultReassignableTopicResponse(): ReassignableTopicResponse {
   };
 }
 
+export function isDefaultReassignableTopicResponse(o: ReassignableTopicResponse): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readReassignableTopicResponse(r: Reader, v: number): ReassignableTopicResponse {
   const o = defaultReassignableTopicResponse();
   o.name = r.compactString();
@@ -120,6 +134,13 @@ export function defaultReassignablePartitionResponse(): ReassignablePartitionRes
     errorCode: 0,
     errorMessage: "",
   };
+}
+
+export function isDefaultReassignablePartitionResponse(o: ReassignablePartitionResponse): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readReassignablePartitionResponse(r: Reader, v: number): ReassignablePartitionResponse {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterPartitionRequestVersions = { min: 0, max: 3, flexibleMin: 0 } as const;
@@ -27,6 +27,13 @@ export function defaultAlterPartitionRequest(): AlterPartitionRequest {
     brokerEpoch: -1n,
     topics: [],
   };
+}
+
+export function isDefaultAlterPartitionRequest(o: AlterPartitionRequest): boolean {
+  return !(o.brokerId !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterPartitionRequest(r: Reader, v: number): AlterPartitionRequest {
@@ -72,6 +79,13 @@ export function defaultTopicData(): TopicData {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicName !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicData(r: Reader, v: number): TopicData {
@@ -134,6 +148,16 @@ export function defaultPartitionData(): PartitionData {
     leaderRecoveryState: 0,
     partitionEpoch: 0,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.leaderEpoch !== 0)
+    && !((o.newIsr === null || o.newIsr.length !== 0))
+    && !((o.newIsrWithEpochs === null || o.newIsrWithEpochs.length !== 0))
+    && !(o.leaderRecoveryState !== 0)
+    && !(o.partitionEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {
@@ -205,6 +229,12 @@ export function defaultBrokerState(): BrokerState {
     brokerId: 0,
     brokerEpoch: -1n,
   };
+}
+
+export function isDefaultBrokerState(o: BrokerState): boolean {
+  return !(o.brokerId !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readBrokerState(r: Reader, v: number): BrokerState {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterReplicaLogDirsRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -22,6 +22,11 @@ export function defaultAlterReplicaLogDirsRequest(): AlterReplicaLogDirsRequest 
   return {
     dirs: [],
   };
+}
+
+export function isDefaultAlterReplicaLogDirsRequest(o: AlterReplicaLogDirsRequest): boolean {
+  return !((o.dirs === null || o.dirs.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterReplicaLogDirsRequest(r: Reader, v: number): AlterReplicaLogDirsRequest {
@@ -67,6 +72,12 @@ export function defaultAlterReplicaLogDir(): AlterReplicaLogDir {
   };
 }
 
+export function isDefaultAlterReplicaLogDir(o: AlterReplicaLogDir): boolean {
+  return !(o.path !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAlterReplicaLogDir(r: Reader, v: number): AlterReplicaLogDir {
   const o = defaultAlterReplicaLogDir();
   o.path = (v >= 2 ? r.compactString() : r.string());
@@ -110,6 +121,12 @@ export function defaultAlterReplicaLogDirTopic(): AlterReplicaLogDirTopic {
     name: "",
     partitions: [],
   };
+}
+
+export function isDefaultAlterReplicaLogDirTopic(o: AlterReplicaLogDirTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterReplicaLogDirTopic(r: Reader, v: number): AlterReplicaLogDirTopic {

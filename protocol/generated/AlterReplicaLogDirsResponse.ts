@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterReplicaLogDirsResponseVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultAlterReplicaLogDirsResponse(): AlterReplicaLogDirsRespons
     throttleTimeMs: 0,
     results: [],
   };
+}
+
+export function isDefaultAlterReplicaLogDirsResponse(o: AlterReplicaLogDirsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterReplicaLogDirsResponse(r: Reader, v: number): AlterReplicaLogDirsResponse {
@@ -72,6 +78,12 @@ export function defaultAlterReplicaLogDirTopicResult(): AlterReplicaLogDirTopicR
   };
 }
 
+export function isDefaultAlterReplicaLogDirTopicResult(o: AlterReplicaLogDirTopicResult): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAlterReplicaLogDirTopicResult(r: Reader, v: number): AlterReplicaLogDirTopicResult {
   const o = defaultAlterReplicaLogDirTopicResult();
   o.topicName = (v >= 2 ? r.compactString() : r.string());
@@ -115,6 +127,12 @@ export function defaultAlterReplicaLogDirPartitionResult(): AlterReplicaLogDirPa
     partitionIndex: 0,
     errorCode: 0,
   };
+}
+
+export function isDefaultAlterReplicaLogDirPartitionResult(o: AlterReplicaLogDirPartitionResult): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterReplicaLogDirPartitionResult(r: Reader, v: number): AlterReplicaLogDirPartitionResult {

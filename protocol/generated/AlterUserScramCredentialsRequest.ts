@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AlterUserScramCredentialsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultAlterUserScramCredentialsRequest(): AlterUserScramCredent
     deletions: [],
     upsertions: [],
   };
+}
+
+export function isDefaultAlterUserScramCredentialsRequest(o: AlterUserScramCredentialsRequest): boolean {
+  return !((o.deletions === null || o.deletions.length !== 0))
+    && !((o.upsertions === null || o.upsertions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserScramCredentialsRequest {
@@ -78,6 +84,12 @@ export function defaultScramCredentialDeletion(): ScramCredentialDeletion {
   };
 }
 
+export function isDefaultScramCredentialDeletion(o: ScramCredentialDeletion): boolean {
+  return !(o.name !== "")
+    && !(o.mechanism !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readScramCredentialDeletion(r: Reader, v: number): ScramCredentialDeletion {
   const o = defaultScramCredentialDeletion();
   o.name = r.compactString();
@@ -116,6 +128,15 @@ export function defaultScramCredentialUpsertion(): ScramCredentialUpsertion {
     salt: EMPTY_BUFFER,
     saltedPassword: EMPTY_BUFFER,
   };
+}
+
+export function isDefaultScramCredentialUpsertion(o: ScramCredentialUpsertion): boolean {
+  return !(o.name !== "")
+    && !(o.mechanism !== 0)
+    && !(o.iterations !== 0)
+    && !((o.salt === null || o.salt.length !== 0))
+    && !((o.saltedPassword === null || o.saltedPassword.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readScramCredentialUpsertion(r: Reader, v: number): ScramCredentialUpsertion {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ApiVersionsRequestVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
@@ -25,6 +25,12 @@ export function defaultApiVersionsRequest(): ApiVersionsRequest {
     clientSoftwareName: "",
     clientSoftwareVersion: "",
   };
+}
+
+export function isDefaultApiVersionsRequest(o: ApiVersionsRequest): boolean {
+  return !(o.clientSoftwareName !== "")
+    && !(o.clientSoftwareVersion !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest {

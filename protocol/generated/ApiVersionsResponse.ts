@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ApiVersionsResponseVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
@@ -40,6 +40,17 @@ export function defaultApiVersionsResponse(): ApiVersionsResponse {
     finalizedFeatures: [],
     zkMigrationReady: false,
   };
+}
+
+export function isDefaultApiVersionsResponse(o: ApiVersionsResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !((o.apiKeys === null || o.apiKeys.length !== 0))
+    && !(o.throttleTimeMs !== 0)
+    && !((o.supportedFeatures === null || o.supportedFeatures.length !== 0))
+    && !(o.finalizedFeaturesEpoch !== -1n)
+    && !((o.finalizedFeatures === null || o.finalizedFeatures.length !== 0))
+    && !(o.zkMigrationReady !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readApiVersionsResponse(r: Reader, v: number): ApiVersionsResponse {
@@ -157,6 +168,13 @@ export function defaultApiVersion(): ApiVersion {
   };
 }
 
+export function isDefaultApiVersion(o: ApiVersion): boolean {
+  return !(o.apiKey !== 0)
+    && !(o.minVersion !== 0)
+    && !(o.maxVersion !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readApiVersion(r: Reader, v: number): ApiVersion {
   const o = defaultApiVersion();
   o.apiKey = r.int16();
@@ -195,6 +213,13 @@ export function defaultSupportedFeatureKey(): SupportedFeatureKey {
     minVersion: 0,
     maxVersion: 0,
   };
+}
+
+export function isDefaultSupportedFeatureKey(o: SupportedFeatureKey): boolean {
+  return !(o.name !== "")
+    && !(o.minVersion !== 0)
+    && !(o.maxVersion !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readSupportedFeatureKey(r: Reader, v: number): SupportedFeatureKey {
@@ -247,6 +272,13 @@ export function defaultFinalizedFeatureKey(): FinalizedFeatureKey {
     maxVersionLevel: 0,
     minVersionLevel: 0,
   };
+}
+
+export function isDefaultFinalizedFeatureKey(o: FinalizedFeatureKey): boolean {
+  return !(o.name !== "")
+    && !(o.maxVersionLevel !== 0)
+    && !(o.minVersionLevel !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFinalizedFeatureKey(r: Reader, v: number): FinalizedFeatureKey {

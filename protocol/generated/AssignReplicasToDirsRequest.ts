@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AssignReplicasToDirsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -27,6 +27,13 @@ export function defaultAssignReplicasToDirsRequest(): AssignReplicasToDirsReques
     brokerEpoch: -1n,
     directories: [],
   };
+}
+
+export function isDefaultAssignReplicasToDirsRequest(o: AssignReplicasToDirsRequest): boolean {
+  return !(o.brokerId !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && !((o.directories === null || o.directories.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAssignReplicasToDirsRequest(r: Reader, v: number): AssignReplicasToDirsRequest {
@@ -71,6 +78,12 @@ export function defaultDirectoryData(): DirectoryData {
   };
 }
 
+export function isDefaultDirectoryData(o: DirectoryData): boolean {
+  return !(o.id !== ZERO_UUID)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDirectoryData(r: Reader, v: number): DirectoryData {
   const o = defaultDirectoryData();
   o.id = r.uuid();
@@ -111,6 +124,12 @@ export function defaultTopicData(): TopicData {
   };
 }
 
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicData(r: Reader, v: number): TopicData {
   const o = defaultTopicData();
   o.topicId = r.uuid();
@@ -147,6 +166,11 @@ export function defaultPartitionData(): PartitionData {
   return {
     partitionIndex: 0,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const AssignReplicasToDirsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -27,6 +27,13 @@ export function defaultAssignReplicasToDirsResponse(): AssignReplicasToDirsRespo
     errorCode: 0,
     directories: [],
   };
+}
+
+export function isDefaultAssignReplicasToDirsResponse(o: AssignReplicasToDirsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.directories === null || o.directories.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAssignReplicasToDirsResponse(r: Reader, v: number): AssignReplicasToDirsResponse {
@@ -71,6 +78,12 @@ export function defaultDirectoryData(): DirectoryData {
   };
 }
 
+export function isDefaultDirectoryData(o: DirectoryData): boolean {
+  return !(o.id !== ZERO_UUID)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDirectoryData(r: Reader, v: number): DirectoryData {
   const o = defaultDirectoryData();
   o.id = r.uuid();
@@ -109,6 +122,12 @@ export function defaultTopicData(): TopicData {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicData(r: Reader, v: number): TopicData {
@@ -150,6 +169,12 @@ export function defaultPartitionData(): PartitionData {
     partitionIndex: 0,
     errorCode: 0,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {

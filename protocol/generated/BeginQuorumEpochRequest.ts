@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const BeginQuorumEpochRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -29,6 +29,14 @@ export function defaultBeginQuorumEpochRequest(): BeginQuorumEpochRequest {
     topics: [],
     leaderEndpoints: [],
   };
+}
+
+export function isDefaultBeginQuorumEpochRequest(o: BeginQuorumEpochRequest): boolean {
+  return !(o.clusterId !== null)
+    && !(o.voterId !== -1)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.leaderEndpoints === null || o.leaderEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readBeginQuorumEpochRequest(r: Reader, v: number): BeginQuorumEpochRequest {
@@ -97,6 +105,12 @@ export function defaultTopicData(): TopicData {
   };
 }
 
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicData(r: Reader, v: number): TopicData {
   const o = defaultTopicData();
   o.topicName = (v >= 1 ? r.compactString() : r.string());
@@ -148,6 +162,14 @@ export function defaultPartitionData(): PartitionData {
   };
 }
 
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.voterDirectoryId !== ZERO_UUID)
+    && !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readPartitionData(r: Reader, v: number): PartitionData {
   const o = defaultPartitionData();
   o.partitionIndex = r.int32();
@@ -192,6 +214,13 @@ export function defaultLeaderEndpoint(): LeaderEndpoint {
     host: "",
     port: 0,
   };
+}
+
+export function isDefaultLeaderEndpoint(o: LeaderEndpoint): boolean {
+  return !(o.name !== "")
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderEndpoint(r: Reader, v: number): LeaderEndpoint {

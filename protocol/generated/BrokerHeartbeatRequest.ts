@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const BrokerHeartbeatRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -37,6 +37,16 @@ export function defaultBrokerHeartbeatRequest(): BrokerHeartbeatRequest {
     wantShutDown: false,
     offlineLogDirs: [],
   };
+}
+
+export function isDefaultBrokerHeartbeatRequest(o: BrokerHeartbeatRequest): boolean {
+  return !(o.brokerId !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && !(o.currentMetadataOffset !== 0n)
+    && !(o.wantFence !== false)
+    && !(o.wantShutDown !== false)
+    && !((o.offlineLogDirs === null || o.offlineLogDirs.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartbeatRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const BrokerHeartbeatResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -34,6 +34,15 @@ export function defaultBrokerHeartbeatResponse(): BrokerHeartbeatResponse {
     isFenced: true,
     shouldShutDown: false,
   };
+}
+
+export function isDefaultBrokerHeartbeatResponse(o: BrokerHeartbeatResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.isCaughtUp !== false)
+    && !(o.isFenced !== true)
+    && !(o.shouldShutDown !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readBrokerHeartbeatResponse(r: Reader, v: number): BrokerHeartbeatResponse {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const BrokerRegistrationRequestVersions = { min: 0, max: 4, flexibleMin: 0 } as const;
@@ -46,6 +46,19 @@ export function defaultBrokerRegistrationRequest(): BrokerRegistrationRequest {
     logDirs: [],
     previousBrokerEpoch: -1n,
   };
+}
+
+export function isDefaultBrokerRegistrationRequest(o: BrokerRegistrationRequest): boolean {
+  return !(o.brokerId !== 0)
+    && !(o.clusterId !== "")
+    && !(o.incarnationId !== ZERO_UUID)
+    && !((o.listeners === null || o.listeners.length !== 0))
+    && !((o.features === null || o.features.length !== 0))
+    && !(o.rack !== "")
+    && !(o.isMigratingZkBroker !== false)
+    && !((o.logDirs === null || o.logDirs.length !== 0))
+    && !(o.previousBrokerEpoch !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readBrokerRegistrationRequest(r: Reader, v: number): BrokerRegistrationRequest {
@@ -141,6 +154,14 @@ export function defaultListener(): Listener {
   };
 }
 
+export function isDefaultListener(o: Listener): boolean {
+  return !(o.name !== "")
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.securityProtocol !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readListener(r: Reader, v: number): Listener {
   const o = defaultListener();
   o.name = r.compactString();
@@ -177,6 +198,13 @@ export function defaultFeature(): Feature {
     minSupportedVersion: 0,
     maxSupportedVersion: 0,
   };
+}
+
+export function isDefaultFeature(o: Feature): boolean {
+  return !(o.name !== "")
+    && !(o.minSupportedVersion !== 0)
+    && !(o.maxSupportedVersion !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFeature(r: Reader, v: number): Feature {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const BrokerRegistrationResponseVersions = { min: 0, max: 4, flexibleMin: 0 } as const;
@@ -28,6 +28,13 @@ export function defaultBrokerRegistrationResponse(): BrokerRegistrationResponse 
     errorCode: 0,
     brokerEpoch: -1n,
   };
+}
+
+export function isDefaultBrokerRegistrationResponse(o: BrokerRegistrationResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readBrokerRegistrationResponse(r: Reader, v: number): BrokerRegistrationResponse {

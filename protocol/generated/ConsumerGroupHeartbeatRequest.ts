@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ConsumerGroupHeartbeatRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -49,6 +49,20 @@ export function defaultConsumerGroupHeartbeatRequest(): ConsumerGroupHeartbeatRe
     serverAssignor: null,
     topicPartitions: null,
   };
+}
+
+export function isDefaultConsumerGroupHeartbeatRequest(o: ConsumerGroupHeartbeatRequest): boolean {
+  return !(o.groupId !== "")
+    && !(o.memberId !== "")
+    && !(o.memberEpoch !== 0)
+    && !(o.instanceId !== null)
+    && !(o.rackId !== null)
+    && !(o.rebalanceTimeoutMs !== -1)
+    && !(o.subscribedTopicNames !== null)
+    && !(o.subscribedTopicRegex !== null)
+    && !(o.serverAssignor !== null)
+    && !(o.topicPartitions !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readConsumerGroupHeartbeatRequest(r: Reader, v: number): ConsumerGroupHeartbeatRequest {
@@ -128,6 +142,12 @@ export function defaultTopicPartitions(): TopicPartitions {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultTopicPartitions(o: TopicPartitions): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicPartitions(r: Reader, v: number): TopicPartitions {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ConsumerGroupHeartbeatResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -40,6 +40,17 @@ export function defaultConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatR
     heartbeatIntervalMs: 0,
     assignment: null,
   };
+}
+
+export function isDefaultConsumerGroupHeartbeatResponse(o: ConsumerGroupHeartbeatResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !(o.memberId !== null)
+    && !(o.memberEpoch !== 0)
+    && !(o.heartbeatIntervalMs !== 0)
+    && !(o.assignment !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readConsumerGroupHeartbeatResponse(r: Reader, v: number): ConsumerGroupHeartbeatResponse {
@@ -85,6 +96,11 @@ export function defaultAssignment(): Assignment {
   };
 }
 
+export function isDefaultAssignment(o: Assignment): boolean {
+  return !((o.topicPartitions === null || o.topicPartitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAssignment(r: Reader, v: number): Assignment {
   const o = defaultAssignment();
   {
@@ -122,6 +138,12 @@ export function defaultTopicPartitions(): TopicPartitions {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultTopicPartitions(o: TopicPartitions): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicPartitions(r: Reader, v: number): TopicPartitions {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ConsumerProtocolAssignmentVersions = { min: 0, max: 3, flexibleMin: -1 } as const;
@@ -22,6 +22,11 @@ export function defaultConsumerProtocolAssignment(): ConsumerProtocolAssignment 
     assignedPartitions: [],
     userData: null,
   };
+}
+
+export function isDefaultConsumerProtocolAssignment(o: ConsumerProtocolAssignment): boolean {
+  return !((o.assignedPartitions === null || o.assignedPartitions.length !== 0))
+    && !(o.userData !== null);
 }
 
 export function readConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolAssignment {
@@ -57,6 +62,11 @@ export function defaultTopicPartition(): TopicPartition {
     topic: "",
     partitions: [],
   };
+}
+
+export function isDefaultTopicPartition(o: TopicPartition): boolean {
+  return !(o.topic !== "")
+    && !((o.partitions === null || o.partitions.length !== 0));
 }
 
 export function readTopicPartition(r: Reader, v: number): TopicPartition {

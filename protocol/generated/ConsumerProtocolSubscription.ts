@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ConsumerProtocolSubscriptionVersions = { min: 0, max: 3, flexibleMin: -1 } as const;
@@ -28,6 +28,14 @@ export function defaultConsumerProtocolSubscription(): ConsumerProtocolSubscript
     generationId: -1,
     rackId: null,
   };
+}
+
+export function isDefaultConsumerProtocolSubscription(o: ConsumerProtocolSubscription): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && !(o.userData !== null)
+    && !((o.ownedPartitions === null || o.ownedPartitions.length !== 0))
+    && !(o.generationId !== -1)
+    && !(o.rackId !== null);
 }
 
 export function readConsumerProtocolSubscription(r: Reader, v: number): ConsumerProtocolSubscription {
@@ -91,6 +99,11 @@ export function defaultTopicPartition(): TopicPartition {
     topic: "",
     partitions: [],
   };
+}
+
+export function isDefaultTopicPartition(o: TopicPartition): boolean {
+  return !(o.topic !== "")
+    && !((o.partitions === null || o.partitions.length !== 0));
 }
 
 export function readTopicPartition(r: Reader, v: number): TopicPartition {

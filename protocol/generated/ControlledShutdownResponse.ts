@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ControlledShutdownResponseVersions = { min: 0, max: 3, flexibleMin: 3 } as const;
@@ -25,6 +25,12 @@ export function defaultControlledShutdownResponse(): ControlledShutdownResponse 
     errorCode: 0,
     remainingPartitions: [],
   };
+}
+
+export function isDefaultControlledShutdownResponse(o: ControlledShutdownResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !((o.remainingPartitions === null || o.remainingPartitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readControlledShutdownResponse(r: Reader, v: number): ControlledShutdownResponse {
@@ -70,6 +76,12 @@ export function defaultRemainingPartition(): RemainingPartition {
     topicName: "",
     partitionIndex: 0,
   };
+}
+
+export function isDefaultRemainingPartition(o: RemainingPartition): boolean {
+  return !(o.topicName !== "")
+    && !(o.partitionIndex !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readRemainingPartition(r: Reader, v: number): RemainingPartition {

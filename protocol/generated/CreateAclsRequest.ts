@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreateAclsRequestVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -22,6 +22,11 @@ export function defaultCreateAclsRequest(): CreateAclsRequest {
   return {
     creations: [],
   };
+}
+
+export function isDefaultCreateAclsRequest(o: CreateAclsRequest): boolean {
+  return !((o.creations === null || o.creations.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreateAclsRequest(r: Reader, v: number): CreateAclsRequest {
@@ -80,6 +85,17 @@ export function defaultAclCreation(): AclCreation {
     operation: 0,
     permissionType: 0,
   };
+}
+
+export function isDefaultAclCreation(o: AclCreation): boolean {
+  return !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && !(o.resourcePatternType !== 3)
+    && !(o.principal !== "")
+    && !(o.host !== "")
+    && !(o.operation !== 0)
+    && !(o.permissionType !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAclCreation(r: Reader, v: number): AclCreation {

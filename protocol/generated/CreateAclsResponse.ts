@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreateAclsResponseVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultCreateAclsResponse(): CreateAclsResponse {
     throttleTimeMs: 0,
     results: [],
   };
+}
+
+export function isDefaultCreateAclsResponse(o: CreateAclsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreateAclsResponse(r: Reader, v: number): CreateAclsResponse {
@@ -70,6 +76,12 @@ export function defaultAclCreationResult(): AclCreationResult {
     errorCode: 0,
     errorMessage: "",
   };
+}
+
+export function isDefaultAclCreationResult(o: AclCreationResult): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAclCreationResult(r: Reader, v: number): AclCreationResult {

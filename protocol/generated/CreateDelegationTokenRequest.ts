@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreateDelegationTokenRequestVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -31,6 +31,14 @@ export function defaultCreateDelegationTokenRequest(): CreateDelegationTokenRequ
     renewers: [],
     maxLifetimeMs: 0n,
   };
+}
+
+export function isDefaultCreateDelegationTokenRequest(o: CreateDelegationTokenRequest): boolean {
+  return !(o.ownerPrincipalType !== "")
+    && !(o.ownerPrincipalName !== "")
+    && !((o.renewers === null || o.renewers.length !== 0))
+    && !(o.maxLifetimeMs !== 0n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreateDelegationTokenRequest(r: Reader, v: number): CreateDelegationTokenRequest {
@@ -88,6 +96,12 @@ export function defaultCreatableRenewers(): CreatableRenewers {
     principalType: "",
     principalName: "",
   };
+}
+
+export function isDefaultCreatableRenewers(o: CreatableRenewers): boolean {
+  return !(o.principalType !== "")
+    && !(o.principalName !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatableRenewers(r: Reader, v: number): CreatableRenewers {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreateDelegationTokenResponseVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -52,6 +52,21 @@ export function defaultCreateDelegationTokenResponse(): CreateDelegationTokenRes
     hmac: EMPTY_BUFFER,
     throttleTimeMs: 0,
   };
+}
+
+export function isDefaultCreateDelegationTokenResponse(o: CreateDelegationTokenResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.principalType !== "")
+    && !(o.principalName !== "")
+    && !(o.tokenRequesterPrincipalType !== "")
+    && !(o.tokenRequesterPrincipalName !== "")
+    && !(o.issueTimestampMs !== 0n)
+    && !(o.expiryTimestampMs !== 0n)
+    && !(o.maxTimestampMs !== 0n)
+    && !(o.tokenId !== "")
+    && !((o.hmac === null || o.hmac.length !== 0))
+    && !(o.throttleTimeMs !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreateDelegationTokenResponse(r: Reader, v: number): CreateDelegationTokenResponse {

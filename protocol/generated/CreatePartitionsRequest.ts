@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreatePartitionsRequestVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -28,6 +28,13 @@ export function defaultCreatePartitionsRequest(): CreatePartitionsRequest {
     timeoutMs: 0,
     validateOnly: false,
   };
+}
+
+export function isDefaultCreatePartitionsRequest(o: CreatePartitionsRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && !(o.timeoutMs !== 0)
+    && !(o.validateOnly !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatePartitionsRequest(r: Reader, v: number): CreatePartitionsRequest {
@@ -80,6 +87,13 @@ export function defaultCreatePartitionsTopic(): CreatePartitionsTopic {
   };
 }
 
+export function isDefaultCreatePartitionsTopic(o: CreatePartitionsTopic): boolean {
+  return !(o.name !== "")
+    && !(o.count !== 0)
+    && !((o.assignments === null || o.assignments.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readCreatePartitionsTopic(r: Reader, v: number): CreatePartitionsTopic {
   const o = defaultCreatePartitionsTopic();
   o.name = (v >= 2 ? r.compactString() : r.string());
@@ -126,6 +140,11 @@ export function defaultCreatePartitionsAssignment(): CreatePartitionsAssignment 
   return {
     brokerIds: [],
   };
+}
+
+export function isDefaultCreatePartitionsAssignment(o: CreatePartitionsAssignment): boolean {
+  return !((o.brokerIds === null || o.brokerIds.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatePartitionsAssignment(r: Reader, v: number): CreatePartitionsAssignment {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreatePartitionsResponseVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultCreatePartitionsResponse(): CreatePartitionsResponse {
     throttleTimeMs: 0,
     results: [],
   };
+}
+
+export function isDefaultCreatePartitionsResponse(o: CreatePartitionsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatePartitionsResponse(r: Reader, v: number): CreatePartitionsResponse {
@@ -73,6 +79,13 @@ export function defaultCreatePartitionsTopicResult(): CreatePartitionsTopicResul
     errorCode: 0,
     errorMessage: null,
   };
+}
+
+export function isDefaultCreatePartitionsTopicResult(o: CreatePartitionsTopicResult): boolean {
+  return !(o.name !== "")
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatePartitionsTopicResult(r: Reader, v: number): CreatePartitionsTopicResult {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreateTopicsRequestVersions = { min: 0, max: 7, flexibleMin: 5 } as const;
@@ -28,6 +28,13 @@ export function defaultCreateTopicsRequest(): CreateTopicsRequest {
     timeoutMs: 60000,
     validateOnly: false,
   };
+}
+
+export function isDefaultCreateTopicsRequest(o: CreateTopicsRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && !(o.timeoutMs !== 60000)
+    && !(o.validateOnly !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreateTopicsRequest(r: Reader, v: number): CreateTopicsRequest {
@@ -88,6 +95,15 @@ export function defaultCreatableTopic(): CreatableTopic {
     assignments: [],
     configs: [],
   };
+}
+
+export function isDefaultCreatableTopic(o: CreatableTopic): boolean {
+  return !(o.name !== "")
+    && !(o.numPartitions !== 0)
+    && !(o.replicationFactor !== 0)
+    && !((o.assignments === null || o.assignments.length !== 0))
+    && !((o.configs === null || o.configs.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatableTopic(r: Reader, v: number): CreatableTopic {
@@ -151,6 +167,12 @@ export function defaultCreatableReplicaAssignment(): CreatableReplicaAssignment 
   };
 }
 
+export function isDefaultCreatableReplicaAssignment(o: CreatableReplicaAssignment): boolean {
+  return !(o.partitionIndex !== 0)
+    && !((o.brokerIds === null || o.brokerIds.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readCreatableReplicaAssignment(r: Reader, v: number): CreatableReplicaAssignment {
   const o = defaultCreatableReplicaAssignment();
   o.partitionIndex = r.int32();
@@ -194,6 +216,12 @@ export function defaultCreatableTopicConfig(): CreatableTopicConfig {
     name: "",
     value: "",
   };
+}
+
+export function isDefaultCreatableTopicConfig(o: CreatableTopicConfig): boolean {
+  return !(o.name !== "")
+    && !(o.value !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatableTopicConfig(r: Reader, v: number): CreatableTopicConfig {

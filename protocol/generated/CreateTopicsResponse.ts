@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const CreateTopicsResponseVersions = { min: 0, max: 7, flexibleMin: 5 } as const;
@@ -25,6 +25,12 @@ export function defaultCreateTopicsResponse(): CreateTopicsResponse {
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultCreateTopicsResponse(o: CreateTopicsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreateTopicsResponse(r: Reader, v: number): CreateTopicsResponse {
@@ -92,6 +98,18 @@ export function defaultCreatableTopicResult(): CreatableTopicResult {
     replicationFactor: -1,
     configs: [],
   };
+}
+
+export function isDefaultCreatableTopicResult(o: CreatableTopicResult): boolean {
+  return !(o.name !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !(o.topicConfigErrorCode !== 0)
+    && !(o.numPartitions !== -1)
+    && !(o.replicationFactor !== -1)
+    && !((o.configs === null || o.configs.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatableTopicResult(r: Reader, v: number): CreatableTopicResult {
@@ -194,6 +212,15 @@ export function defaultCreatableTopicConfigs(): CreatableTopicConfigs {
     configSource: -1,
     isSensitive: false,
   };
+}
+
+export function isDefaultCreatableTopicConfigs(o: CreatableTopicConfigs): boolean {
+  return !(o.name !== "")
+    && !(o.value !== "")
+    && !(o.readOnly !== false)
+    && !(o.configSource !== -1)
+    && !(o.isSensitive !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCreatableTopicConfigs(r: Reader, v: number): CreatableTopicConfigs {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteAclsRequestVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -22,6 +22,11 @@ export function defaultDeleteAclsRequest(): DeleteAclsRequest {
   return {
     filters: [],
   };
+}
+
+export function isDefaultDeleteAclsRequest(o: DeleteAclsRequest): boolean {
+  return !((o.filters === null || o.filters.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest {
@@ -80,6 +85,17 @@ export function defaultDeleteAclsFilter(): DeleteAclsFilter {
     operation: 0,
     permissionType: 0,
   };
+}
+
+export function isDefaultDeleteAclsFilter(o: DeleteAclsFilter): boolean {
+  return !(o.resourceTypeFilter !== 0)
+    && !(o.resourceNameFilter !== "")
+    && !(o.patternTypeFilter !== 3)
+    && !(o.principalFilter !== "")
+    && !(o.hostFilter !== "")
+    && !(o.operation !== 0)
+    && !(o.permissionType !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteAclsFilter(r: Reader, v: number): DeleteAclsFilter {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteAclsResponseVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultDeleteAclsResponse(): DeleteAclsResponse {
     throttleTimeMs: 0,
     filterResults: [],
   };
+}
+
+export function isDefaultDeleteAclsResponse(o: DeleteAclsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.filterResults === null || o.filterResults.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteAclsResponse(r: Reader, v: number): DeleteAclsResponse {
@@ -73,6 +79,13 @@ export function defaultDeleteAclsFilterResult(): DeleteAclsFilterResult {
     errorMessage: "",
     matchingAcls: [],
   };
+}
+
+export function isDefaultDeleteAclsFilterResult(o: DeleteAclsFilterResult): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.matchingAcls === null || o.matchingAcls.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteAclsFilterResult(r: Reader, v: number): DeleteAclsFilterResult {
@@ -141,6 +154,19 @@ export function defaultDeleteAclsMatchingAcl(): DeleteAclsMatchingAcl {
     operation: 0,
     permissionType: 0,
   };
+}
+
+export function isDefaultDeleteAclsMatchingAcl(o: DeleteAclsMatchingAcl): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && !(o.patternType !== 3)
+    && !(o.principal !== "")
+    && !(o.host !== "")
+    && !(o.operation !== 0)
+    && !(o.permissionType !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteAclsMatchingAcl(r: Reader, v: number): DeleteAclsMatchingAcl {

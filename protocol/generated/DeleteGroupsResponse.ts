@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteGroupsResponseVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultDeleteGroupsResponse(): DeleteGroupsResponse {
     throttleTimeMs: 0,
     results: [],
   };
+}
+
+export function isDefaultDeleteGroupsResponse(o: DeleteGroupsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteGroupsResponse(r: Reader, v: number): DeleteGroupsResponse {
@@ -70,6 +76,12 @@ export function defaultDeletableGroupResult(): DeletableGroupResult {
     groupId: "",
     errorCode: 0,
   };
+}
+
+export function isDefaultDeletableGroupResult(o: DeletableGroupResult): boolean {
+  return !(o.groupId !== "")
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeletableGroupResult(r: Reader, v: number): DeletableGroupResult {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteRecordsRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultDeleteRecordsRequest(): DeleteRecordsRequest {
     topics: [],
     timeoutMs: 0,
   };
+}
+
+export function isDefaultDeleteRecordsRequest(o: DeleteRecordsRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && !(o.timeoutMs !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsRequest {
@@ -72,6 +78,12 @@ export function defaultDeleteRecordsTopic(): DeleteRecordsTopic {
   };
 }
 
+export function isDefaultDeleteRecordsTopic(o: DeleteRecordsTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDeleteRecordsTopic(r: Reader, v: number): DeleteRecordsTopic {
   const o = defaultDeleteRecordsTopic();
   o.name = (v >= 2 ? r.compactString() : r.string());
@@ -115,6 +127,12 @@ export function defaultDeleteRecordsPartition(): DeleteRecordsPartition {
     partitionIndex: 0,
     offset: 0n,
   };
+}
+
+export function isDefaultDeleteRecordsPartition(o: DeleteRecordsPartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.offset !== 0n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteRecordsPartition(r: Reader, v: number): DeleteRecordsPartition {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteRecordsResponseVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultDeleteRecordsResponse(): DeleteRecordsResponse {
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultDeleteRecordsResponse(o: DeleteRecordsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteRecordsResponse(r: Reader, v: number): DeleteRecordsResponse {
@@ -70,6 +76,12 @@ export function defaultDeleteRecordsTopicResult(): DeleteRecordsTopicResult {
     name: "",
     partitions: [],
   };
+}
+
+export function isDefaultDeleteRecordsTopicResult(o: DeleteRecordsTopicResult): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteRecordsTopicResult(r: Reader, v: number): DeleteRecordsTopicResult {
@@ -118,6 +130,13 @@ export function defaultDeleteRecordsPartitionResult(): DeleteRecordsPartitionRes
     lowWatermark: 0n,
     errorCode: 0,
   };
+}
+
+export function isDefaultDeleteRecordsPartitionResult(o: DeleteRecordsPartitionResult): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.lowWatermark !== 0n)
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteRecordsPartitionResult(r: Reader, v: number): DeleteRecordsPartitionResult {

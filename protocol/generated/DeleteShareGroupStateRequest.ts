@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteShareGroupStateRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultDeleteShareGroupStateRequest(): DeleteShareGroupStateRequ
     groupId: "",
     topics: [],
   };
+}
+
+export function isDefaultDeleteShareGroupStateRequest(o: DeleteShareGroupStateRequest): boolean {
+  return !(o.groupId !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteShareGroupStateRequest(r: Reader, v: number): DeleteShareGroupStateRequest {
@@ -68,6 +74,12 @@ export function defaultDeleteStateData(): DeleteStateData {
   };
 }
 
+export function isDefaultDeleteStateData(o: DeleteStateData): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDeleteStateData(r: Reader, v: number): DeleteStateData {
   const o = defaultDeleteStateData();
   o.topicId = r.uuid();
@@ -104,6 +116,11 @@ export function defaultPartitionData(): PartitionData {
   return {
     partition: 0,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partition !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteTopicsRequestVersions = { min: 0, max: 6, flexibleMin: 4 } as const;
@@ -28,6 +28,13 @@ export function defaultDeleteTopicsRequest(): DeleteTopicsRequest {
     topicNames: [],
     timeoutMs: 0,
   };
+}
+
+export function isDefaultDeleteTopicsRequest(o: DeleteTopicsRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && !((o.topicNames === null || o.topicNames.length !== 0))
+    && !(o.timeoutMs !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsRequest {
@@ -93,6 +100,12 @@ export function defaultDeleteTopicState(): DeleteTopicState {
     name: null,
     topicId: ZERO_UUID,
   };
+}
+
+export function isDefaultDeleteTopicState(o: DeleteTopicState): boolean {
+  return !(o.name !== null)
+    && !(o.topicId !== ZERO_UUID)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteTopicState(r: Reader, v: number): DeleteTopicState {

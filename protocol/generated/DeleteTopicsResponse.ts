@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DeleteTopicsResponseVersions = { min: 0, max: 6, flexibleMin: 4 } as const;
@@ -25,6 +25,12 @@ export function defaultDeleteTopicsResponse(): DeleteTopicsResponse {
     throttleTimeMs: 0,
     responses: [],
   };
+}
+
+export function isDefaultDeleteTopicsResponse(o: DeleteTopicsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.responses === null || o.responses.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeleteTopicsResponse(r: Reader, v: number): DeleteTopicsResponse {
@@ -80,6 +86,14 @@ export function defaultDeletableTopicResult(): DeletableTopicResult {
     errorCode: 0,
     errorMessage: null,
   };
+}
+
+export function isDefaultDeletableTopicResult(o: DeletableTopicResult): boolean {
+  return !(o.name !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDeletableTopicResult(r: Reader, v: number): DeletableTopicResult {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeAclsResponseVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -31,6 +31,14 @@ export function defaultDescribeAclsResponse(): DescribeAclsResponse {
     errorMessage: "",
     resources: [],
   };
+}
+
+export function isDefaultDescribeAclsResponse(o: DescribeAclsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.resources === null || o.resources.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeAclsResponse(r: Reader, v: number): DescribeAclsResponse {
@@ -86,6 +94,14 @@ export function defaultDescribeAclsResource(): DescribeAclsResource {
     patternType: 3,
     acls: [],
   };
+}
+
+export function isDefaultDescribeAclsResource(o: DescribeAclsResource): boolean {
+  return !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && !(o.patternType !== 3)
+    && !((o.acls === null || o.acls.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeAclsResource(r: Reader, v: number): DescribeAclsResource {
@@ -145,6 +161,14 @@ export function defaultAclDescription(): AclDescription {
     operation: 0,
     permissionType: 0,
   };
+}
+
+export function isDefaultAclDescription(o: AclDescription): boolean {
+  return !(o.principal !== "")
+    && !(o.host !== "")
+    && !(o.operation !== 0)
+    && !(o.permissionType !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAclDescription(r: Reader, v: number): AclDescription {

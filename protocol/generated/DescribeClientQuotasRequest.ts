@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeClientQuotasRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -25,6 +25,12 @@ export function defaultDescribeClientQuotasRequest(): DescribeClientQuotasReques
     components: [],
     strict: false,
   };
+}
+
+export function isDefaultDescribeClientQuotasRequest(o: DescribeClientQuotasRequest): boolean {
+  return !((o.components === null || o.components.length !== 0))
+    && !(o.strict !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeClientQuotasRequest(r: Reader, v: number): DescribeClientQuotasRequest {
@@ -73,6 +79,13 @@ export function defaultComponentData(): ComponentData {
     matchType: 0,
     match: "",
   };
+}
+
+export function isDefaultComponentData(o: ComponentData): boolean {
+  return !(o.entityType !== "")
+    && !(o.matchType !== 0)
+    && !(o.match !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readComponentData(r: Reader, v: number): ComponentData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeClientQuotasResponseVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -31,6 +31,14 @@ export function defaultDescribeClientQuotasResponse(): DescribeClientQuotasRespo
     errorMessage: "",
     entries: [],
   };
+}
+
+export function isDefaultDescribeClientQuotasResponse(o: DescribeClientQuotasResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.entries === null || o.entries.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeClientQuotasResponse(r: Reader, v: number): DescribeClientQuotasResponse {
@@ -84,6 +92,12 @@ export function defaultEntryData(): EntryData {
     entity: [],
     values: [],
   };
+}
+
+export function isDefaultEntryData(o: EntryData): boolean {
+  return !((o.entity === null || o.entity.length !== 0))
+    && !((o.values === null || o.values.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readEntryData(r: Reader, v: number): EntryData {
@@ -141,6 +155,12 @@ export function defaultEntityData(): EntityData {
   };
 }
 
+export function isDefaultEntityData(o: EntityData): boolean {
+  return !(o.entityType !== "")
+    && !(o.entityName !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readEntityData(r: Reader, v: number): EntityData {
   const o = defaultEntityData();
   o.entityType = (v >= 1 ? r.compactString() : r.string());
@@ -174,6 +194,12 @@ export function defaultValueData(): ValueData {
     key: "",
     value: 0,
   };
+}
+
+export function isDefaultValueData(o: ValueData): boolean {
+  return !(o.key !== "")
+    && !(o.value !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readValueData(r: Reader, v: number): ValueData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeClusterResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -43,6 +43,18 @@ export function defaultDescribeClusterResponse(): DescribeClusterResponse {
     brokers: [],
     clusterAuthorizedOperations: -2147483648,
   };
+}
+
+export function isDefaultDescribeClusterResponse(o: DescribeClusterResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !(o.endpointType !== 1)
+    && !(o.clusterId !== "")
+    && !(o.controllerId !== -1)
+    && !((o.brokers === null || o.brokers.length !== 0))
+    && !(o.clusterAuthorizedOperations !== -2147483648)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeClusterResponse(r: Reader, v: number): DescribeClusterResponse {
@@ -106,6 +118,14 @@ export function defaultDescribeClusterBroker(): DescribeClusterBroker {
     port: 0,
     rack: null,
   };
+}
+
+export function isDefaultDescribeClusterBroker(o: DescribeClusterBroker): boolean {
+  return !(o.brokerId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.rack !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeClusterBroker(r: Reader, v: number): DescribeClusterBroker {

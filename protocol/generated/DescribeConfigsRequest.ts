@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeConfigsRequestVersions = { min: 0, max: 4, flexibleMin: 4 } as const;
@@ -28,6 +28,13 @@ export function defaultDescribeConfigsRequest(): DescribeConfigsRequest {
     includeSynonyms: false,
     includeDocumentation: false,
   };
+}
+
+export function isDefaultDescribeConfigsRequest(o: DescribeConfigsRequest): boolean {
+  return !((o.resources === null || o.resources.length !== 0))
+    && !(o.includeSynonyms !== false)
+    && !(o.includeDocumentation !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeConfigsRequest(r: Reader, v: number): DescribeConfigsRequest {
@@ -86,6 +93,13 @@ export function defaultDescribeConfigsResource(): DescribeConfigsResource {
     resourceName: "",
     configurationKeys: [],
   };
+}
+
+export function isDefaultDescribeConfigsResource(o: DescribeConfigsResource): boolean {
+  return !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && !((o.configurationKeys === null || o.configurationKeys.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeConfigsResource(r: Reader, v: number): DescribeConfigsResource {

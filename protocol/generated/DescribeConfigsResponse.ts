@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeConfigsResponseVersions = { min: 0, max: 4, flexibleMin: 4 } as const;
@@ -25,6 +25,12 @@ export function defaultDescribeConfigsResponse(): DescribeConfigsResponse {
     throttleTimeMs: 0,
     results: [],
   };
+}
+
+export function isDefaultDescribeConfigsResponse(o: DescribeConfigsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeConfigsResponse(r: Reader, v: number): DescribeConfigsResponse {
@@ -79,6 +85,15 @@ export function defaultDescribeConfigsResult(): DescribeConfigsResult {
     resourceName: "",
     configs: [],
   };
+}
+
+export function isDefaultDescribeConfigsResult(o: DescribeConfigsResult): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && !((o.configs === null || o.configs.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeConfigsResult(r: Reader, v: number): DescribeConfigsResult {
@@ -151,6 +166,19 @@ export function defaultDescribeConfigsResourceResult(): DescribeConfigsResourceR
     configType: 0,
     documentation: "",
   };
+}
+
+export function isDefaultDescribeConfigsResourceResult(o: DescribeConfigsResourceResult): boolean {
+  return !(o.name !== "")
+    && !(o.value !== "")
+    && !(o.readOnly !== false)
+    && !(o.isDefault !== false)
+    && !(o.configSource !== -1)
+    && !(o.isSensitive !== false)
+    && !((o.synonyms === null || o.synonyms.length !== 0))
+    && !(o.configType !== 0)
+    && !(o.documentation !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeConfigsResourceResult(r: Reader, v: number): DescribeConfigsResourceResult {
@@ -233,6 +261,13 @@ export function defaultDescribeConfigsSynonym(): DescribeConfigsSynonym {
     value: "",
     source: 0,
   };
+}
+
+export function isDefaultDescribeConfigsSynonym(o: DescribeConfigsSynonym): boolean {
+  return !(o.name !== "")
+    && !(o.value !== "")
+    && !(o.source !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeConfigsSynonym(r: Reader, v: number): DescribeConfigsSynonym {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeDelegationTokenResponseVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -28,6 +28,13 @@ export function defaultDescribeDelegationTokenResponse(): DescribeDelegationToke
     tokens: [],
     throttleTimeMs: 0,
   };
+}
+
+export function isDefaultDescribeDelegationTokenResponse(o: DescribeDelegationTokenResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !((o.tokens === null || o.tokens.length !== 0))
+    && !(o.throttleTimeMs !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeDelegationTokenResponse(r: Reader, v: number): DescribeDelegationTokenResponse {
@@ -101,6 +108,20 @@ export function defaultDescribedDelegationToken(): DescribedDelegationToken {
   };
 }
 
+export function isDefaultDescribedDelegationToken(o: DescribedDelegationToken): boolean {
+  return !(o.principalType !== "")
+    && !(o.principalName !== "")
+    && !(o.tokenRequesterPrincipalType !== "")
+    && !(o.tokenRequesterPrincipalName !== "")
+    && !(o.issueTimestamp !== 0n)
+    && !(o.expiryTimestamp !== 0n)
+    && !(o.maxTimestamp !== 0n)
+    && !(o.tokenId !== "")
+    && !((o.hmac === null || o.hmac.length !== 0))
+    && !((o.renewers === null || o.renewers.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDescribedDelegationToken(r: Reader, v: number): DescribedDelegationToken {
   const o = defaultDescribedDelegationToken();
   o.principalType = (v >= 2 ? r.compactString() : r.string());
@@ -168,6 +189,12 @@ export function defaultDescribedDelegationTokenRenewer(): DescribedDelegationTok
     principalType: "",
     principalName: "",
   };
+}
+
+export function isDefaultDescribedDelegationTokenRenewer(o: DescribedDelegationTokenRenewer): boolean {
+  return !(o.principalType !== "")
+    && !(o.principalName !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribedDelegationTokenRenewer(r: Reader, v: number): DescribedDelegationTokenRenewer {

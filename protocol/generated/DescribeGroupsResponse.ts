@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeGroupsResponseVersions = { min: 0, max: 5, flexibleMin: 5 } as const;
@@ -25,6 +25,12 @@ export function defaultDescribeGroupsResponse(): DescribeGroupsResponse {
     throttleTimeMs: 0,
     groups: [],
   };
+}
+
+export function isDefaultDescribeGroupsResponse(o: DescribeGroupsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.groups === null || o.groups.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeGroupsResponse(r: Reader, v: number): DescribeGroupsResponse {
@@ -89,6 +95,17 @@ export function defaultDescribedGroup(): DescribedGroup {
     members: [],
     authorizedOperations: -2147483648,
   };
+}
+
+export function isDefaultDescribedGroup(o: DescribedGroup): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.groupId !== "")
+    && !(o.groupState !== "")
+    && !(o.protocolType !== "")
+    && !(o.protocolData !== "")
+    && !((o.members === null || o.members.length !== 0))
+    && !(o.authorizedOperations !== -2147483648)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribedGroup(r: Reader, v: number): DescribedGroup {
@@ -160,6 +177,16 @@ export function defaultDescribedGroupMember(): DescribedGroupMember {
     memberMetadata: EMPTY_BUFFER,
     memberAssignment: EMPTY_BUFFER,
   };
+}
+
+export function isDefaultDescribedGroupMember(o: DescribedGroupMember): boolean {
+  return !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && !(o.clientId !== "")
+    && !(o.clientHost !== "")
+    && !((o.memberMetadata === null || o.memberMetadata.length !== 0))
+    && !((o.memberAssignment === null || o.memberAssignment.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribedGroupMember(r: Reader, v: number): DescribedGroupMember {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeLogDirsRequestVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
@@ -22,6 +22,11 @@ export function defaultDescribeLogDirsRequest(): DescribeLogDirsRequest {
   return {
     topics: [],
   };
+}
+
+export function isDefaultDescribeLogDirsRequest(o: DescribeLogDirsRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeLogDirsRequest(r: Reader, v: number): DescribeLogDirsRequest {
@@ -69,6 +74,12 @@ export function defaultDescribableLogDirTopic(): DescribableLogDirTopic {
     topic: "",
     partitions: [],
   };
+}
+
+export function isDefaultDescribableLogDirTopic(o: DescribableLogDirTopic): boolean {
+  return !(o.topic !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribableLogDirTopic(r: Reader, v: number): DescribableLogDirTopic {

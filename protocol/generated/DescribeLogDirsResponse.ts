@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeLogDirsResponseVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
@@ -28,6 +28,13 @@ export function defaultDescribeLogDirsResponse(): DescribeLogDirsResponse {
     errorCode: 0,
     results: [],
   };
+}
+
+export function isDefaultDescribeLogDirsResponse(o: DescribeLogDirsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeLogDirsResponse(r: Reader, v: number): DescribeLogDirsResponse {
@@ -90,6 +97,15 @@ export function defaultDescribeLogDirsResult(): DescribeLogDirsResult {
   };
 }
 
+export function isDefaultDescribeLogDirsResult(o: DescribeLogDirsResult): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.logDir !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && !(o.totalBytes !== -1n)
+    && !(o.usableBytes !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDescribeLogDirsResult(r: Reader, v: number): DescribeLogDirsResult {
   const o = defaultDescribeLogDirsResult();
   o.errorCode = r.int16();
@@ -148,6 +164,12 @@ export function defaultDescribeLogDirsTopic(): DescribeLogDirsTopic {
   };
 }
 
+export function isDefaultDescribeLogDirsTopic(o: DescribeLogDirsTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDescribeLogDirsTopic(r: Reader, v: number): DescribeLogDirsTopic {
   const o = defaultDescribeLogDirsTopic();
   o.name = (v >= 2 ? r.compactString() : r.string());
@@ -197,6 +219,14 @@ export function defaultDescribeLogDirsPartition(): DescribeLogDirsPartition {
     offsetLag: 0n,
     isFutureKey: false,
   };
+}
+
+export function isDefaultDescribeLogDirsPartition(o: DescribeLogDirsPartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.partitionSize !== 0n)
+    && !(o.offsetLag !== 0n)
+    && !(o.isFutureKey !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeLogDirsPartition(r: Reader, v: number): DescribeLogDirsPartition {

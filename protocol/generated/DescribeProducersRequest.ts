@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeProducersRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -21,6 +21,11 @@ export function defaultDescribeProducersRequest(): DescribeProducersRequest {
   return {
     topics: [],
   };
+}
+
+export function isDefaultDescribeProducersRequest(o: DescribeProducersRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeProducersRequest(r: Reader, v: number): DescribeProducersRequest {
@@ -60,6 +65,12 @@ export function defaultTopicRequest(): TopicRequest {
     name: "",
     partitionIndexes: [],
   };
+}
+
+export function isDefaultTopicRequest(o: TopicRequest): boolean {
+  return !(o.name !== "")
+    && !((o.partitionIndexes === null || o.partitionIndexes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicRequest(r: Reader, v: number): TopicRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeProducersResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultDescribeProducersResponse(): DescribeProducersResponse {
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultDescribeProducersResponse(o: DescribeProducersResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeProducersResponse(r: Reader, v: number): DescribeProducersResponse {
@@ -66,6 +72,12 @@ export function defaultTopicResponse(): TopicResponse {
     name: "",
     partitions: [],
   };
+}
+
+export function isDefaultTopicResponse(o: TopicResponse): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicResponse(r: Reader, v: number): TopicResponse {
@@ -112,6 +124,14 @@ export function defaultPartitionResponse(): PartitionResponse {
     errorMessage: null,
     activeProducers: [],
   };
+}
+
+export function isDefaultPartitionResponse(o: PartitionResponse): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !((o.activeProducers === null || o.activeProducers.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionResponse(r: Reader, v: number): PartitionResponse {
@@ -163,6 +183,16 @@ export function defaultProducerState(): ProducerState {
     coordinatorEpoch: 0,
     currentTxnStartOffset: -1n,
   };
+}
+
+export function isDefaultProducerState(o: ProducerState): boolean {
+  return !(o.producerId !== 0n)
+    && !(o.producerEpoch !== 0)
+    && !(o.lastSequence !== -1)
+    && !(o.lastTimestamp !== -1n)
+    && !(o.coordinatorEpoch !== 0)
+    && !(o.currentTxnStartOffset !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readProducerState(r: Reader, v: number): ProducerState {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeQuorumRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
@@ -21,6 +21,11 @@ export function defaultDescribeQuorumRequest(): DescribeQuorumRequest {
   return {
     topics: [],
   };
+}
+
+export function isDefaultDescribeQuorumRequest(o: DescribeQuorumRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest {
@@ -61,6 +66,12 @@ export function defaultTopicData(): TopicData {
   };
 }
 
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicData(r: Reader, v: number): TopicData {
   const o = defaultTopicData();
   o.topicName = r.compactString();
@@ -97,6 +108,11 @@ export function defaultPartitionData(): PartitionData {
   return {
     partitionIndex: 0,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {

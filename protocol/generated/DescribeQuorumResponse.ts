@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeQuorumResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
@@ -29,6 +29,14 @@ export function defaultDescribeQuorumResponse(): DescribeQuorumResponse {
     topics: [],
     nodes: [],
   };
+}
+
+export function isDefaultDescribeQuorumResponse(o: DescribeQuorumResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.nodes === null || o.nodes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeQuorumResponse(r: Reader, v: number): DescribeQuorumResponse {
@@ -93,6 +101,12 @@ export function defaultTopicData(): TopicData {
   };
 }
 
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicData(r: Reader, v: number): TopicData {
   const o = defaultTopicData();
   o.topicName = r.compactString();
@@ -146,6 +160,18 @@ export function defaultPartitionData(): PartitionData {
     currentVoters: [],
     observers: [],
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== 0)
+    && !(o.highWatermark !== 0n)
+    && !((o.currentVoters === null || o.currentVoters.length !== 0))
+    && !((o.observers === null || o.observers.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {
@@ -222,6 +248,15 @@ export function defaultReplicaState(): ReplicaState {
   };
 }
 
+export function isDefaultReplicaState(o: ReplicaState): boolean {
+  return !(o.replicaId !== 0)
+    && !(o.replicaDirectoryId !== ZERO_UUID)
+    && !(o.logEndOffset !== 0n)
+    && !(o.lastFetchTimestamp !== -1n)
+    && !(o.lastCaughtUpTimestamp !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readReplicaState(r: Reader, v: number): ReplicaState {
   const o = defaultReplicaState();
   o.replicaId = r.int32();
@@ -269,6 +304,12 @@ export function defaultNode(): Node {
     nodeId: 0,
     listeners: [],
   };
+}
+
+export function isDefaultNode(o: Node): boolean {
+  return !(o.nodeId !== 0)
+    && !((o.listeners === null || o.listeners.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readNode(r: Reader, v: number): Node {
@@ -321,6 +362,13 @@ export function defaultListener(): Listener {
     host: "",
     port: 0,
   };
+}
+
+export function isDefaultListener(o: Listener): boolean {
+  return !(o.name !== "")
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListener(r: Reader, v: number): Listener {

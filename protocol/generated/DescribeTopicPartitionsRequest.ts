@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeTopicPartitionsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -28,6 +28,13 @@ export function defaultDescribeTopicPartitionsRequest(): DescribeTopicPartitions
     responsePartitionLimit: 2000,
     cursor: null,
   };
+}
+
+export function isDefaultDescribeTopicPartitionsRequest(o: DescribeTopicPartitionsRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && !(o.responsePartitionLimit !== 2000)
+    && !(o.cursor !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopicPartitionsRequest {
@@ -75,6 +82,11 @@ export function defaultTopicRequest(): TopicRequest {
   };
 }
 
+export function isDefaultTopicRequest(o: TopicRequest): boolean {
+  return !(o.name !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicRequest(r: Reader, v: number): TopicRequest {
   const o = defaultTopicRequest();
   o.name = r.compactString();
@@ -102,6 +114,12 @@ export function defaultCursor(): Cursor {
     topicName: "",
     partitionIndex: 0,
   };
+}
+
+export function isDefaultCursor(o: Cursor): boolean {
+  return !(o.topicName !== "")
+    && !(o.partitionIndex !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCursor(r: Reader, v: number): Cursor {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeTopicPartitionsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -28,6 +28,13 @@ export function defaultDescribeTopicPartitionsResponse(): DescribeTopicPartition
     topics: [],
     nextCursor: null,
   };
+}
+
+export function isDefaultDescribeTopicPartitionsResponse(o: DescribeTopicPartitionsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !(o.nextCursor !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopicPartitionsResponse {
@@ -88,6 +95,16 @@ export function defaultDescribeTopicPartitionsResponseTopic(): DescribeTopicPart
     partitions: [],
     topicAuthorizedOperations: -2147483648,
   };
+}
+
+export function isDefaultDescribeTopicPartitionsResponseTopic(o: DescribeTopicPartitionsResponseTopic): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.name !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !(o.isInternal !== false)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && !(o.topicAuthorizedOperations !== -2147483648)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponseTopic {
@@ -158,6 +175,19 @@ export function defaultDescribeTopicPartitionsResponsePartition(): DescribeTopic
     lastKnownElr: null,
     offlineReplicas: [],
   };
+}
+
+export function isDefaultDescribeTopicPartitionsResponsePartition(o: DescribeTopicPartitionsResponsePartition): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.partitionIndex !== 0)
+    && !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== -1)
+    && !((o.replicaNodes === null || o.replicaNodes.length !== 0))
+    && !((o.isrNodes === null || o.isrNodes.length !== 0))
+    && !(o.eligibleLeaderReplicas !== null)
+    && !(o.lastKnownElr !== null)
+    && !((o.offlineReplicas === null || o.offlineReplicas.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeTopicPartitionsResponsePartition(r: Reader, v: number): DescribeTopicPartitionsResponsePartition {
@@ -261,6 +291,12 @@ export function defaultCursor(): Cursor {
     topicName: "",
     partitionIndex: 0,
   };
+}
+
+export function isDefaultCursor(o: Cursor): boolean {
+  return !(o.topicName !== "")
+    && !(o.partitionIndex !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCursor(r: Reader, v: number): Cursor {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeTransactionsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -24,6 +24,12 @@ export function defaultDescribeTransactionsResponse(): DescribeTransactionsRespo
     throttleTimeMs: 0,
     transactionStates: [],
   };
+}
+
+export function isDefaultDescribeTransactionsResponse(o: DescribeTransactionsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.transactionStates === null || o.transactionStates.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeTransactionsResponse(r: Reader, v: number): DescribeTransactionsResponse {
@@ -78,6 +84,18 @@ export function defaultTransactionState(): TransactionState {
   };
 }
 
+export function isDefaultTransactionState(o: TransactionState): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.transactionalId !== "")
+    && !(o.transactionState !== "")
+    && !(o.transactionTimeoutMs !== 0)
+    && !(o.transactionStartTimeMs !== 0n)
+    && !(o.producerId !== 0n)
+    && !(o.producerEpoch !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTransactionState(r: Reader, v: number): TransactionState {
   const o = defaultTransactionState();
   o.errorCode = r.int16();
@@ -127,6 +145,12 @@ export function defaultTopicData(): TopicData {
     topic: "",
     partitions: [],
   };
+}
+
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topic !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicData(r: Reader, v: number): TopicData {

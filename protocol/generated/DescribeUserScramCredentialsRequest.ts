@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeUserScramCredentialsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -22,6 +22,11 @@ export function defaultDescribeUserScramCredentialsRequest(): DescribeUserScramC
   return {
     users: [],
   };
+}
+
+export function isDefaultDescribeUserScramCredentialsRequest(o: DescribeUserScramCredentialsRequest): boolean {
+  return !((o.users === null || o.users.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeUserScramCredentialsRequest(r: Reader, v: number): DescribeUserScramCredentialsRequest {
@@ -62,6 +67,11 @@ export function defaultUserName(): UserName {
   return {
     name: "",
   };
+}
+
+export function isDefaultUserName(o: UserName): boolean {
+  return !(o.name !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUserName(r: Reader, v: number): UserName {

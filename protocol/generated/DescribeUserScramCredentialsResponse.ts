@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const DescribeUserScramCredentialsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultDescribeUserScramCredentialsResponse(): DescribeUserScram
     errorMessage: "",
     results: [],
   };
+}
+
+export function isDefaultDescribeUserScramCredentialsResponse(o: DescribeUserScramCredentialsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribeUserScramCredentialsResponse(r: Reader, v: number): DescribeUserScramCredentialsResponse {
@@ -84,6 +92,14 @@ export function defaultDescribeUserScramCredentialsResult(): DescribeUserScramCr
   };
 }
 
+export function isDefaultDescribeUserScramCredentialsResult(o: DescribeUserScramCredentialsResult): boolean {
+  return !(o.user !== "")
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.credentialInfos === null || o.credentialInfos.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readDescribeUserScramCredentialsResult(r: Reader, v: number): DescribeUserScramCredentialsResult {
   const o = defaultDescribeUserScramCredentialsResult();
   o.user = r.compactString();
@@ -127,6 +143,12 @@ export function defaultCredentialInfo(): CredentialInfo {
     mechanism: 0,
     iterations: 0,
   };
+}
+
+export function isDefaultCredentialInfo(o: CredentialInfo): boolean {
+  return !(o.mechanism !== 0)
+    && !(o.iterations !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCredentialInfo(r: Reader, v: number): CredentialInfo {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ElectLeadersRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -28,6 +28,13 @@ export function defaultElectLeadersRequest(): ElectLeadersRequest {
     topicPartitions: [],
     timeoutMs: 60000,
   };
+}
+
+export function isDefaultElectLeadersRequest(o: ElectLeadersRequest): boolean {
+  return !(o.electionType !== 0)
+    && !((o.topicPartitions === null || o.topicPartitions.length !== 0))
+    && !(o.timeoutMs !== 60000)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readElectLeadersRequest(r: Reader, v: number): ElectLeadersRequest {
@@ -83,6 +90,12 @@ export function defaultTopicPartitions(): TopicPartitions {
     topic: "",
     partitions: [],
   };
+}
+
+export function isDefaultTopicPartitions(o: TopicPartitions): boolean {
+  return !(o.topic !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicPartitions(r: Reader, v: number): TopicPartitions {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ElectLeadersResponseVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -28,6 +28,13 @@ export function defaultElectLeadersResponse(): ElectLeadersResponse {
     errorCode: 0,
     replicaElectionResults: [],
   };
+}
+
+export function isDefaultElectLeadersResponse(o: ElectLeadersResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.replicaElectionResults === null || o.replicaElectionResults.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readElectLeadersResponse(r: Reader, v: number): ElectLeadersResponse {
@@ -81,6 +88,12 @@ export function defaultReplicaElectionResult(): ReplicaElectionResult {
   };
 }
 
+export function isDefaultReplicaElectionResult(o: ReplicaElectionResult): boolean {
+  return !(o.topic !== "")
+    && !((o.partitionResult === null || o.partitionResult.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readReplicaElectionResult(r: Reader, v: number): ReplicaElectionResult {
   const o = defaultReplicaElectionResult();
   o.topic = (v >= 2 ? r.compactString() : r.string());
@@ -127,6 +140,13 @@ export function defaultPartitionResult(): PartitionResult {
     errorCode: 0,
     errorMessage: "",
   };
+}
+
+export function isDefaultPartitionResult(o: PartitionResult): boolean {
+  return !(o.partitionId !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionResult(r: Reader, v: number): PartitionResult {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const EndQuorumEpochRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -26,6 +26,13 @@ export function defaultEndQuorumEpochRequest(): EndQuorumEpochRequest {
     topics: [],
     leaderEndpoints: [],
   };
+}
+
+export function isDefaultEndQuorumEpochRequest(o: EndQuorumEpochRequest): boolean {
+  return !(o.clusterId !== null)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.leaderEndpoints === null || o.leaderEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readEndQuorumEpochRequest(r: Reader, v: number): EndQuorumEpochRequest {
@@ -88,6 +95,12 @@ export function defaultTopicData(): TopicData {
   };
 }
 
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicData(r: Reader, v: number): TopicData {
   const o = defaultTopicData();
   o.topicName = (v >= 1 ? r.compactString() : r.string());
@@ -140,6 +153,15 @@ export function defaultPartitionData(): PartitionData {
     preferredSuccessors: [],
     preferredCandidates: [],
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== 0)
+    && !((o.preferredSuccessors === null || o.preferredSuccessors.length !== 0))
+    && !((o.preferredCandidates === null || o.preferredCandidates.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {
@@ -209,6 +231,12 @@ export function defaultReplicaInfo(): ReplicaInfo {
   };
 }
 
+export function isDefaultReplicaInfo(o: ReplicaInfo): boolean {
+  return !(o.candidateId !== 0)
+    && !(o.candidateDirectoryId !== ZERO_UUID)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readReplicaInfo(r: Reader, v: number): ReplicaInfo {
   const o = defaultReplicaInfo();
   if (v >= 1) {
@@ -253,6 +281,13 @@ export function defaultLeaderEndpoint(): LeaderEndpoint {
     host: "",
     port: 0,
   };
+}
+
+export function isDefaultLeaderEndpoint(o: LeaderEndpoint): boolean {
+  return !(o.name !== "")
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderEndpoint(r: Reader, v: number): LeaderEndpoint {

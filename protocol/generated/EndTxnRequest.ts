@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const EndTxnRequestVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
@@ -31,6 +31,14 @@ export function defaultEndTxnRequest(): EndTxnRequest {
     producerEpoch: 0,
     committed: false,
   };
+}
+
+export function isDefaultEndTxnRequest(o: EndTxnRequest): boolean {
+  return !(o.transactionalId !== "")
+    && !(o.producerId !== 0n)
+    && !(o.producerEpoch !== 0)
+    && !(o.committed !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readEndTxnRequest(r: Reader, v: number): EndTxnRequest {

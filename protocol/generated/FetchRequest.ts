@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const FetchRequestVersions = { min: 0, max: 17, flexibleMin: 12 } as const;
@@ -54,6 +54,22 @@ export function defaultFetchRequest(): FetchRequest {
     forgottenTopicsData: [],
     rackId: "",
   };
+}
+
+export function isDefaultFetchRequest(o: FetchRequest): boolean {
+  return !(o.clusterId !== null)
+    && !(o.replicaId !== -1)
+    && !(!isDefaultReplicaState(o.replicaState))
+    && !(o.maxWaitMs !== 0)
+    && !(o.minBytes !== 0)
+    && !(o.maxBytes !== 2147483647)
+    && !(o.isolationLevel !== 0)
+    && !(o.sessionId !== 0)
+    && !(o.sessionEpoch !== -1)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.forgottenTopicsData === null || o.forgottenTopicsData.length !== 0))
+    && !(o.rackId !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFetchRequest(r: Reader, v: number): FetchRequest {
@@ -155,7 +171,7 @@ export function writeFetchRequest(w: Writer, v: number, o: FetchRequest): void {
     if (v >= 12 && o.clusterId !== null) known.push({ tag: 0, write: (tw) => {
       tw.compactNullableString(o.clusterId);
     } });
-    if (v >= 15 && !isDeepDefault(o.replicaState, defaultReplicaState())) known.push({ tag: 1, write: (tw) => {
+    if (v >= 15 && !isDefaultReplicaState(o.replicaState)) known.push({ tag: 1, write: (tw) => {
       writeReplicaState(tw, v, o.replicaState);
     } });
     writeTaggedFields(w, known, o._unknownTaggedFields);
@@ -176,6 +192,12 @@ export function defaultReplicaState(): ReplicaState {
     replicaId: -1,
     replicaEpoch: -1n,
   };
+}
+
+export function isDefaultReplicaState(o: ReplicaState): boolean {
+  return !(o.replicaId !== -1)
+    && !(o.replicaEpoch !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readReplicaState(r: Reader, v: number): ReplicaState {
@@ -222,6 +244,13 @@ export function defaultFetchTopic(): FetchTopic {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultFetchTopic(o: FetchTopic): boolean {
+  return !(o.topic !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFetchTopic(r: Reader, v: number): FetchTopic {
@@ -294,6 +323,17 @@ export function defaultFetchPartition(): FetchPartition {
   };
 }
 
+export function isDefaultFetchPartition(o: FetchPartition): boolean {
+  return !(o.partition !== 0)
+    && !(o.currentLeaderEpoch !== -1)
+    && !(o.fetchOffset !== 0n)
+    && !(o.lastFetchedEpoch !== -1)
+    && !(o.logStartOffset !== -1n)
+    && !(o.partitionMaxBytes !== 0)
+    && !(o.replicaDirectoryId !== ZERO_UUID)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readFetchPartition(r: Reader, v: number): FetchPartition {
   const o = defaultFetchPartition();
   o.partition = r.int32();
@@ -364,6 +404,13 @@ export function defaultForgottenTopic(): ForgottenTopic {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultForgottenTopic(o: ForgottenTopic): boolean {
+  return !(o.topic !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readForgottenTopic(r: Reader, v: number): ForgottenTopic {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const FetchResponseVersions = { min: 0, max: 17, flexibleMin: 12 } as const;
@@ -34,6 +34,15 @@ export function defaultFetchResponse(): FetchResponse {
     responses: [],
     nodeEndpoints: [],
   };
+}
+
+export function isDefaultFetchResponse(o: FetchResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.sessionId !== 0)
+    && !((o.responses === null || o.responses.length !== 0))
+    && !((o.nodeEndpoints === null || o.nodeEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFetchResponse(r: Reader, v: number): FetchResponse {
@@ -124,6 +133,13 @@ export function defaultFetchableTopicResponse(): FetchableTopicResponse {
   };
 }
 
+export function isDefaultFetchableTopicResponse(o: FetchableTopicResponse): boolean {
+  return !(o.topic !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readFetchableTopicResponse(r: Reader, v: number): FetchableTopicResponse {
   const o = defaultFetchableTopicResponse();
   if (v <= 12) {
@@ -203,6 +219,21 @@ export function defaultPartitionData(): PartitionData {
     preferredReadReplica: -1,
     records: null,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.highWatermark !== 0n)
+    && !(o.lastStableOffset !== -1n)
+    && !(o.logStartOffset !== -1n)
+    && !(!isDefaultEpochEndOffset(o.divergingEpoch))
+    && !(!isDefaultLeaderIdAndEpoch(o.currentLeader))
+    && !(!isDefaultSnapshotId(o.snapshotId))
+    && !((o.abortedTransactions === null || o.abortedTransactions.length !== 0))
+    && !(o.preferredReadReplica !== -1)
+    && !(o.records !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {
@@ -285,13 +316,13 @@ export function writePartitionData(w: Writer, v: number, o: PartitionData): void
   (v >= 12 ? w.compactNullableBytes(o.records) : w.nullableBytes(o.records));
   if (v >= 12) {
     const known: TaggedFieldWrite[] = [];
-    if (v >= 12 && !isDeepDefault(o.divergingEpoch, defaultEpochEndOffset())) known.push({ tag: 0, write: (tw) => {
+    if (v >= 12 && !isDefaultEpochEndOffset(o.divergingEpoch)) known.push({ tag: 0, write: (tw) => {
       writeEpochEndOffset(tw, v, o.divergingEpoch);
     } });
-    if (v >= 12 && !isDeepDefault(o.currentLeader, defaultLeaderIdAndEpoch())) known.push({ tag: 1, write: (tw) => {
+    if (v >= 12 && !isDefaultLeaderIdAndEpoch(o.currentLeader)) known.push({ tag: 1, write: (tw) => {
       writeLeaderIdAndEpoch(tw, v, o.currentLeader);
     } });
-    if (v >= 12 && !isDeepDefault(o.snapshotId, defaultSnapshotId())) known.push({ tag: 2, write: (tw) => {
+    if (v >= 12 && !isDefaultSnapshotId(o.snapshotId)) known.push({ tag: 2, write: (tw) => {
       writeSnapshotId(tw, v, o.snapshotId);
     } });
     writeTaggedFields(w, known, o._unknownTaggedFields);
@@ -310,6 +341,12 @@ export function defaultEpochEndOffset(): EpochEndOffset {
     epoch: -1,
     endOffset: -1n,
   };
+}
+
+export function isDefaultEpochEndOffset(o: EpochEndOffset): boolean {
+  return !(o.epoch !== -1)
+    && !(o.endOffset !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readEpochEndOffset(r: Reader, v: number): EpochEndOffset {
@@ -355,6 +392,12 @@ export function defaultLeaderIdAndEpoch(): LeaderIdAndEpoch {
   };
 }
 
+export function isDefaultLeaderIdAndEpoch(o: LeaderIdAndEpoch): boolean {
+  return !(o.leaderId !== -1)
+    && !(o.leaderEpoch !== -1)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readLeaderIdAndEpoch(r: Reader, v: number): LeaderIdAndEpoch {
   const o = defaultLeaderIdAndEpoch();
   if (v >= 12) {
@@ -396,6 +439,12 @@ export function defaultSnapshotId(): SnapshotId {
   };
 }
 
+export function isDefaultSnapshotId(o: SnapshotId): boolean {
+  return !(o.endOffset !== -1n)
+    && !(o.epoch !== -1)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readSnapshotId(r: Reader, v: number): SnapshotId {
   const o = defaultSnapshotId();
   o.endOffset = r.int64();
@@ -429,6 +478,12 @@ export function defaultAbortedTransaction(): AbortedTransaction {
     producerId: 0n,
     firstOffset: 0n,
   };
+}
+
+export function isDefaultAbortedTransaction(o: AbortedTransaction): boolean {
+  return !(o.producerId !== 0n)
+    && !(o.firstOffset !== 0n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAbortedTransaction(r: Reader, v: number): AbortedTransaction {
@@ -478,6 +533,14 @@ export function defaultNodeEndpoint(): NodeEndpoint {
     port: 0,
     rack: null,
   };
+}
+
+export function isDefaultNodeEndpoint(o: NodeEndpoint): boolean {
+  return !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.rack !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readNodeEndpoint(r: Reader, v: number): NodeEndpoint {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const FetchSnapshotRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultFetchSnapshotRequest(): FetchSnapshotRequest {
     maxBytes: 2147483647,
     topics: [],
   };
+}
+
+export function isDefaultFetchSnapshotRequest(o: FetchSnapshotRequest): boolean {
+  return !(o.clusterId !== null)
+    && !(o.replicaId !== -1)
+    && !(o.maxBytes !== 2147483647)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFetchSnapshotRequest(r: Reader, v: number): FetchSnapshotRequest {
@@ -87,6 +95,12 @@ export function defaultTopicSnapshot(): TopicSnapshot {
   };
 }
 
+export function isDefaultTopicSnapshot(o: TopicSnapshot): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicSnapshot(r: Reader, v: number): TopicSnapshot {
   const o = defaultTopicSnapshot();
   o.name = r.compactString();
@@ -137,6 +151,15 @@ export function defaultPartitionSnapshot(): PartitionSnapshot {
   };
 }
 
+export function isDefaultPartitionSnapshot(o: PartitionSnapshot): boolean {
+  return !(o.partition !== 0)
+    && !(o.currentLeaderEpoch !== 0)
+    && !(!isDefaultSnapshotId(o.snapshotId))
+    && !(o.position !== 0n)
+    && !(o.replicaDirectoryId !== ZERO_UUID)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readPartitionSnapshot(r: Reader, v: number): PartitionSnapshot {
   const o = defaultPartitionSnapshot();
   o.partition = r.int32();
@@ -182,6 +205,12 @@ export function defaultSnapshotId(): SnapshotId {
     endOffset: 0n,
     epoch: 0,
   };
+}
+
+export function isDefaultSnapshotId(o: SnapshotId): boolean {
+  return !(o.endOffset !== 0n)
+    && !(o.epoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readSnapshotId(r: Reader, v: number): SnapshotId {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const FetchSnapshotResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultFetchSnapshotResponse(): FetchSnapshotResponse {
     topics: [],
     nodeEndpoints: [],
   };
+}
+
+export function isDefaultFetchSnapshotResponse(o: FetchSnapshotResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.nodeEndpoints === null || o.nodeEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFetchSnapshotResponse(r: Reader, v: number): FetchSnapshotResponse {
@@ -100,6 +108,12 @@ export function defaultTopicSnapshot(): TopicSnapshot {
   };
 }
 
+export function isDefaultTopicSnapshot(o: TopicSnapshot): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicSnapshot(r: Reader, v: number): TopicSnapshot {
   const o = defaultTopicSnapshot();
   o.name = r.compactString();
@@ -155,6 +169,17 @@ export function defaultPartitionSnapshot(): PartitionSnapshot {
   };
 }
 
+export function isDefaultPartitionSnapshot(o: PartitionSnapshot): boolean {
+  return !(o.index !== 0)
+    && !(o.errorCode !== 0)
+    && !(!isDefaultSnapshotId(o.snapshotId))
+    && !(!isDefaultLeaderIdAndEpoch(o.currentLeader))
+    && !(o.size !== 0n)
+    && !(o.position !== 0n)
+    && !(o.unalignedRecords !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readPartitionSnapshot(r: Reader, v: number): PartitionSnapshot {
   const o = defaultPartitionSnapshot();
   o.index = r.int32();
@@ -183,7 +208,7 @@ export function writePartitionSnapshot(w: Writer, v: number, o: PartitionSnapsho
   w.int64(o.position);
   w.compactBytes(notNull(o.unalignedRecords, 'UnalignedRecords'));
   const known: TaggedFieldWrite[] = [];
-  if (!isDeepDefault(o.currentLeader, defaultLeaderIdAndEpoch())) known.push({ tag: 0, write: (tw) => {
+  if (!isDefaultLeaderIdAndEpoch(o.currentLeader)) known.push({ tag: 0, write: (tw) => {
     writeLeaderIdAndEpoch(tw, v, o.currentLeader);
   } });
   writeTaggedFields(w, known, o._unknownTaggedFields);
@@ -201,6 +226,12 @@ export function defaultSnapshotId(): SnapshotId {
     endOffset: 0n,
     epoch: 0,
   };
+}
+
+export function isDefaultSnapshotId(o: SnapshotId): boolean {
+  return !(o.endOffset !== 0n)
+    && !(o.epoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readSnapshotId(r: Reader, v: number): SnapshotId {
@@ -232,6 +263,12 @@ export function defaultLeaderIdAndEpoch(): LeaderIdAndEpoch {
     leaderId: 0,
     leaderEpoch: 0,
   };
+}
+
+export function isDefaultLeaderIdAndEpoch(o: LeaderIdAndEpoch): boolean {
+  return !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderIdAndEpoch(r: Reader, v: number): LeaderIdAndEpoch {
@@ -266,6 +303,13 @@ export function defaultNodeEndpoint(): NodeEndpoint {
     host: "",
     port: 0,
   };
+}
+
+export function isDefaultNodeEndpoint(o: NodeEndpoint): boolean {
+  return !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readNodeEndpoint(r: Reader, v: number): NodeEndpoint {

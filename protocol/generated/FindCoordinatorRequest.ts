@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const FindCoordinatorRequestVersions = { min: 0, max: 6, flexibleMin: 3 } as const;
@@ -28,6 +28,13 @@ export function defaultFindCoordinatorRequest(): FindCoordinatorRequest {
     keyType: 0,
     coordinatorKeys: [],
   };
+}
+
+export function isDefaultFindCoordinatorRequest(o: FindCoordinatorRequest): boolean {
+  return !(o.key !== "")
+    && !(o.keyType !== 0)
+    && !((o.coordinatorKeys === null || o.coordinatorKeys.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFindCoordinatorRequest(r: Reader, v: number): FindCoordinatorRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const FindCoordinatorResponseVersions = { min: 0, max: 6, flexibleMin: 3 } as const;
@@ -40,6 +40,17 @@ export function defaultFindCoordinatorResponse(): FindCoordinatorResponse {
     port: 0,
     coordinators: [],
   };
+}
+
+export function isDefaultFindCoordinatorResponse(o: FindCoordinatorResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !((o.coordinators === null || o.coordinators.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFindCoordinatorResponse(r: Reader, v: number): FindCoordinatorResponse {
@@ -135,6 +146,16 @@ export function defaultCoordinator(): Coordinator {
     errorCode: 0,
     errorMessage: "",
   };
+}
+
+export function isDefaultCoordinator(o: Coordinator): boolean {
+  return !(o.key !== "")
+    && !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCoordinator(r: Reader, v: number): Coordinator {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const GetTelemetrySubscriptionsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -46,6 +46,19 @@ export function defaultGetTelemetrySubscriptionsResponse(): GetTelemetrySubscrip
     deltaTemporality: false,
     requestedMetrics: [],
   };
+}
+
+export function isDefaultGetTelemetrySubscriptionsResponse(o: GetTelemetrySubscriptionsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.clientInstanceId !== ZERO_UUID)
+    && !(o.subscriptionId !== 0)
+    && !((o.acceptedCompressionTypes === null || o.acceptedCompressionTypes.length !== 0))
+    && !(o.pushIntervalMs !== 0)
+    && !(o.telemetryMaxBytes !== 0)
+    && !(o.deltaTemporality !== false)
+    && !((o.requestedMetrics === null || o.requestedMetrics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readGetTelemetrySubscriptionsResponse(r: Reader, v: number): GetTelemetrySubscriptionsResponse {

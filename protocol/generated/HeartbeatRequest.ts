@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const HeartbeatRequestVersions = { min: 0, max: 4, flexibleMin: 4 } as const;
@@ -31,6 +31,14 @@ export function defaultHeartbeatRequest(): HeartbeatRequest {
     memberId: "",
     groupInstanceId: null,
   };
+}
+
+export function isDefaultHeartbeatRequest(o: HeartbeatRequest): boolean {
+  return !(o.groupId !== "")
+    && !(o.generationId !== 0)
+    && !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readHeartbeatRequest(r: Reader, v: number): HeartbeatRequest {

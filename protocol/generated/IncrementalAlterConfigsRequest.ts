@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const IncrementalAlterConfigsRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -25,6 +25,12 @@ export function defaultIncrementalAlterConfigsRequest(): IncrementalAlterConfigs
     resources: [],
     validateOnly: false,
   };
+}
+
+export function isDefaultIncrementalAlterConfigsRequest(o: IncrementalAlterConfigsRequest): boolean {
+  return !((o.resources === null || o.resources.length !== 0))
+    && !(o.validateOnly !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readIncrementalAlterConfigsRequest(r: Reader, v: number): IncrementalAlterConfigsRequest {
@@ -75,6 +81,13 @@ export function defaultAlterConfigsResource(): AlterConfigsResource {
   };
 }
 
+export function isDefaultAlterConfigsResource(o: AlterConfigsResource): boolean {
+  return !(o.resourceType !== 0)
+    && !(o.resourceName !== "")
+    && !((o.configs === null || o.configs.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAlterConfigsResource(r: Reader, v: number): AlterConfigsResource {
   const o = defaultAlterConfigsResource();
   o.resourceType = r.int8();
@@ -123,6 +136,13 @@ export function defaultAlterableConfig(): AlterableConfig {
     configOperation: 0,
     value: "",
   };
+}
+
+export function isDefaultAlterableConfig(o: AlterableConfig): boolean {
+  return !(o.name !== "")
+    && !(o.configOperation !== 0)
+    && !(o.value !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAlterableConfig(r: Reader, v: number): AlterableConfig {

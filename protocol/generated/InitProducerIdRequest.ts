@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const InitProducerIdRequestVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
@@ -31,6 +31,14 @@ export function defaultInitProducerIdRequest(): InitProducerIdRequest {
     producerId: -1n,
     producerEpoch: -1,
   };
+}
+
+export function isDefaultInitProducerIdRequest(o: InitProducerIdRequest): boolean {
+  return !(o.transactionalId !== "")
+    && !(o.transactionTimeoutMs !== 0)
+    && !(o.producerId !== -1n)
+    && !(o.producerEpoch !== -1)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readInitProducerIdRequest(r: Reader, v: number): InitProducerIdRequest {

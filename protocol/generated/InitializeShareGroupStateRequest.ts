@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const InitializeShareGroupStateRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultInitializeShareGroupStateRequest(): InitializeShareGroupS
     groupId: "",
     topics: [],
   };
+}
+
+export function isDefaultInitializeShareGroupStateRequest(o: InitializeShareGroupStateRequest): boolean {
+  return !(o.groupId !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readInitializeShareGroupStateRequest(r: Reader, v: number): InitializeShareGroupStateRequest {
@@ -66,6 +72,12 @@ export function defaultInitializeStateData(): InitializeStateData {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultInitializeStateData(o: InitializeStateData): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readInitializeStateData(r: Reader, v: number): InitializeStateData {
@@ -110,6 +122,13 @@ export function defaultPartitionData(): PartitionData {
     stateEpoch: 0,
     startOffset: 0n,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partition !== 0)
+    && !(o.stateEpoch !== 0)
+    && !(o.startOffset !== 0n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const InitializeShareGroupStateResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -22,6 +22,11 @@ export function defaultInitializeShareGroupStateResponse(): InitializeShareGroup
   return {
     results: [],
   };
+}
+
+export function isDefaultInitializeShareGroupStateResponse(o: InitializeShareGroupStateResponse): boolean {
+  return !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readInitializeShareGroupStateResponse(r: Reader, v: number): InitializeShareGroupStateResponse {
@@ -61,6 +66,12 @@ export function defaultInitializeStateResult(): InitializeStateResult {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultInitializeStateResult(o: InitializeStateResult): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readInitializeStateResult(r: Reader, v: number): InitializeStateResult {
@@ -105,6 +116,13 @@ export function defaultPartitionResult(): PartitionResult {
     errorCode: 0,
     errorMessage: null,
   };
+}
+
+export function isDefaultPartitionResult(o: PartitionResult): boolean {
+  return !(o.partition !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionResult(r: Reader, v: number): PartitionResult {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const JoinGroupRequestVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
@@ -43,6 +43,18 @@ export function defaultJoinGroupRequest(): JoinGroupRequest {
     protocols: [],
     reason: null,
   };
+}
+
+export function isDefaultJoinGroupRequest(o: JoinGroupRequest): boolean {
+  return !(o.groupId !== "")
+    && !(o.sessionTimeoutMs !== 0)
+    && !(o.rebalanceTimeoutMs !== -1)
+    && !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && !(o.protocolType !== "")
+    && !((o.protocols === null || o.protocols.length !== 0))
+    && !(o.reason !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
@@ -112,6 +124,12 @@ export function defaultJoinGroupRequestProtocol(): JoinGroupRequestProtocol {
     name: "",
     metadata: EMPTY_BUFFER,
   };
+}
+
+export function isDefaultJoinGroupRequestProtocol(o: JoinGroupRequestProtocol): boolean {
+  return !(o.name !== "")
+    && !((o.metadata === null || o.metadata.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequestProtocol {

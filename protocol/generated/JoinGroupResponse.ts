@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const JoinGroupResponseVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
@@ -45,6 +45,19 @@ export function defaultJoinGroupResponse(): JoinGroupResponse {
     memberId: "",
     members: [],
   };
+}
+
+export function isDefaultJoinGroupResponse(o: JoinGroupResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.generationId !== -1)
+    && !(o.protocolType !== null)
+    && !(o.protocolName !== "")
+    && !(o.leader !== "")
+    && !(o.skipAssignment !== false)
+    && !(o.memberId !== "")
+    && !((o.members === null || o.members.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
@@ -119,6 +132,13 @@ export function defaultJoinGroupResponseMember(): JoinGroupResponseMember {
     groupInstanceId: null,
     metadata: EMPTY_BUFFER,
   };
+}
+
+export function isDefaultJoinGroupResponseMember(o: JoinGroupResponseMember): boolean {
+  return !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && !((o.metadata === null || o.metadata.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponseMember {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const LeaderAndIsrRequestVersions = { min: 0, max: 7, flexibleMin: 4 } as const;
@@ -43,6 +43,18 @@ export function defaultLeaderAndIsrRequest(): LeaderAndIsrRequest {
     topicStates: [],
     liveLeaders: [],
   };
+}
+
+export function isDefaultLeaderAndIsrRequest(o: LeaderAndIsrRequest): boolean {
+  return !(o.controllerId !== 0)
+    && !(o.isKRaftController !== false)
+    && !(o.controllerEpoch !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && !(o.type !== 0)
+    && !((o.ungroupedPartitionStates === null || o.ungroupedPartitionStates.length !== 0))
+    && !((o.topicStates === null || o.topicStates.length !== 0))
+    && !((o.liveLeaders === null || o.liveLeaders.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderAndIsrRequest(r: Reader, v: number): LeaderAndIsrRequest {
@@ -172,6 +184,22 @@ export function defaultLeaderAndIsrPartitionState(): LeaderAndIsrPartitionState 
   };
 }
 
+export function isDefaultLeaderAndIsrPartitionState(o: LeaderAndIsrPartitionState): boolean {
+  return !(o.topicName !== "")
+    && !(o.partitionIndex !== 0)
+    && !(o.controllerEpoch !== 0)
+    && !(o.leader !== 0)
+    && !(o.leaderEpoch !== 0)
+    && !((o.isr === null || o.isr.length !== 0))
+    && !(o.partitionEpoch !== 0)
+    && !((o.replicas === null || o.replicas.length !== 0))
+    && !((o.addingReplicas === null || o.addingReplicas.length !== 0))
+    && !((o.removingReplicas === null || o.removingReplicas.length !== 0))
+    && !(o.isNew !== false)
+    && !(o.leaderRecoveryState !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readLeaderAndIsrPartitionState(r: Reader, v: number): LeaderAndIsrPartitionState {
   const o = defaultLeaderAndIsrPartitionState();
   if (v <= 1) {
@@ -290,6 +318,13 @@ export function defaultLeaderAndIsrTopicState(): LeaderAndIsrTopicState {
   };
 }
 
+export function isDefaultLeaderAndIsrTopicState(o: LeaderAndIsrTopicState): boolean {
+  return !(o.topicName !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !((o.partitionStates === null || o.partitionStates.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readLeaderAndIsrTopicState(r: Reader, v: number): LeaderAndIsrTopicState {
   const o = defaultLeaderAndIsrTopicState();
   if (v >= 2) {
@@ -350,6 +385,13 @@ export function defaultLeaderAndIsrLiveLeader(): LeaderAndIsrLiveLeader {
     hostName: "",
     port: 0,
   };
+}
+
+export function isDefaultLeaderAndIsrLiveLeader(o: LeaderAndIsrLiveLeader): boolean {
+  return !(o.brokerId !== 0)
+    && !(o.hostName !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderAndIsrLiveLeader(r: Reader, v: number): LeaderAndIsrLiveLeader {

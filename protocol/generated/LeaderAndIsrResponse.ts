@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const LeaderAndIsrResponseVersions = { min: 0, max: 7, flexibleMin: 4 } as const;
@@ -28,6 +28,13 @@ export function defaultLeaderAndIsrResponse(): LeaderAndIsrResponse {
     partitionErrors: [],
     topics: [],
   };
+}
+
+export function isDefaultLeaderAndIsrResponse(o: LeaderAndIsrResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !((o.partitionErrors === null || o.partitionErrors.length !== 0))
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderAndIsrResponse(r: Reader, v: number): LeaderAndIsrResponse {
@@ -98,6 +105,13 @@ export function defaultLeaderAndIsrPartitionError(): LeaderAndIsrPartitionError 
   };
 }
 
+export function isDefaultLeaderAndIsrPartitionError(o: LeaderAndIsrPartitionError): boolean {
+  return !(o.topicName !== "")
+    && !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readLeaderAndIsrPartitionError(r: Reader, v: number): LeaderAndIsrPartitionError {
   const o = defaultLeaderAndIsrPartitionError();
   if (v <= 4) {
@@ -137,6 +151,12 @@ export function defaultLeaderAndIsrTopicError(): LeaderAndIsrTopicError {
     topicId: ZERO_UUID,
     partitionErrors: [],
   };
+}
+
+export function isDefaultLeaderAndIsrTopicError(o: LeaderAndIsrTopicError): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitionErrors === null || o.partitionErrors.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderAndIsrTopicError(r: Reader, v: number): LeaderAndIsrTopicError {

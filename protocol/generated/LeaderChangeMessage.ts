@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const LeaderChangeMessageVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultLeaderChangeMessage(): LeaderChangeMessage {
     voters: [],
     grantingVoters: [],
   };
+}
+
+export function isDefaultLeaderChangeMessage(o: LeaderChangeMessage): boolean {
+  return !(o.version !== 0)
+    && !(o.leaderId !== 0)
+    && !((o.voters === null || o.voters.length !== 0))
+    && !((o.grantingVoters === null || o.grantingVoters.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderChangeMessage(r: Reader, v: number): LeaderChangeMessage {
@@ -85,6 +93,12 @@ export function defaultVoter(): Voter {
     voterId: 0,
     voterDirectoryId: ZERO_UUID,
   };
+}
+
+export function isDefaultVoter(o: Voter): boolean {
+  return !(o.voterId !== 0)
+    && !(o.voterDirectoryId !== ZERO_UUID)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readVoter(r: Reader, v: number): Voter {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const LeaveGroupRequestVersions = { min: 0, max: 5, flexibleMin: 4 } as const;
@@ -28,6 +28,13 @@ export function defaultLeaveGroupRequest(): LeaveGroupRequest {
     memberId: "",
     members: [],
   };
+}
+
+export function isDefaultLeaveGroupRequest(o: LeaveGroupRequest): boolean {
+  return !(o.groupId !== "")
+    && !(o.memberId !== "")
+    && !((o.members === null || o.members.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaveGroupRequest(r: Reader, v: number): LeaveGroupRequest {
@@ -86,6 +93,13 @@ export function defaultMemberIdentity(): MemberIdentity {
     groupInstanceId: null,
     reason: null,
   };
+}
+
+export function isDefaultMemberIdentity(o: MemberIdentity): boolean {
+  return !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && !(o.reason !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readMemberIdentity(r: Reader, v: number): MemberIdentity {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListClientMetricsResourcesResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -28,6 +28,13 @@ export function defaultListClientMetricsResourcesResponse(): ListClientMetricsRe
     errorCode: 0,
     clientMetricsResources: [],
   };
+}
+
+export function isDefaultListClientMetricsResourcesResponse(o: ListClientMetricsResourcesResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.clientMetricsResources === null || o.clientMetricsResources.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListClientMetricsResourcesResponse(r: Reader, v: number): ListClientMetricsResourcesResponse {
@@ -68,6 +75,11 @@ export function defaultClientMetricsResource(): ClientMetricsResource {
   return {
     name: "",
   };
+}
+
+export function isDefaultClientMetricsResource(o: ClientMetricsResource): boolean {
+  return !(o.name !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readClientMetricsResource(r: Reader, v: number): ClientMetricsResource {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListGroupsResponseVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
@@ -28,6 +28,13 @@ export function defaultListGroupsResponse(): ListGroupsResponse {
     errorCode: 0,
     groups: [],
   };
+}
+
+export function isDefaultListGroupsResponse(o: ListGroupsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.groups === null || o.groups.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListGroupsResponse(r: Reader, v: number): ListGroupsResponse {
@@ -85,6 +92,14 @@ export function defaultListedGroup(): ListedGroup {
     groupState: "",
     groupType: "",
   };
+}
+
+export function isDefaultListedGroup(o: ListedGroup): boolean {
+  return !(o.groupId !== "")
+    && !(o.protocolType !== "")
+    && !(o.groupState !== "")
+    && !(o.groupType !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListedGroup(r: Reader, v: number): ListedGroup {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListOffsetsRequestVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
@@ -31,6 +31,14 @@ export function defaultListOffsetsRequest(): ListOffsetsRequest {
     topics: [],
     timeoutMs: 0,
   };
+}
+
+export function isDefaultListOffsetsRequest(o: ListOffsetsRequest): boolean {
+  return !(o.replicaId !== 0)
+    && !(o.isolationLevel !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !(o.timeoutMs !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListOffsetsRequest(r: Reader, v: number): ListOffsetsRequest {
@@ -90,6 +98,12 @@ export function defaultListOffsetsTopic(): ListOffsetsTopic {
   };
 }
 
+export function isDefaultListOffsetsTopic(o: ListOffsetsTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readListOffsetsTopic(r: Reader, v: number): ListOffsetsTopic {
   const o = defaultListOffsetsTopic();
   o.name = (v >= 6 ? r.compactString() : r.string());
@@ -139,6 +153,14 @@ export function defaultListOffsetsPartition(): ListOffsetsPartition {
     timestamp: 0n,
     maxNumOffsets: 1,
   };
+}
+
+export function isDefaultListOffsetsPartition(o: ListOffsetsPartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.currentLeaderEpoch !== -1)
+    && !(o.timestamp !== 0n)
+    && !(o.maxNumOffsets !== 1)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListOffsetsPartition(r: Reader, v: number): ListOffsetsPartition {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListOffsetsResponseVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
@@ -25,6 +25,12 @@ export function defaultListOffsetsResponse(): ListOffsetsResponse {
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultListOffsetsResponse(o: ListOffsetsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListOffsetsResponse(r: Reader, v: number): ListOffsetsResponse {
@@ -74,6 +80,12 @@ export function defaultListOffsetsTopicResponse(): ListOffsetsTopicResponse {
     name: "",
     partitions: [],
   };
+}
+
+export function isDefaultListOffsetsTopicResponse(o: ListOffsetsTopicResponse): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListOffsetsTopicResponse(r: Reader, v: number): ListOffsetsTopicResponse {
@@ -130,6 +142,16 @@ export function defaultListOffsetsPartitionResponse(): ListOffsetsPartitionRespo
     offset: -1n,
     leaderEpoch: -1,
   };
+}
+
+export function isDefaultListOffsetsPartitionResponse(o: ListOffsetsPartitionResponse): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.oldStyleOffsets === null || o.oldStyleOffsets.length !== 0))
+    && !(o.timestamp !== -1n)
+    && !(o.offset !== -1n)
+    && !(o.leaderEpoch !== -1)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListOffsetsPartitionResponse(r: Reader, v: number): ListOffsetsPartitionResponse {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListPartitionReassignmentsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultListPartitionReassignmentsRequest(): ListPartitionReassig
     timeoutMs: 60000,
     topics: null,
   };
+}
+
+export function isDefaultListPartitionReassignmentsRequest(o: ListPartitionReassignmentsRequest): boolean {
+  return !(o.timeoutMs !== 60000)
+    && !(o.topics !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListPartitionReassignmentsRequest(r: Reader, v: number): ListPartitionReassignmentsRequest {
@@ -70,6 +76,12 @@ export function defaultListPartitionReassignmentsTopics(): ListPartitionReassign
     name: "",
     partitionIndexes: [],
   };
+}
+
+export function isDefaultListPartitionReassignmentsTopics(o: ListPartitionReassignmentsTopics): boolean {
+  return !(o.name !== "")
+    && !((o.partitionIndexes === null || o.partitionIndexes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListPartitionReassignmentsTopics(r: Reader, v: number): ListPartitionReassignmentsTopics {

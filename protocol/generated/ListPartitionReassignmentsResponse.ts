@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListPartitionReassignmentsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultListPartitionReassignmentsResponse(): ListPartitionReassi
     errorMessage: "",
     topics: [],
   };
+}
+
+export function isDefaultListPartitionReassignmentsResponse(o: ListPartitionReassignmentsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListPartitionReassignmentsResponse(r: Reader, v: number): ListPartitionReassignmentsResponse {
@@ -78,6 +86,12 @@ export function defaultOngoingTopicReassignment(): OngoingTopicReassignment {
   };
 }
 
+export function isDefaultOngoingTopicReassignment(o: OngoingTopicReassignment): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOngoingTopicReassignment(r: Reader, v: number): OngoingTopicReassignment {
   const o = defaultOngoingTopicReassignment();
   o.name = r.compactString();
@@ -123,6 +137,14 @@ export function defaultOngoingPartitionReassignment(): OngoingPartitionReassignm
     addingReplicas: [],
     removingReplicas: [],
   };
+}
+
+export function isDefaultOngoingPartitionReassignment(o: OngoingPartitionReassignment): boolean {
+  return !(o.partitionIndex !== 0)
+    && !((o.replicas === null || o.replicas.length !== 0))
+    && !((o.addingReplicas === null || o.addingReplicas.length !== 0))
+    && !((o.removingReplicas === null || o.removingReplicas.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOngoingPartitionReassignment(r: Reader, v: number): OngoingPartitionReassignment {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListTransactionsRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -28,6 +28,13 @@ export function defaultListTransactionsRequest(): ListTransactionsRequest {
     producerIdFilters: [],
     durationFilter: -1n,
   };
+}
+
+export function isDefaultListTransactionsRequest(o: ListTransactionsRequest): boolean {
+  return !((o.stateFilters === null || o.stateFilters.length !== 0))
+    && !((o.producerIdFilters === null || o.producerIdFilters.length !== 0))
+    && !(o.durationFilter !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListTransactionsRequest(r: Reader, v: number): ListTransactionsRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ListTransactionsResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -29,6 +29,14 @@ export function defaultListTransactionsResponse(): ListTransactionsResponse {
     unknownStateFilters: [],
     transactionStates: [],
   };
+}
+
+export function isDefaultListTransactionsResponse(o: ListTransactionsResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !((o.unknownStateFilters === null || o.unknownStateFilters.length !== 0))
+    && !((o.transactionStates === null || o.transactionStates.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readListTransactionsResponse(r: Reader, v: number): ListTransactionsResponse {
@@ -85,6 +93,13 @@ export function defaultTransactionState(): TransactionState {
     producerId: 0n,
     transactionState: "",
   };
+}
+
+export function isDefaultTransactionState(o: TransactionState): boolean {
+  return !(o.transactionalId !== "")
+    && !(o.producerId !== 0n)
+    && !(o.transactionState !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTransactionState(r: Reader, v: number): TransactionState {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const MetadataRequestVersions = { min: 0, max: 12, flexibleMin: 9 } as const;
@@ -31,6 +31,14 @@ export function defaultMetadataRequest(): MetadataRequest {
     includeClusterAuthorizedOperations: false,
     includeTopicAuthorizedOperations: false,
   };
+}
+
+export function isDefaultMetadataRequest(o: MetadataRequest): boolean {
+  return !((o.topics === null || o.topics.length !== 0))
+    && !(o.allowAutoTopicCreation !== true)
+    && !(o.includeClusterAuthorizedOperations !== false)
+    && !(o.includeTopicAuthorizedOperations !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readMetadataRequest(r: Reader, v: number): MetadataRequest {
@@ -97,6 +105,12 @@ export function defaultMetadataRequestTopic(): MetadataRequestTopic {
     topicId: ZERO_UUID,
     name: "",
   };
+}
+
+export function isDefaultMetadataRequestTopic(o: MetadataRequestTopic): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !(o.name !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readMetadataRequestTopic(r: Reader, v: number): MetadataRequestTopic {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const MetadataResponseVersions = { min: 0, max: 12, flexibleMin: 9 } as const;
@@ -37,6 +37,16 @@ export function defaultMetadataResponse(): MetadataResponse {
     topics: [],
     clusterAuthorizedOperations: -2147483648,
   };
+}
+
+export function isDefaultMetadataResponse(o: MetadataResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.brokers === null || o.brokers.length !== 0))
+    && !(o.clusterId !== null)
+    && !(o.controllerId !== -1)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !(o.clusterAuthorizedOperations !== -2147483648)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
@@ -124,6 +134,14 @@ export function defaultMetadataResponseBroker(): MetadataResponseBroker {
   };
 }
 
+export function isDefaultMetadataResponseBroker(o: MetadataResponseBroker): boolean {
+  return !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.rack !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readMetadataResponseBroker(r: Reader, v: number): MetadataResponseBroker {
   const o = defaultMetadataResponseBroker();
   o.nodeId = r.int32();
@@ -177,6 +195,16 @@ export function defaultMetadataResponseTopic(): MetadataResponseTopic {
     partitions: [],
     topicAuthorizedOperations: -2147483648,
   };
+}
+
+export function isDefaultMetadataResponseTopic(o: MetadataResponseTopic): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.name !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !(o.isInternal !== false)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && !(o.topicAuthorizedOperations !== -2147483648)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readMetadataResponseTopic(r: Reader, v: number): MetadataResponseTopic {
@@ -257,6 +285,17 @@ export function defaultMetadataResponsePartition(): MetadataResponsePartition {
     isrNodes: [],
     offlineReplicas: [],
   };
+}
+
+export function isDefaultMetadataResponsePartition(o: MetadataResponsePartition): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.partitionIndex !== 0)
+    && !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== -1)
+    && !((o.replicaNodes === null || o.replicaNodes.length !== 0))
+    && !((o.isrNodes === null || o.isrNodes.length !== 0))
+    && !((o.offlineReplicas === null || o.offlineReplicas.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readMetadataResponsePartition(r: Reader, v: number): MetadataResponsePartition {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetCommitRequestVersions = { min: 0, max: 9, flexibleMin: 8 } as const;
@@ -37,6 +37,16 @@ export function defaultOffsetCommitRequest(): OffsetCommitRequest {
     retentionTimeMs: -1n,
     topics: [],
   };
+}
+
+export function isDefaultOffsetCommitRequest(o: OffsetCommitRequest): boolean {
+  return !(o.groupId !== "")
+    && !(o.generationIdOrMemberEpoch !== -1)
+    && !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && !(o.retentionTimeMs !== -1n)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest {
@@ -108,6 +118,12 @@ export function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
   };
 }
 
+export function isDefaultOffsetCommitRequestTopic(o: OffsetCommitRequestTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestTopic {
   const o = defaultOffsetCommitRequestTopic();
   o.name = (v >= 8 ? r.compactString() : r.string());
@@ -160,6 +176,15 @@ export function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartit
     commitTimestamp: -1n,
     committedMetadata: "",
   };
+}
+
+export function isDefaultOffsetCommitRequestPartition(o: OffsetCommitRequestPartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.committedOffset !== 0n)
+    && !(o.committedLeaderEpoch !== -1)
+    && !(o.commitTimestamp !== -1n)
+    && !(o.committedMetadata !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequestPartition {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetCommitResponseVersions = { min: 0, max: 9, flexibleMin: 8 } as const;
@@ -25,6 +25,12 @@ export function defaultOffsetCommitResponse(): OffsetCommitResponse {
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultOffsetCommitResponse(o: OffsetCommitResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetCommitResponse(r: Reader, v: number): OffsetCommitResponse {
@@ -76,6 +82,12 @@ export function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
   };
 }
 
+export function isDefaultOffsetCommitResponseTopic(o: OffsetCommitResponseTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseTopic {
   const o = defaultOffsetCommitResponseTopic();
   o.name = (v >= 8 ? r.compactString() : r.string());
@@ -119,6 +131,12 @@ export function defaultOffsetCommitResponsePartition(): OffsetCommitResponsePart
     partitionIndex: 0,
     errorCode: 0,
   };
+}
+
+export function isDefaultOffsetCommitResponsePartition(o: OffsetCommitResponsePartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponsePartition {

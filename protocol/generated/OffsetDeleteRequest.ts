@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetDeleteRequestVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
@@ -24,6 +24,11 @@ export function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
     groupId: "",
     topics: [],
   };
+}
+
+export function isDefaultOffsetDeleteRequest(o: OffsetDeleteRequest): boolean {
+  return !(o.groupId !== "")
+    && !((o.topics === null || o.topics.length !== 0));
 }
 
 export function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
@@ -63,6 +68,11 @@ export function defaultOffsetDeleteRequestTopic(): OffsetDeleteRequestTopic {
   };
 }
 
+export function isDefaultOffsetDeleteRequestTopic(o: OffsetDeleteRequestTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0));
+}
+
 export function readOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequestTopic {
   const o = defaultOffsetDeleteRequestTopic();
   o.name = r.string();
@@ -95,6 +105,10 @@ export function defaultOffsetDeleteRequestPartition(): OffsetDeleteRequestPartit
   return {
     partitionIndex: 0,
   };
+}
+
+export function isDefaultOffsetDeleteRequestPartition(o: OffsetDeleteRequestPartition): boolean {
+  return !(o.partitionIndex !== 0);
 }
 
 export function readOffsetDeleteRequestPartition(r: Reader, v: number): OffsetDeleteRequestPartition {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetDeleteResponseVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
@@ -27,6 +27,12 @@ export function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultOffsetDeleteResponse(o: OffsetDeleteResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0));
 }
 
 export function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
@@ -68,6 +74,11 @@ export function defaultOffsetDeleteResponseTopic(): OffsetDeleteResponseTopic {
   };
 }
 
+export function isDefaultOffsetDeleteResponseTopic(o: OffsetDeleteResponseTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0));
+}
+
 export function readOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponseTopic {
   const o = defaultOffsetDeleteResponseTopic();
   o.name = r.string();
@@ -103,6 +114,11 @@ export function defaultOffsetDeleteResponsePartition(): OffsetDeleteResponsePart
     partitionIndex: 0,
     errorCode: 0,
   };
+}
+
+export function isDefaultOffsetDeleteResponsePartition(o: OffsetDeleteResponsePartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0);
 }
 
 export function readOffsetDeleteResponsePartition(r: Reader, v: number): OffsetDeleteResponsePartition {

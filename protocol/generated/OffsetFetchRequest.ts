@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetFetchRequestVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
@@ -31,6 +31,14 @@ export function defaultOffsetFetchRequest(): OffsetFetchRequest {
     groups: [],
     requireStable: false,
   };
+}
+
+export function isDefaultOffsetFetchRequest(o: OffsetFetchRequest): boolean {
+  return !(o.groupId !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.groups === null || o.groups.length !== 0))
+    && !(o.requireStable !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest {
@@ -113,6 +121,12 @@ export function defaultOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
   };
 }
 
+export function isDefaultOffsetFetchRequestTopic(o: OffsetFetchRequestTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitionIndexes === null || o.partitionIndexes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequestTopic {
   const o = defaultOffsetFetchRequestTopic();
   if (v <= 7) {
@@ -170,6 +184,14 @@ export function defaultOffsetFetchRequestGroup(): OffsetFetchRequestGroup {
     memberEpoch: -1,
     topics: [],
   };
+}
+
+export function isDefaultOffsetFetchRequestGroup(o: OffsetFetchRequestGroup): boolean {
+  return !(o.groupId !== "")
+    && !(o.memberId !== null)
+    && !(o.memberEpoch !== -1)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestGroup {
@@ -239,6 +261,12 @@ export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
     name: "",
     partitionIndexes: [],
   };
+}
+
+export function isDefaultOffsetFetchRequestTopics(o: OffsetFetchRequestTopics): boolean {
+  return !(o.name !== "")
+    && !((o.partitionIndexes === null || o.partitionIndexes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestTopics {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetFetchResponseVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
@@ -31,6 +31,14 @@ export function defaultOffsetFetchResponse(): OffsetFetchResponse {
     errorCode: 0,
     groups: [],
   };
+}
+
+export function isDefaultOffsetFetchResponse(o: OffsetFetchResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !(o.errorCode !== 0)
+    && !((o.groups === null || o.groups.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetFetchResponse(r: Reader, v: number): OffsetFetchResponse {
@@ -108,6 +116,12 @@ export function defaultOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
   };
 }
 
+export function isDefaultOffsetFetchResponseTopic(o: OffsetFetchResponseTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponseTopic {
   const o = defaultOffsetFetchResponseTopic();
   if (v <= 7) {
@@ -168,6 +182,15 @@ export function defaultOffsetFetchResponsePartition(): OffsetFetchResponsePartit
     metadata: "",
     errorCode: 0,
   };
+}
+
+export function isDefaultOffsetFetchResponsePartition(o: OffsetFetchResponsePartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.committedOffset !== 0n)
+    && !(o.committedLeaderEpoch !== -1)
+    && !(o.metadata !== "")
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponsePartition {
@@ -234,6 +257,13 @@ export function defaultOffsetFetchResponseGroup(): OffsetFetchResponseGroup {
   };
 }
 
+export function isDefaultOffsetFetchResponseGroup(o: OffsetFetchResponseGroup): boolean {
+  return !(o.groupId !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseGroup {
   const o = defaultOffsetFetchResponseGroup();
   if (v >= 8) {
@@ -291,6 +321,12 @@ export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
     name: "",
     partitions: [],
   };
+}
+
+export function isDefaultOffsetFetchResponseTopics(o: OffsetFetchResponseTopics): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseTopics {
@@ -353,6 +389,15 @@ export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponseParti
     metadata: "",
     errorCode: 0,
   };
+}
+
+export function isDefaultOffsetFetchResponsePartitions(o: OffsetFetchResponsePartitions): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.committedOffset !== 0n)
+    && !(o.committedLeaderEpoch !== -1)
+    && !(o.metadata !== "")
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponsePartitions {

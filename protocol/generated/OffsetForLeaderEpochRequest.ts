@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetForLeaderEpochRequestVersions = { min: 0, max: 4, flexibleMin: 4 } as const;
@@ -25,6 +25,12 @@ export function defaultOffsetForLeaderEpochRequest(): OffsetForLeaderEpochReques
     replicaId: -2,
     topics: [],
   };
+}
+
+export function isDefaultOffsetForLeaderEpochRequest(o: OffsetForLeaderEpochRequest): boolean {
+  return !(o.replicaId !== -2)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetForLeaderEpochRequest(r: Reader, v: number): OffsetForLeaderEpochRequest {
@@ -76,6 +82,12 @@ export function defaultOffsetForLeaderTopic(): OffsetForLeaderTopic {
   };
 }
 
+export function isDefaultOffsetForLeaderTopic(o: OffsetForLeaderTopic): boolean {
+  return !(o.topic !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOffsetForLeaderTopic(r: Reader, v: number): OffsetForLeaderTopic {
   const o = defaultOffsetForLeaderTopic();
   o.topic = (v >= 4 ? r.compactString() : r.string());
@@ -122,6 +134,13 @@ export function defaultOffsetForLeaderPartition(): OffsetForLeaderPartition {
     currentLeaderEpoch: -1,
     leaderEpoch: 0,
   };
+}
+
+export function isDefaultOffsetForLeaderPartition(o: OffsetForLeaderPartition): boolean {
+  return !(o.partition !== 0)
+    && !(o.currentLeaderEpoch !== -1)
+    && !(o.leaderEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetForLeaderPartition(r: Reader, v: number): OffsetForLeaderPartition {

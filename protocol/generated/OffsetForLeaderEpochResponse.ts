@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const OffsetForLeaderEpochResponseVersions = { min: 0, max: 4, flexibleMin: 4 } as const;
@@ -25,6 +25,12 @@ export function defaultOffsetForLeaderEpochResponse(): OffsetForLeaderEpochRespo
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultOffsetForLeaderEpochResponse(o: OffsetForLeaderEpochResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readOffsetForLeaderEpochResponse(r: Reader, v: number): OffsetForLeaderEpochResponse {
@@ -76,6 +82,12 @@ export function defaultOffsetForLeaderTopicResult(): OffsetForLeaderTopicResult 
   };
 }
 
+export function isDefaultOffsetForLeaderTopicResult(o: OffsetForLeaderTopicResult): boolean {
+  return !(o.topic !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readOffsetForLeaderTopicResult(r: Reader, v: number): OffsetForLeaderTopicResult {
   const o = defaultOffsetForLeaderTopicResult();
   o.topic = (v >= 4 ? r.compactString() : r.string());
@@ -125,6 +137,14 @@ export function defaultEpochEndOffset(): EpochEndOffset {
     leaderEpoch: -1,
     endOffset: -1n,
   };
+}
+
+export function isDefaultEpochEndOffset(o: EpochEndOffset): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.partition !== 0)
+    && !(o.leaderEpoch !== -1)
+    && !(o.endOffset !== -1n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readEpochEndOffset(r: Reader, v: number): EpochEndOffset {

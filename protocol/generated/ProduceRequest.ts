@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ProduceRequestVersions = { min: 0, max: 11, flexibleMin: 9 } as const;
@@ -31,6 +31,14 @@ export function defaultProduceRequest(): ProduceRequest {
     timeoutMs: 0,
     topicData: [],
   };
+}
+
+export function isDefaultProduceRequest(o: ProduceRequest): boolean {
+  return !(o.transactionalId !== null)
+    && !(o.acks !== 0)
+    && !(o.timeoutMs !== 0)
+    && !((o.topicData === null || o.topicData.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readProduceRequest(r: Reader, v: number): ProduceRequest {
@@ -86,6 +94,12 @@ export function defaultTopicProduceData(): TopicProduceData {
   };
 }
 
+export function isDefaultTopicProduceData(o: TopicProduceData): boolean {
+  return !(o.name !== "")
+    && !((o.partitionData === null || o.partitionData.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicProduceData(r: Reader, v: number): TopicProduceData {
   const o = defaultTopicProduceData();
   o.name = (v >= 9 ? r.compactString() : r.string());
@@ -129,6 +143,12 @@ export function defaultPartitionProduceData(): PartitionProduceData {
     index: 0,
     records: null,
   };
+}
+
+export function isDefaultPartitionProduceData(o: PartitionProduceData): boolean {
+  return !(o.index !== 0)
+    && !(o.records !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionProduceData(r: Reader, v: number): PartitionProduceData {

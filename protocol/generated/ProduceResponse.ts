@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ProduceResponseVersions = { min: 0, max: 11, flexibleMin: 9 } as const;
@@ -28,6 +28,13 @@ export function defaultProduceResponse(): ProduceResponse {
     throttleTimeMs: 0,
     nodeEndpoints: [],
   };
+}
+
+export function isDefaultProduceResponse(o: ProduceResponse): boolean {
+  return !((o.responses === null || o.responses.length !== 0))
+    && !(o.throttleTimeMs !== 0)
+    && !((o.nodeEndpoints === null || o.nodeEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readProduceResponse(r: Reader, v: number): ProduceResponse {
@@ -103,6 +110,12 @@ export function defaultTopicProduceResponse(): TopicProduceResponse {
   };
 }
 
+export function isDefaultTopicProduceResponse(o: TopicProduceResponse): boolean {
+  return !(o.name !== "")
+    && !((o.partitionResponses === null || o.partitionResponses.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicProduceResponse(r: Reader, v: number): TopicProduceResponse {
   const o = defaultTopicProduceResponse();
   o.name = (v >= 9 ? r.compactString() : r.string());
@@ -163,6 +176,18 @@ export function defaultPartitionProduceResponse(): PartitionProduceResponse {
     errorMessage: null,
     currentLeader: defaultLeaderIdAndEpoch(),
   };
+}
+
+export function isDefaultPartitionProduceResponse(o: PartitionProduceResponse): boolean {
+  return !(o.index !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.baseOffset !== 0n)
+    && !(o.logAppendTimeMs !== -1n)
+    && !(o.logStartOffset !== -1n)
+    && !((o.recordErrors === null || o.recordErrors.length !== 0))
+    && !(o.errorMessage !== null)
+    && !(!isDefaultLeaderIdAndEpoch(o.currentLeader))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionProduceResponse(r: Reader, v: number): PartitionProduceResponse {
@@ -227,7 +252,7 @@ export function writePartitionProduceResponse(w: Writer, v: number, o: Partition
   }
   if (v >= 9) {
     const known: TaggedFieldWrite[] = [];
-    if (v >= 10 && !isDeepDefault(o.currentLeader, defaultLeaderIdAndEpoch())) known.push({ tag: 0, write: (tw) => {
+    if (v >= 10 && !isDefaultLeaderIdAndEpoch(o.currentLeader)) known.push({ tag: 0, write: (tw) => {
       writeLeaderIdAndEpoch(tw, v, o.currentLeader);
     } });
     writeTaggedFields(w, known, o._unknownTaggedFields);
@@ -248,6 +273,12 @@ export function defaultBatchIndexAndErrorMessage(): BatchIndexAndErrorMessage {
     batchIndex: 0,
     batchIndexErrorMessage: null,
   };
+}
+
+export function isDefaultBatchIndexAndErrorMessage(o: BatchIndexAndErrorMessage): boolean {
+  return !(o.batchIndex !== 0)
+    && !(o.batchIndexErrorMessage !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readBatchIndexAndErrorMessage(r: Reader, v: number): BatchIndexAndErrorMessage {
@@ -291,6 +322,12 @@ export function defaultLeaderIdAndEpoch(): LeaderIdAndEpoch {
     leaderId: -1,
     leaderEpoch: -1,
   };
+}
+
+export function isDefaultLeaderIdAndEpoch(o: LeaderIdAndEpoch): boolean {
+  return !(o.leaderId !== -1)
+    && !(o.leaderEpoch !== -1)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderIdAndEpoch(r: Reader, v: number): LeaderIdAndEpoch {
@@ -340,6 +377,14 @@ export function defaultNodeEndpoint(): NodeEndpoint {
     port: 0,
     rack: null,
   };
+}
+
+export function isDefaultNodeEndpoint(o: NodeEndpoint): boolean {
+  return !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.rack !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readNodeEndpoint(r: Reader, v: number): NodeEndpoint {

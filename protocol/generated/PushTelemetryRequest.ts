@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const PushTelemetryRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -34,6 +34,15 @@ export function defaultPushTelemetryRequest(): PushTelemetryRequest {
     compressionType: 0,
     metrics: EMPTY_BUFFER,
   };
+}
+
+export function isDefaultPushTelemetryRequest(o: PushTelemetryRequest): boolean {
+  return !(o.clientInstanceId !== ZERO_UUID)
+    && !(o.subscriptionId !== 0)
+    && !(o.terminating !== false)
+    && !(o.compressionType !== 0)
+    && !((o.metrics === null || o.metrics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPushTelemetryRequest(r: Reader, v: number): PushTelemetryRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ReadShareGroupStateResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -22,6 +22,11 @@ export function defaultReadShareGroupStateResponse(): ReadShareGroupStateRespons
   return {
     results: [],
   };
+}
+
+export function isDefaultReadShareGroupStateResponse(o: ReadShareGroupStateResponse): boolean {
+  return !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupStateResponse {
@@ -61,6 +66,12 @@ export function defaultReadStateResult(): ReadStateResult {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultReadStateResult(o: ReadStateResult): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readReadStateResult(r: Reader, v: number): ReadStateResult {
@@ -113,6 +124,16 @@ export function defaultPartitionResult(): PartitionResult {
     startOffset: 0n,
     stateBatches: [],
   };
+}
+
+export function isDefaultPartitionResult(o: PartitionResult): boolean {
+  return !(o.partition !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !(o.stateEpoch !== 0)
+    && !(o.startOffset !== 0n)
+    && !((o.stateBatches === null || o.stateBatches.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionResult(r: Reader, v: number): PartitionResult {
@@ -168,6 +189,14 @@ export function defaultStateBatch(): StateBatch {
     deliveryState: 0,
     deliveryCount: 0,
   };
+}
+
+export function isDefaultStateBatch(o: StateBatch): boolean {
+  return !(o.firstOffset !== 0n)
+    && !(o.lastOffset !== 0n)
+    && !(o.deliveryState !== 0)
+    && !(o.deliveryCount !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readStateBatch(r: Reader, v: number): StateBatch {

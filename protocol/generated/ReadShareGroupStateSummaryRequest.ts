@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ReadShareGroupStateSummaryRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultReadShareGroupStateSummaryRequest(): ReadShareGroupStateS
     groupId: "",
     topics: [],
   };
+}
+
+export function isDefaultReadShareGroupStateSummaryRequest(o: ReadShareGroupStateSummaryRequest): boolean {
+  return !(o.groupId !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readReadShareGroupStateSummaryRequest(r: Reader, v: number): ReadShareGroupStateSummaryRequest {
@@ -68,6 +74,12 @@ export function defaultReadStateSummaryData(): ReadStateSummaryData {
   };
 }
 
+export function isDefaultReadStateSummaryData(o: ReadStateSummaryData): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readReadStateSummaryData(r: Reader, v: number): ReadStateSummaryData {
   const o = defaultReadStateSummaryData();
   o.topicId = r.uuid();
@@ -107,6 +119,12 @@ export function defaultPartitionData(): PartitionData {
     partition: 0,
     leaderEpoch: 0,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partition !== 0)
+    && !(o.leaderEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const RemoveRaftVoterRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -27,6 +27,13 @@ export function defaultRemoveRaftVoterRequest(): RemoveRaftVoterRequest {
     voterId: 0,
     voterDirectoryId: ZERO_UUID,
   };
+}
+
+export function isDefaultRemoveRaftVoterRequest(o: RemoveRaftVoterRequest): boolean {
+  return !(o.clusterId !== "")
+    && !(o.voterId !== 0)
+    && !(o.voterDirectoryId !== ZERO_UUID)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readRemoveRaftVoterRequest(r: Reader, v: number): RemoveRaftVoterRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const RenewDelegationTokenRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -25,6 +25,12 @@ export function defaultRenewDelegationTokenRequest(): RenewDelegationTokenReques
     hmac: EMPTY_BUFFER,
     renewPeriodMs: 0n,
   };
+}
+
+export function isDefaultRenewDelegationTokenRequest(o: RenewDelegationTokenRequest): boolean {
+  return !((o.hmac === null || o.hmac.length !== 0))
+    && !(o.renewPeriodMs !== 0n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readRenewDelegationTokenRequest(r: Reader, v: number): RenewDelegationTokenRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const RequestHeaderVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -31,6 +31,14 @@ export function defaultRequestHeader(): RequestHeader {
     correlationId: 0,
     clientId: "",
   };
+}
+
+export function isDefaultRequestHeader(o: RequestHeader): boolean {
+  return !(o.requestApiKey !== 0)
+    && !(o.requestApiVersion !== 0)
+    && !(o.correlationId !== 0)
+    && !(o.clientId !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readRequestHeader(r: Reader, v: number): RequestHeader {

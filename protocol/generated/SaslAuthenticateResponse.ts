@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const SaslAuthenticateResponseVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -31,6 +31,14 @@ export function defaultSaslAuthenticateResponse(): SaslAuthenticateResponse {
     authBytes: EMPTY_BUFFER,
     sessionLifetimeMs: 0n,
   };
+}
+
+export function isDefaultSaslAuthenticateResponse(o: SaslAuthenticateResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.authBytes === null || o.authBytes.length !== 0))
+    && !(o.sessionLifetimeMs !== 0n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readSaslAuthenticateResponse(r: Reader, v: number): SaslAuthenticateResponse {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const SaslHandshakeRequestVersions = { min: 0, max: 1, flexibleMin: -1 } as const;
@@ -21,6 +21,10 @@ export function defaultSaslHandshakeRequest(): SaslHandshakeRequest {
   return {
     mechanism: "",
   };
+}
+
+export function isDefaultSaslHandshakeRequest(o: SaslHandshakeRequest): boolean {
+  return !(o.mechanism !== "");
 }
 
 export function readSaslHandshakeRequest(r: Reader, v: number): SaslHandshakeRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const SaslHandshakeResponseVersions = { min: 0, max: 1, flexibleMin: -1 } as const;
@@ -24,6 +24,11 @@ export function defaultSaslHandshakeResponse(): SaslHandshakeResponse {
     errorCode: 0,
     mechanisms: [],
   };
+}
+
+export function isDefaultSaslHandshakeResponse(o: SaslHandshakeResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !((o.mechanisms === null || o.mechanisms.length !== 0));
 }
 
 export function readSaslHandshakeResponse(r: Reader, v: number): SaslHandshakeResponse {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ShareAcknowledgeRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
     shareSessionEpoch: 0,
     topics: [],
   };
+}
+
+export function isDefaultShareAcknowledgeRequest(o: ShareAcknowledgeRequest): boolean {
+  return !(o.groupId !== null)
+    && !(o.memberId !== "")
+    && !(o.shareSessionEpoch !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeRequest {
@@ -78,6 +86,12 @@ export function defaultAcknowledgeTopic(): AcknowledgeTopic {
   };
 }
 
+export function isDefaultAcknowledgeTopic(o: AcknowledgeTopic): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAcknowledgeTopic(r: Reader, v: number): AcknowledgeTopic {
   const o = defaultAcknowledgeTopic();
   o.topicId = r.uuid();
@@ -117,6 +131,12 @@ export function defaultAcknowledgePartition(): AcknowledgePartition {
     partitionIndex: 0,
     acknowledgementBatches: [],
   };
+}
+
+export function isDefaultAcknowledgePartition(o: AcknowledgePartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !((o.acknowledgementBatches === null || o.acknowledgementBatches.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAcknowledgePartition(r: Reader, v: number): AcknowledgePartition {
@@ -161,6 +181,13 @@ export function defaultAcknowledgementBatch(): AcknowledgementBatch {
     lastOffset: 0n,
     acknowledgeTypes: [],
   };
+}
+
+export function isDefaultAcknowledgementBatch(o: AcknowledgementBatch): boolean {
+  return !(o.firstOffset !== 0n)
+    && !(o.lastOffset !== 0n)
+    && !((o.acknowledgeTypes === null || o.acknowledgeTypes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAcknowledgementBatch(r: Reader, v: number): AcknowledgementBatch {

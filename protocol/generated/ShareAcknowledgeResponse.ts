@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ShareAcknowledgeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -34,6 +34,15 @@ export function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
     responses: [],
     nodeEndpoints: [],
   };
+}
+
+export function isDefaultShareAcknowledgeResponse(o: ShareAcknowledgeResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !((o.responses === null || o.responses.length !== 0))
+    && !((o.nodeEndpoints === null || o.nodeEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeResponse {
@@ -93,6 +102,12 @@ export function defaultShareAcknowledgeTopicResponse(): ShareAcknowledgeTopicRes
   };
 }
 
+export function isDefaultShareAcknowledgeTopicResponse(o: ShareAcknowledgeTopicResponse): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readShareAcknowledgeTopicResponse(r: Reader, v: number): ShareAcknowledgeTopicResponse {
   const o = defaultShareAcknowledgeTopicResponse();
   o.topicId = r.uuid();
@@ -139,6 +154,14 @@ export function defaultPartitionData(): PartitionData {
   };
 }
 
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !(!isDefaultLeaderIdAndEpoch(o.currentLeader))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readPartitionData(r: Reader, v: number): PartitionData {
   const o = defaultPartitionData();
   o.partitionIndex = r.int32();
@@ -172,6 +195,12 @@ export function defaultLeaderIdAndEpoch(): LeaderIdAndEpoch {
     leaderId: 0,
     leaderEpoch: 0,
   };
+}
+
+export function isDefaultLeaderIdAndEpoch(o: LeaderIdAndEpoch): boolean {
+  return !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readLeaderIdAndEpoch(r: Reader, v: number): LeaderIdAndEpoch {
@@ -209,6 +238,14 @@ export function defaultNodeEndpoint(): NodeEndpoint {
     port: 0,
     rack: null,
   };
+}
+
+export function isDefaultNodeEndpoint(o: NodeEndpoint): boolean {
+  return !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.rack !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readNodeEndpoint(r: Reader, v: number): NodeEndpoint {

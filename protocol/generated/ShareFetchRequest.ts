@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ShareFetchRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -43,6 +43,18 @@ export function defaultShareFetchRequest(): ShareFetchRequest {
     topics: [],
     forgottenTopicsData: [],
   };
+}
+
+export function isDefaultShareFetchRequest(o: ShareFetchRequest): boolean {
+  return !(o.groupId !== null)
+    && !(o.memberId !== "")
+    && !(o.shareSessionEpoch !== 0)
+    && !(o.maxWaitMs !== 0)
+    && !(o.minBytes !== 0)
+    && !(o.maxBytes !== 2147483647)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.forgottenTopicsData === null || o.forgottenTopicsData.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
@@ -108,6 +120,12 @@ export function defaultFetchTopic(): FetchTopic {
   };
 }
 
+export function isDefaultFetchTopic(o: FetchTopic): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readFetchTopic(r: Reader, v: number): FetchTopic {
   const o = defaultFetchTopic();
   o.topicId = r.uuid();
@@ -150,6 +168,13 @@ export function defaultFetchPartition(): FetchPartition {
     partitionMaxBytes: 0,
     acknowledgementBatches: [],
   };
+}
+
+export function isDefaultFetchPartition(o: FetchPartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.partitionMaxBytes !== 0)
+    && !((o.acknowledgementBatches === null || o.acknowledgementBatches.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFetchPartition(r: Reader, v: number): FetchPartition {
@@ -198,6 +223,13 @@ export function defaultAcknowledgementBatch(): AcknowledgementBatch {
   };
 }
 
+export function isDefaultAcknowledgementBatch(o: AcknowledgementBatch): boolean {
+  return !(o.firstOffset !== 0n)
+    && !(o.lastOffset !== 0n)
+    && !((o.acknowledgeTypes === null || o.acknowledgeTypes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAcknowledgementBatch(r: Reader, v: number): AcknowledgementBatch {
   const o = defaultAcknowledgementBatch();
   o.firstOffset = r.int64();
@@ -239,6 +271,12 @@ export function defaultForgottenTopic(): ForgottenTopic {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultForgottenTopic(o: ForgottenTopic): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readForgottenTopic(r: Reader, v: number): ForgottenTopic {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ShareFetchResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -34,6 +34,15 @@ export function defaultShareFetchResponse(): ShareFetchResponse {
     responses: [],
     nodeEndpoints: [],
   };
+}
+
+export function isDefaultShareFetchResponse(o: ShareFetchResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !((o.responses === null || o.responses.length !== 0))
+    && !((o.nodeEndpoints === null || o.nodeEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
@@ -91,6 +100,12 @@ export function defaultShareFetchableTopicResponse(): ShareFetchableTopicRespons
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultShareFetchableTopicResponse(o: ShareFetchableTopicResponse): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readShareFetchableTopicResponse(r: Reader, v: number): ShareFetchableTopicResponse {
@@ -151,6 +166,18 @@ export function defaultPartitionData(): PartitionData {
   };
 }
 
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !(o.acknowledgeErrorCode !== 0)
+    && !(o.acknowledgeErrorMessage !== null)
+    && !(!isDefaultLeaderIdAndEpoch(o.currentLeader))
+    && !(o.records !== null)
+    && !((o.acquiredRecords === null || o.acquiredRecords.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readPartitionData(r: Reader, v: number): PartitionData {
   const o = defaultPartitionData();
   o.partitionIndex = r.int32();
@@ -204,6 +231,12 @@ export function defaultLeaderIdAndEpoch(): LeaderIdAndEpoch {
   };
 }
 
+export function isDefaultLeaderIdAndEpoch(o: LeaderIdAndEpoch): boolean {
+  return !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readLeaderIdAndEpoch(r: Reader, v: number): LeaderIdAndEpoch {
   const o = defaultLeaderIdAndEpoch();
   o.leaderId = r.int32();
@@ -236,6 +269,13 @@ export function defaultAcquiredRecords(): AcquiredRecords {
     lastOffset: 0n,
     deliveryCount: 0,
   };
+}
+
+export function isDefaultAcquiredRecords(o: AcquiredRecords): boolean {
+  return !(o.firstOffset !== 0n)
+    && !(o.lastOffset !== 0n)
+    && !(o.deliveryCount !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readAcquiredRecords(r: Reader, v: number): AcquiredRecords {
@@ -275,6 +315,14 @@ export function defaultNodeEndpoint(): NodeEndpoint {
     port: 0,
     rack: null,
   };
+}
+
+export function isDefaultNodeEndpoint(o: NodeEndpoint): boolean {
+  return !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && !(o.rack !== null)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readNodeEndpoint(r: Reader, v: number): NodeEndpoint {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const ShareGroupDescribeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultShareGroupDescribeResponse(): ShareGroupDescribeResponse 
     throttleTimeMs: 0,
     groups: [],
   };
+}
+
+export function isDefaultShareGroupDescribeResponse(o: ShareGroupDescribeResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.groups === null || o.groups.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readShareGroupDescribeResponse(r: Reader, v: number): ShareGroupDescribeResponse {
@@ -87,6 +93,19 @@ export function defaultDescribedGroup(): DescribedGroup {
     members: [],
     authorizedOperations: -2147483648,
   };
+}
+
+export function isDefaultDescribedGroup(o: DescribedGroup): boolean {
+  return !(o.errorCode !== 0)
+    && !(o.errorMessage !== null)
+    && !(o.groupId !== "")
+    && !(o.groupState !== "")
+    && !(o.groupEpoch !== 0)
+    && !(o.assignmentEpoch !== 0)
+    && !(o.assignorName !== "")
+    && !((o.members === null || o.members.length !== 0))
+    && !(o.authorizedOperations !== -2147483648)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readDescribedGroup(r: Reader, v: number): DescribedGroup {
@@ -159,6 +178,17 @@ export function defaultMember(): Member {
   };
 }
 
+export function isDefaultMember(o: Member): boolean {
+  return !(o.memberId !== "")
+    && !(o.rackId !== null)
+    && !(o.memberEpoch !== 0)
+    && !(o.clientId !== "")
+    && !(o.clientHost !== "")
+    && !((o.subscribedTopicNames === null || o.subscribedTopicNames.length !== 0))
+    && !(!isDefaultAssignment(o.assignment))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readMember(r: Reader, v: number): Member {
   const o = defaultMember();
   o.memberId = r.compactString();
@@ -207,6 +237,11 @@ export function defaultAssignment(): Assignment {
   };
 }
 
+export function isDefaultAssignment(o: Assignment): boolean {
+  return !((o.topicPartitions === null || o.topicPartitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readAssignment(r: Reader, v: number): Assignment {
   const o = defaultAssignment();
   {
@@ -247,6 +282,13 @@ export function defaultTopicPartitions(): TopicPartitions {
     topicName: "",
     partitions: [],
   };
+}
+
+export function isDefaultTopicPartitions(o: TopicPartitions): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicPartitions(r: Reader, v: number): TopicPartitions {

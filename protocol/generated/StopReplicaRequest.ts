@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const StopReplicaRequestVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
@@ -43,6 +43,18 @@ export function defaultStopReplicaRequest(): StopReplicaRequest {
     topics: [],
     topicStates: [],
   };
+}
+
+export function isDefaultStopReplicaRequest(o: StopReplicaRequest): boolean {
+  return !(o.controllerId !== 0)
+    && !(o.isKRaftController !== false)
+    && !(o.controllerEpoch !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && !(o.deletePartitions !== false)
+    && !((o.ungroupedPartitions === null || o.ungroupedPartitions.length !== 0))
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.topicStates === null || o.topicStates.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readStopReplicaRequest(r: Reader, v: number): StopReplicaRequest {
@@ -146,6 +158,12 @@ export function defaultStopReplicaPartitionV0(): StopReplicaPartitionV0 {
   };
 }
 
+export function isDefaultStopReplicaPartitionV0(o: StopReplicaPartitionV0): boolean {
+  return !(o.topicName !== "")
+    && !(o.partitionIndex !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readStopReplicaPartitionV0(r: Reader, v: number): StopReplicaPartitionV0 {
   const o = defaultStopReplicaPartitionV0();
   if (v <= 0) {
@@ -187,6 +205,12 @@ export function defaultStopReplicaTopicV1(): StopReplicaTopicV1 {
     name: "",
     partitionIndexes: [],
   };
+}
+
+export function isDefaultStopReplicaTopicV1(o: StopReplicaTopicV1): boolean {
+  return !(o.name !== "")
+    && !((o.partitionIndexes === null || o.partitionIndexes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readStopReplicaTopicV1(r: Reader, v: number): StopReplicaTopicV1 {
@@ -240,6 +264,12 @@ export function defaultStopReplicaTopicState(): StopReplicaTopicState {
     topicName: "",
     partitionStates: [],
   };
+}
+
+export function isDefaultStopReplicaTopicState(o: StopReplicaTopicState): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitionStates === null || o.partitionStates.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readStopReplicaTopicState(r: Reader, v: number): StopReplicaTopicState {
@@ -296,6 +326,13 @@ export function defaultStopReplicaPartitionState(): StopReplicaPartitionState {
     leaderEpoch: -1,
     deletePartition: false,
   };
+}
+
+export function isDefaultStopReplicaPartitionState(o: StopReplicaPartitionState): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.leaderEpoch !== -1)
+    && !(o.deletePartition !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readStopReplicaPartitionState(r: Reader, v: number): StopReplicaPartitionState {

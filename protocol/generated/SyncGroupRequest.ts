@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const SyncGroupRequestVersions = { min: 0, max: 5, flexibleMin: 4 } as const;
@@ -40,6 +40,17 @@ export function defaultSyncGroupRequest(): SyncGroupRequest {
     protocolName: null,
     assignments: [],
   };
+}
+
+export function isDefaultSyncGroupRequest(o: SyncGroupRequest): boolean {
+  return !(o.groupId !== "")
+    && !(o.generationId !== 0)
+    && !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && !(o.protocolType !== null)
+    && !(o.protocolName !== null)
+    && !((o.assignments === null || o.assignments.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
@@ -107,6 +118,12 @@ export function defaultSyncGroupRequestAssignment(): SyncGroupRequestAssignment 
     memberId: "",
     assignment: EMPTY_BUFFER,
   };
+}
+
+export function isDefaultSyncGroupRequestAssignment(o: SyncGroupRequestAssignment): boolean {
+  return !(o.memberId !== "")
+    && !((o.assignment === null || o.assignment.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequestAssignment {

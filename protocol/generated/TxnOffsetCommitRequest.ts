@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const TxnOffsetCommitRequestVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
@@ -43,6 +43,18 @@ export function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
     groupInstanceId: null,
     topics: [],
   };
+}
+
+export function isDefaultTxnOffsetCommitRequest(o: TxnOffsetCommitRequest): boolean {
+  return !(o.transactionalId !== "")
+    && !(o.groupId !== "")
+    && !(o.producerId !== 0n)
+    && !(o.producerEpoch !== 0)
+    && !(o.generationId !== -1)
+    && !(o.memberId !== "")
+    && !(o.groupInstanceId !== null)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRequest {
@@ -114,6 +126,12 @@ export function defaultTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopi
   };
 }
 
+export function isDefaultTxnOffsetCommitRequestTopic(o: TxnOffsetCommitRequestTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTopic {
   const o = defaultTxnOffsetCommitRequestTopic();
   o.name = (v >= 3 ? r.compactString() : r.string());
@@ -163,6 +181,14 @@ export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequest
     committedLeaderEpoch: -1,
     committedMetadata: "",
   };
+}
+
+export function isDefaultTxnOffsetCommitRequestPartition(o: TxnOffsetCommitRequestPartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.committedOffset !== 0n)
+    && !(o.committedLeaderEpoch !== -1)
+    && !(o.committedMetadata !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTxnOffsetCommitRequestPartition(r: Reader, v: number): TxnOffsetCommitRequestPartition {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const TxnOffsetCommitResponseVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
@@ -25,6 +25,12 @@ export function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
     throttleTimeMs: 0,
     topics: [],
   };
+}
+
+export function isDefaultTxnOffsetCommitResponse(o: TxnOffsetCommitResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetCommitResponse {
@@ -72,6 +78,12 @@ export function defaultTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTo
   };
 }
 
+export function isDefaultTxnOffsetCommitResponseTopic(o: TxnOffsetCommitResponseTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTopic {
   const o = defaultTxnOffsetCommitResponseTopic();
   o.name = (v >= 3 ? r.compactString() : r.string());
@@ -115,6 +127,12 @@ export function defaultTxnOffsetCommitResponsePartition(): TxnOffsetCommitRespon
     partitionIndex: 0,
     errorCode: 0,
   };
+}
+
+export function isDefaultTxnOffsetCommitResponsePartition(o: TxnOffsetCommitResponsePartition): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTxnOffsetCommitResponsePartition(r: Reader, v: number): TxnOffsetCommitResponsePartition {

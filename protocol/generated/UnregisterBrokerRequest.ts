@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const UnregisterBrokerRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -22,6 +22,11 @@ export function defaultUnregisterBrokerRequest(): UnregisterBrokerRequest {
   return {
     brokerId: 0,
   };
+}
+
+export function isDefaultUnregisterBrokerRequest(o: UnregisterBrokerRequest): boolean {
+  return !(o.brokerId !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUnregisterBrokerRequest(r: Reader, v: number): UnregisterBrokerRequest {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const UpdateFeaturesRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
@@ -28,6 +28,13 @@ export function defaultUpdateFeaturesRequest(): UpdateFeaturesRequest {
     featureUpdates: [],
     validateOnly: false,
   };
+}
+
+export function isDefaultUpdateFeaturesRequest(o: UpdateFeaturesRequest): boolean {
+  return !(o.timeoutMs !== 60000)
+    && !((o.featureUpdates === null || o.featureUpdates.length !== 0))
+    && !(o.validateOnly !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUpdateFeaturesRequest(r: Reader, v: number): UpdateFeaturesRequest {
@@ -81,6 +88,14 @@ export function defaultFeatureUpdateKey(): FeatureUpdateKey {
     allowDowngrade: false,
     upgradeType: 1,
   };
+}
+
+export function isDefaultFeatureUpdateKey(o: FeatureUpdateKey): boolean {
+  return !(o.feature !== "")
+    && !(o.maxVersionLevel !== 0)
+    && !(o.allowDowngrade !== false)
+    && !(o.upgradeType !== 1)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readFeatureUpdateKey(r: Reader, v: number): FeatureUpdateKey {

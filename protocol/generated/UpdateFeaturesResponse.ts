@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const UpdateFeaturesResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
@@ -31,6 +31,14 @@ export function defaultUpdateFeaturesResponse(): UpdateFeaturesResponse {
     errorMessage: "",
     results: [],
   };
+}
+
+export function isDefaultUpdateFeaturesResponse(o: UpdateFeaturesResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && !((o.results === null || o.results.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUpdateFeaturesResponse(r: Reader, v: number): UpdateFeaturesResponse {
@@ -83,6 +91,13 @@ export function defaultUpdatableFeatureResult(): UpdatableFeatureResult {
     errorCode: 0,
     errorMessage: "",
   };
+}
+
+export function isDefaultUpdatableFeatureResult(o: UpdatableFeatureResult): boolean {
+  return !(o.feature !== "")
+    && !(o.errorCode !== 0)
+    && !(o.errorMessage !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUpdatableFeatureResult(r: Reader, v: number): UpdatableFeatureResult {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const UpdateMetadataRequestVersions = { min: 0, max: 8, flexibleMin: 6 } as const;
@@ -42,6 +42,18 @@ export function defaultUpdateMetadataRequest(): UpdateMetadataRequest {
     topicStates: [],
     liveBrokers: [],
   };
+}
+
+export function isDefaultUpdateMetadataRequest(o: UpdateMetadataRequest): boolean {
+  return !(o.controllerId !== 0)
+    && !(o.isKRaftController !== false)
+    && !(o.type !== 0)
+    && !(o.controllerEpoch !== 0)
+    && !(o.brokerEpoch !== -1n)
+    && !((o.ungroupedPartitionStates === null || o.ungroupedPartitionStates.length !== 0))
+    && !((o.topicStates === null || o.topicStates.length !== 0))
+    && !((o.liveBrokers === null || o.liveBrokers.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUpdateMetadataRequest(r: Reader, v: number): UpdateMetadataRequest {
@@ -170,6 +182,19 @@ export function defaultUpdateMetadataPartitionState(): UpdateMetadataPartitionSt
   };
 }
 
+export function isDefaultUpdateMetadataPartitionState(o: UpdateMetadataPartitionState): boolean {
+  return !(o.topicName !== "")
+    && !(o.partitionIndex !== 0)
+    && !(o.controllerEpoch !== 0)
+    && !(o.leader !== 0)
+    && !(o.leaderEpoch !== 0)
+    && !((o.isr === null || o.isr.length !== 0))
+    && !(o.zkVersion !== 0)
+    && !((o.replicas === null || o.replicas.length !== 0))
+    && !((o.offlineReplicas === null || o.offlineReplicas.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readUpdateMetadataPartitionState(r: Reader, v: number): UpdateMetadataPartitionState {
   const o = defaultUpdateMetadataPartitionState();
   if (v <= 4) {
@@ -260,6 +285,13 @@ export function defaultUpdateMetadataTopicState(): UpdateMetadataTopicState {
   };
 }
 
+export function isDefaultUpdateMetadataTopicState(o: UpdateMetadataTopicState): boolean {
+  return !(o.topicName !== "")
+    && !(o.topicId !== ZERO_UUID)
+    && !((o.partitionStates === null || o.partitionStates.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readUpdateMetadataTopicState(r: Reader, v: number): UpdateMetadataTopicState {
   const o = defaultUpdateMetadataTopicState();
   if (v >= 5) {
@@ -326,6 +358,15 @@ export function defaultUpdateMetadataBroker(): UpdateMetadataBroker {
     endpoints: [],
     rack: "",
   };
+}
+
+export function isDefaultUpdateMetadataBroker(o: UpdateMetadataBroker): boolean {
+  return !(o.id !== 0)
+    && !(o.v0Host !== "")
+    && !(o.v0Port !== 0)
+    && !((o.endpoints === null || o.endpoints.length !== 0))
+    && !(o.rack !== "")
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUpdateMetadataBroker(r: Reader, v: number): UpdateMetadataBroker {
@@ -399,6 +440,14 @@ export function defaultUpdateMetadataEndpoint(): UpdateMetadataEndpoint {
     listener: "",
     securityProtocol: 0,
   };
+}
+
+export function isDefaultUpdateMetadataEndpoint(o: UpdateMetadataEndpoint): boolean {
+  return !(o.port !== 0)
+    && !(o.host !== "")
+    && !(o.listener !== "")
+    && !(o.securityProtocol !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUpdateMetadataEndpoint(r: Reader, v: number): UpdateMetadataEndpoint {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const UpdateRaftVoterRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -36,6 +36,16 @@ export function defaultUpdateRaftVoterRequest(): UpdateRaftVoterRequest {
     listeners: [],
     kRaftVersionFeature: defaultKRaftVersionFeature(),
   };
+}
+
+export function isDefaultUpdateRaftVoterRequest(o: UpdateRaftVoterRequest): boolean {
+  return !(o.clusterId !== "")
+    && !(o.currentLeaderEpoch !== 0)
+    && !(o.voterId !== 0)
+    && !(o.voterDirectoryId !== ZERO_UUID)
+    && !((o.listeners === null || o.listeners.length !== 0))
+    && !(!isDefaultKRaftVersionFeature(o.kRaftVersionFeature))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVoterRequest {
@@ -90,6 +100,13 @@ export function defaultListener(): Listener {
   };
 }
 
+export function isDefaultListener(o: Listener): boolean {
+  return !(o.name !== "")
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readListener(r: Reader, v: number): Listener {
   const o = defaultListener();
   o.name = r.compactString();
@@ -121,6 +138,12 @@ export function defaultKRaftVersionFeature(): KRaftVersionFeature {
     minSupportedVersion: 0,
     maxSupportedVersion: 0,
   };
+}
+
+export function isDefaultKRaftVersionFeature(o: KRaftVersionFeature): boolean {
+  return !(o.minSupportedVersion !== 0)
+    && !(o.maxSupportedVersion !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readKRaftVersionFeature(r: Reader, v: number): KRaftVersionFeature {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const UpdateRaftVoterResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -29,6 +29,13 @@ export function defaultUpdateRaftVoterResponse(): UpdateRaftVoterResponse {
   };
 }
 
+export function isDefaultUpdateRaftVoterResponse(o: UpdateRaftVoterResponse): boolean {
+  return !(o.throttleTimeMs !== 0)
+    && !(o.errorCode !== 0)
+    && !(!isDefaultCurrentLeader(o.currentLeader))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftVoterResponse {
   const o = defaultUpdateRaftVoterResponse();
   o.throttleTimeMs = r.int32();
@@ -49,7 +56,7 @@ export function writeUpdateRaftVoterResponse(w: Writer, v: number, o: UpdateRaft
   w.int32(o.throttleTimeMs);
   w.int16(o.errorCode);
   const known: TaggedFieldWrite[] = [];
-  if (!isDeepDefault(o.currentLeader, defaultCurrentLeader())) known.push({ tag: 0, write: (tw) => {
+  if (!isDefaultCurrentLeader(o.currentLeader)) known.push({ tag: 0, write: (tw) => {
     writeCurrentLeader(tw, v, o.currentLeader);
   } });
   writeTaggedFields(w, known, o._unknownTaggedFields);
@@ -75,6 +82,14 @@ export function defaultCurrentLeader(): CurrentLeader {
     host: "",
     port: 0,
   };
+}
+
+export function isDefaultCurrentLeader(o: CurrentLeader): boolean {
+  return !(o.leaderId !== -1)
+    && !(o.leaderEpoch !== -1)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readCurrentLeader(r: Reader, v: number): CurrentLeader {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const VoteRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -26,6 +26,13 @@ export function defaultVoteRequest(): VoteRequest {
     voterId: -1,
     topics: [],
   };
+}
+
+export function isDefaultVoteRequest(o: VoteRequest): boolean {
+  return !(o.clusterId !== null)
+    && !(o.voterId !== -1)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readVoteRequest(r: Reader, v: number): VoteRequest {
@@ -72,6 +79,12 @@ export function defaultTopicData(): TopicData {
     topicName: "",
     partitions: [],
   };
+}
+
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readTopicData(r: Reader, v: number): TopicData {
@@ -128,6 +141,17 @@ export function defaultPartitionData(): PartitionData {
     lastOffsetEpoch: 0,
     lastOffset: 0n,
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.candidateEpoch !== 0)
+    && !(o.candidateId !== 0)
+    && !(o.candidateDirectoryId !== ZERO_UUID)
+    && !(o.voterDirectoryId !== ZERO_UUID)
+    && !(o.lastOffsetEpoch !== 0)
+    && !(o.lastOffset !== 0n)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {

@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const VoteResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
@@ -27,6 +27,13 @@ export function defaultVoteResponse(): VoteResponse {
     topics: [],
     nodeEndpoints: [],
   };
+}
+
+export function isDefaultVoteResponse(o: VoteResponse): boolean {
+  return !(o.errorCode !== 0)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !((o.nodeEndpoints === null || o.nodeEndpoints.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readVoteResponse(r: Reader, v: number): VoteResponse {
@@ -93,6 +100,12 @@ export function defaultTopicData(): TopicData {
   };
 }
 
+export function isDefaultTopicData(o: TopicData): boolean {
+  return !(o.topicName !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readTopicData(r: Reader, v: number): TopicData {
   const o = defaultTopicData();
   o.topicName = r.compactString();
@@ -142,6 +155,15 @@ export function defaultPartitionData(): PartitionData {
   };
 }
 
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && !(o.leaderId !== 0)
+    && !(o.leaderEpoch !== 0)
+    && !(o.voteGranted !== false)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readPartitionData(r: Reader, v: number): PartitionData {
   const o = defaultPartitionData();
   o.partitionIndex = r.int32();
@@ -180,6 +202,13 @@ export function defaultNodeEndpoint(): NodeEndpoint {
     host: "",
     port: 0,
   };
+}
+
+export function isDefaultNodeEndpoint(o: NodeEndpoint): boolean {
+  return !(o.nodeId !== 0)
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readNodeEndpoint(r: Reader, v: number): NodeEndpoint {

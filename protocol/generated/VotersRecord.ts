@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const VotersRecordVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -24,6 +24,12 @@ export function defaultVotersRecord(): VotersRecord {
     version: 0,
     voters: [],
   };
+}
+
+export function isDefaultVotersRecord(o: VotersRecord): boolean {
+  return !(o.version !== 0)
+    && !((o.voters === null || o.voters.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readVotersRecord(r: Reader, v: number): VotersRecord {
@@ -71,6 +77,14 @@ export function defaultVoter(): Voter {
     endpoints: [],
     kRaftVersionFeature: defaultKRaftVersionFeature(),
   };
+}
+
+export function isDefaultVoter(o: Voter): boolean {
+  return !(o.voterId !== 0)
+    && !(o.voterDirectoryId !== ZERO_UUID)
+    && !((o.endpoints === null || o.endpoints.length !== 0))
+    && !(!isDefaultKRaftVersionFeature(o.kRaftVersionFeature))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readVoter(r: Reader, v: number): Voter {
@@ -121,6 +135,13 @@ export function defaultEndpoint(): Endpoint {
   };
 }
 
+export function isDefaultEndpoint(o: Endpoint): boolean {
+  return !(o.name !== "")
+    && !(o.host !== "")
+    && !(o.port !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readEndpoint(r: Reader, v: number): Endpoint {
   const o = defaultEndpoint();
   o.name = r.compactString();
@@ -152,6 +173,12 @@ export function defaultKRaftVersionFeature(): KRaftVersionFeature {
     minSupportedVersion: 0,
     maxSupportedVersion: 0,
   };
+}
+
+export function isDefaultKRaftVersionFeature(o: KRaftVersionFeature): boolean {
+  return !(o.minSupportedVersion !== 0)
+    && !(o.maxSupportedVersion !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readKRaftVersionFeature(r: Reader, v: number): KRaftVersionFeature {

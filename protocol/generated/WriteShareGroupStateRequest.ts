@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const WriteShareGroupStateRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -25,6 +25,12 @@ export function defaultWriteShareGroupStateRequest(): WriteShareGroupStateReques
     groupId: "",
     topics: [],
   };
+}
+
+export function isDefaultWriteShareGroupStateRequest(o: WriteShareGroupStateRequest): boolean {
+  return !(o.groupId !== "")
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readWriteShareGroupStateRequest(r: Reader, v: number): WriteShareGroupStateRequest {
@@ -66,6 +72,12 @@ export function defaultWriteStateData(): WriteStateData {
     topicId: ZERO_UUID,
     partitions: [],
   };
+}
+
+export function isDefaultWriteStateData(o: WriteStateData): boolean {
+  return !(o.topicId !== ZERO_UUID)
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readWriteStateData(r: Reader, v: number): WriteStateData {
@@ -115,6 +127,15 @@ export function defaultPartitionData(): PartitionData {
     startOffset: 0n,
     stateBatches: [],
   };
+}
+
+export function isDefaultPartitionData(o: PartitionData): boolean {
+  return !(o.partition !== 0)
+    && !(o.stateEpoch !== 0)
+    && !(o.leaderEpoch !== 0)
+    && !(o.startOffset !== 0n)
+    && !((o.stateBatches === null || o.stateBatches.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readPartitionData(r: Reader, v: number): PartitionData {
@@ -168,6 +189,14 @@ export function defaultStateBatch(): StateBatch {
     deliveryState: 0,
     deliveryCount: 0,
   };
+}
+
+export function isDefaultStateBatch(o: StateBatch): boolean {
+  return !(o.firstOffset !== 0n)
+    && !(o.lastOffset !== 0n)
+    && !(o.deliveryState !== 0)
+    && !(o.deliveryCount !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readStateBatch(r: Reader, v: number): StateBatch {

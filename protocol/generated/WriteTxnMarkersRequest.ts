@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const WriteTxnMarkersRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -22,6 +22,11 @@ export function defaultWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
   return {
     markers: [],
   };
+}
+
+export function isDefaultWriteTxnMarkersRequest(o: WriteTxnMarkersRequest): boolean {
+  return !((o.markers === null || o.markers.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readWriteTxnMarkersRequest(r: Reader, v: number): WriteTxnMarkersRequest {
@@ -76,6 +81,15 @@ export function defaultWritableTxnMarker(): WritableTxnMarker {
   };
 }
 
+export function isDefaultWritableTxnMarker(o: WritableTxnMarker): boolean {
+  return !(o.producerId !== 0n)
+    && !(o.producerEpoch !== 0)
+    && !(o.transactionResult !== false)
+    && !((o.topics === null || o.topics.length !== 0))
+    && !(o.coordinatorEpoch !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readWritableTxnMarker(r: Reader, v: number): WritableTxnMarker {
   const o = defaultWritableTxnMarker();
   o.producerId = r.int64();
@@ -125,6 +139,12 @@ export function defaultWritableTxnMarkerTopic(): WritableTxnMarkerTopic {
     name: "",
     partitionIndexes: [],
   };
+}
+
+export function isDefaultWritableTxnMarkerTopic(o: WritableTxnMarkerTopic): boolean {
+  return !(o.name !== "")
+    && !((o.partitionIndexes === null || o.partitionIndexes.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readWritableTxnMarkerTopic(r: Reader, v: number): WritableTxnMarkerTopic {

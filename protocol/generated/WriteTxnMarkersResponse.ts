@@ -3,10 +3,10 @@
 import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
-import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
+import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';
 
 // Keep every import referenced so strict unused-import settings never break generated files.
-void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;
+void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;
 export type { TaggedFieldWrite };
 
 export const WriteTxnMarkersResponseVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -22,6 +22,11 @@ export function defaultWriteTxnMarkersResponse(): WriteTxnMarkersResponse {
   return {
     markers: [],
   };
+}
+
+export function isDefaultWriteTxnMarkersResponse(o: WriteTxnMarkersResponse): boolean {
+  return !((o.markers === null || o.markers.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readWriteTxnMarkersResponse(r: Reader, v: number): WriteTxnMarkersResponse {
@@ -65,6 +70,12 @@ export function defaultWritableTxnMarkerResult(): WritableTxnMarkerResult {
     producerId: 0n,
     topics: [],
   };
+}
+
+export function isDefaultWritableTxnMarkerResult(o: WritableTxnMarkerResult): boolean {
+  return !(o.producerId !== 0n)
+    && !((o.topics === null || o.topics.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readWritableTxnMarkerResult(r: Reader, v: number): WritableTxnMarkerResult {
@@ -112,6 +123,12 @@ export function defaultWritableTxnMarkerTopicResult(): WritableTxnMarkerTopicRes
   };
 }
 
+export function isDefaultWritableTxnMarkerTopicResult(o: WritableTxnMarkerTopicResult): boolean {
+  return !(o.name !== "")
+    && !((o.partitions === null || o.partitions.length !== 0))
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
+}
+
 export function readWritableTxnMarkerTopicResult(r: Reader, v: number): WritableTxnMarkerTopicResult {
   const o = defaultWritableTxnMarkerTopicResult();
   o.name = (v >= 1 ? r.compactString() : r.string());
@@ -155,6 +172,12 @@ export function defaultWritableTxnMarkerPartitionResult(): WritableTxnMarkerPart
     partitionIndex: 0,
     errorCode: 0,
   };
+}
+
+export function isDefaultWritableTxnMarkerPartitionResult(o: WritableTxnMarkerPartitionResult): boolean {
+  return !(o.partitionIndex !== 0)
+    && !(o.errorCode !== 0)
+    && (o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0);
 }
 
 export function readWritableTxnMarkerPartitionResult(r: Reader, v: number): WritableTxnMarkerPartitionResult {

@@ -107,7 +107,7 @@ function notDefaultExpr(ctx: Ctx, f: FieldSpec, value: string): string {
   if (t.kind === 'array' || (t.kind === 'primitive' && t.name === 'bytes')) {
     return d === 'null' ? `${value} !== null` : `(${value} === null || ${value}.length !== 0)`;
   }
-  if (t.kind === 'struct') return d === 'null' ? `${value} !== null` : `!isDeepDefault(${value}, ${d})`;
+  if (t.kind === 'struct') return d === 'null' ? `${value} !== null` : `!isDefault${t.name}(${value})`;
   return `${value} !== ${d}`;
 }
 
@@ -265,6 +265,12 @@ function emitStruct(ctx: Ctx, s: StructDef): string[] {
   for (const f of s.fields) out.push(`    ${propertyName(f.name)}: ${defaultExpr(ctx, f)},`);
   out.push('  };', '}', '');
 
+  // Decides whether a tagged struct is sent: Kafka omits a tagged field equal to its default.
+  out.push(`export function isDefault${s.name}(o: ${s.name}): boolean {`);
+  const checks = s.fields.map((f) => `!(${notDefaultExpr(ctx, f, `o.${propertyName(f.name)}`)})`);
+  if (canBeFlexible) checks.push('(o._unknownTaggedFields === undefined || o._unknownTaggedFields.length === 0)');
+  out.push(`  return ${checks.length === 0 ? 'true' : checks.join('\n    && ')};`, '}', '');
+
   const tagged = s.fields.filter((f) => f.tag !== undefined);
   // Kafka never sends a field with a tag as a regular field: it exists only in its tagged versions.
   const isTaggedIn = (f: FieldSpec): string => (f.tag === undefined ? 'false' : cond(f.taggedVersions, valid));
@@ -344,10 +350,10 @@ function emitMessage(msg: MessageSpec): string {
     "import { Reader, EMPTY_BUFFER, ZERO_UUID, type RawTaggedField } from '../primitives/reader.ts';",
     "import type { Writer } from '../primitives/writer.ts';",
     "import { KafkaDecodeError } from '../primitives/decode-error.ts';",
-    "import { writeTaggedFields, noKnownTags, isDeepDefault, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';",
+    "import { writeTaggedFields, noKnownTags, notNull, type TaggedFieldWrite } from '../primitives/tagged.ts';",
     '',
     '// Keep every import referenced so strict unused-import settings never break generated files.',
-    'void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void isDeepDefault; void notNull;',
+    'void Reader; void EMPTY_BUFFER; void ZERO_UUID; void KafkaDecodeError; void writeTaggedFields; void noKnownTags; void notNull;',
     'export type { TaggedFieldWrite };',
     '',
     `export const ${msg.name}Versions = { min: ${msg.validVersions.min}, max: ${msg.validVersions.max}, flexibleMin: ${msg.flexibleVersions === null ? -1 : msg.flexibleVersions.min} } as const;`,

@@ -1,8 +1,6 @@
 // Owns writing a tagged-field section from known fields plus unknown ones
-// kept from decoding, in ascending tag order as the protocol requires, and
-// the deep default check Kafka uses to decide whether a tagged struct is sent.
+// kept from decoding, in ascending tag order as the protocol requires.
 
-import { isDeepStrictEqual } from 'node:util';
 import type { RawTaggedField, Reader } from './reader.ts';
 import type { Writer } from './writer.ts';
 import { KafkaEncodeError } from './decode-error.ts';
@@ -34,10 +32,6 @@ export function writeTaggedFields(
 /** For structs without any tagged field in their spec: every tag is unknown. */
 export function noKnownTags(_tag: number, _r: Reader): boolean {
   return false;
-}
-
-export function isDeepDefault(value: unknown, defaultValue: unknown): boolean {
-  return isDeepStrictEqual(value, defaultValue);
 }
 
 export function notNull<T>(value: T | null, field: string): T {
