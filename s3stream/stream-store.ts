@@ -1,0 +1,498 @@
+// Owns streams: append-only logs of opaque chunks addressed by offset, made
+// durable in the local WAL (local-wal mode) or in object storage (object-wal
+// mode), packed by the uploader into stream-set objects whose index is
+// committed to the metadata store before the WAL is trimmed. Reads come from
+// the in-memory tail, else from objects through a bounded block cache with
+// read-ahead. Must not know about the Kafka wire format: a chunk is bytes
+// with a [baseOffset, endOffset) range given by the caller.
+
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { GroupCommitWal } from '../wal/group-commit-wal.ts';
+import type { ObjectStore } from './object-store/object-store.ts';
+import { nextCounter, type MetadataOp, type MetadataStore } from './metadata/metadata-store.ts';
+import { buildStreamSetObject, parseRegion, type Chunk } from './stream-set-object.ts';
+import { BlockCache, type CacheStats } from './block-cache.ts';
+
+export type DurabilityMode = 'local-wal' | 'object-wal';
+
+export interface StreamStoreOptions {
+  dataDir: string;
+  objectStore: ObjectStore;
+  metadata: MetadataStore;
+  durability?: DurabilityMode;
+  /** Upload pending data at least this often... */
+  uploadIntervalMs?: number;
+  /** ...or as soon as this many bytes are pending, whichever comes first. */
+  uploadBytes?: number;
+  /** Bound on recent, already-uploaded data kept in memory for tail reads. */
+  tailCacheBytesMax?: number;
+  /** Bound on object regions cached for catch-up reads. */
+  blockCacheBytesMax?: number;
+  /** Bound on appended but not yet uploaded bytes; past it, hasCapacity() is false. */
+  pendingBytesMax?: number;
+  walSegmentBytes?: number;
+}
+
+export const UPLOAD_INTERVAL_MS_DEFAULT = 250;
+export const UPLOAD_BYTES_DEFAULT = 8 * 1024 * 1024;
+export const TAIL_CACHE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
+export const BLOCK_CACHE_BYTES_MAX_DEFAULT = 128 * 1024 * 1024;
+export const PENDING_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
+/** One object never carries more than this, so a PUT stays bounded. */
+const OBJECT_BYTES_MAX = 64 * 1024 * 1024;
+const WAL_ENTRY_HEADER_BYTES = 24;
+
+interface MemChunk extends Chunk {
+  uploaded: boolean;
+  inFlight: boolean;
+  durable: boolean;
+  /** WAL position of the entry holding the chunk; -1 in object-wal mode. */
+  walPosition: number;
+  /** object-wal mode: settled when the chunk's object is stored and indexed. */
+  settle?: { resolve: () => void; reject: (e: Error) => void };
+}
+
+interface StreamState {
+  id: number;
+  startOffset: number;
+  endOffset: number;
+  /** End of the data that is durable in this broker's mode: the high watermark's upper bound. */
+  durableEnd: number;
+  mem: MemChunk[];
+}
+
+interface IndexValue {
+  o: string;
+  p: number;
+  l: number;
+  e: number;
+}
+
+export interface StreamStoreStats {
+  streams: number;
+  pendingUploadBytes: number;
+  tailCacheBytes: number;
+  uploads: number;
+  uploadFailures: number;
+  uploadedBytes: number;
+  uploadSecondsTotal: number;
+  lastUploadError: string | undefined;
+  readsFromMemory: number;
+  readsFromObjects: number;
+  blockCache: CacheStats;
+}
+
+export class StreamNotFoundError extends Error {
+  readonly code = 'FLOE_ERR_STREAM_NOT_FOUND';
+  constructor(id: number) {
+    super(`stream ${id} does not exist`);
+    this.name = 'StreamNotFoundError';
+  }
+}
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+const streamKey = (id: number): string => `s/${pad(id, 12)}`;
+const indexPrefix = (id: number): string => `i/${pad(id, 12)}/`;
+const indexKey = (id: number, base: number): string => `${indexPrefix(id)}${pad(base, 16)}`;
+
+function walEntryHeader(streamId: number, base: number, end: number): Buffer {
+  const h = Buffer.allocUnsafe(WAL_ENTRY_HEADER_BYTES);
+  h.writeBigUInt64BE(BigInt(streamId), 0);
+  h.writeBigUInt64BE(BigInt(base), 8);
+  h.writeBigUInt64BE(BigInt(end), 16);
+  return h;
+}
+
+interface CachedRegion {
+  chunks: Chunk[];
+  byteLength: number;
+}
+
+export class StreamStore {
+  readonly durability: DurabilityMode;
+  private readonly opts: Required<Omit<StreamStoreOptions, 'durability' | 'walSegmentBytes'>> & { walSegmentBytes: number | undefined };
+  private readonly streams = new Map<number, StreamState>();
+  private wal: GroupCommitWal | undefined;
+  private pendingBytes = 0;
+  private tailBytes = 0;
+  /** Uploaded chunks in upload order: the eviction order of the tail cache. */
+  private evictable: { stream: StreamState; chunk: MemChunk }[] = [];
+  private uploading = false;
+  private uploadAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private capacityWaiters: (() => void)[] = [];
+  private readonly regions: BlockCache<CachedRegion>;
+  private readonly regionLoads = new Map<string, Promise<CachedRegion>>();
+  readonly stats: StreamStoreStats;
+
+  private constructor(opts: StreamStoreOptions) {
+    this.durability = opts.durability ?? 'local-wal';
+    this.opts = {
+      dataDir: opts.dataDir,
+      objectStore: opts.objectStore,
+      metadata: opts.metadata,
+      uploadIntervalMs: opts.uploadIntervalMs ?? UPLOAD_INTERVAL_MS_DEFAULT,
+      uploadBytes: opts.uploadBytes ?? UPLOAD_BYTES_DEFAULT,
+      tailCacheBytesMax: opts.tailCacheBytesMax ?? TAIL_CACHE_BYTES_MAX_DEFAULT,
+      blockCacheBytesMax: opts.blockCacheBytesMax ?? BLOCK_CACHE_BYTES_MAX_DEFAULT,
+      pendingBytesMax: opts.pendingBytesMax ?? PENDING_BYTES_MAX_DEFAULT,
+      walSegmentBytes: opts.walSegmentBytes,
+    };
+    this.regions = new BlockCache(this.opts.blockCacheBytesMax);
+    this.stats = {
+      streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
+      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, blockCache: this.regions.stats,
+    };
+  }
+
+  /** Loads stream state from the metadata store, replays the WAL, and starts the uploader. */
+  static async open(opts: StreamStoreOptions): Promise<StreamStore> {
+    const store = new StreamStore(opts);
+    await store.recover();
+    // Not unref'd: pending object-wal appends must keep the process alive until uploaded; close() stops it.
+    store.timer = setInterval(() => void store.upload(), store.opts.uploadIntervalMs);
+    if (store.pendingBytes > 0) void store.upload();
+    return store;
+  }
+
+  private async recover(): Promise<void> {
+    const md = this.opts.metadata;
+    for (const e of await md.range('s/')) {
+      const id = Number(e.key.slice(2));
+      const start = (e.value as { start: number }).start;
+      const [last] = await md.range(indexPrefix(id), { reverse: true, limit: 1 });
+      const end = Math.max(start, last === undefined ? 0 : (last.value as unknown as IndexValue).e);
+      this.streams.set(id, { id, startOffset: start, endOffset: end, durableEnd: end, mem: [] });
+    }
+    if (this.durability === 'local-wal') {
+      this.wal = await GroupCommitWal.open(
+        { dir: join(this.opts.dataDir, 'wal'), untrimmedBytesMax: this.opts.pendingBytesMax, ...(this.opts.walSegmentBytes !== undefined ? { segmentBytes: this.opts.walSegmentBytes } : {}) },
+        (position, payload) => this.replayWalEntry(position, payload),
+      );
+    }
+    this.stats.streams = this.streams.size;
+  }
+
+  private replayWalEntry(position: number, payload: Buffer): void {
+    const id = Number(payload.readBigUInt64BE(0));
+    const base = Number(payload.readBigUInt64BE(8));
+    const end = Number(payload.readBigUInt64BE(16));
+    const s = this.streams.get(id);
+    if (s === undefined || end <= s.endOffset) return; // deleted stream, or already in an object
+    if (base !== s.endOffset) {
+      throw new Error(`WAL replay: stream ${id} continues at ${s.endOffset} but the WAL entry starts at ${base}`);
+    }
+    const data = Buffer.from(payload.subarray(WAL_ENTRY_HEADER_BYTES));
+    s.mem.push({ baseOffset: base, endOffset: end, data, uploaded: false, inFlight: false, durable: true, walPosition: position });
+    s.endOffset = end;
+    s.durableEnd = end;
+    this.pendingBytes += data.length;
+    this.tailBytes += data.length;
+  }
+
+  async createStream(): Promise<number> {
+    const id = await nextCounter(this.opts.metadata, 'counters/stream-id');
+    const ok = await this.opts.metadata.commit([{ op: 'put', key: streamKey(id), value: { start: 0 }, expectVersion: 0 }]);
+    if (!ok) throw new Error(`stream ${id} already exists`);
+    this.streams.set(id, { id, startOffset: 0, endOffset: 0, durableEnd: 0, mem: [] });
+    this.stats.streams = this.streams.size;
+    return id;
+  }
+
+  has(id: number): boolean {
+    return this.streams.has(id);
+  }
+
+  private stream(id: number): StreamState {
+    const s = this.streams.get(id);
+    if (s === undefined) throw new StreamNotFoundError(id);
+    return s;
+  }
+
+  /** Next offset to append (includes data not yet durable). */
+  endOffset(id: number): number {
+    return this.stream(id).endOffset;
+  }
+
+  /** End of the durable data: what a high watermark may expose. */
+  durableEndOffset(id: number): number {
+    return this.stream(id).durableEnd;
+  }
+
+  startOffset(id: number): number {
+    return this.stream(id).startOffset;
+  }
+
+  /** False while appended-but-not-uploaded data is over its bound: callers should wait or refuse. */
+  hasCapacity(): boolean {
+    return this.wal !== undefined ? this.wal.hasCapacity() : this.pendingBytes < this.opts.pendingBytesMax;
+  }
+
+  waitForCapacity(): Promise<void> {
+    if (this.hasCapacity()) return Promise.resolve();
+    return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /**
+   * Appends a chunk covering [baseOffset, endOffset). The offsets must
+   * continue the stream exactly. Resolves when the chunk is durable in this
+   * store's mode; the order of appends to one stream is the order of calls.
+   */
+  append(id: number, baseOffset: number, endOffset: number, data: Buffer): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('stream store is closed'));
+    const s = this.stream(id);
+    if (baseOffset !== s.endOffset || endOffset <= baseOffset) {
+      throw new Error(`stream ${id}: append [${baseOffset}, ${endOffset}) does not continue at ${s.endOffset}`);
+    }
+    s.endOffset = endOffset;
+    const chunk: MemChunk = { baseOffset, endOffset, data, uploaded: false, inFlight: false, durable: false, walPosition: -1 };
+    s.mem.push(chunk);
+    this.pendingBytes += data.length;
+    this.tailBytes += data.length;
+    this.stats.pendingUploadBytes = this.pendingBytes;
+    let done: Promise<void>;
+    if (this.wal !== undefined) {
+      const { position, durable } = this.wal.append([walEntryHeader(id, baseOffset, endOffset), data]);
+      chunk.walPosition = position;
+      done = durable.then(() => {
+        chunk.durable = true;
+        if (endOffset > s.durableEnd) s.durableEnd = endOffset;
+      });
+    } else {
+      done = new Promise<void>((resolve, reject) => { chunk.settle = { resolve, reject }; });
+    }
+    if (this.pendingBytes >= this.opts.uploadBytes) void this.upload();
+    return done;
+  }
+
+  /** Forces an upload of everything pending now (tests, shutdown). */
+  async flush(): Promise<void> {
+    for (let i = 0; i < 1000 && this.pendingBytes > 0; i++) {
+      await this.upload();
+      if (this.pendingBytes > 0) await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private async upload(): Promise<void> {
+    if (this.uploading) {
+      this.uploadAgain = true;
+      return;
+    }
+    this.uploading = true;
+    try {
+      do {
+        this.uploadAgain = false;
+        if (!(await this.uploadOnce())) break;
+      } while (this.uploadAgain || this.pendingBytes >= this.opts.uploadBytes);
+    } finally {
+      this.uploading = false;
+    }
+  }
+
+  /** Uploads one stream-set object; false when there was nothing to upload or it failed. */
+  private async uploadOnce(): Promise<boolean> {
+    const picked = new Map<number, MemChunk[]>();
+    let bytes = 0;
+    for (const s of this.streams.values()) {
+      const chunks: MemChunk[] = [];
+      for (const c of s.mem) {
+        if (c.uploaded) continue;
+        // Only a durable prefix (local-wal) is uploaded, so objects never hold data the WAL could lose.
+        if (c.inFlight || (this.wal !== undefined && !c.durable) || bytes >= OBJECT_BYTES_MAX) break;
+        chunks.push(c);
+        bytes += c.data.length;
+      }
+      if (chunks.length > 0) picked.set(s.id, chunks);
+    }
+    if (picked.size === 0) return false;
+    for (const cs of picked.values()) for (const c of cs) c.inFlight = true;
+    const key = `data/${Date.now().toString(36).padStart(10, '0')}-${randomBytes(8).toString('hex')}`;
+    const t0 = process.hrtime.bigint();
+    try {
+      const { body, index, sizeBytes } = buildStreamSetObject(picked);
+      await this.opts.objectStore.put(key, body);
+      const ops: MetadataOp[] = index.map((e) => ({
+        op: 'put', key: indexKey(e.streamId, e.baseOffset), value: { o: key, p: e.position, l: e.length, e: e.endOffset },
+      }));
+      // A stream deleted while its data was in flight must not get index entries back.
+      const live = ops.filter((_, i) => this.streams.has(index[i]!.streamId));
+      if (!(await this.opts.metadata.commit(live))) throw new Error('index commit refused');
+      this.stats.uploads++;
+      this.stats.uploadedBytes += sizeBytes;
+      this.stats.uploadSecondsTotal += Number(process.hrtime.bigint() - t0) / 1e9;
+    } catch (e) {
+      for (const cs of picked.values()) for (const c of cs) c.inFlight = false;
+      this.stats.uploadFailures++;
+      this.stats.lastUploadError = (e as Error).message;
+      return false;
+    }
+    for (const [id, cs] of picked) {
+      const s = this.streams.get(id);
+      for (const c of cs) {
+        c.inFlight = false;
+        c.uploaded = true;
+        this.pendingBytes -= c.data.length;
+        if (s !== undefined) {
+          this.evictable.push({ stream: s, chunk: c });
+          if (this.wal === undefined && c.endOffset > s.durableEnd) s.durableEnd = c.endOffset;
+        }
+        c.settle?.resolve();
+        delete c.settle;
+      }
+    }
+    this.stats.pendingUploadBytes = this.pendingBytes;
+    await this.trimWal();
+    this.evictTail();
+    while (this.capacityWaiters.length > 0 && this.hasCapacity()) this.capacityWaiters.shift()!();
+    return true;
+  }
+
+  private async trimWal(): Promise<void> {
+    if (this.wal === undefined) return;
+    let trimTo = this.wal.durableEnd;
+    for (const s of this.streams.values()) {
+      for (const c of s.mem) {
+        if (!c.uploaded) {
+          if (c.walPosition < trimTo) trimTo = c.walPosition;
+          break;
+        }
+      }
+    }
+    await this.wal.trim(trimTo);
+  }
+
+  private evictTail(): void {
+    while (this.tailBytes > this.opts.tailCacheBytesMax && this.evictable.length > 0) {
+      const { stream, chunk } = this.evictable.shift()!;
+      if (stream.mem[0] === chunk) {
+        stream.mem.shift();
+        this.tailBytes -= chunk.data.length;
+      }
+    }
+    this.stats.tailCacheBytes = this.tailBytes;
+  }
+
+  /**
+   * Reads whole chunks from `fromOffset` up to `untilOffset` (exclusive,
+   * e.g. the high watermark), at least one chunk and then up to `maxBytes`.
+   * The first chunk may start before `fromOffset`: callers skip inside it.
+   */
+  async read(id: number, fromOffset: number, maxBytes: number, untilOffset?: number): Promise<Buffer[]> {
+    const s = this.stream(id);
+    const until = Math.min(untilOffset ?? s.endOffset, s.endOffset);
+    const out: Buffer[] = [];
+    let bytes = 0;
+    let cur = Math.max(fromOffset, s.startOffset);
+    while (cur < until && (out.length === 0 || bytes < maxBytes)) {
+      const first = s.mem[0];
+      if (first !== undefined && cur >= first.baseOffset) {
+        this.stats.readsFromMemory++;
+        let i = this.memIndex(s, cur);
+        for (; i < s.mem.length; i++) {
+          const c = s.mem[i]!;
+          if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
+          out.push(c.data);
+          bytes += c.data.length;
+          cur = c.endOffset;
+        }
+        break;
+      }
+      const region = await this.findRegion(id, cur);
+      if (region === undefined) break;
+      this.stats.readsFromObjects++;
+      const cached = await this.loadRegion(region.value);
+      for (const c of cached.chunks) {
+        if (c.endOffset <= cur) continue;
+        if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
+        out.push(c.data);
+        bytes += c.data.length;
+        cur = c.endOffset;
+      }
+      if (cur < region.value.e && cur < until) break; // stopped inside the region because of maxBytes
+      // Read-ahead: a sequential reader will want the next region next.
+      void this.findRegion(id, region.value.e).then((next) => (next !== undefined ? this.loadRegion(next.value) : undefined)).catch(() => undefined);
+    }
+    return out;
+  }
+
+  /** Index of the first in-memory chunk whose end is past `offset`. */
+  private memIndex(s: StreamState, offset: number): number {
+    let lo = 0;
+    let hi = s.mem.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s.mem[mid]!.endOffset <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private async findRegion(id: number, offset: number): Promise<{ value: IndexValue } | undefined> {
+    const [floor] = await this.opts.metadata.range(indexPrefix(id), { start: indexKey(id, offset), reverse: true, limit: 1 });
+    if (floor !== undefined && (floor.value as unknown as IndexValue).e > offset) return { value: floor.value as unknown as IndexValue };
+    const [next] = await this.opts.metadata.range(indexPrefix(id), { start: indexKey(id, offset), limit: 1 });
+    return next === undefined ? undefined : { value: next.value as unknown as IndexValue };
+  }
+
+  private loadRegion(v: IndexValue): Promise<CachedRegion> {
+    const key = `${v.o}@${v.p}`;
+    const hit = this.regions.get(key);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const inFlight = this.regionLoads.get(key);
+    if (inFlight !== undefined) return inFlight;
+    const load = this.opts.objectStore.get(v.o, { start: v.p, end: v.p + v.l }).then((buf) => {
+      const region: CachedRegion = { chunks: parseRegion(buf), byteLength: buf.length };
+      this.regions.set(key, region);
+      return region;
+    }).finally(() => this.regionLoads.delete(key));
+    this.regionLoads.set(key, load);
+    return load;
+  }
+
+  /** Moves the log start offset forward; index entries wholly below it are removed. */
+  async trim(id: number, newStartOffset: number): Promise<void> {
+    const s = this.stream(id);
+    if (newStartOffset <= s.startOffset) return;
+    const start = Math.min(newStartOffset, s.endOffset);
+    const ops: MetadataOp[] = [{ op: 'put', key: streamKey(id), value: { start } }];
+    for (const e of await this.opts.metadata.range(indexPrefix(id))) {
+      if ((e.value as unknown as IndexValue).e <= start) ops.push({ op: 'delete', key: e.key });
+      else break;
+    }
+    if (!(await this.opts.metadata.commit(ops))) throw new Error(`stream ${id}: trim commit refused`);
+    s.startOffset = start;
+  }
+
+  /** Deletes a stream and its index; its bytes in shared objects are left for object GC (not built yet). */
+  async deleteStream(id: number): Promise<void> {
+    const s = this.streams.get(id);
+    if (s === undefined) return;
+    this.streams.delete(id);
+    for (const c of s.mem) {
+      if (!c.uploaded) this.pendingBytes -= c.data.length;
+      this.tailBytes -= c.data.length;
+      c.settle?.reject(new StreamNotFoundError(id));
+    }
+    const ops: MetadataOp[] = [{ op: 'delete', key: streamKey(id) }];
+    for (const e of await this.opts.metadata.range(indexPrefix(id))) ops.push({ op: 'delete', key: e.key });
+    await this.opts.metadata.commit(ops);
+    this.stats.streams = this.streams.size;
+  }
+
+  /** Uploads what is pending (best effort) and closes the WAL. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.flush();
+    this.closed = true;
+    await this.wal?.close();
+    for (const w of this.capacityWaiters) w();
+  }
+
+  /** WAL figures, for metrics (undefined in object-wal mode). */
+  get walStats(): GroupCommitWal['stats'] | undefined {
+    return this.wal?.stats;
+  }
+}

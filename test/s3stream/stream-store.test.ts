@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StreamStore, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { FileSystemObjectStore } from '../../s3stream/object-store/filesystem-object-store.ts';
+import { S3ObjectStore } from '../../s3stream/object-store/s3-object-store.ts';
+import { InstrumentedObjectStore, type ObjectStore } from '../../s3stream/object-store/object-store.ts';
+import { LmdbMetadataStore } from '../../s3stream/metadata/lmdb-metadata-store.ts';
+import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
+
+const s3 = new S3TestServer();
+beforeAll(async () => { await s3.start(); });
+afterAll(async () => { await s3.destroy(); });
+
+let dir: string;
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'floe-streams-')); });
+afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+
+const chunkData = (stream: number, base: number, n: number): Buffer => Buffer.from(`s${stream}:${base}-${base + n}|${'p'.repeat(200)}`);
+
+async function openStore(backend: ObjectStore, durability: DurabilityMode, extra: Partial<Parameters<typeof StreamStore.open>[0]> = {}): Promise<{ store: StreamStore; md: LmdbMetadataStore }> {
+  const md = new LmdbMetadataStore(join(dir, 'meta'));
+  const store = await StreamStore.open({ dataDir: dir, objectStore: backend, metadata: md, durability, uploadIntervalMs: 50, ...extra });
+  return { store, md };
+}
+
+async function readAll(store: StreamStore, id: number, from = 0): Promise<string[]> {
+  const out: string[] = [];
+  let cur = from;
+  const end = store.endOffset(id);
+  while (cur < end) {
+    const got = await store.read(id, cur, 4096);
+    if (got.length === 0) break;
+    for (const b of got) {
+      const m = /^s\d+:(\d+)-(\d+)\|/.exec(b.toString())!;
+      if (Number(m[2]) <= cur) continue;
+      out.push(b.toString().split('|')[0]!);
+      cur = Number(m[2]);
+    }
+  }
+  return out;
+}
+
+const backends: [string, () => ObjectStore][] = [
+  ['filesystem', () => new FileSystemObjectStore(join(dir, 'objects'))],
+  ['S3', () => new S3ObjectStore({ bucket: S3_TEST_BUCKET, endpoint: s3.endpoint, ...S3_TEST_CREDENTIALS, keyPrefix: `${Date.now()}-${Math.random()}/` })],
+];
+
+for (const [backendName, makeBackend] of backends) {
+  for (const mode of ['local-wal', 'object-wal'] as const) {
+    describe(`StreamStore on ${backendName}, ${mode}`, () => {
+      it('appends to many streams, packs them into few objects, reads back from memory and from objects, survives reopen', async () => {
+        const backend = new InstrumentedObjectStore(makeBackend());
+        let { store, md } = await openStore(backend, mode, { tailCacheBytesMax: 4096 });
+        const ids: number[] = [];
+        for (let i = 0; i < 20; i++) ids.push(await store.createStream());
+        const expected = new Map<number, string[]>(ids.map((id) => [id, []]));
+        const acks: Promise<void>[] = [];
+        for (let round = 0; round < 10; round++) {
+          for (const id of ids) {
+            const base = store.endOffset(id);
+            const n = 1 + (round % 3);
+            acks.push(store.append(id, base, base + n, chunkData(id, base, n)));
+            expected.get(id)!.push(`s${id}:${base}-${base + n}`);
+          }
+        }
+        await Promise.all(acks);
+        await store.flush();
+        // 200 chunks of 20 streams: packed, not one PUT per stream.
+        const puts = backend.stats.requests.get('put:ok') ?? 0;
+        expect(puts).toBeGreaterThan(0);
+        expect(puts).toBeLessThan(20);
+        for (const id of ids) expect(await readAll(store, id)).toEqual(expected.get(id));
+        // The tail cache is bounded: most of the data must have come from objects.
+        expect(store.stats.readsFromObjects).toBeGreaterThan(0);
+        expect(store.stats.tailCacheBytes).toBeLessThanOrEqual(4096);
+        // Reading from the middle returns the chunk containing the offset first.
+        const mid = await store.read(ids[0]!, 5, 1);
+        expect(mid[0]!.toString()).toMatch(/^s\d+:(\d+)-(\d+)/);
+        const [, b, e] = /^s\d+:(\d+)-(\d+)/.exec(mid[0]!.toString())!.map(Number);
+        expect(b! <= 5 && e! > 5).toBe(true);
+        await store.close();
+        await md.close();
+
+        ({ store, md } = await openStore(backend, mode));
+        for (const id of ids) {
+          expect(store.endOffset(id)).toBe(expected.get(id)!.length === 0 ? 0 : Number(/-(\d+)$/.exec(expected.get(id)!.at(-1)!)![1]));
+          expect(await readAll(store, id)).toEqual(expected.get(id));
+        }
+        // Appends continue where the stream ended.
+        const id0 = ids[0]!;
+        const base = store.endOffset(id0);
+        await store.append(id0, base, base + 1, chunkData(id0, base, 1));
+        expect(await readAll(store, id0, base)).toEqual([`s${id0}:${base}-${base + 1}`]);
+        await store.close();
+        await md.close();
+      });
+    });
+  }
+}
+
+it('local-wal: data acknowledged before a crash (no close, no upload) is replayed from the WAL', async () => {
+  const backend = new FileSystemObjectStore(join(dir, 'objects'));
+  const first = await openStore(backend, 'local-wal', { uploadIntervalMs: 60_000, uploadBytes: 1 << 30 });
+  const id = await first.store.createStream();
+  for (let i = 0; i < 50; i++) await first.store.append(id, i, i + 1, chunkData(id, i, 1));
+  // Simulate a crash: abandon the store without close (the WAL file stays as written).
+  await first.md.close();
+  const second = await openStore(backend, 'local-wal');
+  expect(second.store.endOffset(id)).toBe(50);
+  expect(await readAll(second.store, id)).toEqual(Array.from({ length: 50 }, (_, i) => `s${id}:${i}-${i + 1}`));
+  await second.store.flush();
+  expect(second.store.stats.uploads).toBeGreaterThan(0);
+  await second.store.close();
+  await second.md.close();
+});
+
+it('trim moves the log start and drops index entries below it', async () => {
+  const { store, md } = await openStore(new FileSystemObjectStore(join(dir, 'objects')), 'local-wal', { tailCacheBytesMax: 0 });
+  const id = await store.createStream();
+  for (let i = 0; i < 10; i++) {
+    await store.append(id, i, i + 1, chunkData(id, i, 1));
+    await store.flush();
+  }
+  await store.trim(id, 6);
+  expect(store.startOffset(id)).toBe(6);
+  expect((await md.range('i/')).length).toBe(4);
+  expect((await readAll(store, id, 0))[0]).toBe(`s${id}:6-7`);
+  await store.close();
+  await md.close();
+});
