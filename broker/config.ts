@@ -1,0 +1,189 @@
+// Owns broker configuration: one table of settings, each with a Kafka-style
+// name where Kafka has one, a command-line flag, an environment variable and
+// a default; read from flags, then environment, then an optional properties
+// file (--config), validated at start with a message naming the bad key.
+
+import { readFileSync } from 'node:fs';
+
+type Kind = 'string' | 'int' | 'bool' | 'enum';
+
+interface Setting {
+  /** Property name (Kafka's where Kafka has the setting). */
+  name: string;
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string | undefined;
+  values?: readonly string[];
+  help: string;
+  secret?: boolean;
+}
+
+export const SETTINGS = [
+  { name: 'host', flag: '--host', env: 'FLOE_HOST', kind: 'string', default: '127.0.0.1', help: 'Address the Kafka listener binds to.' },
+  { name: 'port', flag: '--port', env: 'FLOE_PORT', kind: 'int', default: '9092', help: 'Port of the Kafka listener.' },
+  { name: 'advertised.host', flag: '--advertised-host', env: 'FLOE_ADVERTISED_HOST', kind: 'string', default: undefined, help: 'Host clients are told to connect to (default: --host).' },
+  { name: 'advertised.port', flag: '--advertised-port', env: 'FLOE_ADVERTISED_PORT', kind: 'int', default: undefined, help: 'Port clients are told to connect to (default: --port).' },
+  { name: 'data.dir', flag: '--data-dir', env: 'FLOE_DATA_DIR', kind: 'string', default: './data', help: 'Directory for the WAL, LMDB metadata and (by default) objects.' },
+  { name: 'node.id', flag: '--node-id', env: 'FLOE_NODE_ID', kind: 'int', default: '1', help: 'This broker\'s id in metadata responses.' },
+  { name: 'durability', flag: '--durability', env: 'FLOE_DURABILITY', kind: 'enum', values: ['local-wal', 'object-wal'], default: 'local-wal', help: 'local-wal: ack after the local WAL fsync; object-wal: ack after the object is stored and indexed.' },
+  { name: 's3.endpoint', flag: '--s3-endpoint', env: 'FLOE_S3_ENDPOINT', kind: 'string', default: undefined, help: 'S3 endpoint URL (MinIO, AWS). Unset: filesystem object store under the data directory.' },
+  { name: 's3.bucket', flag: '--s3-bucket', env: 'FLOE_S3_BUCKET', kind: 'string', default: undefined, help: 'S3 bucket; with --s3-endpoint (or alone for AWS).' },
+  { name: 's3.region', flag: '--s3-region', env: 'AWS_REGION', kind: 'string', default: 'us-east-1', help: 'S3 region.' },
+  { name: 's3.key.prefix', flag: '--s3-key-prefix', env: 'FLOE_S3_KEY_PREFIX', kind: 'string', default: '', help: 'Prefix for every object key.' },
+  { name: 'upload.interval.ms', flag: '--upload-interval-ms', env: 'FLOE_UPLOAD_INTERVAL_MS', kind: 'int', default: '250', help: 'Upload pending data at least this often.' },
+  { name: 'upload.bytes', flag: '--upload-bytes', env: 'FLOE_UPLOAD_BYTES', kind: 'int', default: String(8 * 1024 * 1024), help: 'Upload as soon as this many bytes are pending.' },
+  { name: 'pending.upload.bytes.max', flag: '--pending-upload-bytes-max', env: 'FLOE_PENDING_UPLOAD_BYTES_MAX', kind: 'int', default: String(256 * 1024 * 1024), help: 'Bound on appended but not uploaded bytes; past it producers are slowed down.' },
+  { name: 'tail.cache.bytes.max', flag: '--tail-cache-bytes-max', env: 'FLOE_TAIL_CACHE_BYTES_MAX', kind: 'int', default: String(256 * 1024 * 1024), help: 'Bound on recent data kept in memory for tail reads.' },
+  { name: 'block.cache.bytes.max', flag: '--block-cache-bytes-max', env: 'FLOE_BLOCK_CACHE_BYTES_MAX', kind: 'int', default: String(128 * 1024 * 1024), help: 'Bound on object regions cached for catch-up reads.' },
+  { name: 'socket.request.max.bytes', flag: '--socket-request-max-bytes', env: 'FLOE_SOCKET_REQUEST_MAX_BYTES', kind: 'int', default: String(100 * 1024 * 1024), help: 'Largest request frame accepted; larger ones close the connection.' },
+  { name: 'max.connections', flag: '--max-connections', env: 'FLOE_MAX_CONNECTIONS', kind: 'int', default: '1000', help: 'Connections beyond this are refused.' },
+  { name: 'queued.max.requests.per.connection', flag: '--queued-max-requests', env: 'FLOE_QUEUED_MAX_REQUESTS', kind: 'int', default: '64', help: 'In-flight requests per connection before reading from it pauses.' },
+  { name: 'connections.max.idle.ms', flag: '--connections-max-idle-ms', env: 'FLOE_CONNECTIONS_MAX_IDLE_MS', kind: 'int', default: '600000', help: 'Idle connections are closed after this long.' },
+  { name: 'auto.create.topics.enable', flag: '--auto-create-topics-enable', env: 'FLOE_AUTO_CREATE_TOPICS_ENABLE', kind: 'bool', default: 'true', help: 'Create unknown topics on Metadata requests that allow it.' },
+  { name: 'num.partitions', flag: '--num-partitions', env: 'FLOE_NUM_PARTITIONS', kind: 'int', default: '1', help: 'Partitions of auto-created topics and of CreateTopics with -1.' },
+  { name: 'default.replication.factor', flag: '--default-replication-factor', env: 'FLOE_DEFAULT_REPLICATION_FACTOR', kind: 'int', default: '1', help: 'Reported replication factor for topics created with -1 (object storage replicates the data).' },
+  { name: 'message.max.bytes', flag: '--message-max-bytes', env: 'FLOE_MESSAGE_MAX_BYTES', kind: 'int', default: '1048588', help: 'Largest record batch accepted (topic override: max.message.bytes).' },
+  { name: 'log.level', flag: '--log-level', env: 'FLOE_LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'Log level.' },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
+
+export class ConfigError extends Error {
+  readonly code = 'FLOE_ERR_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface BrokerConfig {
+  host: string;
+  port: number;
+  advertisedHost: string;
+  advertisedPort: number;
+  dataDir: string;
+  nodeId: number;
+  durability: 'local-wal' | 'object-wal';
+  s3: { endpoint: string | undefined; bucket: string; region: string; keyPrefix: string } | undefined;
+  uploadIntervalMs: number;
+  uploadBytes: number;
+  pendingUploadBytesMax: number;
+  tailCacheBytesMax: number;
+  blockCacheBytesMax: number;
+  socketRequestMaxBytes: number;
+  maxConnections: number;
+  queuedMaxRequestsPerConnection: number;
+  connectionsMaxIdleMs: number;
+  autoCreateTopicsEnable: boolean;
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  messageMaxBytes: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const eq = line.search(/[=:]/);
+    if (eq < 0) throw new ConfigError(`config file line without '=': ${line}`);
+    out.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+export function helpText(): string {
+  const lines = ['Usage: floe [options]', '', 'Every option can also be set by its environment variable or, by its property name, in a file given with --config FILE.', ''];
+  for (const s of SETTINGS as readonly Setting[]) {
+    lines.push(`  ${s.flag} <${s.kind === 'enum' ? s.values!.join('|') : s.kind}>`);
+    lines.push(`      ${s.help}`);
+    lines.push(`      property ${s.name}, env ${s.env}, default ${s.default ?? '(unset)'}`);
+  }
+  lines.push('  --config <file>', '      Properties file (name=value per line).', '  --help', '      This text.');
+  return lines.join('\n');
+}
+
+/** Reads settings from argv, env and an optional file; throws ConfigError naming the bad key. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const fromFlags = new Map<string, string>();
+  let configFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new ConfigError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--config') {
+      configFile = value();
+      continue;
+    }
+    const s = (SETTINGS as readonly Setting[]).find((x) => x.flag === flag);
+    if (s === undefined) throw new ConfigError(`unknown option ${flag} (see floe --help)`);
+    fromFlags.set(s.name, value());
+  }
+  const fromFile = configFile !== undefined ? parseProperties(readFileSync(configFile, 'utf8')) : new Map<string, string>();
+  for (const k of fromFile.keys()) {
+    if (!(SETTINGS as readonly Setting[]).some((s) => s.name === k)) throw new ConfigError(`unknown setting ${k} in ${configFile}`);
+  }
+  const raw = new Map<string, string | undefined>();
+  for (const s of SETTINGS as readonly Setting[]) {
+    raw.set(s.name, fromFlags.get(s.name) ?? env[s.env] ?? fromFile.get(s.name) ?? s.default);
+  }
+  const str = (n: SettingName): string | undefined => raw.get(n);
+  const int = (n: SettingName): number => {
+    const v = raw.get(n)!;
+    if (!/^-?\d+$/.test(v)) throw new ConfigError(`${n} must be an integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  const optInt = (n: SettingName): number | undefined => (raw.get(n) === undefined ? undefined : int(n));
+  const bool = (n: SettingName): boolean => {
+    const v = raw.get(n)!;
+    if (v !== 'true' && v !== 'false') throw new ConfigError(`${n} must be true or false, got ${JSON.stringify(v)}`);
+    return v === 'true';
+  };
+  const oneOf = <T extends string>(n: SettingName, values: readonly T[]): T => {
+    const v = raw.get(n)!;
+    if (!(values as readonly string[]).includes(v)) throw new ConfigError(`${n} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  };
+  const positive = (n: SettingName): number => {
+    const v = int(n);
+    if (v <= 0) throw new ConfigError(`${n} must be positive, got ${v}`);
+    return v;
+  };
+  const port = int('port');
+  if (port < 0 || port > 65535) throw new ConfigError(`port must be 0-65535, got ${port}`);
+  const host = str('host')!;
+  const bucket = str('s3.bucket');
+  const endpoint = str('s3.endpoint');
+  if (endpoint !== undefined && bucket === undefined) throw new ConfigError('s3.endpoint is set but s3.bucket is not');
+  return {
+    host,
+    port,
+    advertisedHost: str('advertised.host') ?? host,
+    advertisedPort: optInt('advertised.port') ?? port,
+    dataDir: str('data.dir')!,
+    nodeId: int('node.id'),
+    durability: oneOf('durability', ['local-wal', 'object-wal'] as const),
+    s3: bucket === undefined ? undefined : { endpoint, bucket, region: str('s3.region')!, keyPrefix: str('s3.key.prefix') ?? '' },
+    uploadIntervalMs: positive('upload.interval.ms'),
+    uploadBytes: positive('upload.bytes'),
+    pendingUploadBytesMax: positive('pending.upload.bytes.max'),
+    tailCacheBytesMax: int('tail.cache.bytes.max'),
+    blockCacheBytesMax: int('block.cache.bytes.max'),
+    socketRequestMaxBytes: positive('socket.request.max.bytes'),
+    maxConnections: positive('max.connections'),
+    queuedMaxRequestsPerConnection: positive('queued.max.requests.per.connection'),
+    connectionsMaxIdleMs: positive('connections.max.idle.ms'),
+    autoCreateTopicsEnable: bool('auto.create.topics.enable'),
+    numPartitions: positive('num.partitions'),
+    defaultReplicationFactor: positive('default.replication.factor'),
+    messageMaxBytes: positive('message.max.bytes'),
+    logLevel: oneOf('log.level', ['debug', 'info', 'warn', 'error'] as const),
+  };
+}

@@ -1,0 +1,169 @@
+// Owns one client connection: cutting frames, decoding headers, dispatching
+// to handlers with many requests in flight (pipelining), and writing
+// responses strictly in request order with vectored writes. Bounds: frame
+// size (socket.request.max.bytes) and in-flight requests (reading pauses).
+// A frame that cannot be parsed closes this connection only.
+
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError, InvalidFrameSizeError } from '../protocol/framing.ts';
+import { readRequestFrame, writeResponseFrame } from '../protocol/request-header.ts';
+import { KafkaDecodeError } from '../protocol/primitives/decode-error.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { ApiKey, ApiVersionsApi } from '../protocol/generated/index.ts';
+import { defaultApiVersionsResponse } from '../protocol/generated/ApiVersionsResponse.ts';
+import type { Broker } from './broker.ts';
+
+interface Slot {
+  done: boolean;
+  chunks: Buffer[] | undefined;
+}
+
+export class Connection {
+  private readonly socket: Socket;
+  private readonly broker: Broker;
+  private readonly decoder: FrameDecoder;
+  private readonly slots: Slot[] = [];
+  private inFlight = 0;
+  private paused = false;
+  private closed = false;
+  readonly remote: string;
+
+  constructor(socket: Socket, broker: Broker) {
+    this.socket = socket;
+    this.broker = broker;
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.decoder = new FrameDecoder(broker.config.socketRequestMaxBytes);
+    socket.setNoDelay(true);
+    socket.setTimeout(broker.config.connectionsMaxIdleMs);
+    socket.on('timeout', () => {
+      if (this.inFlight === 0) this.close('idle timeout');
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => this.close(`socket error: ${e.message}`));
+    socket.on('close', () => { this.closed = true; });
+  }
+
+  get inFlightRequests(): number {
+    return this.inFlight;
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (e) {
+      if (e instanceof FrameTooLargeError || e instanceof InvalidFrameSizeError) {
+        this.broker.metrics.badFrames++;
+        this.broker.log.warn({ remote: this.remote, err: e.message }, 'closing connection: bad frame size');
+        this.close(e.message);
+        return;
+      }
+      throw e;
+    }
+    for (const f of frames) this.onFrame(f);
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    let header;
+    try {
+      header = readRequestFrame(frame);
+    } catch (e) {
+      if (e instanceof KafkaDecodeError) {
+        this.broker.metrics.badFrames++;
+        this.broker.log.warn({ remote: this.remote, err: e.message }, 'closing connection: unparseable request header');
+        this.close(e.message);
+        return;
+      }
+      throw e;
+    }
+    const slot: Slot = { done: false, chunks: undefined };
+    this.slots.push(slot);
+    this.inFlight++;
+    if (this.inFlight >= this.broker.config.queuedMaxRequestsPerConnection && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    const { apiKey, apiVersion, correlationId } = header;
+    const handler = this.broker.handlers.get(apiKey);
+    const supported = handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+    if (!supported) {
+      this.broker.metrics.unsupportedRequests++;
+      this.complete(slot, this.unsupported(apiKey, apiVersion, correlationId));
+      return;
+    }
+    let request: unknown;
+    try {
+      request = handler.api.readRequest(header.body, apiVersion);
+    } catch (e) {
+      if (e instanceof KafkaDecodeError) {
+        this.broker.metrics.badFrames++;
+        this.broker.log.warn({ remote: this.remote, api: handler.api.name, version: apiVersion, err: e.message }, 'closing connection: unparseable request');
+        this.close(e.message);
+        return;
+      }
+      throw e;
+    }
+    const started = process.hrtime.bigint();
+    Promise.resolve()
+      .then(() => handler.handle(request, { broker: this.broker, apiVersion, clientId: header.clientId, correlationId }))
+      .then((response) => {
+        this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
+        this.complete(slot, response === undefined ? undefined : writeResponseFrame(handler.api, apiVersion, correlationId, response));
+      })
+      .catch((e: unknown) => {
+        // A handler exception is a bug in floe: log it loudly and drop the connection rather than guess an answer.
+        this.broker.metrics.handlerErrors++;
+        this.broker.log.error({ err: e instanceof Error ? e.stack : String(e), api: handler.api.name, version: apiVersion }, 'request handler failed');
+        this.close('handler error');
+      });
+  }
+
+  /**
+   * Kafka's answer to a version it does not serve: ApiVersions gets a v0
+   * response with UNSUPPORTED_VERSION and the supported ranges; any other
+   * request gets a header and the error code, and the connection stays up.
+   */
+  private unsupported(apiKey: number, apiVersion: number, correlationId: number): Buffer[] {
+    if (apiKey === ApiKey.ApiVersions) {
+      return writeResponseFrame(ApiVersionsApi, 0, correlationId, {
+        ...defaultApiVersionsResponse(), errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.broker.handlers.advertised(),
+      });
+    }
+    this.broker.log.debug({ apiKey, apiVersion }, 'unsupported API or version');
+    const b = Buffer.alloc(10);
+    b.writeInt32BE(6, 0);
+    b.writeInt32BE(correlationId, 4);
+    b.writeInt16BE(ErrorCode.UNSUPPORTED_VERSION, 8);
+    return [b];
+  }
+
+  private complete(slot: Slot, chunks: Buffer[] | undefined): void {
+    slot.done = true;
+    slot.chunks = chunks;
+    this.inFlight--;
+    // Responses leave in request order, however handlers finish.
+    if (this.closed) return;
+    let wrote = false;
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const s = this.slots.shift()!;
+      if (s.chunks === undefined) continue;
+      if (!wrote) this.socket.cork();
+      wrote = true;
+      for (const c of s.chunks) this.socket.write(c);
+      this.broker.metrics.bytesOut += s.chunks.reduce((a, c) => a + c.length, 0);
+    }
+    if (wrote) this.socket.uncork();
+    if (this.paused && this.inFlight < this.broker.config.queuedMaxRequestsPerConnection) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.broker.log.debug({ remote: this.remote, reason }, 'connection closed');
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,94 @@
+// Produce: per-partition validation and append through PartitionLog; acks=0
+// gets no response, acks=1 is answered once the append is issued, acks=all
+// once it is durable in the broker's mode (WAL fsync or object stored).
+
+import { ProduceApi } from '../../protocol/generated/index.ts';
+import { defaultProduceResponse, defaultPartitionProduceResponse, type PartitionProduceResponse, type TopicProduceResponse } from '../../protocol/generated/ProduceResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { defineHandler } from './handler.ts';
+
+const timeout = (ms: number): Promise<'timeout'> => new Promise((r) => setTimeout(() => r('timeout'), ms).unref());
+
+export const produceHandler = defineHandler({
+  api: ProduceApi,
+  // v0-2 carry magic 0/1 message sets, which floe does not accept.
+  minVersion: 3,
+  maxVersion: 11,
+  handle: async (req, ctx) => {
+    const { broker } = ctx;
+    const acks = req.acks;
+    const timeoutMs = Math.max(0, req.timeoutMs);
+    const pending: { out: PartitionProduceResponse; durable: Promise<void> }[] = [];
+    const responses: TopicProduceResponse[] = [];
+    const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
+    if (!badAcks && !broker.streams.hasCapacity()) {
+      // Backpressure: wait for uploads to free space rather than buffer without bound.
+      const r = await Promise.race([broker.streams.waitForCapacity(), timeout(timeoutMs)]);
+      if (r === 'timeout') broker.metrics.produceThrottled++;
+    }
+    const full = !broker.streams.hasCapacity();
+    for (const t of req.topicData) {
+      const topic = broker.topics.get(t.name);
+      const partitionResponses: PartitionProduceResponse[] = [];
+      for (const p of t.partitionData) {
+        const out: PartitionProduceResponse = { ...defaultPartitionProduceResponse(), index: p.index };
+        partitionResponses.push(out);
+        if (badAcks) {
+          out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
+          continue;
+        }
+        const log = topic === undefined ? undefined : broker.partition(topic, p.index);
+        if (log === undefined) {
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          continue;
+        }
+        if (full) {
+          out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+          out.errorMessage = 'the broker is over its bound of data waiting for upload to object storage';
+          continue;
+        }
+        if (p.records === null || p.records.length === 0) {
+          out.errorCode = ErrorCode.CORRUPT_MESSAGE;
+          continue;
+        }
+        const res = log.append(p.records, {
+          acks,
+          logAppendTime: effectiveTopicConfig(topic!.configs, 'message.timestamp.type') === 'LogAppendTime',
+          maxMessageBytes: Number(topic!.configs['max.message.bytes'] ?? broker.config.messageMaxBytes),
+        });
+        out.errorCode = res.errorCode;
+        out.errorMessage = res.errorMessage;
+        out.baseOffset = BigInt(res.baseOffset);
+        out.logAppendTimeMs = BigInt(res.logAppendTimeMs);
+        out.logStartOffset = BigInt(log.logStartOffset);
+        if (res.errorCode === ErrorCode.NONE) {
+          broker.metrics.recordsProducedBytes += p.records.length;
+          pending.push({ out, durable: res.durable });
+        }
+      }
+      responses.push({ name: t.name, partitionResponses });
+    }
+    if (acks === 0) {
+      for (const p of pending) p.durable.catch(() => undefined);
+      return undefined;
+    }
+    if (acks === -1) {
+      await Promise.all(pending.map(async (p) => {
+        try {
+          const r = await Promise.race([p.durable, timeout(timeoutMs)]);
+          if (r === 'timeout') {
+            p.out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+            p.out.errorMessage = `not durable within ${timeoutMs} ms`;
+          }
+        } catch (e) {
+          p.out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+          p.out.errorMessage = (e as Error).message;
+        }
+      }));
+    } else {
+      for (const p of pending) p.durable.catch(() => undefined);
+    }
+    return { ...defaultProduceResponse(), responses };
+  },
+});

@@ -1,0 +1,47 @@
+// ListOffsets: earliest (-2), latest (-1, the high watermark), max timestamp
+// (-3), earliest-local (-4, the same as earliest: everything is in object
+// storage), and lookup by timestamp (a scan of batch headers; there is no
+// time index yet).
+
+import { ListOffsetsApi } from '../../protocol/generated/index.ts';
+import { defaultListOffsetsResponse, defaultListOffsetsPartitionResponse, type ListOffsetsTopicResponse } from '../../protocol/generated/ListOffsetsResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const listOffsetsHandler = defineHandler({
+  api: ListOffsetsApi,
+  minVersion: 1,
+  maxVersion: 9,
+  handle: async (req, ctx) => {
+    const { broker } = ctx;
+    const topics: ListOffsetsTopicResponse[] = [];
+    for (const t of req.topics) {
+      const topic = broker.topics.get(t.name);
+      const partitions = [];
+      for (const p of t.partitions) {
+        const out = { ...defaultListOffsetsPartitionResponse(), partitionIndex: p.partitionIndex };
+        partitions.push(out);
+        const log = topic === undefined ? undefined : broker.partition(topic, p.partitionIndex);
+        if (log === undefined) {
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          continue;
+        }
+        const ts = Number(p.timestamp);
+        let found: { offset: number; timestamp: number };
+        if (ts === -2 || ts === -4) found = { offset: log.logStartOffset, timestamp: -1 };
+        else if (ts === -1) found = { offset: log.highWatermark, timestamp: -1 };
+        else if (ts === -3) found = await log.maxTimestamp();
+        else if (ts >= 0) found = await log.offsetForTimestamp(ts);
+        else {
+          out.errorCode = ErrorCode.INVALID_REQUEST;
+          continue;
+        }
+        out.offset = BigInt(found.offset);
+        out.timestamp = BigInt(found.timestamp);
+        out.leaderEpoch = log.leaderEpoch;
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { ...defaultListOffsetsResponse(), topics };
+  },
+});

@@ -1,0 +1,74 @@
+// Metadata: brokers (this one), cluster id, controller, topics with their
+// ids and partitions; creates unknown topics when the request allows it and
+// auto.create.topics.enable is on.
+
+import { MetadataApi } from '../../protocol/generated/index.ts';
+import {
+  defaultMetadataResponse, defaultMetadataResponsePartition, defaultMetadataResponseTopic, type MetadataResponseTopic,
+} from '../../protocol/generated/MetadataResponse.ts';
+import { ZERO_UUID } from '../../protocol/primitives/reader.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { topicNameProblem, type TopicRecord } from '../topics/topic-registry.ts';
+import { defineHandler } from './handler.ts';
+import type { Broker } from '../broker.ts';
+
+function describeTopic(broker: Broker, t: TopicRecord): MetadataResponseTopic {
+  const id = broker.config.nodeId;
+  return {
+    ...defaultMetadataResponseTopic(),
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.name.startsWith('__'),
+    partitions: t.streams.map((_, i) => ({
+      ...defaultMetadataResponsePartition(),
+      partitionIndex: i, leaderId: id, leaderEpoch: 0, replicaNodes: [id], isrNodes: [id],
+    })),
+  };
+}
+
+export const metadataHandler = defineHandler({
+  api: MetadataApi,
+  minVersion: 0,
+  maxVersion: 12,
+  handle: async (req, ctx) => {
+    const { broker } = ctx;
+    const topics: MetadataResponseTopic[] = [];
+    if (req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0)) {
+      for (const t of broker.topics.all()) topics.push(describeTopic(broker, t));
+    } else {
+      for (const rt of req.topics) {
+        let t = rt.name !== null ? broker.topics.get(rt.name) : broker.topics.getById(rt.topicId);
+        const name = rt.name ?? t?.name ?? null;
+        if (t === undefined && name !== null) {
+          const problem = topicNameProblem(name);
+          if (problem !== undefined) {
+            topics.push({ ...defaultMetadataResponseTopic(), name, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
+            continue;
+          }
+          const allow = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
+          if (allow && broker.config.autoCreateTopicsEnable) {
+            t = await broker.createTopic(name, broker.config.numPartitions, {});
+            if (t !== undefined) {
+              // Kafka answers the creating request with LEADER_NOT_AVAILABLE; clients retry and see the topic.
+              topics.push({ ...describeTopic(broker, t), errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
+              continue;
+            }
+            t = broker.topics.get(name);
+          }
+        }
+        if (t === undefined) {
+          topics.push({ ...defaultMetadataResponseTopic(), name, topicId: rt.name === null ? rt.topicId : ZERO_UUID, errorCode: rt.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          continue;
+        }
+        topics.push(describeTopic(broker, t));
+      }
+    }
+    return {
+      ...defaultMetadataResponse(),
+      brokers: [{ nodeId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.config.nodeId,
+      topics,
+    };
+  },
+});

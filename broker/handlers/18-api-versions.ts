@@ -1,0 +1,17 @@
+// ApiVersions: advertises exactly the APIs and versions floe's handlers serve.
+
+import { ApiVersionsApi } from '../../protocol/generated/index.ts';
+import { defaultApiVersionsResponse } from '../../protocol/generated/ApiVersionsResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const apiVersionsHandler = defineHandler({
+  api: ApiVersionsApi,
+  minVersion: 0,
+  maxVersion: 4,
+  handle: (_req, ctx) => ({
+    ...defaultApiVersionsResponse(),
+    errorCode: ErrorCode.NONE,
+    apiKeys: ctx.broker.handlers.advertised(),
+  }),
+});

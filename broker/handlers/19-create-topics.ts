@@ -1,0 +1,72 @@
+// CreateTopics: name and config validation, validate_only, default
+// partition count and replication factor (-1). The replication factor is
+// accepted and reported back; durability comes from object storage, so one
+// broker is every partition's only replica.
+
+import { CreateTopicsApi } from '../../protocol/generated/index.ts';
+import { defaultCreateTopicsResponse, defaultCreatableTopicResult, type CreatableTopicResult } from '../../protocol/generated/CreateTopicsResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { topicNameProblem } from '../topics/topic-registry.ts';
+import { validateTopicConfigs, TOPIC_CONFIGS, effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { defineHandler } from './handler.ts';
+
+/** Bound on partitions per topic, so one request cannot create millions of streams. */
+export const PARTITIONS_PER_TOPIC_MAX = 10_000;
+
+export const createTopicsHandler = defineHandler({
+  api: CreateTopicsApi,
+  minVersion: 0,
+  maxVersion: 7,
+  handle: async (req, ctx) => {
+    const { broker } = ctx;
+    const topics: CreatableTopicResult[] = [];
+    const seen = new Set<string>();
+    for (const t of req.topics) {
+      const out: CreatableTopicResult = { ...defaultCreatableTopicResult(), name: t.name };
+      topics.push(out);
+      const fail = (code: number, msg: string): void => {
+        out.errorCode = code;
+        out.errorMessage = msg;
+        out.numPartitions = -1;
+        out.replicationFactor = -1;
+      };
+      if (seen.has(t.name)) {
+        fail(ErrorCode.INVALID_REQUEST, `Create topics request from client contains duplicate topic name ${t.name}`);
+        continue;
+      }
+      seen.add(t.name);
+      const nameProblem = topicNameProblem(t.name);
+      if (nameProblem !== undefined) { fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem); continue; }
+      if (broker.topics.get(t.name) !== undefined) { fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`); continue; }
+      let partitions = t.numPartitions === -1 ? broker.config.numPartitions : t.numPartitions;
+      let rf = t.replicationFactor === -1 ? broker.config.defaultReplicationFactor : t.replicationFactor;
+      if (t.assignments.length > 0) {
+        if (t.numPartitions !== -1 || t.replicationFactor !== -1) { fail(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set.'); continue; }
+        partitions = t.assignments.length;
+        rf = t.assignments[0]!.brokerIds.length;
+      }
+      if (partitions <= 0 || partitions > PARTITIONS_PER_TOPIC_MAX) { fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${PARTITIONS_PER_TOPIC_MAX}.`); continue; }
+      if (rf <= 0) { fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.'); continue; }
+      const configs: Record<string, string> = {};
+      let nullConfig = false;
+      for (const c of t.configs) {
+        if (c.value === null) nullConfig = true;
+        else configs[c.name] = c.value;
+      }
+      if (nullConfig) { fail(ErrorCode.INVALID_CONFIG, 'Null value not supported for topic configs'); continue; }
+      const configProblem = validateTopicConfigs(configs);
+      if (configProblem !== undefined) { fail(ErrorCode.INVALID_CONFIG, configProblem); continue; }
+      out.numPartitions = partitions;
+      out.replicationFactor = rf;
+      out.configs = TOPIC_CONFIGS.map((d) => ({
+        name: d.name, value: effectiveTopicConfig(configs, d.name), readOnly: false,
+        configSource: configs[d.name] !== undefined ? 1 : 5, isSensitive: false,
+      }));
+      if (req.validateOnly) continue;
+      const created = await broker.createTopic(t.name, partitions, configs);
+      if (created === undefined) { fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`); continue; }
+      out.topicId = created.id;
+    }
+    return { ...defaultCreateTopicsResponse(), topics };
+  },
+});

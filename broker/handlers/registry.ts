@@ -1,0 +1,40 @@
+// Owns the table of API handlers by API key: dispatch and what ApiVersions
+// advertises. An API key without a handler is not advertised.
+
+import type { ApiVersion } from '../../protocol/generated/ApiVersionsResponse.ts';
+import type { AnyApiHandler } from './handler.ts';
+import { produceHandler } from './00-produce.ts';
+import { fetchHandler } from './01-fetch.ts';
+import { listOffsetsHandler } from './02-list-offsets.ts';
+import { metadataHandler } from './03-metadata.ts';
+import { apiVersionsHandler } from './18-api-versions.ts';
+import { createTopicsHandler } from './19-create-topics.ts';
+import { deleteTopicsHandler } from './20-delete-topics.ts';
+import { initProducerIdHandler } from './22-init-producer-id.ts';
+
+const ALL: readonly AnyApiHandler[] = [
+  produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
+  createTopicsHandler, deleteTopicsHandler, initProducerIdHandler,
+];
+
+export class HandlerRegistry {
+  private readonly byKey: (AnyApiHandler | undefined)[] = [];
+
+  constructor(handlers: readonly AnyApiHandler[] = ALL) {
+    for (const h of handlers) {
+      if (h.minVersion < h.api.minVersion || h.maxVersion > h.api.maxVersion) {
+        throw new Error(`handler for ${h.api.name} serves versions outside the spec`);
+      }
+      this.byKey[h.api.apiKey] = h;
+    }
+  }
+
+  get(apiKey: number): AnyApiHandler | undefined {
+    return apiKey >= 0 ? this.byKey[apiKey] : undefined;
+  }
+
+  advertised(): ApiVersion[] {
+    return this.byKey.filter((h): h is AnyApiHandler => h !== undefined)
+      .map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+  }
+}

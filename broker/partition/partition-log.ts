@@ -1,0 +1,174 @@
+// Owns one partition on its leader: validating produced batches, assigning
+// offsets by rewriting baseOffset, idempotent-producer checks, appending to
+// the partition's stream, the high watermark (end of durable data) and
+// waking long-polling fetches when it moves. Invariants are asserted here:
+// offsets are contiguous and the high watermark never passes the log end.
+
+import { splitRecordBatches, checkRecordBatch, type RecordBatchHeader } from '../../protocol/records/record-batch-header.ts';
+import { readRecords } from '../../protocol/records/record.ts';
+import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { StreamStore } from '../../s3stream/stream-store.ts';
+import { ProducerStateTable } from './producer-state.ts';
+
+export interface AppendOptions {
+  /** 0, 1 or -1 (all). */
+  acks: number;
+  logAppendTime: boolean;
+  maxMessageBytes: number;
+}
+
+export interface AppendResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTimeMs: number;
+  /** Resolves when the appended data is durable (already resolved for duplicates and errors). */
+  durable: Promise<void>;
+}
+
+const fail = (errorCode: number, errorMessage: string): AppendResult => ({ errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, durable: Promise.resolve() });
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly streamId: number;
+  readonly leaderEpoch = 0;
+  private readonly store: StreamStore;
+  private readonly producers = new ProducerStateTable();
+  private hwWaiters: (() => void)[] = [];
+
+  constructor(topic: string, partition: number, streamId: number, store: StreamStore) {
+    this.topic = topic;
+    this.partition = partition;
+    this.streamId = streamId;
+    this.store = store;
+  }
+
+  get logStartOffset(): number {
+    return this.store.startOffset(this.streamId);
+  }
+
+  get logEndOffset(): number {
+    return this.store.endOffset(this.streamId);
+  }
+
+  get highWatermark(): number {
+    const hw = this.store.durableEndOffset(this.streamId);
+    if (hw > this.logEndOffset) throw new Error(`invariant: high watermark ${hw} past log end ${this.logEndOffset}`);
+    return hw;
+  }
+
+  /** Registers a one-shot callback for the next high-watermark move. */
+  onHighWatermarkChange(fn: () => void): () => void {
+    this.hwWaiters.push(fn);
+    return () => { this.hwWaiters = this.hwWaiters.filter((w) => w !== fn); };
+  }
+
+  private notifyHighWatermark(): void {
+    const ws = this.hwWaiters;
+    this.hwWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /**
+   * Validates and appends the `records` of one partition of a Produce
+   * request. The buffer is copied once (so the request frame is not kept
+   * alive by the log) and rewritten in place; records are never decoded.
+   */
+  append(records: Buffer, opts: AppendOptions): AppendResult {
+    let batches: RecordBatchHeader[];
+    const data = Buffer.from(records);
+    try {
+      batches = splitRecordBatches(data);
+    } catch (e) {
+      if (e instanceof KafkaDecodeError) return fail(ErrorCode.CORRUPT_MESSAGE, e.message);
+      throw e;
+    }
+    if (batches.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no record batch in the request');
+    for (const b of batches) {
+      const problem = checkRecordBatch(b);
+      if (problem === 'unsupported-magic') return fail(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${b.magic} is not supported; floe accepts magic 2 only`);
+      if (problem !== undefined) return fail(ErrorCode.CORRUPT_MESSAGE, `record batch rejected: ${problem}`);
+      if (b.sizeBytes > opts.maxMessageBytes) return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.sizeBytes} bytes exceeds max.message.bytes ${opts.maxMessageBytes}`);
+      if (b.isTransactional || b.isControl) return fail(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'transactional batches are not supported by floe yet');
+    }
+    // Idempotence: all batches of one request come from one producer in practice; check each in order.
+    const first = batches[0]!;
+    const pid = first.producerId;
+    if (pid >= 0n) {
+      if (batches.length > 1) return fail(ErrorCode.INVALID_RECORD, 'an idempotent produce request carries one batch per partition');
+      const lastSeq = first.baseSequence + first.lastOffsetDelta;
+      const check = this.producers.check(pid, first.producerEpoch, first.baseSequence, lastSeq);
+      if (check.kind === 'duplicate') {
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, durable: Promise.resolve() };
+      }
+      if (check.kind === 'error') return fail(check.errorCode, check.message);
+    }
+    const base = this.store.endOffset(this.streamId);
+    let next = base;
+    const now = opts.logAppendTime ? Date.now() : -1;
+    for (const b of batches) {
+      b.setBaseOffset(BigInt(next));
+      b.setPartitionLeaderEpoch(this.leaderEpoch);
+      if (opts.logAppendTime) b.setLogAppendTime(BigInt(now));
+      next += b.lastOffsetDelta + 1;
+    }
+    if (pid >= 0n) this.producers.record(pid, first.producerEpoch, first.baseSequence, first.baseSequence + first.lastOffsetDelta, base);
+    const durable = this.store.append(this.streamId, base, next, data).then(() => this.notifyHighWatermark());
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: base, logAppendTimeMs: now, durable };
+  }
+
+  /** Whole batches from `offset` up to the high watermark, first batch always, then up to maxBytes. */
+  read(offset: number, maxBytes: number): Promise<Buffer[]> {
+    return this.store.read(this.streamId, offset, maxBytes, this.highWatermark);
+  }
+
+  /** First offset whose batch has a timestamp >= ts, or -1 (ListOffsets by timestamp). Scans batches. */
+  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number }> {
+    let cur = this.logStartOffset;
+    const hw = this.highWatermark;
+    while (cur < hw) {
+      const chunks = await this.store.read(this.streamId, cur, 1 << 20, hw);
+      if (chunks.length === 0) break;
+      for (const chunk of chunks) {
+        for (const b of splitRecordBatches(chunk)) {
+          if (Number(b.lastOffset) < cur) continue;
+          if (Number(b.maxTimestamp) >= ts) {
+            for (const r of readRecords(b)) {
+              if (Number(r.offset) >= cur && Number(r.timestamp) >= ts) return { offset: Number(r.offset), timestamp: Number(r.timestamp) };
+            }
+          }
+          cur = Number(b.lastOffset) + 1;
+        }
+      }
+    }
+    return { offset: -1, timestamp: -1 };
+  }
+
+  /** Offset and timestamp of the record with the largest timestamp (ListOffsets MAX_TIMESTAMP). */
+  async maxTimestamp(): Promise<{ offset: number; timestamp: number }> {
+    let best = { offset: -1, timestamp: -1 };
+    let cur = this.logStartOffset;
+    const hw = this.highWatermark;
+    while (cur < hw) {
+      const chunks = await this.store.read(this.streamId, cur, 1 << 20, hw);
+      if (chunks.length === 0) break;
+      for (const chunk of chunks) {
+        for (const b of splitRecordBatches(chunk)) {
+          if (Number(b.lastOffset) < cur) continue;
+          if (Number(b.maxTimestamp) > best.timestamp) {
+            for (const r of readRecords(b)) if (Number(r.timestamp) > best.timestamp) best = { offset: Number(r.offset), timestamp: Number(r.timestamp) };
+          }
+          cur = Number(b.lastOffset) + 1;
+        }
+      }
+    }
+    return best;
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    await this.store.trim(this.streamId, offset);
+  }
+}

@@ -1,0 +1,71 @@
+// Owns idempotent-producer state of one partition: per producer id the
+// epoch and the last five batches' sequence ranges and offsets, as Kafka
+// keeps them, so a retried batch gets its original offset instead of being
+// written twice, and a gap in sequences is refused.
+
+import { ErrorCode } from '../../protocol/errors.ts';
+
+/** Kafka keeps this many recent batches per producer for duplicate detection. */
+export const PRODUCER_BATCHES_REMEMBERED = 5;
+/** Bound on producers tracked per partition; the least recently written are forgotten first. */
+export const PRODUCERS_PER_PARTITION_MAX = 10_000;
+
+interface BatchMeta {
+  firstSeq: number;
+  lastSeq: number;
+  baseOffset: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMeta[];
+}
+
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; baseOffset: number }
+  | { kind: 'error'; errorCode: number; message: string };
+
+const INT32_MAX = 2147483647;
+const nextSeq = (s: number): number => (s === INT32_MAX ? 0 : s + 1);
+
+export class ProducerStateTable {
+  private readonly producers = new Map<bigint, ProducerEntry>();
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  check(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
+    const p = this.producers.get(producerId);
+    if (p === undefined) return { kind: 'append' };
+    if (epoch < p.epoch) {
+      return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${epoch} is older than the current epoch ${p.epoch}` };
+    }
+    if (epoch > p.epoch) {
+      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} must start at sequence 0, got ${firstSeq}` };
+    }
+    for (const b of p.batches) {
+      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', baseOffset: b.baseOffset };
+    }
+    const last = p.batches[p.batches.length - 1];
+    if (last !== undefined && firstSeq !== nextSeq(last.lastSeq)) {
+      return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `expected sequence ${nextSeq(last.lastSeq)}, got ${firstSeq}` };
+    }
+    return { kind: 'append' };
+  }
+
+  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
+    let p = this.producers.get(producerId);
+    if (p === undefined || epoch > p.epoch) {
+      p = { epoch, batches: [] };
+    }
+    this.producers.delete(producerId);
+    this.producers.set(producerId, p);
+    p.batches.push({ firstSeq, lastSeq, baseOffset });
+    if (p.batches.length > PRODUCER_BATCHES_REMEMBERED) p.batches.shift();
+    if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) {
+      this.producers.delete(this.producers.keys().next().value as bigint);
+    }
+  }
+}
