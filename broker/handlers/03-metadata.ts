@@ -47,13 +47,9 @@ export const metadataHandler = defineHandler({
           }
           const allow = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
           if (allow && broker.config.autoCreateTopicsEnable) {
-            t = await broker.createTopic(name, broker.config.numPartitions, {});
-            if (t !== undefined) {
-              // Kafka answers the creating request with LEADER_NOT_AVAILABLE; clients retry and see the topic.
-              topics.push({ ...describeTopic(broker, t), errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
-              continue;
-            }
-            t = broker.topics.get(name);
+            // Creation is complete when it returns, so the topic is answered at once, ready to use
+            // (Kafka's LEADER_NOT_AVAILABLE here only reflects its asynchronous creation).
+            t = (await broker.createTopic(name, broker.config.numPartitions, {})) ?? broker.topics.get(name);
           }
         }
         if (t === undefined) {
