@@ -26,6 +26,7 @@ export class Connection {
   private inFlight = 0;
   private paused = false;
   private closed = false;
+  private orderChain: Promise<unknown> = Promise.resolve();
   readonly remote: string;
 
   constructor(socket: Socket, broker: Broker) {
@@ -106,7 +107,7 @@ export class Connection {
     }
     const started = process.hrtime.bigint();
     Promise.resolve()
-      .then(() => handler.handle(request, { broker: this.broker, apiVersion, clientId: header.clientId, correlationId }))
+      .then(() => handler.handle(request, { broker: this.broker, apiVersion, clientId: header.clientId, correlationId, inOrder: (fn) => this.inOrder(fn) }))
       .then((response) => {
         this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
         this.complete(slot, response === undefined ? undefined : writeResponseFrame(handler.api, apiVersion, correlationId, response));
@@ -117,6 +118,12 @@ export class Connection {
         this.broker.log.error({ err: e instanceof Error ? e.stack : String(e), api: handler.api.name, version: apiVersion }, 'request handler failed');
         this.close('handler error');
       });
+  }
+
+  private inOrder<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.orderChain.then(fn);
+    this.orderChain = p.catch(() => undefined);
+    return p;
   }
 
   /**

@@ -230,8 +230,9 @@ export class StreamStore {
     return this.wal !== undefined ? this.wal.hasCapacity() : this.pendingBytes < this.opts.pendingBytesMax;
   }
 
+  /** Resolves when there is capacity; waiters are released first-in first-out. */
   waitForCapacity(): Promise<void> {
-    if (this.hasCapacity()) return Promise.resolve();
+    if (this.hasCapacity() && this.capacityWaiters.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
   }
 
@@ -380,9 +381,14 @@ export class StreamStore {
    * The first chunk may start before `fromOffset`: callers skip inside it.
    */
   async read(id: number, fromOffset: number, maxBytes: number, untilOffset?: number): Promise<Buffer[]> {
+    return (await this.readChunks(id, fromOffset, maxBytes, untilOffset)).map((c) => c.data);
+  }
+
+  /** As `read`, with each chunk's offset range. */
+  async readChunks(id: number, fromOffset: number, maxBytes: number, untilOffset?: number): Promise<Chunk[]> {
     const s = this.stream(id);
     const until = Math.min(untilOffset ?? s.endOffset, s.endOffset);
-    const out: Buffer[] = [];
+    const out: Chunk[] = [];
     let bytes = 0;
     let cur = Math.max(fromOffset, s.startOffset);
     while (cur < until && (out.length === 0 || bytes < maxBytes)) {
@@ -393,7 +399,7 @@ export class StreamStore {
         for (; i < s.mem.length; i++) {
           const c = s.mem[i]!;
           if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
-          out.push(c.data);
+          out.push(c);
           bytes += c.data.length;
           cur = c.endOffset;
         }
@@ -406,13 +412,43 @@ export class StreamStore {
       for (const c of cached.chunks) {
         if (c.endOffset <= cur) continue;
         if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
-        out.push(c.data);
+        out.push(c);
         bytes += c.data.length;
         cur = c.endOffset;
       }
       if (cur < region.value.e && cur < until) break; // stopped inside the region because of maxBytes
       // Read-ahead: a sequential reader will want the next region next.
       void this.findRegion(id, region.value.e).then((next) => (next !== undefined ? this.loadRegion(next.value) : undefined)).catch(() => undefined);
+    }
+    return out;
+  }
+
+  /**
+   * The most recent chunks of a stream, about `bytesMax` of them (whole
+   * object regions), oldest first. Used to rebuild state that only recent
+   * data matters for, such as idempotent-producer sequences after a restart.
+   */
+  async readTail(id: number, bytesMax: number): Promise<Buffer[]> {
+    const s = this.stream(id);
+    let start = s.mem[0]?.baseOffset ?? s.endOffset;
+    let bytes = s.mem.reduce((a, c) => a + c.data.length, 0);
+    if (bytes < bytesMax) {
+      for (const e of await this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 256 })) {
+        const v = e.value as unknown as IndexValue;
+        const base = Number(e.key.slice(-16));
+        if (base >= start) continue;
+        start = Math.max(base, s.startOffset);
+        bytes += v.l;
+        if (bytes >= bytesMax) break;
+      }
+    }
+    const out: Buffer[] = [];
+    let cur = start;
+    while (cur < s.endOffset) {
+      const got = await this.readChunks(id, cur, 1 << 20);
+      if (got.length === 0) break;
+      for (const c of got) if (c.endOffset > cur) out.push(c.data);
+      cur = got[got.length - 1]!.endOffset;
     }
     return out;
   }

@@ -19,56 +19,61 @@ export const produceHandler = defineHandler({
     const { broker } = ctx;
     const acks = req.acks;
     const timeoutMs = Math.max(0, req.timeoutMs);
-    const pending: { out: PartitionProduceResponse; durable: Promise<void> }[] = [];
-    const responses: TopicProduceResponse[] = [];
     const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
-    if (!badAcks && !broker.streams.hasCapacity()) {
-      // Backpressure: wait for uploads to free space rather than buffer without bound.
-      const r = await Promise.race([broker.streams.waitForCapacity(), timeout(timeoutMs)]);
-      if (r === 'timeout') broker.metrics.produceThrottled++;
-    }
-    const full = !broker.streams.hasCapacity();
-    for (const t of req.topicData) {
-      const topic = broker.topics.get(t.name);
-      const partitionResponses: PartitionProduceResponse[] = [];
-      for (const p of t.partitionData) {
-        const out: PartitionProduceResponse = { ...defaultPartitionProduceResponse(), index: p.index };
-        partitionResponses.push(out);
-        if (badAcks) {
-          out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
-          continue;
-        }
-        const log = topic === undefined ? undefined : broker.partition(topic, p.index);
-        if (log === undefined) {
-          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-          continue;
-        }
-        if (full) {
-          out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
-          out.errorMessage = 'the broker is over its bound of data waiting for upload to object storage';
-          continue;
-        }
-        if (p.records === null || p.records.length === 0) {
-          out.errorCode = ErrorCode.CORRUPT_MESSAGE;
-          continue;
-        }
-        const res = log.append(p.records, {
-          acks,
-          logAppendTime: effectiveTopicConfig(topic!.configs, 'message.timestamp.type') === 'LogAppendTime',
-          maxMessageBytes: Number(topic!.configs['max.message.bytes'] ?? broker.config.messageMaxBytes),
-        });
-        out.errorCode = res.errorCode;
-        out.errorMessage = res.errorMessage;
-        out.baseOffset = BigInt(res.baseOffset);
-        out.logAppendTimeMs = BigInt(res.logAppendTimeMs);
-        out.logStartOffset = BigInt(log.logStartOffset);
-        if (res.errorCode === ErrorCode.NONE) {
-          broker.metrics.recordsProducedBytes += p.records.length;
-          pending.push({ out, durable: res.durable });
-        }
+    // Validation and offset assignment happen in request order per connection; only the wait for durability overlaps.
+    const { responses, pending } = await ctx.inOrder(async () => {
+      const pending: { out: PartitionProduceResponse; durable: Promise<void> }[] = [];
+      const responses: TopicProduceResponse[] = [];
+      if (!badAcks) {
+        // Backpressure: wait (in FIFO order) for uploads to free space rather than buffer without bound.
+        const r = await Promise.race([broker.streams.waitForCapacity(), timeout(timeoutMs)]);
+        if (r === 'timeout') broker.metrics.produceThrottled++;
       }
-      responses.push({ name: t.name, partitionResponses });
-    }
+      const full = !broker.streams.hasCapacity();
+      for (const t of req.topicData) {
+        const topic = broker.topics.get(t.name);
+        const partitionResponses: PartitionProduceResponse[] = [];
+        for (const p of t.partitionData) {
+          const out: PartitionProduceResponse = { ...defaultPartitionProduceResponse(), index: p.index };
+          partitionResponses.push(out);
+          if (badAcks) {
+            out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
+            continue;
+          }
+          const log = topic === undefined ? undefined : broker.partition(topic, p.index);
+          if (log === undefined) {
+            out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            continue;
+          }
+          if (full) {
+            out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+            out.errorMessage = 'the broker is over its bound of data waiting for upload to object storage';
+            continue;
+          }
+          if (p.records === null || p.records.length === 0) {
+            out.errorCode = ErrorCode.CORRUPT_MESSAGE;
+            continue;
+          }
+          await log.ready;
+          const res = log.append(p.records, {
+            acks,
+            logAppendTime: effectiveTopicConfig(topic!.configs, 'message.timestamp.type') === 'LogAppendTime',
+            maxMessageBytes: Number(topic!.configs['max.message.bytes'] ?? broker.config.messageMaxBytes),
+          });
+          out.errorCode = res.errorCode;
+          out.errorMessage = res.errorMessage;
+          out.baseOffset = BigInt(res.baseOffset);
+          out.logAppendTimeMs = BigInt(res.logAppendTimeMs);
+          out.logStartOffset = BigInt(log.logStartOffset);
+          if (res.errorCode === ErrorCode.NONE) {
+            broker.metrics.recordsProducedBytes += p.records.length;
+            pending.push({ out, durable: res.durable });
+          }
+        }
+        responses.push({ name: t.name, partitionResponses });
+      }
+      return { responses, pending };
+    });
     if (acks === 0) {
       for (const p of pending) p.durable.catch(() => undefined);
       return undefined;

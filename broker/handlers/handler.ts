@@ -10,6 +10,12 @@ export interface RequestContext {
   apiVersion: number;
   clientId: string | null;
   correlationId: number;
+  /**
+   * Runs `fn` after every earlier `inOrder` call of the same connection has
+   * finished: requests a client pipelines on one connection (Produce) take
+   * effect in the order sent, as Kafka guarantees.
+   */
+  inOrder<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface ApiHandler<Req, Res> {

@@ -28,6 +28,9 @@ export interface AppendResult {
   durable: Promise<void>;
 }
 
+/** How much of a partition's tail is re-read to rebuild idempotent-producer state on load. */
+export const PRODUCER_STATE_REBUILD_BYTES = 16 * 1024 * 1024;
+
 const fail = (errorCode: number, errorMessage: string): AppendResult => ({ errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, durable: Promise.resolve() });
 
 export class PartitionLog {
@@ -38,12 +41,28 @@ export class PartitionLog {
   private readonly store: StreamStore;
   private readonly producers = new ProducerStateTable();
   private hwWaiters: (() => void)[] = [];
+  /** Resolves once producer state is rebuilt from the log's tail; appends wait for it. */
+  readonly ready: Promise<void>;
 
   constructor(topic: string, partition: number, streamId: number, store: StreamStore) {
     this.topic = topic;
     this.partition = partition;
     this.streamId = streamId;
     this.store = store;
+    this.ready = this.rebuildProducerState();
+  }
+
+  /**
+   * After a restart, a producer may retry a batch that was written but not
+   * acknowledged. Its sequence must be known or the retry is appended twice,
+   * so the recent batches (Kafka keeps five per producer) are re-read.
+   */
+  private async rebuildProducerState(): Promise<void> {
+    for (const chunk of await this.store.readTail(this.streamId, PRODUCER_STATE_REBUILD_BYTES)) {
+      for (const b of splitRecordBatches(chunk)) {
+        if (b.producerId >= 0n) this.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.baseSequence + b.lastOffsetDelta, Number(b.baseOffset));
+      }
+    }
   }
 
   get logStartOffset(): number {

@@ -5,11 +5,12 @@ consume: assigns partitions explicitly (no group) and prints every record as JSO
 """
 import json
 import sys
+import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 
-def produce(bootstrap, topic, count, partitions):
+def produce(bootstrap, topic, count, partitions, pause_s=0.0):
     p = Producer({
         "bootstrap.servers": bootstrap,
         "enable.idempotence": True,
@@ -25,8 +26,15 @@ def produce(bootstrap, topic, count, partitions):
         print(json.dumps(out), flush=True)
 
     for i in range(count):
-        p.produce(topic, key=f"k{i}", value=f"v{i}", partition=i % partitions, on_delivery=report)
+        while True:
+            try:
+                p.produce(topic, key=f"k{i}", value=f"v{i}", partition=i % partitions, on_delivery=report)
+                break
+            except BufferError:
+                p.poll(0.05)
         p.poll(0)
+        if pause_s:
+            time.sleep(pause_s)
     left = p.flush(60)
     sys.exit(1 if left else 0)
 
@@ -54,6 +62,6 @@ def consume(bootstrap, topic, partitions, expected):
 if __name__ == "__main__":
     mode, bootstrap, topic = sys.argv[1:4]
     if mode == "produce":
-        produce(bootstrap, topic, int(sys.argv[4]), int(sys.argv[5]))
+        produce(bootstrap, topic, int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]) if len(sys.argv) > 6 else 0.0)
     else:
         consume(bootstrap, topic, int(sys.argv[4]), int(sys.argv[5]))
