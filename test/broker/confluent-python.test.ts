@@ -1,7 +1,7 @@
 // confluent-kafka-python (Debian's python3-confluent-kafka, librdkafka 2.x)
 // with enable.idempotence=true and acks=all, then an assign-mode consumer.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { runCommand } from '../support/run-command.ts';
@@ -9,12 +9,22 @@ import { runCommand } from '../support/run-command.ts';
 const SCRIPT = join(import.meta.dirname, '../support/python/idempotent_produce_consume.py');
 const PYTHON = '/usr/bin/python3';
 
-let broker: BrokerProcess;
-beforeAll(async () => { broker = await BrokerProcess.start({ args: ['--num-partitions', '3'] }); });
-afterAll(async () => { await broker.destroy(); });
+import { BACKENDS, startBackend, type BackendHandle } from '../support/object-store-backends.ts';
 
 interface Delivery { key: string; error: string | null; partition?: number; offset?: number }
 interface Consumed { partition: number; offset: number; key: string; value: string }
+
+describe.each(BACKENDS)('confluent-kafka-python (%s object store)', (backendName) => {
+let broker: BrokerProcess;
+let backend: BackendHandle;
+beforeAll(async () => {
+  backend = await startBackend(backendName);
+  broker = await BrokerProcess.start({ args: ['--num-partitions', '3', '--tail-cache-bytes-max', '0'], env: backend.env });
+});
+afterAll(async () => {
+  await broker.destroy();
+  await backend.stop();
+});
 
 it('idempotent producer with acks=all: every record delivered once, offsets contiguous per partition', async () => {
   const N = 600;
@@ -38,4 +48,5 @@ it('idempotent producer with acks=all: every record delivered once, offsets cont
   // What the producer was told matches what is stored.
   const stored = new Map(records.map((r) => [r.key, `${r.partition}/${r.offset}`]));
   for (const d of deliveries) expect(stored.get(d.key)).toBe(`${d.partition}/${d.offset}`);
+});
 });

@@ -4,14 +4,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { runCommand } from '../support/run-command.ts';
+import { BACKENDS, startBackend, type BackendHandle } from '../support/object-store-backends.ts';
 
-let broker: BrokerProcess;
-beforeAll(async () => { broker = await BrokerProcess.start({ args: ['--num-partitions', '4'] }); });
-afterAll(async () => { await broker.destroy(); });
+describe.each(BACKENDS)('kcat (%s object store)', (backendName) => {
+  let broker: BrokerProcess;
+  let backend: BackendHandle;
+  beforeAll(async () => {
+    backend = await startBackend(backendName);
+    broker = await BrokerProcess.start({ args: ['--num-partitions', '4', '--tail-cache-bytes-max', '0'], env: backend.env });
+  });
+  afterAll(async () => {
+    await broker.destroy();
+    await backend.stop();
+  });
+  const kcat = (args: string[], input?: string) => runCommand('kcat', ['-b', broker.bootstrap, ...args], { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
 
-const kcat = (args: string[], input?: string) => runCommand('kcat', ['-b', broker.bootstrap, ...args], { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
+  it('runs on the intended object store', () => {
+    expect(broker.log).toContain(`"objectStore":"${backendName}"`);
+  });
 
-describe('kcat', () => {
   it('-L lists the broker and auto-created topics', async () => {
     await kcat(['-P', '-t', 'listed', '-K:'], 'a:b\n');
     const res = await kcat(['-L', '-J']);
