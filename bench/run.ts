@@ -4,6 +4,8 @@
 
 const workloads: Record<string, string> = {
   codec: './codec.ts',
+  wal: './wal.ts',
+  produce: './produce.ts',
 };
 
 const name = process.argv[2];
