@@ -61,6 +61,9 @@ export class BrokerProcess {
     child.stderr!.on('data', append);
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`broker exited with ${code} while starting:\n${this.log}`))));
     await Promise.race([waitForPort(this.port, 20_000), exited]);
+    // The port opens just before the start line is logged; wait for it so tests can read what started.
+    const deadline = Date.now() + 10_000;
+    while (!this.log.includes('floe broker started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     exited.catch(() => undefined);
   }
 

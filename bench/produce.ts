@@ -1,0 +1,226 @@
+// Produce/consume benchmark through a real broker process: pipelined
+// producers on floe's own protocol layer (acks=all by default) and a
+// consumer fetching every partition, reporting throughput (MB/s, records/s),
+// produce latency and end-to-end latency (p50/p99/p999/max), broker CPU and
+// RSS, and this disk's sequential write bandwidth measured in the same run.
+// With --rate-mbps, sends follow a fixed schedule and latency is measured
+// from the intended send time (no coordinated omission).
+//
+// Run: npm run bench -- produce --partitions 16 --durability local-wal --backend fs
+// Against any Kafka-compatible broker: --bootstrap host:port (no broker is started).
+
+import { mkdirSync, writeFileSync, readFileSync, openSync, writeSync, fsyncSync, closeSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { WireClient } from './wire-client.ts';
+import { LatencyRecorder, fmt } from './stats.ts';
+import { CreateTopicsApi, FetchApi, MetadataApi, ProduceApi } from '../protocol/generated/index.ts';
+import { defaultCreatableTopic } from '../protocol/generated/CreateTopicsRequest.ts';
+import { defaultFetchRequest, defaultFetchPartition } from '../protocol/generated/FetchRequest.ts';
+import { buildRecordBatch } from '../protocol/records/record.ts';
+import { RecordBatchHeader, splitRecordBatches, ATTRIBUTES, BASE_TIMESTAMP, MAX_TIMESTAMP, CRC } from '../protocol/records/record-batch-header.ts';
+import { crc32c } from '../protocol/crc32c.ts';
+import { BrokerProcess } from '../test/support/broker-process.ts';
+import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../test/support/s3-server.ts';
+
+const { values: opt } = parseArgs({
+  args: process.argv.slice(3),
+  options: {
+    bootstrap: { type: 'string' },
+    partitions: { type: 'string', default: '16' },
+    durability: { type: 'string', default: 'local-wal' },
+    backend: { type: 'string', default: 'fs' },
+    'duration-ms': { type: 'string', default: '10000' },
+    'warmup-ms': { type: 'string', default: '2000' },
+    'record-bytes': { type: 'string', default: '1024' },
+    'batch-records': { type: 'string', default: '16' },
+    connections: { type: 'string', default: '4' },
+    inflight: { type: 'string', default: '8' },
+    'rate-mbps': { type: 'string', default: '0' },
+    acks: { type: 'string', default: '-1' },
+    'upload-interval-ms': { type: 'string', default: '250' },
+    label: { type: 'string', default: '' },
+  },
+});
+
+const PARTITIONS = Number(opt.partitions);
+const DURATION_MS = Number(opt['duration-ms']);
+const WARMUP_MS = Number(opt['warmup-ms']);
+const RECORD_BYTES = Number(opt['record-bytes']);
+const BATCH_RECORDS = Number(opt['batch-records']);
+const CONNECTIONS = Number(opt.connections);
+const INFLIGHT = Number(opt.inflight);
+const RATE_MBPS = Number(opt['rate-mbps']);
+const ACKS = Number(opt.acks);
+const TOPIC = `bench-${Date.now()}`;
+
+function diskSequentialWriteMBps(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-bench-disk-'));
+  try {
+    const fd = openSync(join(dir, 'seq'), 'w');
+    const block = Buffer.alloc(1 << 20, 1);
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < 512; i++) writeSync(fd, block);
+    fsyncSync(fd);
+    closeSync(fd);
+    return 512 / (Number(process.hrtime.bigint() - t) / 1e9) * 1.048576;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function procStats(pid: number): { cpuSeconds: number; rssMB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  return { cpuSeconds: ticks / 100, rssMB: rssKb / 1024 };
+}
+
+/** A batch template per partition; each send restamps the timestamps and CRC, nothing else. */
+const value = Buffer.alloc(RECORD_BYTES, 'v');
+const template = buildRecordBatch(Array.from({ length: BATCH_RECORDS }, (_, i) => ({ key: `key-${i}`, value })));
+function stampedBatch(ts: number): Buffer {
+  const b = Buffer.from(template);
+  b.writeBigInt64BE(BigInt(ts), BASE_TIMESTAMP);
+  b.writeBigInt64BE(BigInt(ts), MAX_TIMESTAMP);
+  b.writeUInt32BE(crc32c(b, ATTRIBUTES, b.length), CRC);
+  return b;
+}
+
+async function main(): Promise<void> {
+  const diskMBps = diskSequentialWriteMBps();
+  let broker: BrokerProcess | undefined;
+  let s3: S3TestServer | undefined;
+  let host = '127.0.0.1';
+  let port = 0;
+  if (opt.bootstrap !== undefined) {
+    [host, port] = [opt.bootstrap.split(':')[0]!, Number(opt.bootstrap.split(':')[1])];
+  } else {
+    let env: NodeJS.ProcessEnv = { FLOE_LOG_LEVEL: 'warn' };
+    if (opt.backend === 's3') {
+      s3 = new S3TestServer();
+      await s3.start();
+      env = { ...env, FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey };
+    }
+    broker = await BrokerProcess.start({ args: ['--durability', opt.durability!, '--upload-interval-ms', opt['upload-interval-ms']!], env });
+    port = broker.port;
+  }
+  try {
+    const admin = await WireClient.connect(host, port);
+    const created = await admin.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], timeoutMs: 10_000, validateOnly: false });
+    if (created.topics[0]!.errorCode !== 0) throw new Error(`create topic failed: ${created.topics[0]!.errorMessage}`);
+    const md = await admin.request(MetadataApi, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: TOPIC }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const topicId = md.topics[0]!.topicId;
+
+    const produceLatency = new LatencyRecorder();
+    const e2eLatency = new LatencyRecorder();
+    let producedBytes = 0;
+    let producedRecords = 0;
+    let consumedBytes = 0;
+    let consumedRecords = 0;
+    let errors = 0;
+    const start = Date.now();
+    const measureFrom = start + WARMUP_MS;
+    const end = measureFrom + DURATION_MS;
+    let brokerAtStart: { cpuSeconds: number; rssMB: number } | undefined;
+    let rssMaxMB = 0;
+    const sampler = setInterval(() => {
+      if (broker?.pid === undefined) return;
+      const s = procStats(broker.pid);
+      if (Date.now() >= measureFrom && brokerAtStart === undefined) brokerAtStart = s;
+      rssMaxMB = Math.max(rssMaxMB, s.rssMB);
+    }, 200);
+
+    // Fixed rate: one send slot every `intervalMs`, shared by all senders.
+    const batchBytes = template.length;
+    const intervalMs = RATE_MBPS > 0 ? batchBytes / (RATE_MBPS * 1e6) * 1000 : 0;
+    let nextSlot = Date.now();
+    let partitionCursor = 0;
+    const producers = await Promise.all(Array.from({ length: CONNECTIONS }, () => WireClient.connect(host, port)));
+    const sender = async (c: WireClient): Promise<void> => {
+      while (Date.now() < end) {
+        let intended = Date.now();
+        if (intervalMs > 0) {
+          intended = nextSlot;
+          nextSlot += intervalMs;
+          const wait = intended - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        const partition = partitionCursor++ % PARTITIONS;
+        const res = await c.request(ProduceApi, 9, { transactionalId: null, acks: ACKS, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: stampedBatch(intended) }] }] });
+        const done = Date.now();
+        if (res.responses[0]!.partitionResponses[0]!.errorCode !== 0) {
+          errors++;
+          continue;
+        }
+        if (intended >= measureFrom && done <= end) {
+          produceLatency.record(done - intended);
+          producedBytes += batchBytes;
+          producedRecords += BATCH_RECORDS;
+        }
+      }
+    };
+
+    const consumer = await WireClient.connect(host, port);
+    const nextOffset = new Array<bigint>(PARTITIONS).fill(0n);
+    const consume = async (): Promise<void> => {
+      while (Date.now() < end + 1000) {
+        const res = await consumer.request(FetchApi, 13, {
+          ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 64 << 20,
+          topics: [{ topic: TOPIC, topicId, partitions: nextOffset.map((o, i) => ({ ...defaultFetchPartition(), partition: i, fetchOffset: o, partitionMaxBytes: 4 << 20 })) }],
+        });
+        const now = Date.now();
+        for (const p of res.responses[0]?.partitions ?? []) {
+          if (p.records === null || p.records.length === 0) continue;
+          for (const b of splitRecordBatches(p.records)) {
+            if (b.lastOffset < nextOffset[p.partitionIndex]!) continue;
+            nextOffset[p.partitionIndex] = b.lastOffset + 1n;
+            const ts = Number(new RecordBatchHeader(b.buf, b.start).baseTimestamp);
+            if (ts >= measureFrom && ts <= end) {
+              e2eLatency.record(now - ts);
+              consumedBytes += b.sizeBytes;
+              consumedRecords += b.recordCount;
+            }
+          }
+        }
+      }
+    };
+
+    const senders: Promise<void>[] = [];
+    for (const c of producers) for (let i = 0; i < INFLIGHT; i++) senders.push(sender(c));
+    await Promise.all([...senders, consume()]);
+    clearInterval(sampler);
+    const brokerAtEnd = broker?.pid !== undefined ? procStats(broker.pid) : undefined;
+    for (const c of [...producers, consumer, admin]) c.close();
+
+    const secs = DURATION_MS / 1000;
+    const p = produceLatency.summary();
+    const e = e2eLatency.summary();
+    const result = {
+      workload: 'produce', label: opt.label, when: new Date().toISOString(), node: process.version,
+      params: { partitions: PARTITIONS, durability: opt.durability, backend: opt.backend, recordBytes: RECORD_BYTES, batchRecords: BATCH_RECORDS, connections: CONNECTIONS, inflight: INFLIGHT, rateMBps: RATE_MBPS, acks: ACKS, durationMs: DURATION_MS, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null },
+      diskSequentialWriteMBps: diskMBps,
+      produce: { mbPerSec: producedBytes / secs / 1e6, recordsPerSec: producedRecords / secs, errors, latencyMs: p },
+      consume: { mbPerSec: consumedBytes / secs / 1e6, recordsPerSec: consumedRecords / secs, endToEndLatencyMs: e },
+      broker: brokerAtStart !== undefined && brokerAtEnd !== undefined
+        ? { cpuCoresUsed: (brokerAtEnd.cpuSeconds - brokerAtStart.cpuSeconds) / secs, rssMBEnd: brokerAtEnd.rssMB, rssMBMax: rssMaxMB }
+        : null,
+    };
+    console.log(`produce bench: ${PARTITIONS} partitions, ${opt.durability}, ${opt.backend}, ${RECORD_BYTES} B records x ${BATCH_RECORDS}/batch, acks=${ACKS}, ${CONNECTIONS}x${INFLIGHT} in flight${RATE_MBPS > 0 ? `, fixed ${RATE_MBPS} MB/s` : ', max throughput'}`);
+    console.log(`  disk sequential write: ${fmt(diskMBps, 0)} MB/s`);
+    console.log(`  produce: ${fmt(result.produce.mbPerSec, 1)} MB/s, ${fmt(result.produce.recordsPerSec, 0)} records/s, errors ${errors}; latency ms p50 ${fmt(p.p50, 1)} p99 ${fmt(p.p99, 1)} p999 ${fmt(p.p999, 1)} max ${fmt(p.max, 1)}`);
+    console.log(`  consume: ${fmt(result.consume.mbPerSec, 1)} MB/s; end-to-end ms p50 ${fmt(e.p50, 1)} p99 ${fmt(e.p99, 1)} p999 ${fmt(e.p999, 1)} max ${fmt(e.max, 1)}`);
+    if (result.broker !== null) console.log(`  broker: ${fmt(result.broker.cpuCoresUsed, 2)} cores, RSS ${fmt(result.broker.rssMBEnd, 0)} MB (max ${fmt(result.broker.rssMBMax, 0)} MB)`);
+    const dir = join(import.meta.dirname, 'reports');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `produce-${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(result, null, 2));
+    console.log(`  report: ${file}`);
+  } finally {
+    await broker?.destroy();
+    await s3?.destroy();
+  }
+}
+
+await main();
