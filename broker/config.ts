@@ -187,3 +187,23 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     logLevel: oneOf('log.level', ['debug', 'info', 'warn', 'error'] as const),
   };
 }
+
+/** The settings as Kafka-style name/value pairs, for DescribeConfigs (nothing here is secret). */
+export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
+  return [
+    ['node.id', String(c.nodeId)],
+    ['advertised.listeners', `PLAINTEXT://${c.advertisedHost}:${c.advertisedPort}`],
+    ['log.dirs', c.dataDir],
+    ['auto.create.topics.enable', String(c.autoCreateTopicsEnable)],
+    ['num.partitions', String(c.numPartitions)],
+    ['default.replication.factor', String(c.defaultReplicationFactor)],
+    ['message.max.bytes', String(c.messageMaxBytes)],
+    ['socket.request.max.bytes', String(c.socketRequestMaxBytes)],
+    ['max.connections', String(c.maxConnections)],
+    ['connections.max.idle.ms', String(c.connectionsMaxIdleMs)],
+    ['floe.durability', c.durability],
+    ['floe.upload.interval.ms', String(c.uploadIntervalMs)],
+    ['floe.upload.bytes', String(c.uploadBytes)],
+    ['floe.object.store', c.s3 === undefined ? 'filesystem' : `s3://${c.s3.bucket}/${c.s3.keyPrefix}`],
+  ];
+}

@@ -11,10 +11,18 @@ import { apiVersionsHandler } from './18-api-versions.ts';
 import { createTopicsHandler } from './19-create-topics.ts';
 import { deleteTopicsHandler } from './20-delete-topics.ts';
 import { initProducerIdHandler } from './22-init-producer-id.ts';
+import { deleteRecordsHandler } from './21-delete-records.ts';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
+import { describeConfigsHandler } from './32-describe-configs.ts';
+import { alterConfigsHandler } from './33-alter-configs.ts';
+import { createPartitionsHandler } from './37-create-partitions.ts';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
+import { describeClusterHandler } from './60-describe-cluster.ts';
 
 const ALL: readonly AnyApiHandler[] = [
   produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
-  createTopicsHandler, deleteTopicsHandler, initProducerIdHandler,
+  createTopicsHandler, deleteTopicsHandler, initProducerIdHandler, deleteRecordsHandler, offsetForLeaderEpochHandler,
+  describeConfigsHandler, alterConfigsHandler, createPartitionsHandler, incrementalAlterConfigsHandler, describeClusterHandler,
 ];
 
 export class HandlerRegistry {

@@ -3,7 +3,7 @@
 // admin input answered with Kafka's errors.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, ConfigResourceTypes, type Admin } from 'kafkajs';
 import { BrokerProcess } from '../support/broker-process.ts';
 
 let broker: BrokerProcess;
@@ -38,6 +38,56 @@ describe('kafkajs admin', () => {
       .rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_CONFIG' })] });
     await expect(admin.createTopics({ topics: [{ topic: 'zero', numPartitions: 0 }] })).rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_PARTITIONS' })] });
     await expect(admin.deleteTopics({ topics: ['never-existed'], timeout: 1000 })).rejects.toThrow();
+  });
+});
+
+describe('kafkajs admin: configs, partitions, records, cluster', () => {
+  it('describes topic configs with Kafka names and defaults, and alters them', async () => {
+    await admin.createTopics({ topics: [{ topic: 'configs', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }] });
+    const read = async (): Promise<Map<string, { value: string; isDefault: boolean }>> => {
+      const d = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'configs' }], includeSynonyms: false });
+      return new Map(d.resources[0]!.configEntries.map((e) => [e.configName, { value: e.configValue, isDefault: e.isDefault }]));
+    };
+    let c = await read();
+    expect(c.get('retention.ms')).toEqual({ value: '3600000', isDefault: false });
+    expect(c.get('cleanup.policy')).toEqual({ value: 'delete', isDefault: true });
+    expect(c.get('max.message.bytes')?.value).toBe('1048588');
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'configs', configEntries: [{ name: 'retention.bytes', value: '1000000' }] }] });
+    c = await read();
+    expect(c.get('retention.bytes')).toEqual({ value: '1000000', isDefault: false });
+    // AlterConfigs replaces the whole set of overrides, as in Kafka.
+    expect(c.get('retention.ms')?.isDefault).toBe(true);
+    await expect(admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'configs', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }))
+      .rejects.toThrow(/Invalid value|INVALID_CONFIG|Configuration is invalid/i);
+    const broker1 = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: '1' }], includeSynonyms: false });
+    expect(broker1.resources[0]!.configEntries.find((e) => e.configName === 'auto.create.topics.enable')?.configValue).toBe('false');
+  });
+
+  it('adds partitions and refuses to shrink', async () => {
+    await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 2 }] });
+    await admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 5 }] });
+    const md = await admin.fetchTopicMetadata({ topics: ['grow'] });
+    expect(md.topics[0]!.partitions).toHaveLength(5);
+    await expect(admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 3 }] })).rejects.toThrow();
+  });
+
+  it('deletes records below an offset and the low watermark moves', async () => {
+    await admin.createTopics({ topics: [{ topic: 'trimmed', numPartitions: 1 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < 10; i++) await producer.send({ topic: 'trimmed', acks: -1, messages: [{ value: `v${i}` }] });
+    await producer.disconnect();
+    await admin.deleteTopicRecords({ topic: 'trimmed', partitions: [{ partition: 0, offset: '6' }] });
+    const offsets = await admin.fetchTopicOffsets('trimmed');
+    expect(offsets[0]!.low).toBe('6');
+    expect(offsets[0]!.high).toBe('10');
+  });
+
+  it('describes the cluster', async () => {
+    const c = await admin.describeCluster();
+    expect(c.brokers).toEqual([{ nodeId: 1, host: '127.0.0.1', port: broker.port }]);
+    expect(c.controller).toBe(1);
+    expect(c.clusterId.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,0 +1,38 @@
+// DeleteRecords: moves a partition's log start offset forward (-1 means the
+// high watermark). Index entries wholly below it go at once; the bytes are
+// reclaimed with their objects (object GC is not built yet).
+
+import { DeleteRecordsApi } from '../../protocol/generated/index.ts';
+import { defaultDeleteRecordsResponse, type DeleteRecordsTopicResult } from '../../protocol/generated/DeleteRecordsResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const deleteRecordsHandler = defineHandler({
+  api: DeleteRecordsApi,
+  minVersion: 0,
+  maxVersion: 2,
+  handle: async (req, ctx) => {
+    const topics: DeleteRecordsTopicResult[] = [];
+    for (const t of req.topics) {
+      const topic = ctx.broker.topics.get(t.name);
+      const partitions = [];
+      for (const p of t.partitions) {
+        const log = topic === undefined ? undefined : ctx.broker.partition(topic, p.partitionIndex);
+        if (log === undefined) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          continue;
+        }
+        const hw = log.highWatermark;
+        const target = p.offset === -1n ? hw : Number(p.offset);
+        if (target < 0 || target > hw) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
+          continue;
+        }
+        await log.deleteRecordsBefore(target);
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.NONE });
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { ...defaultDeleteRecordsResponse(), topics };
+  },
+});

@@ -1,0 +1,32 @@
+// OffsetForLeaderEpoch: a single broker leads every partition at epoch 0,
+// so the end offset of epoch 0 is the log end; a later epoch is unknown.
+// Clients use this after a leader change to detect log truncation.
+
+import { OffsetForLeaderEpochApi } from '../../protocol/generated/index.ts';
+import { defaultOffsetForLeaderEpochResponse, type OffsetForLeaderTopicResult } from '../../protocol/generated/OffsetForLeaderEpochResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const offsetForLeaderEpochHandler = defineHandler({
+  api: OffsetForLeaderEpochApi,
+  minVersion: 0,
+  maxVersion: 4,
+  handle: (req, ctx) => {
+    const topics: OffsetForLeaderTopicResult[] = [];
+    for (const t of req.topics) {
+      const topic = ctx.broker.topics.get(t.topic);
+      topics.push({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => {
+          const log = topic === undefined ? undefined : ctx.broker.partition(topic, p.partition);
+          if (log === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          if (p.currentLeaderEpoch > log.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < log.leaderEpoch) return { errorCode: ErrorCode.FENCED_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          if (p.leaderEpoch > log.leaderEpoch) return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: log.leaderEpoch, endOffset: BigInt(log.logEndOffset) };
+        }),
+      });
+    }
+    return { ...defaultOffsetForLeaderEpochResponse(), topics };
+  },
+});

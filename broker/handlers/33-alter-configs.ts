@@ -1,0 +1,28 @@
+// AlterConfigs (the legacy, replace-everything form): the given configs
+// become the topic's whole set of overrides.
+
+import { AlterConfigsApi } from '../../protocol/generated/index.ts';
+import { defaultAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/AlterConfigsResponse.ts';
+import { alterTopicConfigs } from './alter-topic-configs.ts';
+import { defineHandler } from './handler.ts';
+
+export const alterConfigsHandler = defineHandler({
+  api: AlterConfigsApi,
+  minVersion: 0,
+  maxVersion: 2,
+  handle: async (req, ctx) => {
+    const responses: AlterConfigsResourceResponse[] = [];
+    for (const r of req.resources) {
+      const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, () => {
+        const configs: Record<string, string> = {};
+        for (const c of r.configs) {
+          if (c.value === null) return `Null value not supported for ${c.name}`;
+          configs[c.name] = c.value;
+        }
+        return configs;
+      });
+      responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return { ...defaultAlterConfigsResponse(), responses };
+  },
+});

@@ -1,0 +1,33 @@
+// CreatePartitions: grows a topic to `count` partitions (never shrinks, as in
+// Kafka); new partitions are new streams, so nothing moves.
+
+import { CreatePartitionsApi } from '../../protocol/generated/index.ts';
+import { defaultCreatePartitionsResponse, type CreatePartitionsTopicResult } from '../../protocol/generated/CreatePartitionsResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { PARTITIONS_PER_TOPIC_MAX } from './19-create-topics.ts';
+import { defineHandler } from './handler.ts';
+
+export const createPartitionsHandler = defineHandler({
+  api: CreatePartitionsApi,
+  minVersion: 0,
+  maxVersion: 3,
+  handle: async (req, ctx) => {
+    const results: CreatePartitionsTopicResult[] = [];
+    for (const t of req.topics) {
+      const topic = ctx.broker.topics.get(t.name);
+      const result = (errorCode: number, errorMessage: string | null): void => { results.push({ name: t.name, errorCode, errorMessage }); };
+      if (topic === undefined) { result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`); continue; }
+      const current = topic.streams.length;
+      if (t.count < current) { result(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`); continue; }
+      if (t.count === current) { result(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`); continue; }
+      if (t.count > PARTITIONS_PER_TOPIC_MAX) { result(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.`); continue; }
+      if (t.assignments !== null && t.assignments.length !== t.count - current) {
+        result(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${t.count - current} but ${t.assignments.length} assignments provided.`);
+        continue;
+      }
+      if (!req.validateOnly) await ctx.broker.topics.addPartitions(t.name, t.count);
+      result(ErrorCode.NONE, null);
+    }
+    return { ...defaultCreatePartitionsResponse(), results };
+  },
+});

@@ -1,0 +1,48 @@
+// IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT on a topic's
+// config overrides (list values are comma-separated, as in Kafka).
+
+import { IncrementalAlterConfigsApi } from '../../protocol/generated/index.ts';
+import { defaultIncrementalAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/IncrementalAlterConfigsResponse.ts';
+import { effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { alterTopicConfigs } from './alter-topic-configs.ts';
+import { defineHandler } from './handler.ts';
+
+const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+export const incrementalAlterConfigsHandler = defineHandler({
+  api: IncrementalAlterConfigsApi,
+  minVersion: 0,
+  maxVersion: 1,
+  handle: async (req, ctx) => {
+    const responses: AlterConfigsResourceResponse[] = [];
+    for (const r of req.resources) {
+      const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, (configs) => {
+        for (const c of r.configs) {
+          const list = (): string[] => effectiveTopicConfig(configs, c.name).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+          switch (c.configOperation) {
+            case Op.SET:
+              if (c.value === null) return `Null value not supported for ${c.name}`;
+              configs[c.name] = c.value;
+              break;
+            case Op.DELETE:
+              delete configs[c.name];
+              break;
+            case Op.APPEND:
+              configs[c.name] = [...new Set([...list(), ...(c.value ?? '').split(',')])].join(',');
+              break;
+            case Op.SUBTRACT: {
+              const remove = new Set((c.value ?? '').split(','));
+              configs[c.name] = list().filter((v) => !remove.has(v)).join(',');
+              break;
+            }
+            default:
+              return `Unknown config operation ${c.configOperation}`;
+          }
+        }
+        return configs;
+      });
+      responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return { ...defaultIncrementalAlterConfigsResponse(), responses };
+  },
+});

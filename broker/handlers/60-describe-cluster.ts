@@ -1,0 +1,26 @@
+// DescribeCluster: this broker, the cluster id and the controller (itself).
+
+import { DescribeClusterApi } from '../../protocol/generated/index.ts';
+import { defaultDescribeClusterResponse } from '../../protocol/generated/DescribeClusterResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+const ENDPOINT_TYPE_BROKERS = 1;
+
+export const describeClusterHandler = defineHandler({
+  api: DescribeClusterApi,
+  minVersion: 0,
+  maxVersion: 1,
+  handle: (req, ctx) => {
+    const { broker } = ctx;
+    if (req.endpointType !== ENDPOINT_TYPE_BROKERS) {
+      return { ...defaultDescribeClusterResponse(), errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints are served' };
+    }
+    return {
+      ...defaultDescribeClusterResponse(),
+      clusterId: broker.clusterId,
+      controllerId: broker.config.nodeId,
+      brokers: [{ brokerId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
+    };
+  },
+});
