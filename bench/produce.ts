@@ -148,7 +148,7 @@ async function main(): Promise<void> {
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
         const partition = partitionCursor++ % PARTITIONS;
-        const res = await c.request(ProduceApi, 9, { transactionalId: null, acks: ACKS, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: stampedBatch(intended) }] }] });
+        const res = await c.request(ProduceApi, 9, { transactionalId: null, acks: ACKS, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: stampedBatch(Math.floor(intended)) }] }] });
         const done = Date.now();
         if (res.responses[0]!.partitionResponses[0]!.errorCode !== 0) {
           errors++;
