@@ -15,6 +15,7 @@ import { Connection } from './connection.ts';
 import { HandlerRegistry } from './handlers/registry.ts';
 import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
 import { PartitionLog } from './partition/partition-log.ts';
+import { GroupCoordinator } from './groups/group-coordinator.ts';
 import { LmdbMetadataStore } from '../s3stream/metadata/lmdb-metadata-store.ts';
 import type { MetadataStore } from '../s3stream/metadata/metadata-store.ts';
 import { StreamStore } from '../s3stream/stream-store.ts';
@@ -31,6 +32,7 @@ export class Broker {
   readonly objectStore: InstrumentedObjectStore;
   readonly streams: StreamStore;
   readonly topics: TopicRegistry;
+  readonly groups: GroupCoordinator;
   clusterId = '';
   stopping = false;
   private server: Server | undefined;
@@ -46,6 +48,10 @@ export class Broker {
     this.objectStore = objectStore;
     this.streams = streams;
     this.topics = new TopicRegistry(metadata, streams);
+    this.groups = new GroupCoordinator(this, {
+      initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+      maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs, maxSize: config.groupMaxSize,
+    }, config.offsetsTopicNumPartitions);
   }
 
   static async start(config: BrokerConfig): Promise<Broker> {
@@ -70,6 +76,7 @@ export class Broker {
     const broker = new Broker(config, log, metadata, objectStore, streams);
     await broker.topics.load();
     broker.clusterId = await broker.loadClusterId();
+    await broker.groups.load();
     await broker.listen();
     log.info({ host: config.host, port: broker.boundPort, dataDir: config.dataDir, durability: config.durability, objectStore: objectStore.kind, clusterId: broker.clusterId }, 'floe broker started');
     return broker;
@@ -160,6 +167,7 @@ export class Broker {
     while ([...this.connections].some((c) => c.inFlightRequests > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of this.connections) c.close('broker stopping');
     await closed;
+    this.groups.close();
     await this.streams.close();
     await this.metadata.close();
     await this.objectStore.close();

@@ -44,6 +44,11 @@ export const SETTINGS = [
   { name: 'num.partitions', flag: '--num-partitions', env: 'FLOE_NUM_PARTITIONS', kind: 'int', default: '1', help: 'Partitions of auto-created topics and of CreateTopics with -1.' },
   { name: 'default.replication.factor', flag: '--default-replication-factor', env: 'FLOE_DEFAULT_REPLICATION_FACTOR', kind: 'int', default: '1', help: 'Reported replication factor for topics created with -1 (object storage replicates the data).' },
   { name: 'message.max.bytes', flag: '--message-max-bytes', env: 'FLOE_MESSAGE_MAX_BYTES', kind: 'int', default: '1048588', help: 'Largest record batch accepted (topic override: max.message.bytes).' },
+  { name: 'group.initial.rebalance.delay.ms', flag: '--group-initial-rebalance-delay-ms', env: 'FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS', kind: 'int', default: '3000', help: 'How long a new group waits for more members before its first rebalance.' },
+  { name: 'group.min.session.timeout.ms', flag: '--group-min-session-timeout-ms', env: 'FLOE_GROUP_MIN_SESSION_TIMEOUT_MS', kind: 'int', default: '6000', help: 'Smallest session timeout a group member may ask for.' },
+  { name: 'group.max.session.timeout.ms', flag: '--group-max-session-timeout-ms', env: 'FLOE_GROUP_MAX_SESSION_TIMEOUT_MS', kind: 'int', default: '1800000', help: 'Largest session timeout a group member may ask for.' },
+  { name: 'group.max.size', flag: '--group-max-size', env: 'FLOE_GROUP_MAX_SIZE', kind: 'int', default: '1000', help: 'Members per group; more get GROUP_MAX_SIZE_REACHED.' },
+  { name: 'offsets.topic.num.partitions', flag: '--offsets-topic-num-partitions', env: 'FLOE_OFFSETS_TOPIC_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __consumer_offsets (fixed once created).' },
   { name: 'log.level', flag: '--log-level', env: 'FLOE_LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'Log level.' },
 ] as const satisfies readonly Setting[];
 
@@ -79,6 +84,11 @@ export interface BrokerConfig {
   numPartitions: number;
   defaultReplicationFactor: number;
   messageMaxBytes: number;
+  groupInitialRebalanceDelayMs: number;
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  groupMaxSize: number;
+  offsetsTopicNumPartitions: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -184,6 +194,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     numPartitions: positive('num.partitions'),
     defaultReplicationFactor: positive('default.replication.factor'),
     messageMaxBytes: positive('message.max.bytes'),
+    groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms'),
+    groupMinSessionTimeoutMs: positive('group.min.session.timeout.ms'),
+    groupMaxSessionTimeoutMs: positive('group.max.session.timeout.ms'),
+    groupMaxSize: positive('group.max.size'),
+    offsetsTopicNumPartitions: positive('offsets.topic.num.partitions'),
     logLevel: oneOf('log.level', ['debug', 'info', 'warn', 'error'] as const),
   };
 }

@@ -28,11 +28,13 @@ export class Connection {
   private closed = false;
   private orderChain: Promise<unknown> = Promise.resolve();
   readonly remote: string;
+  private readonly clientHost: string;
 
   constructor(socket: Socket, broker: Broker) {
     this.socket = socket;
     this.broker = broker;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.clientHost = `/${socket.remoteAddress ?? ''}`;
     this.decoder = new FrameDecoder(broker.config.socketRequestMaxBytes);
     socket.setNoDelay(true);
     socket.setTimeout(broker.config.connectionsMaxIdleMs);
@@ -107,7 +109,7 @@ export class Connection {
     }
     const started = process.hrtime.bigint();
     Promise.resolve()
-      .then(() => handler.handle(request, { broker: this.broker, apiVersion, clientId: header.clientId, correlationId, inOrder: (fn) => this.inOrder(fn) }))
+      .then(() => handler.handle(request, { broker: this.broker, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
       .then((response) => {
         this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
         this.complete(slot, response === undefined ? undefined : writeResponseFrame(handler.api, apiVersion, correlationId, response));

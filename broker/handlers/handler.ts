@@ -9,6 +9,8 @@ export interface RequestContext {
   broker: Broker;
   apiVersion: number;
   clientId: string | null;
+  /** The client's address, as DescribeGroups reports it. */
+  clientHost: string;
   correlationId: number;
   /**
    * Runs `fn` after every earlier `inOrder` call of the same connection has

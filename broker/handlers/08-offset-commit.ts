@@ -1,0 +1,52 @@
+// OffsetCommit: checks the committer against its group (or allows a simple
+// commit with generation -1 to an empty group), then makes the offsets
+// durable in __consumer_offsets before answering.
+
+import { OffsetCommitApi } from '../../protocol/generated/index.ts';
+import { defaultOffsetCommitResponse, type OffsetCommitResponseTopic } from '../../protocol/generated/OffsetCommitResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { OFFSET_METADATA_BYTES_MAX, type OffsetCommitEntry } from '../groups/group-coordinator.ts';
+import { defineHandler } from './handler.ts';
+
+export const offsetCommitHandler = defineHandler({
+  api: OffsetCommitApi,
+  // v9 belongs to the KIP-848 consumer protocol (member epochs), which is not built.
+  minVersion: 0,
+  maxVersion: 8,
+  handle: async (req, ctx) => {
+    const { broker } = ctx;
+    const topics: OffsetCommitResponseTopic[] = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE })) }));
+    const setAll = (code: number): OffsetCommitResponseTopic[] => {
+      for (const t of topics) for (const p of t.partitions) p.errorCode = code;
+      return topics;
+    };
+    if (req.groupId === '') return { ...defaultOffsetCommitResponse(), topics: setAll(ErrorCode.INVALID_GROUP_ID) };
+    const group = broker.groups.group(req.groupId);
+    const generation = ctx.apiVersion === 0 ? -1 : req.generationIdOrMemberEpoch;
+    const check = group === undefined
+      ? (generation < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION)
+      : group.checkCommitter(req.memberId, generation);
+    if (check !== ErrorCode.NONE) return { ...defaultOffsetCommitResponse(), topics: setAll(check) };
+    const entries: OffsetCommitEntry[] = [];
+    req.topics.forEach((t, ti) => {
+      const topic = broker.topics.get(t.name);
+      t.partitions.forEach((p, pi) => {
+        const out = topics[ti]!.partitions[pi]!;
+        if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.streams.length) {
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_BYTES_MAX) {
+          out.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        } else {
+          entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
+        }
+      });
+    });
+    try {
+      await broker.groups.commit(req.groupId, entries);
+    } catch (e) {
+      broker.log.warn({ err: (e as Error).message, group: req.groupId }, 'offset commit failed');
+      for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    return { ...defaultOffsetCommitResponse(), topics };
+  },
+});

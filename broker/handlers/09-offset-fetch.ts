@@ -1,0 +1,40 @@
+// OffsetFetch: committed offsets of one group (v0-7) or several (v8+); all
+// committed partitions when topics is null; -1 for partitions never committed.
+
+import { OffsetFetchApi } from '../../protocol/generated/index.ts';
+import { defaultOffsetFetchResponse, type OffsetFetchResponseTopics } from '../../protocol/generated/OffsetFetchResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { GroupCoordinator } from '../groups/group-coordinator.ts';
+import { defineHandler } from './handler.ts';
+
+function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): OffsetFetchResponseTopics[] {
+  const wanted = topics ?? [...groups.allCommitted(groupId)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition).sort((a, b) => a - b) }));
+  return wanted.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((i) => {
+      const c = groups.committed(groupId, t.name, i);
+      return {
+        partitionIndex: i, committedOffset: c?.offset ?? -1n, committedLeaderEpoch: c?.leaderEpoch ?? -1,
+        metadata: c?.metadata ?? '', errorCode: ErrorCode.NONE,
+      };
+    }),
+  }));
+}
+
+export const offsetFetchHandler = defineHandler({
+  api: OffsetFetchApi,
+  // v9 belongs to the KIP-848 consumer protocol (member epochs), which is not built.
+  minVersion: 0,
+  maxVersion: 8,
+  handle: (req, ctx) => {
+    const groups = ctx.broker.groups;
+    if (ctx.apiVersion >= 8) {
+      return {
+        ...defaultOffsetFetchResponse(),
+        groups: req.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(groups, g.groupId, g.topics), errorCode: g.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE })),
+      };
+    }
+    if (req.groupId === '') return { ...defaultOffsetFetchResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
+    return { ...defaultOffsetFetchResponse(), topics: fetchGroup(groups, req.groupId, req.topics) };
+  },
+});

@@ -1,0 +1,29 @@
+// JoinGroup (classic protocol): hands the request to the group's state machine.
+
+import { JoinGroupApi } from '../../protocol/generated/index.ts';
+import { defaultJoinGroupResponse } from '../../protocol/generated/JoinGroupResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const joinGroupHandler = defineHandler({
+  api: JoinGroupApi,
+  minVersion: 0,
+  maxVersion: 9,
+  handle: async (req, ctx) => {
+    if (req.groupId === '') return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, memberId: req.memberId };
+    const group = ctx.broker.groups.groupOrCreate(req.groupId);
+    if (group === undefined) return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, generationId: -1, memberId: req.memberId };
+    const r = await group.join({
+      memberId: req.memberId, groupInstanceId: req.groupInstanceId, sessionTimeoutMs: req.sessionTimeoutMs,
+      // v0 has no rebalance timeout: Kafka uses the session timeout.
+      rebalanceTimeoutMs: ctx.apiVersion === 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs,
+      protocolType: req.protocolType, protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+      clientId: ctx.clientId ?? '', clientHost: ctx.clientHost, requireKnownMemberId: ctx.apiVersion >= 4,
+    });
+    return {
+      ...defaultJoinGroupResponse(), errorCode: r.errorCode, generationId: r.generationId, protocolType: r.protocolType,
+      // ProtocolName is nullable from v7; before that Kafka sends "" when there is none.
+      protocolName: r.protocolName ?? (ctx.apiVersion >= 7 ? null : ''), leader: r.leader, memberId: r.memberId, members: r.members,
+    };
+  },
+});

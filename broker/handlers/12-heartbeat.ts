@@ -1,0 +1,17 @@
+// Heartbeat: keeps a member's session alive and tells it when to rejoin.
+
+import { HeartbeatApi } from '../../protocol/generated/index.ts';
+import { defaultHeartbeatResponse } from '../../protocol/generated/HeartbeatResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const heartbeatHandler = defineHandler({
+  api: HeartbeatApi,
+  minVersion: 0,
+  maxVersion: 4,
+  handle: (req, ctx) => {
+    const group = ctx.broker.groups.group(req.groupId);
+    const errorCode = group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.heartbeat(req.memberId, req.generationId, req.groupInstanceId);
+    return { ...defaultHeartbeatResponse(), errorCode };
+  },
+});

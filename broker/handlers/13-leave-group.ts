@@ -1,0 +1,24 @@
+// LeaveGroup: one member (v0-2) or a batch of members by id or instance id (v3+).
+
+import { LeaveGroupApi } from '../../protocol/generated/index.ts';
+import { defaultLeaveGroupResponse, type MemberResponse } from '../../protocol/generated/LeaveGroupResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const leaveGroupHandler = defineHandler({
+  api: LeaveGroupApi,
+  minVersion: 0,
+  maxVersion: 5,
+  handle: (req, ctx) => {
+    const group = ctx.broker.groups.group(req.groupId);
+    if (ctx.apiVersion < 3) {
+      const errorCode = group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.leave(req.memberId, null);
+      return { ...defaultLeaveGroupResponse(), errorCode };
+    }
+    const members: MemberResponse[] = req.members.map((m) => ({
+      memberId: m.memberId, groupInstanceId: m.groupInstanceId,
+      errorCode: group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.leave(m.memberId, m.groupInstanceId),
+    }));
+    return { ...defaultLeaveGroupResponse(), members };
+  },
+});

@@ -1,0 +1,21 @@
+// SyncGroup: the leader's assignment in, each member's share out.
+
+import { SyncGroupApi } from '../../protocol/generated/index.ts';
+import { defaultSyncGroupResponse } from '../../protocol/generated/SyncGroupResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const syncGroupHandler = defineHandler({
+  api: SyncGroupApi,
+  minVersion: 0,
+  maxVersion: 5,
+  handle: async (req, ctx) => {
+    const group = ctx.broker.groups.group(req.groupId);
+    if (group === undefined) return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+    if (req.protocolType !== null && group.protocolType !== null && req.protocolType !== group.protocolType) {
+      return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL };
+    }
+    const r = await group.sync(req.memberId, req.generationId, req.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })));
+    return { ...defaultSyncGroupResponse(), ...r };
+  },
+});

@@ -1,0 +1,22 @@
+// DescribeGroups: state, protocol and members with their metadata and assignment.
+
+import { DescribeGroupsApi } from '../../protocol/generated/index.ts';
+import { defaultDescribeGroupsResponse, defaultDescribedGroup } from '../../protocol/generated/DescribeGroupsResponse.ts';
+import { defineHandler } from './handler.ts';
+
+export const describeGroupsHandler = defineHandler({
+  api: DescribeGroupsApi,
+  minVersion: 0,
+  maxVersion: 5,
+  handle: (req, ctx) => ({
+    ...defaultDescribeGroupsResponse(),
+    groups: req.groups.map((groupId) => {
+      const g = ctx.broker.groups.group(groupId);
+      if (g === undefined) return { ...defaultDescribedGroup(), groupId, groupState: ctx.broker.groups.groupIds().includes(groupId) ? 'Empty' : 'Dead' };
+      return {
+        ...defaultDescribedGroup(), groupId, groupState: g.state, protocolType: g.protocolType ?? '', protocolData: g.protocolName ?? '',
+        members: g.describeMembers().map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
+      };
+    }),
+  }),
+});

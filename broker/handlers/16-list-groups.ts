@@ -1,0 +1,21 @@
+// ListGroups, with the state filter (v4+) and type filter (v5+).
+
+import { ListGroupsApi } from '../../protocol/generated/index.ts';
+import { defaultListGroupsResponse } from '../../protocol/generated/ListGroupsResponse.ts';
+import { defineHandler } from './handler.ts';
+
+export const listGroupsHandler = defineHandler({
+  api: ListGroupsApi,
+  minVersion: 0,
+  maxVersion: 5,
+  handle: (req, ctx) => {
+    const groups = ctx.broker.groups;
+    const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));
+    const listed = groups.groupIds().map((groupId) => {
+      const g = groups.group(groupId);
+      return { groupId, protocolType: g?.protocolType ?? 'consumer', groupState: g?.state ?? 'Empty', groupType: 'classic' };
+    }).filter((g) => (states.size === 0 || states.has(g.groupState.toLowerCase())) && (types.size === 0 || types.has(g.groupType)));
+    return { ...defaultListGroupsResponse(), groups: listed };
+  },
+});

@@ -1,0 +1,28 @@
+// DeleteGroups: removes empty groups and their committed offsets.
+
+import { DeleteGroupsApi } from '../../protocol/generated/index.ts';
+import { defaultDeleteGroupsResponse } from '../../protocol/generated/DeleteGroupsResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { defineHandler } from './handler.ts';
+
+export const deleteGroupsHandler = defineHandler({
+  api: DeleteGroupsApi,
+  minVersion: 0,
+  maxVersion: 2,
+  handle: async (req, ctx) => {
+    const groups = ctx.broker.groups;
+    const results = [];
+    for (const groupId of req.groupsNames) {
+      const g = groups.group(groupId);
+      if (g === undefined && !groups.groupIds().includes(groupId)) {
+        results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
+      } else if (g !== undefined && g.size > 0) {
+        results.push({ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP });
+      } else {
+        await groups.deleteGroup(groupId);
+        results.push({ groupId, errorCode: ErrorCode.NONE });
+      }
+    }
+    return { ...defaultDeleteGroupsResponse(), results };
+  },
+});
