@@ -22,6 +22,9 @@ import { StreamStore } from '../s3stream/stream-store.ts';
 import { InstrumentedObjectStore } from '../s3stream/object-store/object-store.ts';
 import { FileSystemObjectStore } from '../s3stream/object-store/filesystem-object-store.ts';
 import { S3ObjectStore } from '../s3stream/object-store/s3-object-store.ts';
+import type { ObjectStore } from '../s3stream/object-store/object-store.ts';
+import { startHttpServer } from './http/http-server.ts';
+import type { FastifyInstance } from 'fastify';
 
 export class Broker {
   readonly config: BrokerConfig;
@@ -30,6 +33,10 @@ export class Broker {
   readonly handlers = new HandlerRegistry();
   readonly metadata: MetadataStore;
   readonly objectStore: InstrumentedObjectStore;
+  /** The backend without retries, for readiness probes that must answer quickly. */
+  readonly objectStoreBackend: ObjectStore;
+  private http: FastifyInstance | undefined;
+  httpPort = 0;
   readonly streams: StreamStore;
   readonly topics: TopicRegistry;
   readonly groups: GroupCoordinator;
@@ -41,8 +48,9 @@ export class Broker {
   private stopListeners: (() => void)[] = [];
   private boundPort = 0;
 
-  private constructor(config: BrokerConfig, log: Logger, metadata: MetadataStore, objectStore: InstrumentedObjectStore, streams: StreamStore) {
+  private constructor(config: BrokerConfig, log: Logger, metadata: MetadataStore, objectStore: InstrumentedObjectStore, backend: ObjectStore, streams: StreamStore) {
     this.config = config;
+    this.objectStoreBackend = backend;
     this.log = log;
     this.metadata = metadata;
     this.objectStore = objectStore;
@@ -73,12 +81,17 @@ export class Broker {
       uploadIntervalMs: config.uploadIntervalMs, uploadBytes: config.uploadBytes, pendingBytesMax: config.pendingUploadBytesMax,
       tailCacheBytesMax: config.tailCacheBytesMax, blockCacheBytesMax: config.blockCacheBytesMax,
     });
-    const broker = new Broker(config, log, metadata, objectStore, streams);
+    const broker = new Broker(config, log, metadata, objectStore, backend, streams);
     await broker.topics.load();
     broker.clusterId = await broker.loadClusterId();
     await broker.groups.load();
     await broker.listen();
-    log.info({ host: config.host, port: broker.boundPort, dataDir: config.dataDir, durability: config.durability, objectStore: objectStore.kind, clusterId: broker.clusterId }, 'floe broker started');
+    if (config.httpPort >= 0) {
+      const http = await startHttpServer(broker, config.host, config.httpPort);
+      broker.http = http.app;
+      broker.httpPort = http.port;
+    }
+    log.info({ host: config.host, port: broker.boundPort, httpPort: broker.httpPort, dataDir: config.dataDir, durability: config.durability, objectStore: objectStore.kind, clusterId: broker.clusterId }, 'floe broker started');
     return broker;
   }
 
@@ -113,7 +126,7 @@ export class Broker {
 
   private onConnection(socket: Socket): void {
     if (this.stopping || this.connections.size >= this.config.maxConnections) {
-      this.metrics.connectionsRefused++;
+      this.metrics.connectionsRefused.inc();
       socket.destroy();
       return;
     }
@@ -167,6 +180,7 @@ export class Broker {
     while ([...this.connections].some((c) => c.inFlightRequests > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of this.connections) c.close('broker stopping');
     await closed;
+    await this.http?.close();
     this.groups.close();
     await this.streams.close();
     await this.metadata.close();

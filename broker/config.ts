@@ -49,6 +49,7 @@ export const SETTINGS = [
   { name: 'group.max.session.timeout.ms', flag: '--group-max-session-timeout-ms', env: 'FLOE_GROUP_MAX_SESSION_TIMEOUT_MS', kind: 'int', default: '1800000', help: 'Largest session timeout a group member may ask for.' },
   { name: 'group.max.size', flag: '--group-max-size', env: 'FLOE_GROUP_MAX_SIZE', kind: 'int', default: '1000', help: 'Members per group; more get GROUP_MAX_SIZE_REACHED.' },
   { name: 'offsets.topic.num.partitions', flag: '--offsets-topic-num-partitions', env: 'FLOE_OFFSETS_TOPIC_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __consumer_offsets (fixed once created).' },
+  { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.level', flag: '--log-level', env: 'FLOE_LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'Log level.' },
 ] as const satisfies readonly Setting[];
 
@@ -89,6 +90,7 @@ export interface BrokerConfig {
   groupMaxSessionTimeoutMs: number;
   groupMaxSize: number;
   offsetsTopicNumPartitions: number;
+  httpPort: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -199,6 +201,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     groupMaxSessionTimeoutMs: positive('group.max.session.timeout.ms'),
     groupMaxSize: positive('group.max.size'),
     offsetsTopicNumPartitions: positive('offsets.topic.num.partitions'),
+    httpPort: int('http.port'),
     logLevel: oneOf('log.level', ['debug', 'info', 'warn', 'error'] as const),
   };
 }

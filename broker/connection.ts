@@ -56,7 +56,7 @@ export class Connection {
       frames = this.decoder.push(chunk);
     } catch (e) {
       if (e instanceof FrameTooLargeError || e instanceof InvalidFrameSizeError) {
-        this.broker.metrics.badFrames++;
+        this.broker.metrics.badFrames.inc();
         this.broker.log.warn({ remote: this.remote, err: e.message }, 'closing connection: bad frame size');
         this.close(e.message);
         return;
@@ -73,7 +73,7 @@ export class Connection {
       header = readRequestFrame(frame);
     } catch (e) {
       if (e instanceof KafkaDecodeError) {
-        this.broker.metrics.badFrames++;
+        this.broker.metrics.badFrames.inc();
         this.broker.log.warn({ remote: this.remote, err: e.message }, 'closing connection: unparseable request header');
         this.close(e.message);
         return;
@@ -91,7 +91,7 @@ export class Connection {
     const handler = this.broker.handlers.get(apiKey);
     const supported = handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     if (!supported) {
-      this.broker.metrics.unsupportedRequests++;
+      this.broker.metrics.unsupportedRequests.inc();
       this.complete(slot, this.unsupported(apiKey, apiVersion, correlationId));
       return;
     }
@@ -100,7 +100,7 @@ export class Connection {
       request = handler.api.readRequest(header.body, apiVersion);
     } catch (e) {
       if (e instanceof KafkaDecodeError) {
-        this.broker.metrics.badFrames++;
+        this.broker.metrics.badFrames.inc();
         this.broker.log.warn({ remote: this.remote, api: handler.api.name, version: apiVersion, err: e.message }, 'closing connection: unparseable request');
         this.close(e.message);
         return;
@@ -116,7 +116,7 @@ export class Connection {
       })
       .catch((e: unknown) => {
         // A handler exception is a bug in floe: log it loudly and drop the connection rather than guess an answer.
-        this.broker.metrics.handlerErrors++;
+        this.broker.metrics.handlerErrors.inc();
         this.broker.log.error({ err: e instanceof Error ? e.stack : String(e), api: handler.api.name, version: apiVersion }, 'request handler failed');
         this.close('handler error');
       });
@@ -160,7 +160,7 @@ export class Connection {
       if (!wrote) this.socket.cork();
       wrote = true;
       for (const c of s.chunks) this.socket.write(c);
-      this.broker.metrics.bytesOut += s.chunks.reduce((a, c) => a + c.length, 0);
+      this.broker.metrics.bytesOut.inc(s.chunks.reduce((a, c) => a + c.length, 0));
     }
     if (wrote) this.socket.uncork();
     if (this.paused && this.inFlight < this.broker.config.queuedMaxRequestsPerConnection) {

@@ -1,24 +1,63 @@
-// Owns the broker's counters and per-API request timings. Plain numbers for
-// now; the HTTP /metrics endpoint (prom-client) is not built yet and will
-// read these.
+// Owns the broker's Prometheus metrics (prom-client): counters and
+// histograms observed on the request path, and gauges read from the storage
+// layers at scrape time, so the hot path never formats metrics. Label sets
+// are bounded: API names and versions, error codes, topics and partitions
+// that exist, groups that exist.
+
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { errorName } from '../protocol/errors.ts';
 
 export class BrokerMetrics {
+  readonly registry = new Registry();
   connectionsOpen = 0;
-  connectionsRefused = 0;
-  badFrames = 0;
-  unsupportedRequests = 0;
-  handlerErrors = 0;
-  produceThrottled = 0;
-  bytesOut = 0;
-  recordsProducedBytes = 0;
-  recordsFetchedBytes = 0;
-  readonly requests = new Map<string, { count: number; secondsTotal: number }>();
+  readonly connectionsRefused: Counter;
+  readonly badFrames: Counter;
+  readonly unsupportedRequests: Counter;
+  readonly handlerErrors: Counter;
+  readonly produceThrottled: Counter;
+  readonly bytesOut: Counter;
+  private readonly requestSeconds: Histogram;
+  private readonly producedBytes: Counter;
+  private readonly fetchedBytes: Counter;
+  private readonly produceErrors: Counter;
+  private readonly fetchErrors: Counter;
+
+  constructor() {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: 'floe_process_' });
+    this.connectionsRefused = new Counter({ name: 'floe_connections_refused_total', help: 'Connections refused (max.connections or stopping).', registers: [r] });
+    this.badFrames = new Counter({ name: 'floe_bad_frames_total', help: 'Frames that could not be parsed or were too large; their connections were closed.', registers: [r] });
+    this.unsupportedRequests = new Counter({ name: 'floe_unsupported_requests_total', help: 'Requests for an API or version floe does not serve.', registers: [r] });
+    this.handlerErrors = new Counter({ name: 'floe_handler_errors_total', help: 'Request handlers that threw (bugs); their connections were closed.', registers: [r] });
+    this.produceThrottled = new Counter({ name: 'floe_produce_backpressure_timeouts_total', help: 'Produce requests that waited the whole request timeout for upload capacity.', registers: [r] });
+    this.bytesOut = new Counter({ name: 'floe_network_out_bytes_total', help: 'Response bytes written to clients.', registers: [r] });
+    this.requestSeconds = new Histogram({
+      name: 'floe_request_seconds', help: 'Request handling time by API and version.', labelNames: ['api', 'version'], registers: [r],
+      buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    this.producedBytes = new Counter({ name: 'floe_produce_bytes_total', help: 'Record batch bytes appended, by topic.', labelNames: ['topic'], registers: [r] });
+    this.fetchedBytes = new Counter({ name: 'floe_fetch_bytes_total', help: 'Record batch bytes returned by Fetch, by topic.', labelNames: ['topic'], registers: [r] });
+    this.produceErrors = new Counter({ name: 'floe_produce_errors_total', help: 'Produce partition errors by Kafka error.', labelNames: ['error'], registers: [r] });
+    this.fetchErrors = new Counter({ name: 'floe_fetch_errors_total', help: 'Fetch partition errors by Kafka error.', labelNames: ['error'], registers: [r] });
+  }
 
   observeRequest(api: string, version: number, seconds: number): void {
-    const key = `${api}:v${version}`;
-    const r = this.requests.get(key) ?? { count: 0, secondsTotal: 0 };
-    r.count++;
-    r.secondsTotal += seconds;
-    this.requests.set(key, r);
+    this.requestSeconds.observe({ api, version: String(version) }, seconds);
+  }
+
+  produced(topic: string, bytes: number): void {
+    this.producedBytes.inc({ topic }, bytes);
+  }
+
+  fetched(topic: string, bytes: number): void {
+    if (bytes > 0) this.fetchedBytes.inc({ topic }, bytes);
+  }
+
+  produceError(code: number): void {
+    this.produceErrors.inc({ error: errorName(code) });
+  }
+
+  fetchError(code: number): void {
+    this.fetchErrors.inc({ error: errorName(code) });
   }
 }

@@ -7,6 +7,7 @@ import { defaultProduceResponse, defaultPartitionProduceResponse, type Partition
 import { ErrorCode } from '../../protocol/errors.ts';
 import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
+import type { Broker } from '../broker.ts';
 
 const timeout = (ms: number): Promise<'timeout'> => new Promise((r) => setTimeout(() => r('timeout'), ms).unref());
 
@@ -27,7 +28,7 @@ export const produceHandler = defineHandler({
       if (!badAcks) {
         // Backpressure: wait (in FIFO order) for uploads to free space rather than buffer without bound.
         const r = await Promise.race([broker.streams.waitForCapacity(), timeout(timeoutMs)]);
-        if (r === 'timeout') broker.metrics.produceThrottled++;
+        if (r === 'timeout') broker.metrics.produceThrottled.inc();
       }
       const full = !broker.streams.hasCapacity();
       for (const t of req.topicData) {
@@ -66,7 +67,7 @@ export const produceHandler = defineHandler({
           out.logAppendTimeMs = BigInt(res.logAppendTimeMs);
           out.logStartOffset = BigInt(log.logStartOffset);
           if (res.errorCode === ErrorCode.NONE) {
-            broker.metrics.recordsProducedBytes += p.records.length;
+            broker.metrics.produced(t.name, p.records.length);
             pending.push({ out, durable: res.durable });
           }
         }
@@ -75,6 +76,7 @@ export const produceHandler = defineHandler({
       return { responses, pending };
     });
     if (acks === 0) {
+      countErrors(broker, responses);
       for (const p of pending) p.durable.catch(() => undefined);
       return undefined;
     }
@@ -94,6 +96,11 @@ export const produceHandler = defineHandler({
     } else {
       for (const p of pending) p.durable.catch(() => undefined);
     }
+    countErrors(broker, responses);
     return { ...defaultProduceResponse(), responses };
   },
 });
+
+function countErrors(broker: Broker, responses: TopicProduceResponse[]): void {
+  for (const t of responses) for (const p of t.partitionResponses) if (p.errorCode !== ErrorCode.NONE) broker.metrics.produceError(p.errorCode);
+}

@@ -99,7 +99,10 @@ export const fetchHandler = defineHandler({
         cancels.push(broker.onStop(done));
       });
     }
-    for (const t of targets) broker.metrics.recordsFetchedBytes += t.out.records?.length ?? 0;
+    for (const t of targets) {
+      if (t.out.errorCode !== ErrorCode.NONE) broker.metrics.fetchError(t.out.errorCode);
+      else if (t.topic !== undefined) broker.metrics.fetched(t.topic.name, t.out.records?.length ?? 0);
+    }
     return { ...defaultFetchResponse(), sessionId: 0, responses };
   },
 });

@@ -18,6 +18,8 @@ export interface BrokerProcessOptions {
 
 export class BrokerProcess {
   port = 0;
+  /** Port of the broker's HTTP server (metrics, health, admin). */
+  httpPort = 0;
   readonly dataDir: string;
   readonly args: string[];
   readonly env: NodeJS.ProcessEnv;
@@ -48,7 +50,8 @@ export class BrokerProcess {
   }
 
   private async spawn(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, '--host', '127.0.0.1', '--port', String(this.port), '--data-dir', this.dataDir, ...this.args], {
+    if (this.httpPort === 0) this.httpPort = await freePort();
+    const child = spawn(process.execPath, [CLI, '--host', '127.0.0.1', '--port', String(this.port), '--http-port', String(this.httpPort), '--data-dir', this.dataDir, ...this.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FLOE_LOG_LEVEL: 'info', ...this.env },
     });

@@ -1,0 +1,95 @@
+// Owns the gauges read from the broker's state at scrape time: connections,
+// WAL, uploader, object store, caches, partitions and consumer-group lag.
+// Nothing here runs on the request path.
+
+import { Gauge, type Registry } from 'prom-client';
+import type { Broker } from '../broker.ts';
+
+type Collect = (g: Gauge) => void;
+
+export function registerStateMetrics(broker: Broker, registry: Registry): void {
+  const gauge = (name: string, help: string, labelNames: string[], collect: Collect): void => {
+    new Gauge({ name, help, labelNames, registers: [registry], collect() { this.reset(); collect(this); } });
+  };
+  const streams = broker.streams;
+  gauge('floe_connections', 'Open client connections.', [], (g) => g.set(broker.metrics.connectionsOpen));
+
+  const wal = (): NonNullable<typeof streams.walStats> | undefined => streams.walStats;
+  gauge('floe_wal_appends', 'WAL appends since start.', [], (g) => g.set(wal()?.appends ?? 0));
+  gauge('floe_wal_fsyncs', 'WAL write+fdatasync rounds since start (group commits).', [], (g) => g.set(wal()?.fsyncs ?? 0));
+  gauge('floe_wal_fsync_seconds_sum', 'Time spent in WAL fdatasync since start.', [], (g) => g.set(wal()?.fsyncSecondsTotal ?? 0));
+  gauge('floe_wal_queue_depth', 'Appends waiting for the next WAL write.', [], (g) => g.set(wal()?.queueDepth ?? 0));
+  gauge('floe_wal_untrimmed_bytes', 'WAL bytes not yet trimmed after upload (bounded by pending.upload.bytes.max).', [], (g) => g.set(wal()?.untrimmedBytes ?? 0));
+  gauge('floe_wal_segments', 'WAL segment files.', [], (g) => g.set(wal()?.segments ?? 0));
+
+  const s = streams.stats;
+  gauge('floe_upload_pending_bytes', 'Bytes appended but not yet in object storage.', [], (g) => g.set(s.pendingUploadBytes));
+  gauge('floe_uploads', 'Stream-set objects uploaded and indexed since start.', [], (g) => g.set(s.uploads));
+  gauge('floe_upload_failures', 'Failed upload attempts since start (retried).', [], (g) => g.set(s.uploadFailures));
+  gauge('floe_upload_bytes', 'Bytes uploaded since start.', [], (g) => g.set(s.uploadedBytes));
+  gauge('floe_upload_seconds_sum', 'Time spent uploading and indexing since start.', [], (g) => g.set(s.uploadSecondsTotal));
+  gauge('floe_tail_cache_bytes', 'Recent data held in memory for tail reads.', [], (g) => g.set(s.tailCacheBytes));
+  gauge('floe_block_cache_bytes', 'Object regions cached for catch-up reads.', [], (g) => g.set(s.blockCache.bytes));
+  gauge('floe_block_cache_hits', 'Block cache hits since start.', [], (g) => g.set(s.blockCache.hits));
+  gauge('floe_block_cache_misses', 'Block cache misses since start.', [], (g) => g.set(s.blockCache.misses));
+  gauge('floe_reads_from_memory', 'Stream reads served from memory since start.', [], (g) => g.set(s.readsFromMemory));
+  gauge('floe_reads_from_objects', 'Stream reads served from object storage since start.', [], (g) => g.set(s.readsFromObjects));
+
+  const os = broker.objectStore.stats;
+  gauge('floe_object_store_requests', 'Object store requests since start by operation and outcome (ok, error, retry, not_found).', ['op', 'outcome'], (g) => {
+    for (const [k, n] of os.requests) {
+      const [op, outcome] = k.split(':') as [string, string];
+      g.set({ op, outcome }, n);
+    }
+  });
+  gauge('floe_object_store_consecutive_failures', 'Consecutive failed object store requests (> 0: storage is failing now).', [], (g) => g.set(os.consecutiveFailures));
+  gauge('floe_object_store_bytes_written', 'Bytes written to object storage since start.', [], (g) => g.set(os.bytesWritten));
+  gauge('floe_object_store_bytes_read', 'Bytes read from object storage since start.', [], (g) => g.set(os.bytesRead));
+
+  gauge('floe_partition_high_watermark', 'High watermark by partition.', ['topic', 'partition'], (g) => {
+    for (const t of broker.topics.all()) {
+      t.streams.forEach((_, i) => {
+        const p = broker.partition(t, i);
+        if (p !== undefined) g.set({ topic: t.name, partition: String(i) }, p.highWatermark);
+      });
+    }
+  });
+  gauge('floe_partition_log_start_offset', 'Log start offset by partition.', ['topic', 'partition'], (g) => {
+    for (const t of broker.topics.all()) {
+      t.streams.forEach((_, i) => {
+        const p = broker.partition(t, i);
+        if (p !== undefined) g.set({ topic: t.name, partition: String(i) }, p.logStartOffset);
+      });
+    }
+  });
+  gauge('floe_consumer_group_lag', 'High watermark minus committed offset, by group and partition.', ['group', 'topic', 'partition'], (g) => {
+    for (const row of groupLag(broker)) g.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
+  });
+}
+
+export interface LagRow {
+  group: string;
+  topic: string;
+  partition: number;
+  committed: number;
+  highWatermark: number;
+  lag: number;
+}
+
+/** Consumer lag of every group with committed offsets (also served by the admin API). */
+export function groupLag(broker: Broker): LagRow[] {
+  const rows: LagRow[] = [];
+  for (const group of broker.groups.groupIds()) {
+    for (const [topicName, parts] of broker.groups.allCommitted(group)) {
+      const topic = broker.topics.get(topicName);
+      if (topic === undefined) continue;
+      for (const { partition, committed } of parts) {
+        const log = broker.partition(topic, partition);
+        if (log === undefined) continue;
+        const hw = log.highWatermark;
+        rows.push({ group, topic: topicName, partition, committed: Number(committed.offset), highWatermark: hw, lag: Math.max(0, hw - Number(committed.offset)) });
+      }
+    }
+  }
+  return rows;
+}
