@@ -50,6 +50,8 @@ export const SETTINGS = [
   { name: 'group.max.size', flag: '--group-max-size', env: 'FLOE_GROUP_MAX_SIZE', kind: 'int', default: '1000', help: 'Members per group; more get GROUP_MAX_SIZE_REACHED.' },
   { name: 'offsets.topic.num.partitions', flag: '--offsets-topic-num-partitions', env: 'FLOE_OFFSETS_TOPIC_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __consumer_offsets (fixed once created).' },
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
+  { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
+  { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
   { name: 'log.level', flag: '--log-level', env: 'FLOE_LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'Log level.' },
 ] as const satisfies readonly Setting[];
 
@@ -91,6 +93,8 @@ export interface BrokerConfig {
   groupMaxSize: number;
   offsetsTopicNumPartitions: number;
   httpPort: number;
+  logRetentionCheckIntervalMs: number;
+  objectDeleteGraceMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -202,6 +206,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     groupMaxSize: positive('group.max.size'),
     offsetsTopicNumPartitions: positive('offsets.topic.num.partitions'),
     httpPort: int('http.port'),
+    logRetentionCheckIntervalMs: positive('log.retention.check.interval.ms'),
+    objectDeleteGraceMs: int('object.delete.grace.ms'),
     logLevel: oneOf('log.level', ['debug', 'info', 'warn', 'error'] as const),
   };
 }

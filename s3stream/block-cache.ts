@@ -30,6 +30,10 @@ export class BlockCache<V extends { byteLength: number }> {
     return v;
   }
 
+  keys(): string[] {
+    return [...this.map.keys()];
+  }
+
   has(key: string): boolean {
     return this.map.has(key);
   }

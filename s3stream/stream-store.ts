@@ -67,6 +67,20 @@ interface IndexValue {
   p: number;
   l: number;
   e: number;
+  /** Upload time (ms): the age time-based retention goes by. */
+  t?: number;
+}
+
+/** How many live index regions an object holds; at 0 the object is scheduled for deletion. */
+interface ObjectRefs {
+  n: number;
+}
+
+export interface RetentionPolicy {
+  /** Regions uploaded longer ago than this are deleted; -1 keeps forever. */
+  retentionMs: number;
+  /** Oldest regions are deleted while the stream's uploaded bytes exceed this; -1 means no limit. */
+  retentionBytes: number;
 }
 
 export interface StreamStoreStats {
@@ -80,6 +94,7 @@ export interface StreamStoreStats {
   lastUploadError: string | undefined;
   readsFromMemory: number;
   readsFromObjects: number;
+  objectsDeleted: number;
   blockCache: CacheStats;
 }
 
@@ -95,6 +110,10 @@ const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 const streamKey = (id: number): string => `s/${pad(id, 12)}`;
 const indexPrefix = (id: number): string => `i/${pad(id, 12)}/`;
 const indexKey = (id: number, base: number): string => `${indexPrefix(id)}${pad(base, 16)}`;
+const objectRefsKey = (objectKey: string): string => `o/${objectKey}`;
+const gcKey = (objectKey: string): string => `gc/${objectKey}`;
+/** Objects no longer referenced are deleted this long afterwards, so in-flight reads still find them. */
+export const OBJECT_DELETE_GRACE_MS_DEFAULT = 60_000;
 
 function walEntryHeader(streamId: number, base: number, end: number): Buffer {
   const h = Buffer.allocUnsafe(WAL_ENTRY_HEADER_BYTES);
@@ -143,7 +162,7 @@ export class StreamStore {
     this.regions = new BlockCache(this.opts.blockCacheBytesMax);
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
-      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, blockCache: this.regions.stats,
+      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, objectsDeleted: 0, blockCache: this.regions.stats,
     };
   }
 
@@ -314,11 +333,15 @@ export class StreamStore {
     try {
       const { body, index, sizeBytes } = buildStreamSetObject(picked);
       await this.opts.objectStore.put(key, body);
+      const now = Date.now();
       const ops: MetadataOp[] = index.map((e) => ({
-        op: 'put', key: indexKey(e.streamId, e.baseOffset), value: { o: key, p: e.position, l: e.length, e: e.endOffset },
+        op: 'put', key: indexKey(e.streamId, e.baseOffset), value: { o: key, p: e.position, l: e.length, e: e.endOffset, t: now },
       }));
       // A stream deleted while its data was in flight must not get index entries back.
       const live = ops.filter((_, i) => this.streams.has(index[i]!.streamId));
+      live.push(live.length > 0
+        ? { op: 'put', key: objectRefsKey(key), value: { n: live.length } }
+        : { op: 'put', key: gcKey(key), value: { at: now } });
       if (!(await this.opts.metadata.commit(live))) throw new Error('index commit refused');
       this.stats.uploads++;
       this.stats.uploadedBytes += sizeBytes;
@@ -367,7 +390,7 @@ export class StreamStore {
   private evictTail(): void {
     while (this.tailBytes > this.opts.tailCacheBytesMax && this.evictable.length > 0) {
       const { stream, chunk } = this.evictable.shift()!;
-      if (stream.mem[0] === chunk) {
+      if (stream.mem[0] === chunk && this.streams.get(stream.id) === stream) {
         stream.mem.shift();
         this.tailBytes -= chunk.data.length;
       }
@@ -492,16 +515,89 @@ export class StreamStore {
     const s = this.stream(id);
     if (newStartOffset <= s.startOffset) return;
     const start = Math.min(newStartOffset, s.endOffset);
-    const ops: MetadataOp[] = [{ op: 'put', key: streamKey(id), value: { start } }];
+    const dropped: { key: string; value: IndexValue }[] = [];
     for (const e of await this.opts.metadata.range(indexPrefix(id))) {
-      if ((e.value as unknown as IndexValue).e <= start) ops.push({ op: 'delete', key: e.key });
+      const v = e.value as unknown as IndexValue;
+      if (v.e <= start) dropped.push({ key: e.key, value: v });
       else break;
     }
-    if (!(await this.opts.metadata.commit(ops))) throw new Error(`stream ${id}: trim commit refused`);
+    await this.commitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }], dropped);
     s.startOffset = start;
+    while (s.mem.length > 0 && s.mem[0]!.uploaded && s.mem[0]!.endOffset <= start) {
+      this.tailBytes -= s.mem.shift()!.data.length;
+    }
   }
 
-  /** Deletes a stream and its index; its bytes in shared objects are left for object GC (not built yet). */
+  /**
+   * Commits `ops` together with the removal of index regions, decrementing
+   * each object's region count; an object left with none is scheduled for
+   * deletion after the grace period (see collectGarbage).
+   */
+  private async commitWithRefs(ops: MetadataOp[], dropped: readonly { key: string; value: IndexValue }[]): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const all: MetadataOp[] = [...ops, ...dropped.map((d) => ({ op: 'delete' as const, key: d.key }))];
+      const perObject = new Map<string, number>();
+      for (const d of dropped) perObject.set(d.value.o, (perObject.get(d.value.o) ?? 0) + 1);
+      const now = Date.now();
+      for (const [objectKey, n] of perObject) {
+        const cur = await this.opts.metadata.get(objectRefsKey(objectKey));
+        const left = ((cur?.value as unknown as ObjectRefs | undefined)?.n ?? n) - n;
+        if (left > 0) {
+          all.push({ op: 'put', key: objectRefsKey(objectKey), value: { n: left }, expectVersion: cur?.version ?? 0 });
+        } else {
+          all.push({ op: 'delete', key: objectRefsKey(objectKey), expectVersion: cur?.version ?? 0 });
+          all.push({ op: 'put', key: gcKey(objectKey), value: { at: now } });
+        }
+      }
+      if (await this.opts.metadata.commit(all)) return;
+    }
+    throw new Error('index change refused ten times: concurrent writers on the same objects');
+  }
+
+  /**
+   * Retention by time and by bytes: deletes whole uploaded regions from the
+   * start of the stream (as Kafka deletes whole segments), never data that is
+   * only in memory. Time goes by upload time, at most one upload interval
+   * after the data was appended.
+   */
+  async applyRetention(id: number, policy: RetentionPolicy, now = Date.now()): Promise<number> {
+    const s = this.stream(id);
+    if (policy.retentionMs < 0 && policy.retentionBytes < 0) return s.startOffset;
+    const regions = (await this.opts.metadata.range(indexPrefix(id))).map((e) => e.value as unknown as IndexValue);
+    let total = regions.reduce((a, r) => a + r.l, 0);
+    let newStart = s.startOffset;
+    for (const r of regions) {
+      const tooOld = policy.retentionMs >= 0 && r.t !== undefined && now - r.t > policy.retentionMs;
+      const tooBig = policy.retentionBytes >= 0 && total > policy.retentionBytes;
+      if (!tooOld && !tooBig) break;
+      newStart = r.e;
+      total -= r.l;
+    }
+    if (newStart > s.startOffset) await this.trim(id, newStart);
+    return s.startOffset;
+  }
+
+  /** Deletes objects whose grace period has passed; returns how many. */
+  async collectGarbage(graceMs = OBJECT_DELETE_GRACE_MS_DEFAULT, now = Date.now()): Promise<number> {
+    let deleted = 0;
+    for (const e of await this.opts.metadata.range('gc/')) {
+      const at = (e.value as { at: number }).at;
+      if (now - at < graceMs) continue;
+      const objectKey = e.key.slice(3);
+      for (const k of this.regionCacheKeys(objectKey)) this.regions.delete(k);
+      await this.opts.objectStore.delete(objectKey);
+      await this.opts.metadata.commit([{ op: 'delete', key: e.key, expectVersion: e.version }]);
+      deleted++;
+    }
+    this.stats.objectsDeleted += deleted;
+    return deleted;
+  }
+
+  private regionCacheKeys(objectKey: string): string[] {
+    return this.regions.keys().filter((k) => k.startsWith(`${objectKey}@`));
+  }
+
+  /** Deletes a stream: its index regions go now, its objects once no stream references them. */
   async deleteStream(id: number): Promise<void> {
     const s = this.streams.get(id);
     if (s === undefined) return;
@@ -511,9 +607,9 @@ export class StreamStore {
       this.tailBytes -= c.data.length;
       c.settle?.reject(new StreamNotFoundError(id));
     }
-    const ops: MetadataOp[] = [{ op: 'delete', key: streamKey(id) }];
-    for (const e of await this.opts.metadata.range(indexPrefix(id))) ops.push({ op: 'delete', key: e.key });
-    await this.opts.metadata.commit(ops);
+    s.mem = [];
+    const dropped = (await this.opts.metadata.range(indexPrefix(id))).map((e) => ({ key: e.key, value: e.value as unknown as IndexValue }));
+    await this.commitWithRefs([{ op: 'delete', key: streamKey(id) }], dropped);
     this.stats.streams = this.streams.size;
   }
 

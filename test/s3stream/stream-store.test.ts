@@ -130,3 +130,42 @@ it('trim moves the log start and drops index entries below it', async () => {
   await store.close();
   await md.close();
 });
+
+describe('retention and object GC', () => {
+  it('retention by bytes and by time deletes whole old regions; objects go once nothing references them', async () => {
+    const objects = new FileSystemObjectStore(join(dir, 'objects'));
+    const { store, md } = await openStore(objects, 'local-wal', { tailCacheBytesMax: 0 });
+    const a = await store.createStream();
+    const b = await store.createStream();
+    // Ten uploads; each object holds one region of each stream.
+    for (let i = 0; i < 10; i++) {
+      await Promise.all([store.append(a, i, i + 1, chunkData(a, i, 1)), store.append(b, i, i + 1, chunkData(b, i, 1))]);
+      await store.flush();
+    }
+    const objectCount = async (): Promise<number> => (await objects.list('data/')).length;
+    expect(await objectCount()).toBe(10);
+    const regionBytes = (await md.range(`i/`))[0]!.value as { l: number };
+    // Keep about three regions of stream a.
+    expect(await store.applyRetention(a, { retentionMs: -1, retentionBytes: regionBytes.l * 3 + 16 })).toBe(7);
+    expect((await readAll(store, a, 0))[0]).toBe(`s${a}:7-8`);
+    // Stream b still references every object: nothing may be deleted.
+    await store.collectGarbage(0);
+    expect(await objectCount()).toBe(10);
+    expect(await readAll(store, b, 0)).toHaveLength(10);
+    // Time-based retention on b: everything uploaded more than 1 ms ago (all of it) goes.
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await store.applyRetention(b, { retentionMs: 1, retentionBytes: -1 })).toBe(10);
+    // Objects 0-6 are now unreferenced by both streams; grace period first, then deletion.
+    expect(await store.collectGarbage(60_000)).toBe(0);
+    expect(await store.collectGarbage(0)).toBe(7);
+    expect(await objectCount()).toBe(3);
+    expect(await readAll(store, a, 7)).toEqual([`s${a}:7-8`, `s${a}:8-9`, `s${a}:9-10`]);
+    // Deleting stream a releases the last three objects.
+    await store.deleteStream(a);
+    expect(await store.collectGarbage(0)).toBe(3);
+    expect(await objectCount()).toBe(0);
+    expect(await md.range('o/')).toEqual([]);
+    await store.close();
+    await md.close();
+  });
+});
