@@ -164,6 +164,7 @@ export class Broker {
     const t = await this.topics.delete(name);
     if (t === undefined) return;
     for (let i = 0; i < t.streams.length; i++) this.partitions.delete(`${t.id}:${i}`);
+    await this.groups.removeTopic(name);
     this.log.info({ topic: name }, 'topic deleted');
   }
 

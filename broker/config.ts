@@ -52,6 +52,7 @@ export const SETTINGS = [
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
   { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
+  { name: 'offsets.retention.minutes', flag: '--offsets-retention-minutes', env: 'FLOE_OFFSETS_RETENTION_MINUTES', kind: 'int', default: '10080', help: 'Committed offsets of a group without members expire after this long.' },
   { name: 'log.level', flag: '--log-level', env: 'FLOE_LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'Log level.' },
 ] as const satisfies readonly Setting[];
 
@@ -95,6 +96,7 @@ export interface BrokerConfig {
   httpPort: number;
   logRetentionCheckIntervalMs: number;
   objectDeleteGraceMs: number;
+  offsetsRetentionMinutes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -208,6 +210,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     httpPort: int('http.port'),
     logRetentionCheckIntervalMs: positive('log.retention.check.interval.ms'),
     objectDeleteGraceMs: int('object.delete.grace.ms'),
+    offsetsRetentionMinutes: positive('offsets.retention.minutes'),
     logLevel: oneOf('log.level', ['debug', 'info', 'warn', 'error'] as const),
   };
 }

@@ -1,5 +1,6 @@
 // Owns the periodic enforcement of topic retention (retention.ms,
-// retention.bytes) and the deletion of objects nothing references any more.
+// retention.bytes), of offsets.retention.minutes for empty groups, and the
+// deletion of objects nothing references any more.
 // Internal topics are skipped: __consumer_offsets must keep every group's
 // latest commit, and there is no compaction yet to do that any other way.
 
@@ -41,6 +42,7 @@ export class RetentionEnforcer {
         }
       }
       await broker.streams.collectGarbage(broker.config.objectDeleteGraceMs);
+      await broker.groups.expireOffsets(broker.config.offsetsRetentionMinutes * 60_000);
       this.runs++;
     } catch (e) {
       broker.log.warn({ err: (e as Error).message }, 'retention run failed; will retry at the next interval');

@@ -7,6 +7,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { Reader } from '../../protocol/primitives/reader.ts';
+import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
+import { readConsumerProtocolSubscription } from '../../protocol/generated/ConsumerProtocolSubscription.ts';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
@@ -366,6 +369,29 @@ export class ConsumerGroup {
     if (this.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     this.touch(m);
     return ErrorCode.NONE;
+  }
+
+  /**
+   * Topics the members subscribe to, from their "consumer" protocol metadata
+   * (a version int16, then ConsumerProtocolSubscription). Unparseable metadata
+   * counts as subscribed to everything, the safe answer for OffsetDelete.
+   */
+  subscribedTopics(): Set<string> | 'all' {
+    const topics = new Set<string>();
+    if (this.protocolType !== 'consumer') return this.members.size === 0 ? topics : 'all';
+    for (const m of this.members.values()) {
+      const meta = m.protocols.find((p) => p.name === this.protocolName)?.metadata;
+      if (meta === undefined || meta.length < 2) return 'all';
+      try {
+        const r = new Reader(meta);
+        const version = Math.min(r.int16(), 3);
+        for (const t of readConsumerProtocolSubscription(r, version).topics) topics.add(t);
+      } catch (e) {
+        if (e instanceof KafkaDecodeError) return 'all';
+        throw e;
+      }
+    }
+    return topics;
   }
 
   close(): void {

@@ -169,6 +169,32 @@ export class GroupCoordinator {
     this.offsets.delete(groupId);
   }
 
+  /** Removes every group's committed offsets of a deleted topic. */
+  async removeTopic(topic: string): Promise<void> {
+    for (const groupId of [...this.offsets.keys()]) {
+      const parts = this.allCommitted(groupId).get(topic);
+      if (parts !== undefined) await this.commit(groupId, [], parts.map((p) => ({ topic, partition: p.partition })));
+    }
+  }
+
+  /**
+   * offsets.retention.minutes: offsets of a group with no members expire
+   * once its newest commit is older than the retention (Kafka counts from
+   * when the group became empty; the newest commit is at most that).
+   */
+  async expireOffsets(retentionMs: number, now = Date.now()): Promise<number> {
+    let expired = 0;
+    for (const [groupId, offsets] of [...this.offsets]) {
+      const g = this.groups.get(groupId);
+      if (g !== undefined && g.size > 0) continue;
+      const newest = Math.max(...[...offsets.values()].map((o) => o.commitTimestampMs));
+      if (now - newest <= retentionMs) continue;
+      await this.deleteGroup(groupId);
+      expired++;
+    }
+    return expired;
+  }
+
   close(): void {
     for (const g of this.groups.values()) g.close();
   }

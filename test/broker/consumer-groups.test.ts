@@ -165,3 +165,37 @@ describe('kcat -G (librdkafka balanced consumer)', () => {
     await admin.disconnect();
   }, 60_000);
 });
+
+describe('offset housekeeping', () => {
+  it('OffsetDelete removes offsets; deleting a topic removes every group\'s offsets for it', async () => {
+    const { WireClient } = await import('../../bench/wire-client.ts');
+    const { OffsetCommitApi, OffsetDeleteApi, OffsetFetchApi } = await import('../../protocol/generated/index.ts');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'house-a', numPartitions: 2 }, { topic: 'house-b', numPartitions: 1 }] });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    const commit = await c.request(OffsetCommitApi, 8, {
+      groupId: 'g-house', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [
+        { name: 'house-a', partitions: [0, 1].map((i) => ({ partitionIndex: i, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) },
+        { name: 'house-b', partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: 'meta' }] },
+      ],
+    });
+    expect(commit.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))).toEqual([0, 0, 0]);
+    const fetchAll = async (): Promise<string[]> => {
+      const r = await c.request(OffsetFetchApi, 8, { groupId: '', topics: null, groups: [{ groupId: 'g-house', memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
+      return r.groups[0]!.topics.flatMap((t) => t.partitions.map((p) => `${t.name}/${p.partitionIndex}=${p.committedOffset}`)).sort();
+    };
+    expect(await fetchAll()).toEqual(['house-a/0=5', 'house-a/1=5', 'house-b/0=7']);
+    const del = await c.request(OffsetDeleteApi, 0, { groupId: 'g-house', topics: [{ name: 'house-a', partitions: [{ partitionIndex: 1 }] }] });
+    expect(del.errorCode).toBe(0);
+    expect(del.topics[0]!.partitions[0]!.errorCode).toBe(0);
+    expect(await fetchAll()).toEqual(['house-a/0=5', 'house-b/0=7']);
+    const unknown = await c.request(OffsetDeleteApi, 0, { groupId: 'no-such-group', topics: [] });
+    expect(unknown.errorCode).toBe(69);
+    await admin.deleteTopics({ topics: ['house-b'] });
+    expect(await fetchAll()).toEqual(['house-a/0=5']);
+    c.close();
+    await admin.disconnect();
+  });
+});
