@@ -29,6 +29,7 @@ import { describeGroupsHandler } from './15-describe-groups.ts';
 import { listGroupsHandler } from './16-list-groups.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
+import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.ts';
 
 const ALL: readonly AnyApiHandler[] = [
   produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
@@ -36,6 +37,7 @@ const ALL: readonly AnyApiHandler[] = [
   describeConfigsHandler, alterConfigsHandler, createPartitionsHandler, incrementalAlterConfigsHandler, describeClusterHandler,
   offsetCommitHandler, offsetFetchHandler, findCoordinatorHandler, joinGroupHandler, heartbeatHandler, leaveGroupHandler,
   syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
+  describeTopicPartitionsHandler,
 ];
 
 export class HandlerRegistry {
