@@ -6,7 +6,6 @@
 
 import { ConsumerGroup, type GroupLimits } from './consumer-group.ts';
 import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
-import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import type { Broker } from '../broker.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
 
@@ -64,22 +63,11 @@ export class GroupCoordinator {
     }
     let loaded = 0;
     for (let p = 0; p < topic.streams.length; p++) {
-      const log = this.broker.partition(topic, p)!;
-      let cur = log.logStartOffset;
-      const end = log.highWatermark;
-      while (cur < end) {
-        const chunks = await log.read(cur, 4 << 20);
-        if (chunks.length === 0) break;
-        for (const chunk of chunks) {
-          for (const b of splitRecordBatches(chunk)) {
-            if (Number(b.lastOffset) < cur) continue;
-            for (const r of readRecords(b)) {
-              if (Number(r.offset) < cur || r.key === null) continue;
-              this.apply(JSON.parse(r.key.toString()) as OffsetKey, r.value === null ? null : JSON.parse(r.value.toString()) as OffsetValue);
-              loaded++;
-            }
-            cur = Number(b.lastOffset) + 1;
-          }
+      for await (const b of this.broker.partition(topic, p)!.batches()) {
+        for (const r of readRecords(b)) {
+          if (r.key === null) continue;
+          this.apply(JSON.parse(r.key.toString()) as OffsetKey, r.value === null ? null : JSON.parse(r.value.toString()) as OffsetValue);
+          loaded++;
         }
       }
     }

@@ -144,23 +144,34 @@ export class PartitionLog {
     return this.store.read(this.streamId, offset, maxBytes, this.highWatermark);
   }
 
-  /** First offset whose batch has a timestamp >= ts, or -1 (ListOffsets by timestamp). Scans batches. */
-  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number }> {
+  /**
+   * Every batch from the log start to the high watermark, once each, in
+   * offset order (for the few features that scan: timestamp lookups, the
+   * group coordinator's replay). Batches are views into the read buffers.
+   */
+  async *batches(): AsyncGenerator<RecordBatchHeader> {
     let cur = this.logStartOffset;
     const hw = this.highWatermark;
     while (cur < hw) {
-      const chunks = await this.store.read(this.streamId, cur, 1 << 20, hw);
-      if (chunks.length === 0) break;
+      const chunks = await this.store.read(this.streamId, cur, 4 << 20, hw);
+      if (chunks.length === 0) return;
       for (const chunk of chunks) {
         for (const b of splitRecordBatches(chunk)) {
           if (Number(b.lastOffset) < cur) continue;
-          if (Number(b.maxTimestamp) >= ts) {
-            for (const r of readRecords(b)) {
-              if (Number(r.offset) >= cur && Number(r.timestamp) >= ts) return { offset: Number(r.offset), timestamp: Number(r.timestamp) };
-            }
-          }
+          yield b;
           cur = Number(b.lastOffset) + 1;
         }
+      }
+    }
+  }
+
+  /** First record with a timestamp >= ts, or -1 (ListOffsets by timestamp). Scans batch headers; no time index yet. */
+  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number }> {
+    const start = this.logStartOffset;
+    for await (const b of this.batches()) {
+      if (Number(b.maxTimestamp) < ts) continue;
+      for (const r of readRecords(b)) {
+        if (Number(r.offset) >= start && Number(r.timestamp) >= ts) return { offset: Number(r.offset), timestamp: Number(r.timestamp) };
       }
     }
     return { offset: -1, timestamp: -1 };
@@ -169,19 +180,11 @@ export class PartitionLog {
   /** Offset and timestamp of the record with the largest timestamp (ListOffsets MAX_TIMESTAMP). */
   async maxTimestamp(): Promise<{ offset: number; timestamp: number }> {
     let best = { offset: -1, timestamp: -1 };
-    let cur = this.logStartOffset;
-    const hw = this.highWatermark;
-    while (cur < hw) {
-      const chunks = await this.store.read(this.streamId, cur, 1 << 20, hw);
-      if (chunks.length === 0) break;
-      for (const chunk of chunks) {
-        for (const b of splitRecordBatches(chunk)) {
-          if (Number(b.lastOffset) < cur) continue;
-          if (Number(b.maxTimestamp) > best.timestamp) {
-            for (const r of readRecords(b)) if (Number(r.timestamp) > best.timestamp) best = { offset: Number(r.offset), timestamp: Number(r.timestamp) };
-          }
-          cur = Number(b.lastOffset) + 1;
-        }
+    const start = this.logStartOffset;
+    for await (const b of this.batches()) {
+      if (Number(b.maxTimestamp) <= best.timestamp) continue;
+      for (const r of readRecords(b)) {
+        if (Number(r.offset) >= start && Number(r.timestamp) > best.timestamp) best = { offset: Number(r.offset), timestamp: Number(r.timestamp) };
       }
     }
     return best;

@@ -113,6 +113,27 @@ describe('kafkajs producer', () => {
     expect(offsets.every((o) => o.low === '0')).toBe(true);
   });
 
+  it('ListOffsets by timestamp and by max timestamp', async () => {
+    await admin.createTopics({ topics: [{ topic: 'timed', numPartitions: 1 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    // Offsets 0..9 with timestamps 1000, 2000, ... 10000 (ms), in two batches.
+    await producer.send({ topic: 'timed', acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ value: `t${i}`, timestamp: String((i + 1) * 1000) })) });
+    await producer.send({ topic: 'timed', acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ value: `t${i + 5}`, timestamp: String((i + 6) * 1000) })) });
+    await producer.disconnect();
+    expect((await admin.fetchTopicOffsetsByTimestamp('timed', 3500))[0]!.offset).toBe('3');
+    expect((await admin.fetchTopicOffsetsByTimestamp('timed', 7000))[0]!.offset).toBe('6');
+    // No record that late: the broker answers -1 and kafkajs reports the high watermark instead.
+    expect((await admin.fetchTopicOffsetsByTimestamp('timed', 99_000))[0]!.offset).toBe('10');
+    const { WireClient } = await import('../../bench/wire-client.ts');
+    const { ListOffsetsApi } = await import('../../protocol/generated/index.ts');
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    const max = await c.request(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 1000, topics: [{ name: 'timed', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n, maxNumOffsets: 1 }] }] });
+    expect(max.topics[0]!.partitions[0]!.offset).toBe(9n);
+    expect(max.topics[0]!.partitions[0]!.timestamp).toBe(10_000n);
+    c.close();
+  });
+
   it('gets UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist (auto-create off)', async () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
     await producer.connect();
