@@ -69,6 +69,11 @@ export class GroupCommitWal {
   private trimPosition = 0;
   private queue: PendingAppend[] = [];
   private flushing = false;
+  private syncing = false;
+  /** Written but not yet covered by an fdatasync. */
+  private written: PendingAppend[] = [];
+  private writtenPosition = 0;
+  private syncWaiters: (() => void)[] = [];
   private failed: Error | undefined;
   private capacityWaiters: (() => void)[] = [];
   private closed = false;
@@ -127,6 +132,7 @@ export class GroupCommitWal {
     this.segments = found.slice(0, keep);
     this.nextPosition = end;
     this.durablePosition = end;
+    this.writtenPosition = end;
     this.trimPosition = this.segments.length > 0 ? this.segments[0]!.start : end;
     if (this.segments.length === 0) {
       await this.startSegment(end);
@@ -198,39 +204,83 @@ export class GroupCommitWal {
     return { position, durable };
   }
 
+  /**
+   * Writes what is queued. Writing and fdatasync are pipelined: while one
+   * fdatasync runs, the next group is already written, and the following
+   * fdatasync covers it. An append is acknowledged only by an fdatasync that
+   * started after its write completed.
+   */
   private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0 || this.fh === undefined) return;
+    if (this.flushing || this.queue.length === 0 || this.fh === undefined || this.failed) return;
     this.flushing = true;
     const batch = this.queue;
     this.queue = [];
     this.stats.queueDepth = 0;
     try {
-      if (this.activeBytes >= this.segmentBytes) await this.startSegment(this.durablePosition);
+      if (this.activeBytes >= this.segmentBytes) {
+        // The new segment must not start before the old one's data is durable.
+        while (this.syncing || this.written.length > 0) await this.syncDone();
+        await this.startSegment(this.durablePosition);
+      }
       const buf = Buffer.concat(batch.flatMap((p) => p.frame));
       let written = 0;
       while (written < buf.length) {
         const { bytesWritten } = await this.fh.write(buf, written, buf.length - written, SEGMENT_HEADER_BYTES + this.activeBytes + written);
         written += bytesWritten;
       }
+      this.activeBytes += buf.length;
+      this.writtenPosition += buf.length;
+      this.written.push(...batch);
+    } catch (e) {
+      this.fail(e as Error, batch);
+    } finally {
+      this.flushing = false;
+    }
+    void this.sync();
+    if (this.queue.length > 0) void this.flush();
+  }
+
+  private async sync(): Promise<void> {
+    if (this.syncing || this.written.length === 0 || this.fh === undefined || this.failed) return;
+    this.syncing = true;
+    const batch = this.written;
+    this.written = [];
+    const end = this.writtenPosition;
+    try {
       const t0 = process.hrtime.bigint();
       await this.fh.datasync();
       this.stats.fsyncSecondsTotal += Number(process.hrtime.bigint() - t0) / 1e9;
       this.stats.fsyncs++;
-      this.activeBytes += buf.length;
-      this.durablePosition += buf.length;
+      this.durablePosition = end;
       for (const p of batch) p.resolve();
     } catch (e) {
-      // A failed write or fsync leaves the file in an unknown state: fail this and every later append.
-      // The owner must stop; recovery on restart keeps exactly what is intact.
-      this.failed = e as Error;
-      for (const p of batch) p.reject(this.failed);
-      for (const p of this.queue) p.reject(this.failed);
-      this.queue = [];
+      this.fail(e as Error, batch);
     } finally {
-      this.flushing = false;
+      this.syncing = false;
     }
     this.updateGauges();
-    if (this.queue.length > 0 && !this.failed) void this.flush();
+    for (const w of this.syncWaiters.splice(0)) w();
+    void this.sync();
+  }
+
+  private syncDone(): Promise<void> {
+    return new Promise((resolve) => {
+      this.syncWaiters.push(resolve);
+      void this.sync();
+    });
+  }
+
+  /**
+   * A failed write or fsync leaves the file in an unknown state: this and
+   * every later append fail. The owner must stop; recovery on restart keeps
+   * exactly what is intact.
+   */
+  private fail(e: Error, batch: PendingAppend[]): void {
+    this.failed ??= e;
+    for (const p of [...batch, ...this.written, ...this.queue]) p.reject(this.failed);
+    this.written = [];
+    this.queue = [];
+    for (const w of this.syncWaiters.splice(0)) w();
   }
 
   /** Position up to which every appended entry is on disk. */
@@ -261,8 +311,8 @@ export class GroupCommitWal {
   /** Waits for queued appends to be durable, then closes the active segment. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing || this.queue.length > 0) {
-      if (!this.flushing) await this.flush();
+    while ((this.flushing || this.syncing || this.queue.length > 0 || this.written.length > 0) && !this.failed) {
+      if (!this.flushing && this.queue.length > 0) await this.flush();
       else await new Promise((r) => setTimeout(r, 1));
     }
     await this.fh?.close();
