@@ -1,0 +1,94 @@
+// Object storage down mid-load: the S3-compatible server is stopped while a
+// producer writes with acks=all and started again. The broker stays up,
+// reports the outage in its metrics, resumes uploading by itself, and after
+// a kill -9 and restart every acknowledged record is served from objects.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerProcess } from '../support/broker-process.ts';
+import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
+import { WireClient } from '../../bench/wire-client.ts';
+import { CreateTopicsApi, FetchApi, ProduceApi } from '../../protocol/generated/index.ts';
+import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
+import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
+import { buildRecordBatch } from '../../protocol/records/record.ts';
+import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+
+let s3: S3TestServer;
+beforeAll(async () => {
+  s3 = new S3TestServer();
+  await s3.start();
+});
+afterAll(async () => { await s3.destroy(); });
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? 0 : Number(line.slice(name.length + 1));
+}
+
+describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
+  it('keeps the broker up, reports the outage, resumes by itself and loses nothing acknowledged', async () => {
+    const broker = await BrokerProcess.start({
+      args: ['--durability', mode, '--upload-interval-ms', '50', '--tail-cache-bytes-max', '0'],
+      env: { FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `outage-${mode}-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    try {
+      const topic = `outage-${mode}`;
+      const c = await WireClient.connect('127.0.0.1', broker.port);
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: topic, numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      const acked: number[] = [];
+      let stop = false;
+      let i = 0;
+      const producer = (async () => {
+        while (!stop) {
+          const n = i++;
+          const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch([{ key: `k${n}`, value: `v${n}` }]) }] }] });
+          if (r.responses[0]!.partitionResponses[0]!.errorCode === 0) acked.push(n);
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 300));
+      await s3.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await metric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBeGreaterThan(0);
+      expect(await metric(broker.httpPort, 'floe_object_store_requests{op="put",outcome="error"}')).toBeGreaterThan(0);
+      expect((await fetch(`http://127.0.0.1:${broker.httpPort}/readyz`)).status).toBe(503);
+      await s3.start();
+      await new Promise((r) => setTimeout(r, 1000));
+      stop = true;
+      await producer;
+      // Uploads catch up by themselves.
+      const deadline = Date.now() + 20_000;
+      while (await metric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await metric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
+      expect(await metric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBe(0);
+      expect(acked.length).toBeGreaterThan(10);
+      c.close();
+
+      // Kill -9 and restart: with no WAL left to replay, everything comes from objects.
+      await broker.kill9();
+      await broker.startAgain();
+      const c2 = await WireClient.connect('127.0.0.1', broker.port);
+      const got: string[] = [];
+      let offset = 0n;
+      for (;;) {
+        const f = await c2.request(FetchApi, 11, {
+          ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+          topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] }],
+        });
+        const recs = f.responses[0]!.partitions[0]!.records!;
+        if (recs.length === 0) break;
+        for (const b of splitRecordBatches(recs)) {
+          if (b.lastOffset < offset) continue;
+          got.push(b.recordsSection().toString('latin1'));
+          offset = b.lastOffset + 1n;
+        }
+      }
+      c2.close();
+      expect(Number(offset)).toBeGreaterThanOrEqual(acked.length);
+      const text = got.join('|');
+      for (const n of acked) expect(text.includes(`v${n}`), `acked v${n}`).toBe(true);
+    } finally {
+      await broker.destroy();
+    }
+  }, 90_000);
+});
