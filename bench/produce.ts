@@ -23,9 +23,24 @@ import { RecordBatchHeader, splitRecordBatches, ATTRIBUTES, BASE_TIMESTAMP, MAX_
 import { crc32c } from '../protocol/crc32c.ts';
 import { BrokerProcess } from '../test/support/broker-process.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../test/support/s3-server.ts';
+import { freePort, waitForPort } from '../test/support/free-port.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { S3_STANDARD_PRICES_USD, requestCostPerGB } from './s3-prices.ts';
+
+/** `--workload file.json` supplies defaults (its keys are option names); options on the command line win. */
+function argsWithWorkload(argv: string[]): string[] {
+  const i = argv.indexOf('--workload');
+  if (i < 0) return argv;
+  const file = argv[i + 1];
+  if (file === undefined) throw new Error('--workload needs a file');
+  const workload = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | number>;
+  const rest = [...argv.slice(0, i), ...argv.slice(i + 2)];
+  const fromFile = Object.entries(workload).filter(([k]) => k !== 'description').flatMap(([k, v]) => [`--${k}`, String(v)]);
+  return [...fromFile, ...rest];
+}
 
 const { values: opt } = parseArgs({
-  args: process.argv.slice(3),
+  args: argsWithWorkload(process.argv.slice(3)),
   options: {
     bootstrap: { type: 'string' },
     partitions: { type: 'string', default: '16' },
@@ -41,6 +56,7 @@ const { values: opt } = parseArgs({
     acks: { type: 'string', default: '-1' },
     'upload-interval-ms': { type: 'string', default: '250' },
     label: { type: 'string', default: '' },
+    target: { type: 'string', default: 'floe' },
   },
 });
 
@@ -94,8 +110,14 @@ async function main(): Promise<void> {
   let s3: S3TestServer | undefined;
   let host = '127.0.0.1';
   let port = 0;
+  let sink: ChildProcess | undefined;
   if (opt.bootstrap !== undefined) {
     [host, port] = [opt.bootstrap.split(':')[0]!, Number(opt.bootstrap.split(':')[1])];
+  } else if (opt.target === 'sink') {
+    // The load generator's ceiling: a server that acknowledges everything at once and stores nothing.
+    port = await freePort();
+    sink = spawn(process.execPath, [join(import.meta.dirname, 'sink-server.ts'), String(port)], { stdio: 'ignore' });
+    await waitForPort(port, 10_000);
   } else {
     let env: NodeJS.ProcessEnv = { FLOE_LOG_LEVEL: 'warn' };
     if (opt.backend === 's3') {
@@ -125,11 +147,17 @@ async function main(): Promise<void> {
     const end = measureFrom + DURATION_MS;
     let brokerAtStart: { cpuSeconds: number; rssMB: number } | undefined;
     let rssMaxMB = 0;
+    const rssTimeline: { s: number; rssMB: number }[] = [];
+    let lastTimelineAt = 0;
     const sampler = setInterval(() => {
       if (broker?.pid === undefined) return;
       const s = procStats(broker.pid);
       if (Date.now() >= measureFrom && brokerAtStart === undefined) brokerAtStart = s;
       rssMaxMB = Math.max(rssMaxMB, s.rssMB);
+      if (Date.now() - lastTimelineAt >= 5000) {
+        lastTimelineAt = Date.now();
+        rssTimeline.push({ s: Math.round((Date.now() - start) / 1000), rssMB: Math.round(s.rssMB) });
+      }
     }, 200);
 
     // Fixed rate: one send slot every `intervalMs`, shared by all senders.
@@ -192,6 +220,16 @@ async function main(): Promise<void> {
     await Promise.all([...senders, consume()]);
     clearInterval(sampler);
     const brokerAtEnd = broker?.pid !== undefined ? procStats(broker.pid) : undefined;
+    let objectStore: { puts: number; gets: number; putsPerGB: number; getsPerGB: number; requestCostUSDPerGB: number; prices: typeof S3_STANDARD_PRICES_USD } | null = null;
+    if (broker !== undefined) {
+      const text = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+      const count = (op: string): number => Number(/\S+ (\d+(?:\.\d+)?)$/.exec(text.split('\n').find((l) => l.startsWith(`floe_object_store_requests{op="${op}",outcome="ok"}`)) ?? 'x 0')![1]);
+      const written = Number(/^floe_produce_bytes_total\{topic="[^"]+"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+      const gb = written / 1e9;
+      const puts = count('put');
+      const gets = count('get');
+      objectStore = { puts, gets, putsPerGB: gb > 0 ? puts / gb : 0, getsPerGB: gb > 0 ? gets / gb : 0, requestCostUSDPerGB: gb > 0 ? requestCostPerGB(puts / gb, gets / gb) : 0, prices: S3_STANDARD_PRICES_USD };
+    }
     for (const c of [...producers, consumer, admin]) c.close();
 
     const secs = DURATION_MS / 1000;
@@ -204,20 +242,26 @@ async function main(): Promise<void> {
       produce: { mbPerSec: producedBytes / secs / 1e6, recordsPerSec: producedRecords / secs, errors, latencyMs: p },
       consume: { mbPerSec: consumedBytes / secs / 1e6, recordsPerSec: consumedRecords / secs, endToEndLatencyMs: e },
       broker: brokerAtStart !== undefined && brokerAtEnd !== undefined
-        ? { cpuCoresUsed: (brokerAtEnd.cpuSeconds - brokerAtStart.cpuSeconds) / secs, rssMBEnd: brokerAtEnd.rssMB, rssMBMax: rssMaxMB }
+        ? { cpuCoresUsed: (brokerAtEnd.cpuSeconds - brokerAtStart.cpuSeconds) / secs, rssMBEnd: brokerAtEnd.rssMB, rssMBMax: rssMaxMB, rssTimeline }
         : null,
+      objectStore,
     };
     console.log(`produce bench: ${PARTITIONS} partitions, ${opt.durability}, ${opt.backend}, ${RECORD_BYTES} B records x ${BATCH_RECORDS}/batch, acks=${ACKS}, ${CONNECTIONS}x${INFLIGHT} in flight${RATE_MBPS > 0 ? `, fixed ${RATE_MBPS} MB/s` : ', max throughput'}`);
     console.log(`  disk sequential write: ${fmt(diskMBps, 0)} MB/s`);
     console.log(`  produce: ${fmt(result.produce.mbPerSec, 1)} MB/s, ${fmt(result.produce.recordsPerSec, 0)} records/s, errors ${errors}; latency ms p50 ${fmt(p.p50, 1)} p99 ${fmt(p.p99, 1)} p999 ${fmt(p.p999, 1)} max ${fmt(p.max, 1)}`);
     console.log(`  consume: ${fmt(result.consume.mbPerSec, 1)} MB/s; end-to-end ms p50 ${fmt(e.p50, 1)} p99 ${fmt(e.p99, 1)} p999 ${fmt(e.p999, 1)} max ${fmt(e.max, 1)}`);
-    if (result.broker !== null) console.log(`  broker: ${fmt(result.broker.cpuCoresUsed, 2)} cores, RSS ${fmt(result.broker.rssMBEnd, 0)} MB (max ${fmt(result.broker.rssMBMax, 0)} MB)`);
+    if (result.broker !== null) {
+      console.log(`  broker: ${fmt(result.broker.cpuCoresUsed, 2)} cores, RSS ${fmt(result.broker.rssMBEnd, 0)} MB (max ${fmt(result.broker.rssMBMax, 0)} MB)`);
+      if (DURATION_MS >= 60_000) console.log(`  RSS over time (s: MB): ${rssTimeline.map((p) => `${p.s}: ${p.rssMB}`).join(', ')}`);
+    }
+    if (objectStore !== null) console.log(`  object store: ${objectStore.puts} PUTs, ${objectStore.gets} GETs; ${fmt(objectStore.putsPerGB, 0)} PUTs/GB; request cost $${fmt(objectStore.requestCostUSDPerGB, 4)} per GB written (S3 Standard prices)`);
     const dir = join(import.meta.dirname, 'reports');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `produce-${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(dir, `produce-${opt.target === 'sink' ? 'sink-' : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
     console.log(`  report: ${file}`);
   } finally {
+    sink?.kill('SIGKILL');
     await broker?.destroy();
     await s3?.destroy();
   }

@@ -6,6 +6,7 @@ const workloads: Record<string, string> = {
   codec: './codec.ts',
   wal: './wal.ts',
   produce: './produce.ts',
+  compare: './compare.ts',
 };
 
 const name = process.argv[2];

@@ -16,7 +16,7 @@ import { HandlerRegistry } from './handlers/registry.ts';
 import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
 import { PartitionLog } from './partition/partition-log.ts';
 import { GroupCoordinator } from './groups/group-coordinator.ts';
-import { RetentionEnforcer } from './retention.ts';
+import { LogMaintenance } from './log-maintenance.ts';
 import { LmdbMetadataStore } from '../s3stream/metadata/lmdb-metadata-store.ts';
 import type { MetadataStore } from '../s3stream/metadata/metadata-store.ts';
 import { StreamStore } from '../s3stream/stream-store.ts';
@@ -41,7 +41,7 @@ export class Broker {
   readonly streams: StreamStore;
   readonly topics: TopicRegistry;
   readonly groups: GroupCoordinator;
-  readonly retention = new RetentionEnforcer(this);
+  readonly maintenance = new LogMaintenance(this);
   clusterId = '';
   stopping = false;
   private server: Server | undefined;
@@ -88,7 +88,7 @@ export class Broker {
     broker.clusterId = await broker.loadClusterId();
     await broker.groups.load();
     await broker.listen();
-    broker.retention.start(config.logRetentionCheckIntervalMs);
+    broker.maintenance.start(config.logRetentionCheckIntervalMs, config.objectCompactionIntervalMs);
     if (config.httpPort >= 0) {
       const http = await startHttpServer(broker, config.host, config.httpPort);
       broker.http = http.app;
@@ -184,7 +184,7 @@ export class Broker {
     while ([...this.connections].some((c) => c.inFlightRequests > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of this.connections) c.close('broker stopping');
     await closed;
-    this.retention.stop();
+    this.maintenance.stop();
     await this.http?.close();
     this.groups.close();
     await this.streams.close();

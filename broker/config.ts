@@ -52,6 +52,10 @@ export const SETTINGS = [
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
   { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
+  { name: 'object.compaction.interval.ms', flag: '--object-compaction-interval-ms', env: 'FLOE_OBJECT_COMPACTION_INTERVAL_MS', kind: 'int', default: '60000', help: 'How often small object regions are merged.' },
+  { name: 'object.compaction.region.bytes.min', flag: '--object-compaction-region-bytes-min', env: 'FLOE_OBJECT_COMPACTION_REGION_BYTES_MIN', kind: 'int', default: String(1024 * 1024), help: 'Regions smaller than this are merged by compaction.' },
+  { name: 'object.compaction.target.bytes', flag: '--object-compaction-target-bytes', env: 'FLOE_OBJECT_COMPACTION_TARGET_BYTES', kind: 'int', default: String(8 * 1024 * 1024), help: 'Largest region compaction produces.' },
+  { name: 'object.compaction.min.age.ms', flag: '--object-compaction-min-age-ms', env: 'FLOE_OBJECT_COMPACTION_MIN_AGE_MS', kind: 'int', default: '60000', help: 'Regions younger than this are not compacted yet.' },
   { name: 'offsets.retention.minutes', flag: '--offsets-retention-minutes', env: 'FLOE_OFFSETS_RETENTION_MINUTES', kind: 'int', default: '10080', help: 'Committed offsets of a group without members expire after this long.' },
   { name: 'log.level', flag: '--log-level', env: 'FLOE_LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'Log level.' },
 ] as const satisfies readonly Setting[];
@@ -97,6 +101,10 @@ export interface BrokerConfig {
   logRetentionCheckIntervalMs: number;
   objectDeleteGraceMs: number;
   offsetsRetentionMinutes: number;
+  objectCompactionIntervalMs: number;
+  objectCompactionRegionBytesMin: number;
+  objectCompactionTargetBytes: number;
+  objectCompactionMinAgeMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -211,6 +219,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     logRetentionCheckIntervalMs: positive('log.retention.check.interval.ms'),
     objectDeleteGraceMs: int('object.delete.grace.ms'),
     offsetsRetentionMinutes: positive('offsets.retention.minutes'),
+    objectCompactionIntervalMs: positive('object.compaction.interval.ms'),
+    objectCompactionRegionBytesMin: positive('object.compaction.region.bytes.min'),
+    objectCompactionTargetBytes: positive('object.compaction.target.bytes'),
+    objectCompactionMinAgeMs: int('object.compaction.min.age.ms'),
     logLevel: oneOf('log.level', ['debug', 'info', 'warn', 'error'] as const),
   };
 }

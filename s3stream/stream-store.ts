@@ -76,6 +76,26 @@ interface ObjectRefs {
   n: number;
 }
 
+interface DroppedRegion {
+  key: string;
+  value: IndexValue;
+  /** When set, the region must still be at this version (compaction); otherwise it is removed as found. */
+  version?: number;
+}
+
+export interface CompactionOptions {
+  /** Regions at least this large are left alone. */
+  regionBytesMin?: number;
+  /** A merged region is at most this large. */
+  targetBytes?: number;
+  /** Regions younger than this are left for tail readers. */
+  minAgeMs?: number;
+}
+
+export const COMPACTION_REGION_BYTES_MIN_DEFAULT = 1024 * 1024;
+export const COMPACTION_TARGET_BYTES_DEFAULT = 8 * 1024 * 1024;
+export const COMPACTION_MIN_AGE_MS_DEFAULT = 60_000;
+
 export interface RetentionPolicy {
   /** Regions uploaded longer ago than this are deleted; -1 keeps forever. */
   retentionMs: number;
@@ -95,6 +115,8 @@ export interface StreamStoreStats {
   readsFromMemory: number;
   readsFromObjects: number;
   objectsDeleted: number;
+  compactions: number;
+  regionsCompacted: number;
   blockCache: CacheStats;
 }
 
@@ -114,6 +136,10 @@ const objectRefsKey = (objectKey: string): string => `o/${objectKey}`;
 const gcKey = (objectKey: string): string => `gc/${objectKey}`;
 /** Objects no longer referenced are deleted this long afterwards, so in-flight reads still find them. */
 export const OBJECT_DELETE_GRACE_MS_DEFAULT = 60_000;
+
+function newObjectKey(): string {
+  return `data/${Date.now().toString(36).padStart(10, '0')}-${randomBytes(8).toString('hex')}`;
+}
 
 function walEntryHeader(streamId: number, base: number, end: number): Buffer {
   const h = Buffer.allocUnsafe(WAL_ENTRY_HEADER_BYTES);
@@ -162,7 +188,7 @@ export class StreamStore {
     this.regions = new BlockCache(this.opts.blockCacheBytesMax);
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
-      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, objectsDeleted: 0, blockCache: this.regions.stats,
+      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, blockCache: this.regions.stats,
     };
   }
 
@@ -328,7 +354,7 @@ export class StreamStore {
     }
     if (picked.size === 0) return false;
     for (const cs of picked.values()) for (const c of cs) c.inFlight = true;
-    const key = `data/${Date.now().toString(36).padStart(10, '0')}-${randomBytes(8).toString('hex')}`;
+    const key = newObjectKey();
     const t0 = process.hrtime.bigint();
     try {
       const { body, index, sizeBytes } = buildStreamSetObject(picked);
@@ -533,9 +559,29 @@ export class StreamStore {
    * each object's region count; an object left with none is scheduled for
    * deletion after the grace period (see collectGarbage).
    */
-  private async commitWithRefs(ops: MetadataOp[], dropped: readonly { key: string; value: IndexValue }[]): Promise<void> {
+  private async commitWithRefs(ops: MetadataOp[], dropped: readonly DroppedRegion[]): Promise<void> {
+    if (!(await this.tryCommitWithRefs(ops, dropped))) throw new Error('index change refused ten times: concurrent writers on the same objects');
+  }
+
+  /** As commitWithRefs; false when a dropped region's version check fails (it changed meanwhile). */
+  private async tryCommitWithRefs(ops: MetadataOp[], dropped: readonly DroppedRegion[]): Promise<boolean> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const all: MetadataOp[] = [...ops, ...dropped.map((d) => ({ op: 'delete' as const, key: d.key }))];
+      // A region replaced in place (compaction keeps the first region's key) is overwritten, not deleted.
+      const replaced = new Map(dropped.filter((d) => ops.some((o) => o.op === 'put' && o.key === d.key)).map((d) => [d.key, d]));
+      const all: MetadataOp[] = [
+        ...ops.map((o) => {
+          const d = replaced.get(o.key);
+          return d?.version !== undefined ? { ...o, expectVersion: d.version } : o;
+        }),
+        ...dropped.filter((d) => !replaced.has(d.key)).map((d) => ({ op: 'delete' as const, key: d.key, ...(d.version !== undefined ? { expectVersion: d.version } : {}) })),
+      ];
+      if (dropped.some((d) => d.version !== undefined)) {
+        // The regions themselves must be unchanged; only object counts may race and be retried.
+        for (const d of dropped) {
+          const cur = await this.opts.metadata.get(d.key);
+          if (cur === undefined || (d.version !== undefined && cur.version !== d.version)) return false;
+        }
+      }
       const perObject = new Map<string, number>();
       for (const d of dropped) perObject.set(d.value.o, (perObject.get(d.value.o) ?? 0) + 1);
       const now = Date.now();
@@ -549,9 +595,57 @@ export class StreamStore {
           all.push({ op: 'put', key: gcKey(objectKey), value: { at: now } });
         }
       }
-      if (await this.opts.metadata.commit(all)) return;
+      if (await this.opts.metadata.commit(all)) return true;
     }
-    throw new Error('index change refused ten times: concurrent writers on the same objects');
+    return false;
+  }
+
+  /**
+   * Compaction: merges a stream's oldest run of small regions (each under
+   * `regionBytesMin`, together at most `targetBytes`, all older than
+   * `minAgeMs`) into one region of a new single-stream object, and swaps the
+   * index entries in one compare-and-set commit. Replaced objects are deleted
+   * by collectGarbage after the grace period, so in-flight readers are not
+   * broken. Returns how many regions were merged (0: nothing to do, or a
+   * concurrent trim won and the new object was left to GC).
+   */
+  async compact(id: number, opts: CompactionOptions = {}, now = Date.now()): Promise<number> {
+    const regionBytesMin = opts.regionBytesMin ?? COMPACTION_REGION_BYTES_MIN_DEFAULT;
+    const targetBytes = opts.targetBytes ?? COMPACTION_TARGET_BYTES_DEFAULT;
+    const minAgeMs = opts.minAgeMs ?? COMPACTION_MIN_AGE_MS_DEFAULT;
+    if (!this.streams.has(id)) return 0;
+    const run: { key: string; value: IndexValue; version: number }[] = [];
+    let bytes = 0;
+    for (const e of await this.opts.metadata.range(indexPrefix(id))) {
+      const v = e.value as unknown as IndexValue;
+      const small = v.l < regionBytesMin && (v.t === undefined || now - v.t >= minAgeMs);
+      if (!small || bytes + v.l > targetBytes) {
+        if (run.length >= 2) break;
+        run.length = 0;
+        bytes = 0;
+        if (!small) continue;
+      }
+      run.push({ key: e.key, value: v, version: e.version });
+      bytes += v.l;
+    }
+    if (run.length < 2) return 0;
+    const chunks: Chunk[] = [];
+    for (const r of run) chunks.push(...(await this.loadRegion(r.value)).chunks);
+    const key = newObjectKey();
+    const { body, index } = buildStreamSetObject(new Map([[id, chunks]]));
+    await this.opts.objectStore.put(key, body);
+    const merged = index[0]!;
+    const ok = await this.tryCommitWithRefs([
+      { op: 'put', key: indexKey(id, merged.baseOffset), value: { o: key, p: merged.position, l: merged.length, e: merged.endOffset, t: Math.max(...run.map((r) => r.value.t ?? 0)) } },
+      { op: 'put', key: objectRefsKey(key), value: { n: 1 } },
+    ], run);
+    if (!ok) {
+      await this.opts.metadata.commit([{ op: 'put', key: gcKey(key), value: { at: Date.now() } }]);
+      return 0;
+    }
+    this.stats.compactions++;
+    this.stats.regionsCompacted += run.length;
+    return run.length;
   }
 
   /**

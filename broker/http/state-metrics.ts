@@ -28,6 +28,9 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_upload_failures', 'Failed upload attempts since start (retried).', [], (g) => g.set(s.uploadFailures));
   gauge('floe_upload_bytes', 'Bytes uploaded since start.', [], (g) => g.set(s.uploadedBytes));
   gauge('floe_upload_seconds_sum', 'Time spent uploading and indexing since start.', [], (g) => g.set(s.uploadSecondsTotal));
+  gauge('floe_compactions', 'Compactions (runs of small regions merged) since start.', [], (g) => g.set(s.compactions));
+  gauge('floe_regions_compacted', 'Regions merged away by compaction since start.', [], (g) => g.set(s.regionsCompacted));
+  gauge('floe_objects_deleted', 'Objects deleted after they were no longer referenced, since start.', [], (g) => g.set(s.objectsDeleted));
   gauge('floe_tail_cache_bytes', 'Recent data held in memory for tail reads.', [], (g) => g.set(s.tailCacheBytes));
   gauge('floe_block_cache_bytes', 'Object regions cached for catch-up reads.', [], (g) => g.set(s.blockCache.bytes));
   gauge('floe_block_cache_hits', 'Block cache hits since start.', [], (g) => g.set(s.blockCache.hits));

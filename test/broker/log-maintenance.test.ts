@@ -1,17 +1,21 @@
-// Retention through a broker process: retention.bytes on a topic moves the
-// log start offset (ListOffsets earliest) forward, consumers reading from the
-// beginning get the retained data only, and deleted topics' objects go.
+// Background log work through a broker process: retention.bytes moves the
+// log start offset (ListOffsets earliest) forward, deleted topics' objects go,
+// and compaction merges small regions while every record stays readable.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess } from '../support/broker-process.ts';
+import { runCommand } from '../support/run-command.ts';
 
 let broker: BrokerProcess;
 let kafka: Kafka;
 beforeAll(async () => {
-  broker = await BrokerProcess.start({ args: ['--log-retention-check-interval-ms', '200', '--object-delete-grace-ms', '0', '--upload-interval-ms', '20', '--offsets-topic-num-partitions', '1'] });
+  broker = await BrokerProcess.start({ args: [
+    '--log-retention-check-interval-ms', '200', '--object-delete-grace-ms', '0', '--upload-interval-ms', '20', '--offsets-topic-num-partitions', '1',
+    '--object-compaction-interval-ms', '200', '--object-compaction-min-age-ms', '0', '--tail-cache-bytes-max', '0',
+  ] });
   kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
 });
 afterAll(async () => { await broker.destroy(); });
@@ -53,4 +57,27 @@ it('retention.bytes trims whole old uploads and the earliest offset moves; delet
   while (objectFiles() >= before && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 100));
   expect(objectFiles()).toBeLessThan(before);
   await admin.disconnect();
+});
+
+it('compaction merges small regions; every record is still served, in order', async () => {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'compacted-objects', numPartitions: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < 30; i++) {
+    await producer.send({ topic: 'compacted-objects', acks: -1, messages: [{ value: `r${i}` }] });
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await producer.disconnect();
+  const compacted = async (): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+    return Number(/^floe_regions_compacted (\S+)$/m.exec(text)?.[1] ?? 0);
+  };
+  const deadline = Date.now() + 10_000;
+  while ((await compacted()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(await compacted()).toBeGreaterThan(0);
+  const res = await runCommand('kcat', ['-b', broker.bootstrap, '-C', '-t', 'compacted-objects', '-o', 'beginning', '-e', '-f', '%o %s\n'], { timeoutMs: 20_000 });
+  expect(res.stdout.trim().split('\n')).toEqual(Array.from({ length: 30 }, (_, i) => `${i} r${i}`));
 });
