@@ -35,7 +35,7 @@ function argsWithWorkload(argv: string[]): string[] {
   if (file === undefined) throw new Error('--workload needs a file');
   const workload = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | number>;
   const rest = [...argv.slice(0, i), ...argv.slice(i + 2)];
-  const fromFile = Object.entries(workload).filter(([k]) => k !== 'description').flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const fromFile = Object.entries(workload).filter(([k]) => k !== 'description').map(([k, v]) => `--${k}=${String(v)}`);
   return [...fromFile, ...rest];
 }
 
