@@ -26,6 +26,7 @@ import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../test/suppo
 import { freePort, waitForPort } from '../test/support/free-port.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { S3_STANDARD_PRICES_USD, requestCostPerGB } from './s3-prices.ts';
+import { lineChartSvg } from './svg-chart.ts';
 
 /** `--workload file.json` supplies defaults (its keys are option names); options on the command line win. */
 function argsWithWorkload(argv: string[]): string[] {
@@ -136,6 +137,17 @@ async function main(): Promise<void> {
     const topicId = md.topics[0]!.topicId;
 
     const produceLatency = new LatencyRecorder();
+    // Per-second figures for the charts: bounded (one small recorder per second of the run).
+    const seconds = new Map<number, { latency: LatencyRecorder; producedBytes: number; consumedBytes: number }>();
+    const second = (t: number): { latency: LatencyRecorder; producedBytes: number; consumedBytes: number } => {
+      const k = Math.floor((t - measureFrom) / 1000);
+      let b = seconds.get(k);
+      if (b === undefined) {
+        b = { latency: new LatencyRecorder(5000), producedBytes: 0, consumedBytes: 0 };
+        seconds.set(k, b);
+      }
+      return b;
+    };
     const e2eLatency = new LatencyRecorder();
     let producedBytes = 0;
     let producedRecords = 0;
@@ -184,6 +196,9 @@ async function main(): Promise<void> {
         }
         if (intended >= measureFrom && done <= end) {
           produceLatency.record(done - intended);
+          const b = second(done);
+          b.latency.record(done - intended);
+          b.producedBytes += batchBytes;
           producedBytes += batchBytes;
           producedRecords += BATCH_RECORDS;
         }
@@ -207,6 +222,7 @@ async function main(): Promise<void> {
             const ts = Number(new RecordBatchHeader(b.buf, b.start).baseTimestamp);
             if (ts >= measureFrom && ts <= end) {
               e2eLatency.record(now - ts);
+              if (now <= end) second(now).consumedBytes += b.sizeBytes;
               consumedBytes += b.sizeBytes;
               consumedRecords += b.recordCount;
             }
@@ -260,6 +276,18 @@ async function main(): Promise<void> {
     const file = join(dir, `produce-${opt.target === 'sink' ? 'sink-' : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
     console.log(`  report: ${file}`);
+    const timeline = [...seconds.entries()].filter(([k]) => k >= 0 && k < DURATION_MS / 1000).sort((a, b) => a[0] - b[0]);
+    const title = `${PARTITIONS} partitions, ${opt.durability}, ${opt.backend}${RATE_MBPS > 0 ? `, ${RATE_MBPS} MB/s` : ', max throughput'}`;
+    writeFileSync(file.replace(/\.json$/, '.latency.svg'), lineChartSvg(`Produce latency over time (${title})`, 'seconds', 'ms', [
+      { name: 'p50', points: timeline.map(([k, v]) => [k, v.latency.summary().p50]) },
+      { name: 'p99', points: timeline.map(([k, v]) => [k, v.latency.summary().p99]) },
+      { name: 'max', points: timeline.map(([k, v]) => [k, v.latency.summary().max]) },
+    ]));
+    writeFileSync(file.replace(/\.json$/, '.throughput.svg'), lineChartSvg(`Throughput over time (${title})`, 'seconds', 'MB/s', [
+      { name: 'produce', points: timeline.map(([k, v]) => [k, v.producedBytes / 1e6]) },
+      { name: 'consume', points: timeline.map(([k, v]) => [k, v.consumedBytes / 1e6]) },
+    ]));
+    console.log(`  charts: ${file.replace(/\.json$/, '.latency.svg')}, .throughput.svg`);
   } finally {
     sink?.kill('SIGKILL');
     await broker?.destroy();

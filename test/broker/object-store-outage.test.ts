@@ -46,7 +46,8 @@ describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
           if (r.responses[0]!.partitionResponses[0]!.errorCode === 0) acked.push(n);
         }
       })();
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 600));
+      const ackedBeforeOutage = acked.length;
       await s3.stop();
       await new Promise((r) => setTimeout(r, 1500));
       expect(await metric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBeGreaterThan(0);
@@ -61,7 +62,10 @@ describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
       while (await metric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(await metric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
       expect(await metric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBe(0);
-      expect(acked.length).toBeGreaterThan(10);
+      // Acks went on before the outage and resumed after it (one sequential producer; object-wal acks
+      // only after upload, so fewer of them).
+      expect(ackedBeforeOutage).toBeGreaterThan(0);
+      expect(acked.length).toBeGreaterThan(ackedBeforeOutage);
       c.close();
 
       // Kill -9 and restart: with no WAL left to replay, everything comes from objects.
