@@ -7,6 +7,8 @@ import { KafkaEncodeError } from './decode-error.ts';
 import type { RawTaggedField } from './reader.ts';
 
 const CHUNK_BYTES_MIN = 4096;
+/** Below Node's pool threshold (4 KiB), so small responses allocate from the shared pool, not a new ArrayBuffer each. */
+const INITIAL_BYTES_DEFAULT = 2048;
 /** Byte fields at least this long are referenced as their own chunk instead of copied. */
 const ZERO_COPY_BYTES_MIN = 512;
 
@@ -22,7 +24,7 @@ export class Writer {
   private start = 0;
   private sealedBytes = 0;
 
-  constructor(initialBytes = CHUNK_BYTES_MIN) {
+  constructor(initialBytes = INITIAL_BYTES_DEFAULT) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
