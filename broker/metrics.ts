@@ -45,12 +45,26 @@ export class BrokerMetrics {
     this.requestSeconds.observe({ api, version: String(version) }, seconds);
   }
 
+  private producedTotal = 0;
+  private fetchedTotal = 0;
+
   produced(topic: string, bytes: number): void {
     this.producedBytes.inc({ topic }, bytes);
+    this.producedTotal += bytes;
   }
 
   fetched(topic: string, bytes: number): void {
-    if (bytes > 0) this.fetchedBytes.inc({ topic }, bytes);
+    if (bytes <= 0) return;
+    this.fetchedBytes.inc({ topic }, bytes);
+    this.fetchedTotal += bytes;
+  }
+
+  producedBytesTotal(): number {
+    return this.producedTotal;
+  }
+
+  fetchedBytesTotal(): number {
+    return this.fetchedTotal;
   }
 
   produceError(code: number): void {

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker.ts';
 import { brokerConfigEntries } from '../config.ts';
 import { groupLag, registerStateMetrics } from './state-metrics.ts';
+import { OVERVIEW_HTML } from './overview-page.ts';
 
 /** A readiness probe that takes longer than this counts as not ready. */
 const READINESS_PROBE_MS = 2000;
@@ -27,6 +28,37 @@ export async function startHttpServer(broker: Broker, host: string, port: number
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/', async (_req, reply) => {
+    reply.header('content-type', 'text/html; charset=utf-8');
+    return OVERVIEW_HTML;
+  });
+
+  // Everything the overview page shows, in one request.
+  app.get('/admin/overview', async () => {
+    const lag = groupLag(broker);
+    const topics = broker.topics.all().map((t) => {
+      let hw = 0;
+      let start = 0;
+      t.streams.forEach((_, i) => {
+        const p = broker.partition(t, i);
+        hw += p?.highWatermark ?? 0;
+        start += p?.logStartOffset ?? 0;
+      });
+      return { name: t.name, partitions: t.streams.length, highWatermark: hw, logStartOffset: start };
+    });
+    return {
+      at: Date.now(), clusterId: broker.clusterId, nodeId: broker.config.nodeId, durability: broker.config.durability,
+      objectStore: broker.objectStore.kind, connections: broker.metrics.connectionsOpen,
+      producedBytes: broker.metrics.producedBytesTotal(), fetchedBytes: broker.metrics.fetchedBytesTotal(),
+      uploads: broker.streams.stats.uploads, pendingUploadBytes: broker.streams.stats.pendingUploadBytes,
+      topics,
+      groups: broker.groups.groupIds().map((id) => ({
+        groupId: id, state: broker.groups.group(id)?.state ?? 'Empty', members: broker.groups.group(id)?.size ?? 0,
+        lag: lag.filter((r) => r.group === id).reduce((a, r) => a + r.lag, 0),
+      })),
+    };
+  });
 
   app.get('/readyz', async (_req, reply) => {
     const checks: Record<string, string> = {};
