@@ -17,6 +17,7 @@ import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
 import { PartitionLog } from './partition/partition-log.ts';
 import { GroupCoordinator } from './groups/group-coordinator.ts';
 import { LogMaintenance } from './log-maintenance.ts';
+import { FetchSessionCache } from './fetch-sessions.ts';
 import { LmdbMetadataStore } from '../s3stream/metadata/lmdb-metadata-store.ts';
 import type { MetadataStore } from '../s3stream/metadata/metadata-store.ts';
 import { StreamStore } from '../s3stream/stream-store.ts';
@@ -42,6 +43,7 @@ export class Broker {
   readonly topics: TopicRegistry;
   readonly groups: GroupCoordinator;
   readonly maintenance = new LogMaintenance(this);
+  readonly fetchSessions = new FetchSessionCache();
   clusterId = '';
   stopping = false;
   private server: Server | undefined;

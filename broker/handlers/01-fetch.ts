@@ -2,8 +2,9 @@
 // from the tail cache or object storage, with long poll (max_wait_ms,
 // min_bytes) woken by high-watermark moves, and Kafka's byte limits
 // (response max_bytes, partition max_bytes; the first batch always fits).
-// Fetch sessions (KIP-227) are declined with session id 0, which clients
-// handle by sending full fetches; incremental fetches get FETCH_SESSION_ID_NOT_FOUND.
+// Fetch sessions (KIP-227): a full fetch with epoch 0 opens a session, later
+// incremental fetches name only changed partitions and get only partitions
+// with news; an unknown session or a wrong epoch gets Kafka's error.
 
 import { FetchApi } from '../../protocol/generated/index.ts';
 import { defaultFetchResponse, defaultPartitionData, type FetchableTopicResponse, type PartitionData } from '../../protocol/generated/FetchResponse.ts';
@@ -12,8 +13,12 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
 import type { TopicRecord } from '../topics/topic-registry.ts';
+import { FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 
 interface Target {
+  topicKey: string;
+  topicName: string;
+  topicId: string;
   topic: TopicRecord | undefined;
   log: PartitionLog | undefined;
   out: PartitionData;
@@ -51,6 +56,10 @@ async function fill(targets: Target[], maxBytes: number): Promise<number> {
   return total;
 }
 
+interface SessionTarget extends Target {
+  sp: SessionPartition | undefined;
+}
+
 export const fetchHandler = defineHandler({
   api: FetchApi,
   minVersion: 4,
@@ -58,27 +67,56 @@ export const fetchHandler = defineHandler({
   handle: async (req: FetchRequest, ctx: RequestContext) => {
     const { broker } = ctx;
     const v = ctx.apiVersion;
-    if (req.sessionId !== 0 && req.sessionEpoch > 0) {
-      return { ...defaultFetchResponse(), errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0 };
+    const sessions = broker.fetchSessions;
+    const topicKeyOf = (ft: { topic: string; topicId: string }): string => (v >= 13 ? ft.topicId : ft.topic);
+    const resolve = (topicKey: string): TopicRecord | undefined => (v >= 13 ? broker.topics.getById(topicKey) : broker.topics.get(topicKey));
+
+    // KIP-227: epoch -1 = no session (closing one if named); 0 = a new full session; > 0 = incremental.
+    let session: FetchSession | undefined;
+    if (req.sessionEpoch <= 0) {
+      if (req.sessionId !== 0) sessions.remove(req.sessionId);
+      if (req.sessionEpoch === 0) session = sessions.create();
+    } else {
+      session = sessions.get(req.sessionId);
+      if (session === undefined) return { ...defaultFetchResponse(), errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0 };
+      if (session.epoch !== req.sessionEpoch) return { ...defaultFetchResponse(), errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: 0 };
     }
-    const responses: FetchableTopicResponse[] = [];
-    const targets: Target[] = [];
-    for (const ft of req.topics) {
-      const topic = v >= 13 ? broker.topics.getById(ft.topicId) : broker.topics.get(ft.topic);
-      const partitions: PartitionData[] = [];
-      for (const fp of ft.partitions) {
-        const out: PartitionData = { ...defaultPartitionData(), partitionIndex: fp.partition, records: EMPTY };
-        const log = topic === undefined ? undefined : broker.partition(topic, fp.partition);
-        if (log === undefined) {
-          out.errorCode = topic === undefined && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-          out.highWatermark = -1n;
-          out.lastStableOffset = -1n;
+    const incremental = req.sessionEpoch > 0;
+    if (session !== undefined) {
+      for (const ft of req.topics) {
+        const topicKey = topicKeyOf(ft);
+        const topic = resolve(topicKey);
+        for (const fp of ft.partitions) {
+          const k = FetchSession.key(topicKey, fp.partition);
+          const prev = session.partitions.get(k);
+          session.partitions.set(k, {
+            topicKey, topicName: topic?.name ?? ft.topic, topicId: topic?.id ?? ft.topicId, partition: fp.partition,
+            fetchOffset: Number(fp.fetchOffset), maxBytes: fp.partitionMaxBytes, sent: prev?.sent,
+          });
         }
-        partitions.push(out);
-        targets.push({ topic, log, out, fetchOffset: Number(fp.fetchOffset), partitionMaxBytes: fp.partitionMaxBytes });
       }
-      responses.push({ topic: topic?.name ?? ft.topic, topicId: topic?.id ?? ft.topicId, partitions });
+      for (const f of req.forgottenTopicsData) {
+        const topicKey = v >= 13 ? f.topicId : f.topic;
+        for (const p of f.partitions) session.partitions.delete(FetchSession.key(topicKey, p));
+      }
     }
+    const wanted: { topicKey: string; topicName: string; topicId: string; partition: number; fetchOffset: number; maxBytes: number; sp: SessionPartition | undefined }[] = session !== undefined
+      ? [...session.partitions.values()].map((sp) => ({ ...sp, sp }))
+      : req.topics.flatMap((ft) => ft.partitions.map((fp) => ({
+        topicKey: topicKeyOf(ft), topicName: ft.topic, topicId: ft.topicId, partition: fp.partition,
+        fetchOffset: Number(fp.fetchOffset), maxBytes: fp.partitionMaxBytes, sp: undefined,
+      })));
+    const targets: SessionTarget[] = wanted.map((w) => {
+      const topic = resolve(w.topicKey);
+      const out: PartitionData = { ...defaultPartitionData(), partitionIndex: w.partition, records: EMPTY };
+      const log = topic === undefined ? undefined : broker.partition(topic, w.partition);
+      if (log === undefined) {
+        out.errorCode = topic === undefined && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.highWatermark = -1n;
+        out.lastStableOffset = -1n;
+      }
+      return { topic, log, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId };
+    });
     const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
@@ -99,10 +137,28 @@ export const fetchHandler = defineHandler({
         cancels.push(broker.onStop(done));
       });
     }
-    for (const t of targets) {
+    // An incremental response carries only partitions with something new for the client.
+    const included = targets.filter((t) => {
+      if (!incremental || t.sp?.sent === undefined) return true;
+      const s = t.sp.sent;
+      return (t.out.records?.length ?? 0) > 0 || t.out.errorCode !== ErrorCode.NONE
+        || s.highWatermark !== t.out.highWatermark || s.logStartOffset !== t.out.logStartOffset || s.errorCode !== t.out.errorCode;
+    });
+    for (const t of included) {
+      if (t.sp !== undefined) t.sp.sent = { highWatermark: t.out.highWatermark, logStartOffset: t.out.logStartOffset, errorCode: t.out.errorCode };
       if (t.out.errorCode !== ErrorCode.NONE) broker.metrics.fetchError(t.out.errorCode);
       else if (t.topic !== undefined) broker.metrics.fetched(t.topic.name, t.out.records?.length ?? 0);
     }
-    return { ...defaultFetchResponse(), sessionId: 0, responses };
+    const byTopic = new Map<string, FetchableTopicResponse>();
+    for (const t of included) {
+      let r = byTopic.get(t.topicKey);
+      if (r === undefined) {
+        r = { topic: t.topicName, topicId: t.topicId, partitions: [] };
+        byTopic.set(t.topicKey, r);
+      }
+      r.partitions.push(t.out);
+    }
+    if (session !== undefined) session.advance();
+    return { ...defaultFetchResponse(), sessionId: session?.id ?? 0, responses: [...byTopic.values()] };
   },
 });

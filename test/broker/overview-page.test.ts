@@ -46,7 +46,8 @@ it('shows topics, records, groups with lag, and throughput', async () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  await page.waitForFunction(() => Number(document.getElementById('in')?.textContent ?? '0') > 0, undefined, { timeout: 15_000 });
+  // A string runs in the page (this file is not compiled with the DOM types).
+  await page.waitForFunction("Number(document.getElementById('in')?.textContent ?? '0') > 0", undefined, { timeout: 15_000 });
   await sending;
   await producer.disconnect();
   const topicRow = await page.locator('#topics tbody tr', { hasText: 'orders' }).innerText();
