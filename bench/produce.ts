@@ -34,9 +34,11 @@ function argsWithWorkload(argv: string[]): string[] {
   if (i < 0) return argv;
   const file = argv[i + 1];
   if (file === undefined) throw new Error('--workload needs a file');
-  const workload = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | number>;
+  const workload = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | number | boolean | string[]>;
   const rest = [...argv.slice(0, i), ...argv.slice(i + 2)];
-  const fromFile = Object.entries(workload).filter(([k]) => k !== 'description').map(([k, v]) => `--${k}=${String(v)}`);
+  const fromFile = Object.entries(workload).filter(([k]) => k !== 'description')
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'boolean' ? (x ? `--${k}` : '') : `--${k}=${String(x)}`)))
+    .filter((a) => a !== '');
   return [...fromFile, ...rest];
 }
 
@@ -58,6 +60,9 @@ const { values: opt } = parseArgs({
     'upload-interval-ms': { type: 'string', default: '250' },
     label: { type: 'string', default: '' },
     target: { type: 'string', default: 'floe' },
+    consumers: { type: 'string', default: '1' },
+    'broker-arg': { type: 'string', multiple: true, default: [] },
+    'catch-up': { type: 'boolean', default: false },
   },
 });
 
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
       await s3.start();
       env = { ...env, FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey };
     }
-    broker = await BrokerProcess.start({ args: ['--durability', opt.durability!, '--upload-interval-ms', opt['upload-interval-ms']!], env });
+    broker = await BrokerProcess.start({ args: ['--durability', opt.durability!, '--upload-interval-ms', opt['upload-interval-ms']!, ...(opt['broker-arg'] ?? []).flatMap((a) => a.split(' '))], env });
     port = broker.port;
   }
   try {
@@ -205,35 +210,65 @@ async function main(): Promise<void> {
       }
     };
 
-    const consumer = await WireClient.connect(host, port);
-    const nextOffset = new Array<bigint>(PARTITIONS).fill(0n);
-    const consume = async (): Promise<void> => {
-      while (Date.now() < end + 1000) {
+    // Consumers: each its own connection and positions (fan-out = several consumers of one topic).
+    // With --catch-up they start once producing is over and read the whole backlog from offset 0.
+    const CONSUMERS = Number(opt.consumers);
+    const CATCH_UP = opt['catch-up'] === true;
+    const consumers = await Promise.all(Array.from({ length: CONSUMERS }, () => WireClient.connect(host, port)));
+    let catchUpBytes = 0;
+    const consume = async (consumer: WireClient, first: boolean): Promise<void> => {
+      const nextOffset = new Array<bigint>(PARTITIONS).fill(0n);
+      const stopAt = CATCH_UP ? Number.POSITIVE_INFINITY : end + 1000;
+      let idle = 0;
+      while (Date.now() < stopAt) {
         const res = await consumer.request(FetchApi, 13, {
           ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 64 << 20,
           topics: [{ topic: TOPIC, topicId, partitions: nextOffset.map((o, i) => ({ ...defaultFetchPartition(), partition: i, fetchOffset: o, partitionMaxBytes: 4 << 20 })) }],
         });
         const now = Date.now();
+        let got = 0;
         for (const p of res.responses[0]?.partitions ?? []) {
           if (p.records === null || p.records.length === 0) continue;
           for (const b of splitRecordBatches(p.records)) {
             if (b.lastOffset < nextOffset[p.partitionIndex]!) continue;
             nextOffset[p.partitionIndex] = b.lastOffset + 1n;
+            got += b.sizeBytes;
+            if (CATCH_UP) {
+              catchUpBytes += b.sizeBytes;
+              continue;
+            }
             const ts = Number(new RecordBatchHeader(b.buf, b.start).baseTimestamp);
             if (ts >= measureFrom && ts <= end) {
-              e2eLatency.record(now - ts);
-              if (now <= end) second(now).consumedBytes += b.sizeBytes;
+              if (first) {
+                e2eLatency.record(now - ts);
+                if (now <= end) second(now).consumedBytes += b.sizeBytes;
+              }
               consumedBytes += b.sizeBytes;
               consumedRecords += b.recordCount;
             }
           }
+        }
+        if (CATCH_UP) {
+          idle = got === 0 ? idle + 1 : 0;
+          if (idle >= 3) return;
         }
       }
     };
 
     const senders: Promise<void>[] = [];
     for (const c of producers) for (let i = 0; i < INFLIGHT; i++) senders.push(sender(c));
-    await Promise.all([...senders, consume()]);
+    let catchUp: { mbPerSec: number; bytes: number; seconds: number } | null = null;
+    if (CATCH_UP) {
+      await Promise.all(senders);
+      // Let uploads finish so the backlog is in object storage, then read it all back.
+      await new Promise((r) => setTimeout(r, 2000));
+      const t0 = Date.now();
+      await Promise.all(consumers.map((c, i) => consume(c, i === 0)));
+      const secs = (Date.now() - t0) / 1000;
+      catchUp = { mbPerSec: catchUpBytes / secs / 1e6, bytes: catchUpBytes, seconds: secs };
+    } else {
+      await Promise.all([...senders, ...consumers.map((c, i) => consume(c, i === 0))]);
+    }
     clearInterval(sampler);
     const brokerAtEnd = broker?.pid !== undefined ? procStats(broker.pid) : undefined;
     let objectStore: { puts: number; gets: number; putsPerGB: number; getsPerGB: number; requestCostUSDPerGB: number; prices: typeof S3_STANDARD_PRICES_USD } | null = null;
@@ -246,14 +281,14 @@ async function main(): Promise<void> {
       const gets = count('get');
       objectStore = { puts, gets, putsPerGB: gb > 0 ? puts / gb : 0, getsPerGB: gb > 0 ? gets / gb : 0, requestCostUSDPerGB: gb > 0 ? requestCostPerGB(puts / gb, gets / gb) : 0, prices: S3_STANDARD_PRICES_USD };
     }
-    for (const c of [...producers, consumer, admin]) c.close();
+    for (const c of [...producers, ...consumers, admin]) c.close();
 
     const secs = DURATION_MS / 1000;
     const p = produceLatency.summary();
     const e = e2eLatency.summary();
     const result = {
       workload: 'produce', label: opt.label, when: new Date().toISOString(), node: process.version,
-      params: { partitions: PARTITIONS, durability: opt.durability, backend: opt.backend, recordBytes: RECORD_BYTES, batchRecords: BATCH_RECORDS, connections: CONNECTIONS, inflight: INFLIGHT, rateMBps: RATE_MBPS, acks: ACKS, durationMs: DURATION_MS, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null },
+      params: { consumers: Number(opt.consumers), catchUp: opt['catch-up'] === true, partitions: PARTITIONS, durability: opt.durability, backend: opt.backend, recordBytes: RECORD_BYTES, batchRecords: BATCH_RECORDS, connections: CONNECTIONS, inflight: INFLIGHT, rateMBps: RATE_MBPS, acks: ACKS, durationMs: DURATION_MS, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null },
       diskSequentialWriteMBps: diskMBps,
       produce: { mbPerSec: producedBytes / secs / 1e6, recordsPerSec: producedRecords / secs, errors, latencyMs: p },
       consume: { mbPerSec: consumedBytes / secs / 1e6, recordsPerSec: consumedRecords / secs, endToEndLatencyMs: e },
@@ -261,6 +296,8 @@ async function main(): Promise<void> {
         ? { cpuCoresUsed: (brokerAtEnd.cpuSeconds - brokerAtStart.cpuSeconds) / secs, rssMBEnd: brokerAtEnd.rssMB, rssMBMax: rssMaxMB, rssTimeline }
         : null,
       objectStore,
+      consumers: CONSUMERS,
+      catchUp,
     };
     console.log(`produce bench: ${PARTITIONS} partitions, ${opt.durability}, ${opt.backend}, ${RECORD_BYTES} B records x ${BATCH_RECORDS}/batch, acks=${ACKS}, ${CONNECTIONS}x${INFLIGHT} in flight${RATE_MBPS > 0 ? `, fixed ${RATE_MBPS} MB/s` : ', max throughput'}`);
     console.log(`  disk sequential write: ${fmt(diskMBps, 0)} MB/s`);
@@ -270,6 +307,8 @@ async function main(): Promise<void> {
       console.log(`  broker: ${fmt(result.broker.cpuCoresUsed, 2)} cores, RSS ${fmt(result.broker.rssMBEnd, 0)} MB (max ${fmt(result.broker.rssMBMax, 0)} MB)`);
       if (DURATION_MS >= 60_000) console.log(`  RSS over time (s: MB): ${rssTimeline.map((p) => `${p.s}: ${p.rssMB}`).join(', ')}`);
     }
+    if (catchUp !== null) console.log(`  catch-up read (${CONSUMERS} consumer(s) from offset 0): ${fmt(catchUp.mbPerSec, 1)} MB/s, ${fmt(catchUp.bytes / 1e6, 0)} MB in ${fmt(catchUp.seconds, 1)} s`);
+    else if (CONSUMERS > 1) console.log(`  fan-out: ${CONSUMERS} consumers, ${fmt(result.consume.mbPerSec, 1)} MB/s consumed in total`);
     if (objectStore !== null) console.log(`  object store: ${objectStore.puts} PUTs, ${objectStore.gets} GETs; ${fmt(objectStore.putsPerGB, 0)} PUTs/GB; request cost $${fmt(objectStore.requestCostUSDPerGB, 4)} per GB written (S3 Standard prices)`);
     const dir = join(import.meta.dirname, 'reports');
     mkdirSync(dir, { recursive: true });
