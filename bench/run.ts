@@ -7,6 +7,7 @@ const workloads: Record<string, string> = {
   wal: './wal.ts',
   produce: './produce.ts',
   compare: './compare.ts',
+  storage: './storage.ts',
 };
 
 const name = process.argv[2];

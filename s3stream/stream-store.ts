@@ -163,7 +163,7 @@ export class StreamStore {
   private tailBytes = 0;
   /** Uploaded chunks in upload order: the eviction order of the tail cache. */
   private evictable: { stream: StreamState; chunk: MemChunk }[] = [];
-  private uploading = false;
+  private uploadRun: Promise<void> | undefined;
   private uploadAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -321,20 +321,23 @@ export class StreamStore {
     }
   }
 
-  private async upload(): Promise<void> {
-    if (this.uploading) {
+  /** Starts an upload run, or asks the running one to go again; resolves when the run (with its WAL trim) ends. */
+  private upload(): Promise<void> {
+    if (this.uploadRun !== undefined) {
       this.uploadAgain = true;
-      return;
+      return this.uploadRun;
     }
-    this.uploading = true;
-    try {
-      do {
-        this.uploadAgain = false;
-        if (!(await this.uploadOnce())) break;
-      } while (this.uploadAgain || this.pendingBytes >= this.opts.uploadBytes);
-    } finally {
-      this.uploading = false;
-    }
+    this.uploadRun = (async () => {
+      try {
+        do {
+          this.uploadAgain = false;
+          if (!(await this.uploadOnce())) break;
+        } while (this.uploadAgain || this.pendingBytes >= this.opts.uploadBytes);
+      } finally {
+        this.uploadRun = undefined;
+      }
+    })();
+    return this.uploadRun;
   }
 
   /** Uploads one stream-set object; false when there was nothing to upload or it failed. */
@@ -712,6 +715,8 @@ export class StreamStore {
     if (this.closed) return;
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.flush();
+    // A run still trimming the WAL must finish before the WAL closes.
+    await this.uploadRun;
     this.closed = true;
     await this.wal?.close();
     for (const w of this.capacityWaiters) w();
