@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       const k = Math.floor((t - measureFrom) / 1000);
       let b = seconds.get(k);
       if (b === undefined) {
-        b = { latency: new LatencyRecorder(5000), producedBytes: 0, consumedBytes: 0 };
+        b = { latency: new LatencyRecorder(60_000, 2), producedBytes: 0, consumedBytes: 0 };
         seconds.set(k, b);
       }
       return b;

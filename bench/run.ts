@@ -8,6 +8,7 @@ const workloads: Record<string, string> = {
   produce: './produce.ts',
   compare: './compare.ts',
   storage: './storage.ts',
+  http: './http.ts',
 };
 
 const name = process.argv[2];

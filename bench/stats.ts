@@ -1,37 +1,29 @@
-// Owns the benchmark's latency and rate arithmetic: a bounded latency
-// recorder (fixed-size reservoir, so a long run cannot grow memory) and
-// percentile summaries.
+// Owns the benchmark's latency arithmetic: an HDR histogram (fixed memory,
+// 3 significant digits, microsecond resolution up to an hour), so a long run
+// cannot grow memory and percentiles are exact to the histogram's precision.
+
+import { build, type Histogram } from 'hdr-histogram-js';
 
 export class LatencyRecorder {
-  private readonly samples: Float64Array;
-  private n = 0;
-  private seen = 0;
-  max = 0;
+  private readonly h: Histogram;
 
-  constructor(capacity = 1_000_000) {
-    this.samples = new Float64Array(capacity);
+  /** maxMs and digits size the histogram: per-second charts use a small one (60 s, 2 digits). */
+  constructor(maxMs = 3_600_000, digits: 1 | 2 | 3 | 4 | 5 = 3) {
+    this.h = build({ lowestDiscernibleValue: 1, highestTrackableValue: maxMs * 1000, numberOfSignificantValueDigits: digits });
   }
 
-  /** Records one latency in milliseconds (reservoir sampling past capacity). */
+  /** Records one latency in milliseconds. */
   record(ms: number): void {
-    this.seen++;
-    if (ms > this.max) this.max = ms;
-    if (this.n < this.samples.length) {
-      this.samples[this.n++] = ms;
-    } else {
-      const j = Math.floor(Math.random() * this.seen);
-      if (j < this.samples.length) this.samples[j] = ms;
-    }
+    this.h.recordValue(Math.min(this.h.highestTrackableValue, Math.max(1, Math.round(ms * 1000))));
   }
 
   get count(): number {
-    return this.seen;
+    return this.h.totalCount;
   }
 
   summary(): { count: number; p50: number; p99: number; p999: number; max: number } {
-    const s = this.samples.slice(0, this.n).sort();
-    const at = (q: number): number => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor(q * s.length))]!);
-    return { count: this.seen, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: this.max };
+    const at = (q: number): number => (this.h.totalCount === 0 ? 0 : this.h.getValueAtPercentile(q) / 1000);
+    return { count: this.h.totalCount, p50: at(50), p99: at(99), p999: at(99.9), max: this.h.totalCount === 0 ? 0 : this.h.maxValue / 1000 };
   }
 }
 
