@@ -63,6 +63,8 @@ export class Broker {
     this.groups = new GroupCoordinator(this, {
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
       maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs, maxSize: config.groupMaxSize,
+    }, {
+      sessionTimeoutMs: config.groupConsumerSessionTimeoutMs, heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs, maxSize: config.groupConsumerMaxSize,
     }, config.offsetsTopicNumPartitions);
   }
 

@@ -2,8 +2,9 @@
 // the rebalance state machine (Empty -> PreparingRebalance ->
 // CompletingRebalance -> Stable), protocol selection, session and rebalance
 // timeouts, static membership (group.instance.id) and the leader's
-// assignment handed out in SyncGroup. Committed offsets live in
-// GroupCoordinator, not here.
+// assignment handed out in SyncGroup; a snapshot of each completed
+// generation for the coordinator to persist, and restore from one.
+// Committed offsets live in GroupCoordinator, not here.
 
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -66,6 +67,19 @@ interface Member {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A completed generation as persisted in __consumer_offsets (buffers in base64). */
+export interface ClassicGroupSnapshot {
+  kind: 'classic';
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leaderId: string | null;
+  members: {
+    memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string;
+    sessionTimeoutMs: number; rebalanceTimeoutMs: number; protocols: { name: string; metadata: string }[]; assignment: string;
+  }[];
+}
+
 export class ConsumerGroup {
   readonly groupId: string;
   state: GroupState = 'Empty';
@@ -78,10 +92,45 @@ export class ConsumerGroup {
   private readonly limits: GroupLimits;
   private rebalanceTimer: NodeJS.Timeout | undefined;
   private initialDelayPending = false;
+  /** Called when a generation completes (Stable) or the group empties: the moments Kafka persists group metadata. */
+  onSettled: (() => void) | undefined;
 
   constructor(groupId: string, limits: GroupLimits) {
     this.groupId = groupId;
     this.limits = limits;
+  }
+
+  snapshot(): ClassicGroupSnapshot {
+    return {
+      kind: 'classic', generationId: this.generationId, protocolType: this.protocolType, protocolName: this.protocolName, leaderId: this.leaderId,
+      members: this.state !== 'Stable' ? [] : [...this.members.values()].map((m) => ({
+        memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+        sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        protocols: m.protocols.map((p) => ({ name: p.name, metadata: p.metadata.toString('base64') })), assignment: m.assignment.toString('base64'),
+      })),
+    };
+  }
+
+  /** The last completed generation after a restart: members keep their ids and assignments while they heartbeat within their sessions. */
+  static restore(groupId: string, limits: GroupLimits, s: ClassicGroupSnapshot): ConsumerGroup {
+    const g = new ConsumerGroup(groupId, limits);
+    g.generationId = s.generationId;
+    if (s.members.length === 0) return g;
+    g.state = 'Stable';
+    g.protocolType = s.protocolType;
+    g.protocolName = s.protocolName;
+    g.leaderId = s.leaderId;
+    for (const x of s.members) {
+      const m: Member = {
+        memberId: x.memberId, groupInstanceId: x.groupInstanceId, clientId: x.clientId, clientHost: x.clientHost,
+        sessionTimeoutMs: x.sessionTimeoutMs, rebalanceTimeoutMs: x.rebalanceTimeoutMs,
+        protocols: x.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata, 'base64') })), assignment: Buffer.from(x.assignment, 'base64'),
+        joinWaiter: undefined, syncWaiter: undefined, sessionTimer: undefined,
+      };
+      g.members.set(m.memberId, m);
+      g.touch(m);
+    }
+    return g;
   }
 
   get size(): number {
@@ -134,6 +183,7 @@ export class ConsumerGroup {
           if (this.state === 'Stable' && this.sameProtocols(existing, req)) {
             // Static membership: same partitions back, no rebalance.
             this.touch(existing);
+            this.onSettled?.();
             return this.joinResult(existing, ErrorCode.NONE);
           }
           member = existing;
@@ -317,6 +367,7 @@ export class ConsumerGroup {
     this.protocolName = null;
     this.protocolType = null;
     this.leaderId = null;
+    this.onSettled?.();
   }
 
   sync(memberId: string, generationId: number, assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> | SyncResult {
@@ -336,6 +387,7 @@ export class ConsumerGroup {
         x.syncWaiter?.(ok(x));
         x.syncWaiter = undefined;
       }
+      this.onSettled?.();
       return ok(m);
     }
     return new Promise((resolve) => { m.syncWaiter = resolve; });

@@ -2,9 +2,13 @@
 // are as durable as records: every commit is appended (acks=all) to the
 // internal __consumer_offsets topic, partition hash(group) like Kafka, before
 // it is acknowledged, and the topic is replayed at start. Group membership
-// itself is not persisted: after a restart members rejoin (UNKNOWN_MEMBER_ID).
+// is persisted there too, as a snapshot per group (each completed classic
+// generation; each change of a KIP-848 group), so that after a restart,
+// kill -9 included, members carry on with their ids and assignments.
 
-import { ConsumerGroup, type GroupLimits } from './consumer-group.ts';
+import { ConsumerGroup, type ClassicGroupSnapshot, type GroupLimits } from './consumer-group.ts';
+import { ConsumerProtocolGroup, type ConsumerProtocolGroupSnapshot, type ConsumerProtocolLimits, type TopicCatalog } from './consumer-protocol-group.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
 import type { Broker } from '../broker.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
@@ -31,6 +35,9 @@ export interface OffsetCommitEntry {
 }
 
 interface OffsetKey { g: string; t: string; p: number }
+/** Key of a group's membership snapshot; offset keys have no `type`. */
+interface GroupKey { g: string; type: 'group' }
+type GroupSnapshot = ClassicGroupSnapshot | ConsumerProtocolGroupSnapshot;
 interface OffsetValue { o: string; e: number; m: string | null; ts: number }
 
 /** Java's String.hashCode, so a group maps to the partition Kafka would pick. */
@@ -45,14 +52,35 @@ const partitionKey = (topic: string, partition: number): string => `${topic}\u00
 export class GroupCoordinator {
   private readonly broker: Broker;
   private readonly groups = new Map<string, ConsumerGroup>();
+  /** Groups of the KIP-848 consumer protocol; a group id is in at most one of the two maps. */
+  private readonly consumerGroups = new Map<string, ConsumerProtocolGroup>();
+  private readonly consumerLimits: ConsumerProtocolLimits;
+  private readonly catalog: TopicCatalog;
+  /** The last snapshot written per group, so unchanged state is not written again. */
+  private readonly written = new Map<string, string>();
+  /** Per group, the chain of snapshot writes in order. */
+  private readonly writes = new Map<string, Promise<void>>();
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
   private readonly limits: GroupLimits;
   private readonly partitions: number;
 
-  constructor(broker: Broker, limits: GroupLimits, offsetsTopicPartitions: number) {
+  constructor(broker: Broker, limits: GroupLimits, consumerLimits: ConsumerProtocolLimits, offsetsTopicPartitions: number) {
     this.broker = broker;
     this.limits = limits;
+    this.consumerLimits = consumerLimits;
     this.partitions = offsetsTopicPartitions;
+    const topics = broker.topics;
+    this.catalog = {
+      byName: (name) => {
+        const t = topics.get(name);
+        return t === undefined ? undefined : { id: t.id, partitions: t.streams.length };
+      },
+      byId: (id) => {
+        const t = topics.getById(id);
+        return t === undefined ? undefined : { name: t.name, partitions: t.streams.length };
+      },
+      names: () => topics.all().map((t) => t.name).filter((n) => n !== OFFSETS_TOPIC),
+    };
   }
 
   /** Creates the offsets topic if needed and replays it. */
@@ -62,16 +90,74 @@ export class GroupCoordinator {
       topic = await this.broker.createTopic(OFFSETS_TOPIC, this.partitions, { 'cleanup.policy': 'delete' }) ?? this.broker.topics.get(OFFSETS_TOPIC)!;
     }
     let loaded = 0;
+    const snapshots = new Map<string, GroupSnapshot>();
     for (let p = 0; p < topic.streams.length; p++) {
       for await (const b of this.broker.partition(topic, p)!.batches()) {
         for (const r of readRecords(b)) {
           if (r.key === null) continue;
-          this.apply(JSON.parse(r.key.toString()) as OffsetKey, r.value === null ? null : JSON.parse(r.value.toString()) as OffsetValue);
+          const key = JSON.parse(r.key.toString()) as OffsetKey | GroupKey;
+          if ('type' in key) {
+            if (r.value === null) snapshots.delete(key.g);
+            else snapshots.set(key.g, JSON.parse(r.value.toString()) as GroupSnapshot);
+          } else {
+            this.apply(key, r.value === null ? null : JSON.parse(r.value.toString()) as OffsetValue);
+          }
           loaded++;
         }
       }
     }
-    this.broker.log.info({ groups: this.offsets.size, records: loaded }, 'committed offsets loaded');
+    let members = 0;
+    for (const [groupId, s] of snapshots) {
+      this.written.set(groupId, JSON.stringify(s));
+      if (s.kind === 'classic') {
+        if (s.members.length === 0) continue;
+        this.groups.set(groupId, this.watch(ConsumerGroup.restore(groupId, this.limits, s)));
+      } else {
+        if (s.members.length === 0) continue;
+        this.consumerGroups.set(groupId, this.watchConsumer(ConsumerProtocolGroup.restore(groupId, this.catalog, this.consumerLimits, s)));
+      }
+      members += s.members.length;
+    }
+    this.broker.log.info({ groups: this.offsets.size, records: loaded, restoredGroups: this.groups.size + this.consumerGroups.size, members }, 'committed offsets and groups loaded');
+  }
+
+  private watch(g: ConsumerGroup): ConsumerGroup {
+    g.onSettled = () => this.persist(g.groupId, g.snapshot());
+    return g;
+  }
+
+  private watchConsumer(g: ConsumerProtocolGroup): ConsumerProtocolGroup {
+    g.onChange = () => this.persist(g.groupId, g.snapshot());
+    return g;
+  }
+
+  /** Appends the group's snapshot (acks=all) if it changed; writes of one group stay in order. */
+  private persist(groupId: string, s: GroupSnapshot | null): void {
+    const json = JSON.stringify(s);
+    if (this.written.get(groupId) === json) return;
+    this.written.set(groupId, json);
+    const write = async (): Promise<void> => {
+      const log = this.offsetsLog(groupId);
+      await log.ready;
+      const res = log.append(buildRecordBatch([{ key: JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey), value: s === null ? null : json }]),
+        { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER });
+      if (res.errorCode !== 0) throw new Error(res.errorMessage ?? 'append failed');
+      await res.durable;
+    };
+    const next = (this.writes.get(groupId) ?? Promise.resolve()).then(write).catch((e: unknown) => {
+      // A lost snapshot costs a rebalance after a restart, never data: log it and carry on.
+      this.written.delete(groupId);
+      this.broker.log.warn({ err: (e as Error).message, group: groupId }, 'group snapshot append failed');
+    });
+    this.writes.set(groupId, next);
+    void next.then(() => {
+      if (this.writes.get(groupId) === next) this.writes.delete(groupId);
+    });
+  }
+
+  /** Resolves once every snapshot of the group written so far is durable. */
+  flushed(groupId: string): Promise<void> {
+    return this.writes.get(groupId) ?? Promise.resolve();
   }
 
   private apply(k: OffsetKey, v: OffsetValue | null): void {
@@ -92,12 +178,41 @@ export class GroupCoordinator {
     return this.groups.get(groupId);
   }
 
-  /** The group, created empty on first use. */
+  consumerGroup(groupId: string): ConsumerProtocolGroup | undefined {
+    return this.consumerGroups.get(groupId);
+  }
+
+  /**
+   * The KIP-848 group, created empty on first use; an error code when the id
+   * belongs to a classic group with members, or too many groups exist.
+   */
+  consumerGroupOrCreate(groupId: string): ConsumerProtocolGroup | number {
+    let g = this.consumerGroups.get(groupId);
+    if (g !== undefined) return g;
+    const classic = this.groups.get(groupId);
+    if (classic !== undefined && classic.size > 0) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (this.groups.size + this.consumerGroups.size >= GROUPS_MAX) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (classic !== undefined) {
+      classic.close();
+      this.groups.delete(groupId);
+    }
+    g = this.watchConsumer(new ConsumerProtocolGroup(groupId, this.catalog, this.consumerLimits));
+    this.consumerGroups.set(groupId, g);
+    return g;
+  }
+
+  /** The group, created empty on first use; undefined when the id belongs to a consumer-protocol group with members or too many groups exist. */
   groupOrCreate(groupId: string): ConsumerGroup | undefined {
     let g = this.groups.get(groupId);
     if (g === undefined) {
-      if (this.groups.size >= GROUPS_MAX) return undefined;
-      g = new ConsumerGroup(groupId, this.limits);
+      const modern = this.consumerGroups.get(groupId);
+      if (modern !== undefined && modern.size > 0) return undefined;
+      if (this.groups.size + this.consumerGroups.size >= GROUPS_MAX) return undefined;
+      if (modern !== undefined) {
+        modern.close();
+        this.consumerGroups.delete(groupId);
+      }
+      g = this.watch(new ConsumerGroup(groupId, this.limits));
       this.groups.set(groupId, g);
     }
     return g;
@@ -105,7 +220,7 @@ export class GroupCoordinator {
 
   /** Groups known from membership or committed offsets. */
   groupIds(): string[] {
-    return [...new Set([...this.groups.keys(), ...this.offsets.keys()])].sort();
+    return [...new Set([...this.groups.keys(), ...this.consumerGroups.keys(), ...this.offsets.keys()])].sort();
   }
 
   private offsetsLog(groupId: string): PartitionLog {
@@ -154,6 +269,11 @@ export class GroupCoordinator {
     await this.commit(groupId, [], tombstones);
     this.groups.get(groupId)?.close();
     this.groups.delete(groupId);
+    this.consumerGroups.get(groupId)?.close();
+    this.consumerGroups.delete(groupId);
+    if (this.written.has(groupId)) this.persist(groupId, null);
+    await this.flushed(groupId);
+    this.written.delete(groupId);
     this.offsets.delete(groupId);
   }
 
@@ -173,8 +293,7 @@ export class GroupCoordinator {
   async expireOffsets(retentionMs: number, now = Date.now()): Promise<number> {
     let expired = 0;
     for (const [groupId, offsets] of [...this.offsets]) {
-      const g = this.groups.get(groupId);
-      if (g !== undefined && g.size > 0) continue;
+      if ((this.groups.get(groupId)?.size ?? 0) > 0 || (this.consumerGroups.get(groupId)?.size ?? 0) > 0) continue;
       const newest = Math.max(...[...offsets.values()].map((o) => o.commitTimestampMs));
       if (now - newest <= retentionMs) continue;
       await this.deleteGroup(groupId);
@@ -185,5 +304,19 @@ export class GroupCoordinator {
 
   close(): void {
     for (const g of this.groups.values()) g.close();
+    for (const g of this.consumerGroups.values()) g.close();
+  }
+
+  /** Members of a group of either protocol. */
+  memberCount(groupId: string): number {
+    return this.groups.get(groupId)?.size ?? this.consumerGroups.get(groupId)?.size ?? 0;
+  }
+
+  /** The state Kafka reports for a group of either protocol, and its type. */
+  describeState(groupId: string): { state: string; type: 'classic' | 'consumer'; protocolType: string } {
+    const modern = this.consumerGroups.get(groupId);
+    if (modern !== undefined) return { state: modern.state, type: 'consumer', protocolType: 'consumer' };
+    const g = this.groups.get(groupId);
+    return { state: g?.state ?? 'Empty', type: 'classic', protocolType: g?.protocolType ?? 'consumer' };
   }
 }

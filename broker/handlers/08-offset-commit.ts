@@ -1,6 +1,7 @@
-// OffsetCommit: checks the committer against its group (or allows a simple
-// commit with generation -1 to an empty group), then makes the offsets
-// durable in __consumer_offsets before answering.
+// OffsetCommit: checks the committer against its group (generation of a
+// classic group, member epoch of a KIP-848 group, or a simple commit with
+// generation -1 to an empty group), then makes the offsets durable in
+// __consumer_offsets before answering.
 
 import { OffsetCommitApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetCommitResponse, type OffsetCommitResponseTopic } from '../../protocol/generated/OffsetCommitResponse.ts';
@@ -10,9 +11,8 @@ import { defineHandler } from './handler.ts';
 
 export const offsetCommitHandler = defineHandler({
   api: OffsetCommitApi,
-  // v9 belongs to the KIP-848 consumer protocol (member epochs), which is not built.
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   handle: async (req, ctx) => {
     const { broker } = ctx;
     const topics: OffsetCommitResponseTopic[] = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE })) }));
@@ -22,10 +22,13 @@ export const offsetCommitHandler = defineHandler({
     };
     if (req.groupId === '') return { ...defaultOffsetCommitResponse(), topics: setAll(ErrorCode.INVALID_GROUP_ID) };
     const group = broker.groups.group(req.groupId);
+    const modern = broker.groups.consumerGroup(req.groupId);
     const generation = ctx.apiVersion === 0 ? -1 : req.generationIdOrMemberEpoch;
-    const check = group === undefined
-      ? (generation < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION)
-      : group.checkCommitter(req.memberId, generation);
+    const check = modern !== undefined
+      ? modern.checkCommit(req.memberId, generation, ctx.apiVersion)
+      : group === undefined
+        ? (generation < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION)
+        : group.checkCommitter(req.memberId, generation);
     if (check !== ErrorCode.NONE) return { ...defaultOffsetCommitResponse(), topics: setAll(check) };
     const entries: OffsetCommitEntry[] = [];
     req.topics.forEach((t, ti) => {

@@ -23,15 +23,20 @@ function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: s
 
 export const offsetFetchHandler = defineHandler({
   api: OffsetFetchApi,
-  // v9 belongs to the KIP-848 consumer protocol (member epochs), which is not built.
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   handle: (req, ctx) => {
     const groups = ctx.broker.groups;
     if (ctx.apiVersion >= 8) {
       return {
         ...defaultOffsetFetchResponse(),
-        groups: req.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(groups, g.groupId, g.topics), errorCode: g.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE })),
+        groups: req.groups.map((g) => {
+          if (g.groupId === '') return { groupId: g.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };
+          // v9: a KIP-848 member fetching with its id and epoch must be current.
+          const modern = g.memberId !== null ? groups.consumerGroup(g.groupId) : undefined;
+          const errorCode = modern === undefined ? ErrorCode.NONE : modern.checkFetch(g.memberId!, g.memberEpoch);
+          return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(groups, g.groupId, g.topics) : [], errorCode };
+        }),
       };
     }
     if (req.groupId === '') return { ...defaultOffsetFetchResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };

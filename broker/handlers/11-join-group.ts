@@ -12,7 +12,11 @@ export const joinGroupHandler = defineHandler({
   handle: async (req, ctx) => {
     if (req.groupId === '') return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, memberId: req.memberId };
     const group = ctx.broker.groups.groupOrCreate(req.groupId);
-    if (group === undefined) return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, generationId: -1, memberId: req.memberId };
+    if (group === undefined) {
+      // The id belongs to a KIP-848 group with members, or the coordinator is full.
+      const errorCode = (ctx.broker.groups.consumerGroup(req.groupId)?.size ?? 0) > 0 ? ErrorCode.INCONSISTENT_GROUP_PROTOCOL : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return { ...defaultJoinGroupResponse(), errorCode, generationId: -1, memberId: req.memberId };
+    }
     const r = await group.join({
       memberId: req.memberId, groupInstanceId: req.groupInstanceId, sessionTimeoutMs: req.sessionTimeoutMs,
       // v0 has no rebalance timeout: Kafka uses the session timeout.
@@ -20,6 +24,8 @@ export const joinGroupHandler = defineHandler({
       protocolType: req.protocolType, protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
       clientId: ctx.clientId ?? '', clientHost: ctx.clientHost, requireKnownMemberId: ctx.apiVersion >= 4,
     });
+    // A returning static member may have changed the persisted generation.
+    await ctx.broker.groups.flushed(req.groupId);
     return {
       ...defaultJoinGroupResponse(), errorCode: r.errorCode, generationId: r.generationId, protocolType: r.protocolType,
       // ProtocolName is nullable from v7; before that Kafka sends "" when there is none.

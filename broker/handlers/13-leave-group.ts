@@ -9,16 +9,18 @@ export const leaveGroupHandler = defineHandler({
   api: LeaveGroupApi,
   minVersion: 0,
   maxVersion: 5,
-  handle: (req, ctx) => {
+  handle: async (req, ctx) => {
     const group = ctx.broker.groups.group(req.groupId);
     if (ctx.apiVersion < 3) {
       const errorCode = group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.leave(req.memberId, null);
+      await ctx.broker.groups.flushed(req.groupId);
       return { ...defaultLeaveGroupResponse(), errorCode };
     }
     const members: MemberResponse[] = req.members.map((m) => ({
       memberId: m.memberId, groupInstanceId: m.groupInstanceId,
       errorCode: group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.leave(m.memberId, m.groupInstanceId),
     }));
+    await ctx.broker.groups.flushed(req.groupId);
     return { ...defaultLeaveGroupResponse(), members };
   },
 });

@@ -16,6 +16,8 @@ export const syncGroupHandler = defineHandler({
       return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL };
     }
     const r = await group.sync(req.memberId, req.generationId, req.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })));
+    // The completed generation is durable before anyone acts on it.
+    await ctx.broker.groups.flushed(req.groupId);
     return { ...defaultSyncGroupResponse(), ...r };
   },
 });

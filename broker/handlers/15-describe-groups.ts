@@ -2,6 +2,7 @@
 
 import { DescribeGroupsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeGroupsResponse, defaultDescribedGroup } from '../../protocol/generated/DescribeGroupsResponse.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler } from './handler.ts';
 
 export const describeGroupsHandler = defineHandler({
@@ -12,6 +13,10 @@ export const describeGroupsHandler = defineHandler({
     ...defaultDescribeGroupsResponse(),
     groups: req.groups.map((groupId) => {
       const g = ctx.broker.groups.group(groupId);
+      // Kafka describes KIP-848 groups only through ConsumerGroupDescribe.
+      if (ctx.broker.groups.consumerGroup(groupId) !== undefined) {
+        return { ...defaultDescribedGroup(), groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+      }
       if (g === undefined) return { ...defaultDescribedGroup(), groupId, groupState: ctx.broker.groups.groupIds().includes(groupId) ? 'Empty' : 'Dead' };
       return {
         ...defaultDescribedGroup(), groupId, groupState: g.state, protocolType: g.protocolType ?? '', protocolData: g.protocolName ?? '',

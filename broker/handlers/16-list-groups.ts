@@ -13,8 +13,8 @@ export const listGroupsHandler = defineHandler({
     const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));
     const listed = groups.groupIds().map((groupId) => {
-      const g = groups.group(groupId);
-      return { groupId, protocolType: g?.protocolType ?? 'consumer', groupState: g?.state ?? 'Empty', groupType: 'classic' };
+      const d = groups.describeState(groupId);
+      return { groupId, protocolType: d.protocolType, groupState: d.state, groupType: d.type as string };
     }).filter((g) => (states.size === 0 || states.has(g.groupState.toLowerCase())) && (types.size === 0 || types.has(g.groupType)));
     return { ...defaultListGroupsResponse(), groups: listed };
   },

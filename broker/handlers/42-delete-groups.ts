@@ -13,10 +13,9 @@ export const deleteGroupsHandler = defineHandler({
     const groups = ctx.broker.groups;
     const results = [];
     for (const groupId of req.groupsNames) {
-      const g = groups.group(groupId);
-      if (g === undefined && !groups.groupIds().includes(groupId)) {
+      if (!groups.groupIds().includes(groupId)) {
         results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
-      } else if (g !== undefined && g.size > 0) {
+      } else if (groups.memberCount(groupId) > 0) {
         results.push({ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP });
       } else {
         await groups.deleteGroup(groupId);

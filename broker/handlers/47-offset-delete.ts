@@ -13,7 +13,7 @@ export const offsetDeleteHandler = defineHandler({
   handle: async (req, ctx) => {
     const groups = ctx.broker.groups;
     if (!groups.groupIds().includes(req.groupId)) return { ...defaultOffsetDeleteResponse(), errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
-    const subscribed = groups.group(req.groupId)?.subscribedTopics() ?? new Set<string>();
+    const subscribed = groups.group(req.groupId)?.subscribedTopics() ?? groups.consumerGroup(req.groupId)?.subscribedTopics() ?? new Set<string>();
     const tombstones: { topic: string; partition: number }[] = [];
     const topics: OffsetDeleteResponseTopic[] = req.topics.map((t) => ({
       name: t.name,

@@ -30,6 +30,8 @@ import { listGroupsHandler } from './16-list-groups.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.ts';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe.ts';
 
 const ALL: readonly AnyApiHandler[] = [
   produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
@@ -37,7 +39,7 @@ const ALL: readonly AnyApiHandler[] = [
   describeConfigsHandler, alterConfigsHandler, createPartitionsHandler, incrementalAlterConfigsHandler, describeClusterHandler,
   offsetCommitHandler, offsetFetchHandler, findCoordinatorHandler, joinGroupHandler, heartbeatHandler, leaveGroupHandler,
   syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
-  describeTopicPartitionsHandler,
+  describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
 ];
 
 export class HandlerRegistry {

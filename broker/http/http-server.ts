@@ -54,7 +54,7 @@ export async function startHttpServer(broker: Broker, host: string, port: number
       uploads: broker.streams.stats.uploads, pendingUploadBytes: broker.streams.stats.pendingUploadBytes,
       topics,
       groups: broker.groups.groupIds().map((id) => ({
-        groupId: id, state: broker.groups.group(id)?.state ?? 'Empty', members: broker.groups.group(id)?.size ?? 0,
+        groupId: id, state: broker.groups.describeState(id).state, members: broker.groups.memberCount(id),
         lag: lag.filter((r) => r.group === id).reduce((a, r) => a + r.lag, 0),
       })),
     };
@@ -102,8 +102,19 @@ export async function startHttpServer(broker: Broker, host: string, port: number
     const lag = groupLag(broker);
     return broker.groups.groupIds().map((id) => {
       const g = broker.groups.group(id);
+      const modern = broker.groups.consumerGroup(id);
+      if (modern !== undefined) {
+        return {
+          groupId: id, type: 'consumer', state: modern.state, groupEpoch: modern.groupEpoch, assignor: modern.assignorName,
+          members: modern.describeMembers().map((m) => ({
+            memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, memberEpoch: m.memberEpoch,
+            assignment: [...m.assignment].map(([topicId, ps]) => ({ topic: broker.topics.getById(topicId)?.name ?? topicId, partitions: [...ps].sort((a, b) => a - b) })),
+          })),
+          lag: lag.filter((r) => r.group === id),
+        };
+      }
       return {
-        groupId: id, state: g?.state ?? 'Empty', generationId: g?.generationId ?? 0, protocol: g?.protocolName ?? null,
+        groupId: id, type: 'classic', state: g?.state ?? 'Empty', generationId: g?.generationId ?? 0, protocol: g?.protocolName ?? null,
         members: (g?.describeMembers() ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost })),
         lag: lag.filter((r) => r.group === id),
       };

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { BrokerProcess } from '../support/broker-process.ts';
+import { until } from '../support/until.ts';
 import { runCommand } from '../support/run-command.ts';
 
 const CHILD = join(import.meta.dirname, '../support/kafkajs-consumer-child.ts');
@@ -26,13 +27,6 @@ async function produce(topic: string, from: number, count: number): Promise<void
   await p.disconnect();
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Member { consumer: Consumer; seen: string[]; partitions: Set<number> }
 

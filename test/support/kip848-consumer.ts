@@ -1,0 +1,30 @@
+// A group member of the KIP-848 consumer protocol on a real third-party
+// client (@platformatic/kafka with groupProtocol 'consumer'), in-process or,
+// run as a script, in its own process (so a test can SIGKILL it) printing
+// "MSG <value>" for every record it processes.
+
+import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
+
+export interface Kip848Member {
+  consumer: Consumer<string, string, string, string>;
+  close(): Promise<void>;
+}
+
+export async function startKip848Member(bootstrap: string, groupId: string, topic: string, onValue: (value: string, partition: number) => void): Promise<Kip848Member> {
+  const consumer = new Consumer({
+    groupId, clientId: 'kip848-member', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers,
+    groupProtocol: 'consumer', retries: 20, retryDelay: 200,
+  });
+  consumer.on('error', () => undefined);
+  const stream = await consumer.consume({
+    topics: [topic], autocommit: 100, mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, maxWaitTime: 100,
+  });
+  stream.on('data', (m) => onValue(m.value, m.partition));
+  stream.on('error', () => undefined);
+  return { consumer, close: () => consumer.close(true) };
+}
+
+if (import.meta.main) {
+  const [bootstrap, groupId, topic] = process.argv.slice(2) as [string, string, string];
+  await startKip848Member(bootstrap, groupId, topic, (v) => process.stdout.write(`MSG ${v}\n`));
+}
