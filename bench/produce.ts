@@ -4,7 +4,9 @@
 // produce latency and end-to-end latency (p50/p99/p999/max), broker CPU and
 // RSS, and this disk's sequential write bandwidth measured in the same run.
 // With --rate-mbps, sends follow a fixed schedule and latency is measured
-// from the intended send time (no coordinated omission).
+// from the intended send time (no coordinated omission). With
+// --client kafkajs the producers are real kafkajs producers (one per
+// connection, --inflight concurrent sends each) instead of the wire client.
 //
 // Run: npm run bench -- produce --partitions 16 --durability local-wal --backend fs
 // Against any Kafka-compatible broker: --bootstrap host:port (no broker is started).
@@ -63,6 +65,7 @@ const { values: opt } = parseArgs({
     consumers: { type: 'string', default: '1' },
     'broker-arg': { type: 'string', multiple: true, default: [] },
     'catch-up': { type: 'boolean', default: false },
+    client: { type: 'string', default: 'wire' },
   },
 });
 
@@ -182,8 +185,34 @@ async function main(): Promise<void> {
     const intervalMs = RATE_MBPS > 0 ? batchBytes / (RATE_MBPS * 1e6) * 1000 : 0;
     let nextSlot = Date.now();
     let partitionCursor = 0;
-    const producers = await Promise.all(Array.from({ length: CONNECTIONS }, () => WireClient.connect(host, port)));
-    const sender = async (c: WireClient): Promise<void> => {
+    if (opt.client !== 'wire' && opt.client !== 'kafkajs') throw new Error(`--client must be wire or kafkajs, not ${opt.client}`);
+    /** Sends one batch of BATCH_RECORDS records stamped `ts`; true when acknowledged without error. */
+    type SendBatch = (partition: number, ts: number) => Promise<boolean>;
+    const closers: (() => Promise<void>)[] = [];
+    const producers: SendBatch[] = await Promise.all(Array.from({ length: CONNECTIONS }, async (): Promise<SendBatch> => {
+      if (opt.client === 'kafkajs') {
+        const { Kafka, logLevel } = await import('kafkajs');
+        const producer = new Kafka({ clientId: 'floe-bench', brokers: [`${host}:${port}`], logLevel: logLevel.NOTHING }).producer({ maxInFlightRequests: INFLIGHT });
+        await producer.connect();
+        closers.push(() => producer.disconnect());
+        const keys = Array.from({ length: BATCH_RECORDS }, (_, i) => `key-${i}`);
+        return async (partition, ts) => {
+          try {
+            await producer.send({ topic: TOPIC, acks: ACKS, timeout: 30_000, messages: keys.map((key) => ({ key, value, partition, timestamp: String(ts) })) });
+            return true;
+          } catch {
+            return false;
+          }
+        };
+      }
+      const c = await WireClient.connect(host, port);
+      closers.push(async () => c.close());
+      return async (partition, ts) => {
+        const res = await c.request(ProduceApi, 9, { transactionalId: null, acks: ACKS, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: stampedBatch(ts) }] }] });
+        return res.responses[0]!.partitionResponses[0]!.errorCode === 0;
+      };
+    }));
+    const sender = async (send: SendBatch): Promise<void> => {
       while (Date.now() < end) {
         let intended = Date.now();
         if (intervalMs > 0) {
@@ -193,9 +222,9 @@ async function main(): Promise<void> {
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
         const partition = partitionCursor++ % PARTITIONS;
-        const res = await c.request(ProduceApi, 9, { transactionalId: null, acks: ACKS, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: stampedBatch(Math.floor(intended)) }] }] });
+        const ok = await send(partition, Math.floor(intended));
         const done = Date.now();
-        if (res.responses[0]!.partitionResponses[0]!.errorCode !== 0) {
+        if (!ok) {
           errors++;
           continue;
         }
@@ -281,14 +310,15 @@ async function main(): Promise<void> {
       const gets = count('get');
       objectStore = { puts, gets, putsPerGB: gb > 0 ? puts / gb : 0, getsPerGB: gb > 0 ? gets / gb : 0, requestCostUSDPerGB: gb > 0 ? requestCostPerGB(puts / gb, gets / gb) : 0, prices: S3_STANDARD_PRICES_USD };
     }
-    for (const c of [...producers, ...consumers, admin]) c.close();
+    for (const close of closers) await close();
+    for (const c of [...consumers, admin]) c.close();
 
     const secs = DURATION_MS / 1000;
     const p = produceLatency.summary();
     const e = e2eLatency.summary();
     const result = {
       workload: 'produce', label: opt.label, when: new Date().toISOString(), node: process.version,
-      params: { consumers: Number(opt.consumers), catchUp: opt['catch-up'] === true, partitions: PARTITIONS, durability: opt.durability, backend: opt.backend, recordBytes: RECORD_BYTES, batchRecords: BATCH_RECORDS, connections: CONNECTIONS, inflight: INFLIGHT, rateMBps: RATE_MBPS, acks: ACKS, durationMs: DURATION_MS, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null },
+      params: { client: opt.client, consumers: Number(opt.consumers), catchUp: opt['catch-up'] === true, partitions: PARTITIONS, durability: opt.durability, backend: opt.backend, recordBytes: RECORD_BYTES, batchRecords: BATCH_RECORDS, connections: CONNECTIONS, inflight: INFLIGHT, rateMBps: RATE_MBPS, acks: ACKS, durationMs: DURATION_MS, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null },
       diskSequentialWriteMBps: diskMBps,
       produce: { mbPerSec: producedBytes / secs / 1e6, recordsPerSec: producedRecords / secs, errors, latencyMs: p },
       consume: { mbPerSec: consumedBytes / secs / 1e6, recordsPerSec: consumedRecords / secs, endToEndLatencyMs: e },
@@ -299,7 +329,7 @@ async function main(): Promise<void> {
       consumers: CONSUMERS,
       catchUp,
     };
-    console.log(`produce bench: ${PARTITIONS} partitions, ${opt.durability}, ${opt.backend}, ${RECORD_BYTES} B records x ${BATCH_RECORDS}/batch, acks=${ACKS}, ${CONNECTIONS}x${INFLIGHT} in flight${RATE_MBPS > 0 ? `, fixed ${RATE_MBPS} MB/s` : ', max throughput'}`);
+    console.log(`produce bench (${opt.client} producers): ${PARTITIONS} partitions, ${opt.durability}, ${opt.backend}, ${RECORD_BYTES} B records x ${BATCH_RECORDS}/batch, acks=${ACKS}, ${CONNECTIONS}x${INFLIGHT} in flight${RATE_MBPS > 0 ? `, fixed ${RATE_MBPS} MB/s` : ', max throughput'}`);
     console.log(`  disk sequential write: ${fmt(diskMBps, 0)} MB/s`);
     console.log(`  produce: ${fmt(result.produce.mbPerSec, 1)} MB/s, ${fmt(result.produce.recordsPerSec, 0)} records/s, errors ${errors}; latency ms p50 ${fmt(p.p50, 1)} p99 ${fmt(p.p99, 1)} p999 ${fmt(p.p999, 1)} max ${fmt(p.max, 1)}`);
     console.log(`  consume: ${fmt(result.consume.mbPerSec, 1)} MB/s; end-to-end ms p50 ${fmt(e.p50, 1)} p99 ${fmt(e.p99, 1)} p999 ${fmt(e.p999, 1)} max ${fmt(e.max, 1)}`);
@@ -312,7 +342,7 @@ async function main(): Promise<void> {
     if (objectStore !== null) console.log(`  object store: ${objectStore.puts} PUTs, ${objectStore.gets} GETs; ${fmt(objectStore.putsPerGB, 0)} PUTs/GB; request cost $${fmt(objectStore.requestCostUSDPerGB, 4)} per GB written (S3 Standard prices)`);
     const dir = join(import.meta.dirname, 'reports');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `produce-${opt.target === 'sink' ? 'sink-' : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(dir, `produce-${opt.target === 'sink' ? 'sink-' : ''}${opt.client === 'kafkajs' ? 'kafkajs-' : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
     console.log(`  report: ${file}`);
     const timeline = [...seconds.entries()].filter(([k]) => k >= 0 && k < DURATION_MS / 1000).sort((a, b) => a[0] - b[0]);
