@@ -5,8 +5,9 @@
 // RSS, and this disk's sequential write bandwidth measured in the same run.
 // With --rate-mbps, sends follow a fixed schedule and latency is measured
 // from the intended send time (no coordinated omission). With
-// --client kafkajs the producers are real kafkajs producers (one per
-// connection, --inflight concurrent sends each) instead of the wire client.
+// --client kafkajs or --client librdkafka (kafka-crab-js) the producers are
+// real client libraries (one producer per connection, --inflight concurrent
+// sends each) instead of the wire client.
 //
 // Run: npm run bench -- produce --partitions 16 --durability local-wal --backend fs
 // Against any Kafka-compatible broker: --bootstrap host:port (no broker is started).
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
     const intervalMs = RATE_MBPS > 0 ? batchBytes / (RATE_MBPS * 1e6) * 1000 : 0;
     let nextSlot = Date.now();
     let partitionCursor = 0;
-    if (opt.client !== 'wire' && opt.client !== 'kafkajs') throw new Error(`--client must be wire or kafkajs, not ${opt.client}`);
+    if (!['wire', 'kafkajs', 'librdkafka'].includes(opt.client!)) throw new Error(`--client must be wire, kafkajs or librdkafka, not ${opt.client}`);
     /** Sends one batch of BATCH_RECORDS records stamped `ts`; true when acknowledged without error. */
     type SendBatch = (partition: number, ts: number) => Promise<boolean>;
     const closers: (() => Promise<void>)[] = [];
@@ -200,6 +201,21 @@ async function main(): Promise<void> {
           try {
             await producer.send({ topic: TOPIC, acks: ACKS, timeout: 30_000, messages: keys.map((key) => ({ key, value, partition, timestamp: String(ts) })) });
             return true;
+          } catch {
+            return false;
+          }
+        };
+      }
+      if (opt.client === 'librdkafka') {
+        const { KafkaClient } = await import('kafka-crab-js');
+        const producer = new KafkaClient({ brokers: `${host}:${port}`, clientId: 'floe-bench', logLevel: 'error' })
+          .createProducer({ configuration: { acks: String(ACKS), 'linger.ms': 1, 'max.in.flight.requests.per.connection': INFLIGHT } });
+        // librdkafka picks the partition from the key; one key per partition slot spreads batches evenly enough.
+        return async (partition, _ts) => {
+          const key = Buffer.from(`p${partition}`);
+          try {
+            const res = await producer.send({ topic: TOPIC, messages: Array.from({ length: BATCH_RECORDS }, () => ({ key, payload: value })) });
+            return res.every((r) => r.error === undefined);
           } catch {
             return false;
           }
@@ -342,7 +358,7 @@ async function main(): Promise<void> {
     if (objectStore !== null) console.log(`  object store: ${objectStore.puts} PUTs, ${objectStore.gets} GETs; ${fmt(objectStore.putsPerGB, 0)} PUTs/GB; request cost $${fmt(objectStore.requestCostUSDPerGB, 4)} per GB written (S3 Standard prices)`);
     const dir = join(import.meta.dirname, 'reports');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `produce-${opt.target === 'sink' ? 'sink-' : ''}${opt.client === 'kafkajs' ? 'kafkajs-' : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(dir, `produce-${opt.target === 'sink' ? 'sink-' : ''}${opt.client !== 'wire' ? `${opt.client}-` : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
     console.log(`  report: ${file}`);
     const timeline = [...seconds.entries()].filter(([k]) => k >= 0 && k < DURATION_MS / 1000).sort((a, b) => a[0] - b[0]);

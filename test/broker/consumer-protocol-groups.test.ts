@@ -1,6 +1,7 @@
 // The KIP-848 consumer group protocol: real @platformatic/kafka consumers
 // with groupProtocol 'consumer' share a topic through joins, a leave and a
-// SIGKILL; the protocol's rules (epochs, fencing, revocation before
+// SIGKILL; a librdkafka consumer (group.protocol=consumer) and a
+// @platformatic/kafka one share a group; the protocol's rules (epochs, fencing, revocation before
 // reassignment, static members, assignors, errors) checked on the wire.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { until } from '../support/until.ts';
 import { startKip848Member, type Kip848Member } from '../support/kip848-consumer.ts';
+import { startLibrdkafkaMember } from '../support/librdkafka-kip848-consumer.ts';
 import { WireClient } from '../../bench/wire-client.ts';
 import {
   ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi, DescribeGroupsApi, JoinGroupApi, ListGroupsApi, OffsetCommitApi, OffsetFetchApi,
@@ -116,6 +118,37 @@ describe('KIP-848 consumer group with @platformatic/kafka consumers', () => {
     // Everyone left: the group is empty.
     await until(async () => (await describeGroup('m1')).groupState === 'Empty', 10_000, 'an empty group');
   }, 120_000);
+});
+
+describe('KIP-848 with librdkafka (kafka-crab-js) next to @platformatic/kafka', () => {
+  it('a librdkafka member and a platformatic member share a topic; when librdkafka leaves, the other takes everything', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'mixed', numPartitions: 6 }] });
+    await admin.disconnect();
+    await produce('mixed', 0, 300);
+    const seen = new Map<string, number>();
+    const note = (v: string): void => { seen.set(v, (seen.get(v) ?? 0) + 1); };
+    const rd = await startLibrdkafkaMember(broker.bootstrap, 'mixed-g', 'mixed', note);
+    const pf = await startKip848Member(broker.bootstrap, 'mixed-g', 'mixed', note);
+    try {
+      await until(() => stableWith('mixed-g', 2, 6), 30_000, 'a stable group of a librdkafka and a platformatic member');
+      const g = await describeGroup('mixed-g');
+      expect(g.members.map(assignedCount)).toEqual([3, 3]);
+      expect(g.members.map((m) => m.clientId).sort()).toEqual(['kip848-member', 'librdkafka-kip848']);
+      await until(() => seen.size === 300, 30_000, 'the first 300 records');
+
+      await rd.close();
+      await until(() => stableWith('mixed-g', 1, 6), 30_000, 'the platformatic member owning all six partitions');
+      const before = new Map(seen);
+      await produce('mixed', 300, 300);
+      await until(() => seen.size === 600, 30_000, 'all 600 records');
+      for (let i = 300; i < 600; i++) expect(seen.get(`v${i}`)! - (before.get(`v${i}`) ?? 0)).toBe(1);
+    } finally {
+      await rd.close().catch(() => undefined);
+      await pf.close().catch(() => undefined);
+    }
+  }, 90_000);
 });
 
 function heartbeat(over: Partial<ConsumerGroupHeartbeatRequest>): ConsumerGroupHeartbeatRequest {
