@@ -31,6 +31,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { S3_STANDARD_PRICES_USD, requestCostPerGB } from './s3-prices.ts';
 import { lineChartSvg } from './svg-chart.ts';
 
+/** The workload file's name (without .json), if one was given: it names the report. */
+const WORKLOAD_NAME = (() => {
+  const i = process.argv.indexOf('--workload');
+  return i < 0 ? '' : (process.argv[i + 1] ?? '').replace(/^.*\//, '').replace(/\.json$/, '');
+})();
+
 /** `--workload file.json` supplies defaults (its keys are option names); options on the command line win. */
 function argsWithWorkload(argv: string[]): string[] {
   const i = argv.indexOf('--workload');
@@ -316,7 +322,7 @@ async function main(): Promise<void> {
     }
     clearInterval(sampler);
     const brokerAtEnd = broker?.pid !== undefined ? procStats(broker.pid) : undefined;
-    let objectStore: { puts: number; gets: number; putsPerGB: number; getsPerGB: number; requestCostUSDPerGB: number; prices: typeof S3_STANDARD_PRICES_USD } | null = null;
+    let objectStore: { puts: number; gets: number; putsPerSec: number; getsPerSec: number; putsPerGB: number; getsPerGB: number; requestCostUSDPerGB: number; prices: typeof S3_STANDARD_PRICES_USD } | null = null;
     if (broker !== undefined) {
       const text = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
       const count = (op: string): number => Number(/\S+ (\d+(?:\.\d+)?)$/.exec(text.split('\n').find((l) => l.startsWith(`floe_object_store_requests{op="${op}",outcome="ok"}`)) ?? 'x 0')![1]);
@@ -324,7 +330,8 @@ async function main(): Promise<void> {
       const gb = written / 1e9;
       const puts = count('put');
       const gets = count('get');
-      objectStore = { puts, gets, putsPerGB: gb > 0 ? puts / gb : 0, getsPerGB: gb > 0 ? gets / gb : 0, requestCostUSDPerGB: gb > 0 ? requestCostPerGB(puts / gb, gets / gb) : 0, prices: S3_STANDARD_PRICES_USD };
+      const runSecs = (Date.now() - start) / 1000;
+      objectStore = { puts, gets, putsPerSec: puts / runSecs, getsPerSec: gets / runSecs, putsPerGB: gb > 0 ? puts / gb : 0, getsPerGB: gb > 0 ? gets / gb : 0, requestCostUSDPerGB: gb > 0 ? requestCostPerGB(puts / gb, gets / gb) : 0, prices: S3_STANDARD_PRICES_USD };
     }
     for (const close of closers) await close();
     for (const c of [...consumers, admin]) c.close();
@@ -333,7 +340,7 @@ async function main(): Promise<void> {
     const p = produceLatency.summary();
     const e = e2eLatency.summary();
     const result = {
-      workload: 'produce', label: opt.label, when: new Date().toISOString(), node: process.version,
+      workload: WORKLOAD_NAME || 'produce', command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, label: opt.label, when: new Date().toISOString(), node: process.version,
       params: { client: opt.client, consumers: Number(opt.consumers), catchUp: opt['catch-up'] === true, partitions: PARTITIONS, durability: opt.durability, backend: opt.backend, recordBytes: RECORD_BYTES, batchRecords: BATCH_RECORDS, connections: CONNECTIONS, inflight: INFLIGHT, rateMBps: RATE_MBPS, acks: ACKS, durationMs: DURATION_MS, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null },
       diskSequentialWriteMBps: diskMBps,
       produce: { mbPerSec: producedBytes / secs / 1e6, recordsPerSec: producedRecords / secs, errors, latencyMs: p },
@@ -355,12 +362,13 @@ async function main(): Promise<void> {
     }
     if (catchUp !== null) console.log(`  catch-up read (${CONSUMERS} consumer(s) from offset 0): ${fmt(catchUp.mbPerSec, 1)} MB/s, ${fmt(catchUp.bytes / 1e6, 0)} MB in ${fmt(catchUp.seconds, 1)} s`);
     else if (CONSUMERS > 1) console.log(`  fan-out: ${CONSUMERS} consumers, ${fmt(result.consume.mbPerSec, 1)} MB/s consumed in total`);
-    if (objectStore !== null) console.log(`  object store: ${objectStore.puts} PUTs, ${objectStore.gets} GETs; ${fmt(objectStore.putsPerGB, 0)} PUTs/GB; request cost $${fmt(objectStore.requestCostUSDPerGB, 4)} per GB written (S3 Standard prices)`);
+    if (objectStore !== null) console.log(`  object store: ${objectStore.puts} PUTs, ${objectStore.gets} GETs (${fmt(objectStore.putsPerSec, 1)} PUTs/s, ${fmt(objectStore.getsPerSec, 1)} GETs/s); ${fmt(objectStore.putsPerGB, 0)} PUTs/GB; request cost $${fmt(objectStore.requestCostUSDPerGB, 4)} per GB written (S3 Standard prices)`);
     const dir = join(import.meta.dirname, 'reports');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `produce-${opt.target === 'sink' ? 'sink-' : ''}${opt.client !== 'wire' ? `${opt.client}-` : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(dir, `produce-${WORKLOAD_NAME !== '' ? `${WORKLOAD_NAME}-` : ''}${opt.target === 'sink' ? 'sink-' : ''}${opt.client !== 'wire' ? `${opt.client}-` : ''}${PARTITIONS}p-${opt.durability}-${opt.backend}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
-    console.log(`  report: ${file}`);
+    writeFileSync(file.replace(/\.json$/, '.md'), markdownReport(result));
+    console.log(`  report: ${file} (and .md)`);
     const timeline = [...seconds.entries()].filter(([k]) => k >= 0 && k < DURATION_MS / 1000).sort((a, b) => a[0] - b[0]);
     const title = `${PARTITIONS} partitions, ${opt.durability}, ${opt.backend}${RATE_MBPS > 0 ? `, ${RATE_MBPS} MB/s` : ', max throughput'}`;
     writeFileSync(file.replace(/\.json$/, '.latency.svg'), lineChartSvg(`Produce latency over time (${title})`, 'seconds', 'ms', [
@@ -378,6 +386,33 @@ async function main(): Promise<void> {
     await broker?.destroy();
     await s3?.destroy();
   }
+}
+
+interface MarkdownInput {
+  workload: string; command: string; when: string;
+  produce: { mbPerSec: number; recordsPerSec: number; errors: number; latencyMs: { p50: number; p99: number; p999: number; max: number } };
+  consume: { mbPerSec: number; recordsPerSec: number; endToEndLatencyMs: { p50: number; p99: number; p999: number; max: number } };
+  broker: { cpuCoresUsed: number; rssMBEnd: number; rssMBMax: number } | null;
+  objectStore: { puts: number; gets: number; putsPerSec: number; getsPerSec: number; putsPerGB: number; getsPerGB: number; requestCostUSDPerGB: number } | null;
+  catchUp: { mbPerSec: number; bytes: number; seconds: number } | null;
+}
+
+/** The run's figures as a Markdown table, for people (the JSON is for machines). */
+function markdownReport(r: MarkdownInput): string {
+  const rows: [string, string][] = [
+    ['produce', `${fmt(r.produce.mbPerSec, 1)} MB/s, ${fmt(r.produce.recordsPerSec, 0)} records/s, ${r.produce.errors} errors`],
+    ['produce latency ms (p50 / p99 / p999 / max)', [r.produce.latencyMs.p50, r.produce.latencyMs.p99, r.produce.latencyMs.p999, r.produce.latencyMs.max].map((v) => fmt(v, 1)).join(' / ')],
+    ['consume', `${fmt(r.consume.mbPerSec, 1)} MB/s, ${fmt(r.consume.recordsPerSec, 0)} records/s`],
+    ['end-to-end latency ms (p50 / p99 / p999 / max)', [r.consume.endToEndLatencyMs.p50, r.consume.endToEndLatencyMs.p99, r.consume.endToEndLatencyMs.p999, r.consume.endToEndLatencyMs.max].map((v) => fmt(v, 1)).join(' / ')],
+  ];
+  if (r.catchUp !== null) rows.push(['catch-up read', `${fmt(r.catchUp.mbPerSec, 1)} MB/s (${fmt(r.catchUp.bytes / 1e6, 0)} MB in ${fmt(r.catchUp.seconds, 1)} s)`]);
+  if (r.broker !== null) rows.push(['broker', `${fmt(r.broker.cpuCoresUsed, 2)} cores, RSS ${fmt(r.broker.rssMBEnd, 0)} MB (max ${fmt(r.broker.rssMBMax, 0)} MB)`]);
+  if (r.objectStore !== null) {
+    const o = r.objectStore;
+    rows.push(['object store requests', `${o.puts} PUTs (${fmt(o.putsPerSec, 1)}/s, ${fmt(o.putsPerGB, 0)}/GB), ${o.gets} GETs (${fmt(o.getsPerSec, 1)}/s, ${fmt(o.getsPerGB, 0)}/GB)`]);
+    rows.push(['request cost per GB written (S3 Standard)', `$${fmt(o.requestCostUSDPerGB, 4)}`]);
+  }
+  return [`# ${r.workload} (${r.when})`, '', `\`${r.command}\``, '', '| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''].join('\n');
 }
 
 await main();
