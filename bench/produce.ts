@@ -190,7 +190,9 @@ async function main(): Promise<void> {
     // Fixed rate: one send slot every `intervalMs`, shared by all senders.
     const batchBytes = template.length;
     const intervalMs = RATE_MBPS > 0 ? batchBytes / (RATE_MBPS * 1e6) * 1000 : 0;
-    let nextSlot = Date.now();
+    // Produce latency is measured on the monotonic high-resolution clock (sub-millisecond), in epoch milliseconds.
+    const clock = (): number => performance.timeOrigin + performance.now();
+    let nextSlot = clock();
     let partitionCursor = 0;
     if (!['wire', 'kafkajs', 'librdkafka'].includes(opt.client!)) throw new Error(`--client must be wire, kafkajs or librdkafka, not ${opt.client}`);
     /** Sends one batch of BATCH_RECORDS records stamped `ts`; true when acknowledged without error. */
@@ -236,16 +238,16 @@ async function main(): Promise<void> {
     }));
     const sender = async (send: SendBatch): Promise<void> => {
       while (Date.now() < end) {
-        let intended = Date.now();
+        let intended = clock();
         if (intervalMs > 0) {
           intended = nextSlot;
           nextSlot += intervalMs;
-          const wait = intended - Date.now();
+          const wait = intended - clock();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
         const partition = partitionCursor++ % PARTITIONS;
         const ok = await send(partition, Math.floor(intended));
-        const done = Date.now();
+        const done = clock();
         if (!ok) {
           errors++;
           continue;

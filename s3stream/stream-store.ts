@@ -276,8 +276,13 @@ export class StreamStore {
   }
 
   /** Resolves when there is capacity; waiters are released first-in first-out. */
+  /** True when an append may go ahead now without waiting behind others for capacity. */
+  capacityAvailable(): boolean {
+    return this.hasCapacity() && this.capacityWaiters.length === 0;
+  }
+
   waitForCapacity(): Promise<void> {
-    if (this.hasCapacity() && this.capacityWaiters.length === 0) return Promise.resolve();
+    if (this.capacityAvailable()) return Promise.resolve();
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
   }
 

@@ -9,7 +9,16 @@ import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
 
-const timeout = (ms: number): Promise<'timeout'> => new Promise((r) => setTimeout(() => r('timeout'), ms).unref());
+/**
+ * `p`, or 'timeout' after `ms`. The timer is cleared as soon as `p` settles:
+ * left running, every request's 30 s timer (and the promise it holds) would
+ * live on into the old generation and cost major GCs.
+ */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
 
 export const produceHandler = defineHandler({
   api: ProduceApi,
@@ -27,8 +36,10 @@ export const produceHandler = defineHandler({
       const responses: TopicProduceResponse[] = [];
       if (!badAcks) {
         // Backpressure: wait (in FIFO order) for uploads to free space rather than buffer without bound.
-        const r = await Promise.race([broker.streams.waitForCapacity(), timeout(timeoutMs)]);
-        if (r === 'timeout') broker.metrics.produceThrottled.inc();
+        if (!broker.streams.capacityAvailable()) {
+          const r = await withTimeout(broker.streams.waitForCapacity(), timeoutMs);
+          if (r === 'timeout') broker.metrics.produceThrottled.inc();
+        }
       }
       const full = !broker.streams.hasCapacity();
       for (const t of req.topicData) {
@@ -83,7 +94,7 @@ export const produceHandler = defineHandler({
     if (acks === -1) {
       await Promise.all(pending.map(async (p) => {
         try {
-          const r = await Promise.race([p.durable, timeout(timeoutMs)]);
+          const r = await withTimeout(p.durable, timeoutMs);
           if (r === 'timeout') {
             p.out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
             p.out.errorMessage = `not durable within ${timeoutMs} ms`;

@@ -4,7 +4,6 @@
 // absent or whole after a crash. Keys may contain '/', mapped to directories.
 
 import { mkdir, open, readdir, rename, stat, unlink, link, type FileHandle } from 'node:fs/promises';
-import { openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ObjectNotFoundError, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store.ts';
@@ -24,12 +23,13 @@ export class FileSystemObjectStore implements ObjectStore {
     return join(this.root, ...key.split('/'));
   }
 
-  private syncDir(dir: string): void {
-    const fd = openSync(dir, 'r');
+  /** Makes a rename durable; off the event loop, which keeps serving produce requests meanwhile. */
+  private async syncDir(dir: string): Promise<void> {
+    const fh = await open(dir, 'r');
     try {
-      fsyncSync(fd);
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
   }
 
@@ -51,7 +51,7 @@ export class FileSystemObjectStore implements ObjectStore {
     const path = this.path(key);
     const tmp = await this.writeTemp(path, body);
     await rename(tmp, path);
-    this.syncDir(dirname(path));
+    await this.syncDir(dirname(path));
   }
 
   async putIfAbsent(key: string, body: Buffer): Promise<boolean> {
@@ -60,7 +60,7 @@ export class FileSystemObjectStore implements ObjectStore {
     try {
       // link() fails if the target exists: an atomic create-if-absent.
       await link(tmp, path);
-      this.syncDir(dirname(path));
+      await this.syncDir(dirname(path));
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
