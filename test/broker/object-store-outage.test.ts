@@ -12,6 +12,7 @@ import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequ
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
 import { buildRecordBatch } from '../../protocol/records/record.ts';
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 
 let s3: S3TestServer;
 beforeAll(async () => {
@@ -95,4 +96,38 @@ describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
       await broker.destroy();
     }
   }, 90_000);
+});
+
+describe('bounded data waiting for upload', () => {
+  it('with object storage down, produce waits for room up to its timeout, then gets REQUEST_TIMED_OUT; it succeeds again once uploads resume', async () => {
+    const broker = await BrokerProcess.start({
+      args: ['--upload-interval-ms', '50', '--pending-upload-bytes-max', '65536'],
+      env: { FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `bound-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'bounded', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      const produce = async (timeoutMs: number): Promise<number> => {
+        const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs, topicData: [{ name: 'bounded', partitionData: [{ index: 0, records: buildRecordBatch([{ key: 'k', value: Buffer.alloc(8192, 1) }]) }] }] });
+        return r.responses[0]!.partitionResponses[0]!.errorCode;
+      };
+      await s3.stop();
+      const codes: number[] = [];
+      // 16 x 8 KiB is twice the 64 KiB bound: the later requests cannot be taken while nothing uploads.
+      for (let i = 0; i < 16; i++) codes.push(await produce(300));
+      expect(codes.slice(0, 4).every((e) => e === 0)).toBe(true);
+      expect(codes.at(-1)).toBe(ErrorCode.REQUEST_TIMED_OUT);
+      expect(await metric(broker.httpPort, 'floe_produce_backpressure_timeouts_total')).toBeGreaterThan(0);
+      expect(await metric(broker.httpPort, 'floe_upload_pending_bytes')).toBeLessThanOrEqual(65536 + 8192 + 200);
+      await s3.start();
+      // Uploads catch up and make room; producing works again without a restart.
+      const deadline = Date.now() + 20_000;
+      let code = -1;
+      while (code !== 0 && Date.now() < deadline) code = await produce(1000);
+      expect(code).toBe(0);
+    } finally {
+      c.close();
+      await broker.destroy();
+    }
+  }, 60_000);
 });
