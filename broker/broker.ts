@@ -65,7 +65,7 @@ export class Broker {
       maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs, maxSize: config.groupMaxSize,
     }, {
       sessionTimeoutMs: config.groupConsumerSessionTimeoutMs, heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs, maxSize: config.groupConsumerMaxSize,
-    }, config.offsetsTopicNumPartitions);
+    }, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes);
   }
 
   static async start(config: BrokerConfig): Promise<Broker> {

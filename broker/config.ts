@@ -51,6 +51,7 @@ export const SETTINGS = [
   { name: 'group.consumer.session.timeout.ms', flag: '--group-consumer-session-timeout-ms', env: 'FLOE_GROUP_CONSUMER_SESSION_TIMEOUT_MS', kind: 'int', default: '45000', help: 'Consumer-protocol (KIP-848) members not heard from for this long are removed.' },
   { name: 'group.consumer.heartbeat.interval.ms', flag: '--group-consumer-heartbeat-interval-ms', env: 'FLOE_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS', kind: 'int', default: '5000', help: 'How often consumer-protocol (KIP-848) members heartbeat.' },
   { name: 'group.consumer.max.size', flag: '--group-consumer-max-size', env: 'FLOE_GROUP_CONSUMER_MAX_SIZE', kind: 'int', default: '1000', help: 'Members per consumer-protocol (KIP-848) group; more get GROUP_MAX_SIZE_REACHED.' },
+  { name: 'offsets.topic.segment.bytes', flag: '--offsets-topic-segment-bytes', env: 'FLOE_OFFSETS_TOPIC_SEGMENT_BYTES', kind: 'int', default: '104857600', help: 'Bytes written to a __consumer_offsets partition after which it is rewritten to its latest value per key and trimmed (its compaction).' },
   { name: 'offsets.topic.num.partitions', flag: '--offsets-topic-num-partitions', env: 'FLOE_OFFSETS_TOPIC_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __consumer_offsets (fixed once created).' },
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
@@ -103,6 +104,7 @@ export interface BrokerConfig {
   groupConsumerHeartbeatIntervalMs: number;
   groupConsumerMaxSize: number;
   offsetsTopicNumPartitions: number;
+  offsetsTopicSegmentBytes: number;
   httpPort: number;
   logRetentionCheckIntervalMs: number;
   objectDeleteGraceMs: number;
@@ -224,6 +226,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     groupConsumerHeartbeatIntervalMs: positive('group.consumer.heartbeat.interval.ms'),
     groupConsumerMaxSize: positive('group.consumer.max.size'),
     offsetsTopicNumPartitions: positive('offsets.topic.num.partitions'),
+    offsetsTopicSegmentBytes: positive('offsets.topic.segment.bytes'),
     httpPort: int('http.port'),
     logRetentionCheckIntervalMs: positive('log.retention.check.interval.ms'),
     objectDeleteGraceMs: int('object.delete.grace.ms'),

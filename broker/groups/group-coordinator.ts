@@ -5,6 +5,10 @@
 // is persisted there too, as a snapshot per group (each completed classic
 // generation; each change of a KIP-848 group), so that after a restart,
 // kill -9 included, members carry on with their ids and assignments.
+// A partition that has taken offsets.topic.segment.bytes since its last
+// checkpoint gets a checkpoint: the latest value of every live key,
+// appended, after which everything before it is trimmed — Kafka's
+// compaction of this topic, so it stays bounded.
 
 import { ConsumerGroup, type ClassicGroupSnapshot, type GroupLimits } from './consumer-group.ts';
 import { ConsumerProtocolGroup, type ConsumerProtocolGroupSnapshot, type ConsumerProtocolLimits, type TopicCatalog } from './consumer-protocol-group.ts';
@@ -63,12 +67,20 @@ export class GroupCoordinator {
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
   private readonly limits: GroupLimits;
   private readonly partitions: number;
+  private readonly segmentBytes: number;
+  /** Per offsets partition: bytes appended since its last checkpoint. */
+  private readonly bytesSinceCheckpoint: number[] = [];
+  /** Per offsets partition: offset commits appended but not yet applied (a checkpoint must not miss them). */
+  private readonly commitsInFlight: number[] = [];
+  private readonly checkpointing = new Set<number>();
+  checkpoints = 0;
 
-  constructor(broker: Broker, limits: GroupLimits, consumerLimits: ConsumerProtocolLimits, offsetsTopicPartitions: number) {
+  constructor(broker: Broker, limits: GroupLimits, consumerLimits: ConsumerProtocolLimits, offsetsTopicPartitions: number, offsetsSegmentBytes: number) {
     this.broker = broker;
     this.limits = limits;
     this.consumerLimits = consumerLimits;
     this.partitions = offsetsTopicPartitions;
+    this.segmentBytes = offsetsSegmentBytes;
     const topics = broker.topics;
     this.catalog = {
       byName: (name) => {
@@ -92,7 +104,10 @@ export class GroupCoordinator {
     let loaded = 0;
     const snapshots = new Map<string, GroupSnapshot>();
     for (let p = 0; p < topic.streams.length; p++) {
+      this.bytesSinceCheckpoint[p] = 0;
+      this.commitsInFlight[p] = 0;
       for await (const b of this.broker.partition(topic, p)!.batches()) {
+        this.bytesSinceCheckpoint[p]! += b.sizeBytes;
         for (const r of readRecords(b)) {
           if (r.key === null) continue;
           const key = JSON.parse(r.key.toString()) as OffsetKey | GroupKey;
@@ -139,10 +154,11 @@ export class GroupCoordinator {
     const write = async (): Promise<void> => {
       const log = this.offsetsLog(groupId);
       await log.ready;
-      const res = log.append(buildRecordBatch([{ key: JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey), value: s === null ? null : json }]),
-        { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER });
+      const batch = buildRecordBatch([{ key: JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey), value: s === null ? null : json }]);
+      const res = log.append(batch, { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER });
       if (res.errorCode !== 0) throw new Error(res.errorMessage ?? 'append failed');
       await res.durable;
+      this.wrote(this.offsetsPartition(groupId), batch.length);
     };
     const next = (this.writes.get(groupId) ?? Promise.resolve()).then(write).catch((e: unknown) => {
       // A lost snapshot costs a rebalance after a restart, never data: log it and carry on.
@@ -223,10 +239,68 @@ export class GroupCoordinator {
     return [...new Set([...this.groups.keys(), ...this.consumerGroups.keys(), ...this.offsets.keys()])].sort();
   }
 
+  private offsetsPartition(groupId: string): number {
+    return Math.abs(javaStringHash(groupId)) % this.broker.topics.get(OFFSETS_TOPIC)!.streams.length;
+  }
+
   private offsetsLog(groupId: string): PartitionLog {
+    return this.broker.partition(this.broker.topics.get(OFFSETS_TOPIC)!, this.offsetsPartition(groupId))!;
+  }
+
+  /** Counts bytes written to an offsets partition; starts its checkpoint once enough have accumulated. */
+  private wrote(partition: number, bytes: number): void {
+    this.bytesSinceCheckpoint[partition] = (this.bytesSinceCheckpoint[partition] ?? 0) + bytes;
+    if (this.bytesSinceCheckpoint[partition]! < this.segmentBytes || this.checkpointing.has(partition)) return;
+    if ((this.commitsInFlight[partition] ?? 0) > 0) return; // the last of them to finish comes back here
+    this.checkpointing.add(partition);
+    void this.checkpoint(partition).catch((e: unknown) => {
+      this.broker.log.warn({ err: (e as Error).message, partition }, '__consumer_offsets checkpoint failed; will retry');
+    }).finally(() => this.checkpointing.delete(partition));
+  }
+
+  /**
+   * Appends the latest value of every live key of the partition, then trims
+   * everything before it. Built and appended in one synchronous step while
+   * no commit is between append and apply, so nothing newer is left out;
+   * anything appended later follows the checkpoint in the log.
+   */
+  private async checkpoint(partition: number): Promise<void> {
     const topic = this.broker.topics.get(OFFSETS_TOPIC)!;
-    const p = Math.abs(javaStringHash(groupId)) % topic.streams.length;
-    return this.broker.partition(topic, p)!;
+    const log = this.broker.partition(topic, partition)!;
+    await log.ready;
+    if ((this.commitsInFlight[partition] ?? 0) > 0) return;
+    const records: { key: string; value: string }[] = [];
+    const mine = (g: string): boolean => Math.abs(javaStringHash(g)) % topic.streams.length === partition;
+    for (const [groupId, offsets] of this.offsets) {
+      if (!mine(groupId)) continue;
+      for (const [k, c] of offsets) {
+        const [t, p] = k.split('\u0000') as [string, string];
+        records.push({
+          key: JSON.stringify({ g: groupId, t, p: Number(p) } satisfies OffsetKey),
+          value: JSON.stringify({ o: c.offset.toString(), e: c.leaderEpoch, m: c.metadata, ts: c.commitTimestampMs } satisfies OffsetValue),
+        });
+      }
+    }
+    for (const [groupId, json] of this.written) {
+      if (mine(groupId) && json !== 'null') records.push({ key: JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey), value: json });
+    }
+    const opts = { acks: -1 as const, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER };
+    const batches: Buffer[] = [];
+    for (let i = 0; i < records.length; i += 1000) batches.push(buildRecordBatch(records.slice(i, i + 1000)));
+    // With no live key left, the checkpoint is empty: everything so far can go.
+    let firstOffset = log.highWatermark;
+    const results = batches.map((b) => log.append(b, opts));
+    for (const [i, res] of results.entries()) {
+      if (res.errorCode !== 0) throw new Error(res.errorMessage ?? 'checkpoint append failed');
+      if (i === 0) firstOffset = res.baseOffset;
+    }
+    for (const res of results) await res.durable;
+    const bytes = batches.reduce((n, b) => n + b.length, 0);
+    // Everything before the checkpoint is now superseded by it.
+    await log.deleteRecordsBefore(firstOffset);
+    this.bytesSinceCheckpoint[partition] = bytes;
+    this.checkpoints++;
+    this.broker.log.info({ partition, keys: records.length, from: firstOffset }, '__consumer_offsets partition checkpointed and trimmed');
   }
 
   /** Appends the commits durably, then makes them visible. */
@@ -240,13 +314,21 @@ export class GroupCoordinator {
       })),
       ...tombstones.map((t) => ({ key: JSON.stringify({ g: groupId, t: t.topic, p: t.partition } satisfies OffsetKey), value: null })),
     ];
+    const partition = this.offsetsPartition(groupId);
     const log = this.offsetsLog(groupId);
     await log.ready;
-    const res = log.append(buildRecordBatch(records), { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER });
+    const batch = buildRecordBatch(records);
+    const res = log.append(batch, { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER });
     if (res.errorCode !== 0) throw new Error(`offset commit append failed: ${res.errorMessage}`);
-    await res.durable;
-    for (const e of entries) this.apply({ g: groupId, t: e.topic, p: e.partition }, { o: e.offset.toString(), e: e.leaderEpoch, m: e.metadata, ts: now });
-    for (const t of tombstones) this.apply({ g: groupId, t: t.topic, p: t.partition }, null);
+    this.commitsInFlight[partition] = (this.commitsInFlight[partition] ?? 0) + 1;
+    try {
+      await res.durable;
+      for (const e of entries) this.apply({ g: groupId, t: e.topic, p: e.partition }, { o: e.offset.toString(), e: e.leaderEpoch, m: e.metadata, ts: now });
+      for (const t of tombstones) this.apply({ g: groupId, t: t.topic, p: t.partition }, null);
+    } finally {
+      this.commitsInFlight[partition]!--;
+    }
+    this.wrote(partition, batch.length);
   }
 
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
