@@ -13,6 +13,7 @@ import type { ProduceRequest } from '../protocol/generated/ProduceRequest.ts';
 import { buildRecordBatch } from '../protocol/records/record.ts';
 import { splitRecordBatches, checkRecordBatch } from '../protocol/records/record-batch-header.ts';
 import { crc32c, crc32cSoftware, crc32cImplementation } from '../protocol/crc32c.ts';
+import { recordsBuffer } from '../protocol/primitives/writer.ts';
 
 const RECORD_BYTES = 1024;
 const RECORDS_PER_BATCH = 16;
@@ -67,7 +68,7 @@ for (const v of [7, 9]) {
   results.push(measure(`Produce v${v} decode`, size, recordsPerMessage, () => { ProduceApi.readRequest(new Reader(flat), v); }));
   results.push(measure(`Produce v${v} decode + split + CRC check`, size, recordsPerMessage, () => {
     const req = ProduceApi.readRequest(new Reader(flat), v);
-    for (const t of req.topicData) for (const p of t.partitionData) for (const b of splitRecordBatches(p.records!)) checkRecordBatch(b);
+    for (const t of req.topicData) for (const p of t.partitionData) for (const b of splitRecordBatches(recordsBuffer(p.records!))) checkRecordBatch(b);
   }));
 }
 for (const v of [11, 13, 16]) {

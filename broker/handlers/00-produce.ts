@@ -8,6 +8,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
+import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 
 /**
  * `p`, or 'timeout' after `ms`. The timer is cleared as soon as `p` settles:
@@ -62,12 +63,14 @@ export const produceHandler = defineHandler({
             out.errorMessage = 'the broker is over its bound of data waiting for upload to object storage';
             continue;
           }
-          if (p.records === null || p.records.length === 0) {
+          // Decoded from the request: always one buffer.
+          const records = p.records === null ? null : recordsBuffer(p.records);
+          if (records === null || records.length === 0) {
             out.errorCode = ErrorCode.CORRUPT_MESSAGE;
             continue;
           }
           await log.ready;
-          const res = log.append(p.records, {
+          const res = log.append(records, {
             acks,
             logAppendTime: effectiveTopicConfig(topic!.configs, 'message.timestamp.type') === 'LogAppendTime',
             maxMessageBytes: Number(topic!.configs['max.message.bytes'] ?? broker.config.messageMaxBytes),
@@ -78,7 +81,7 @@ export const produceHandler = defineHandler({
           out.logAppendTimeMs = BigInt(res.logAppendTimeMs);
           out.logStartOffset = BigInt(log.logStartOffset);
           if (res.errorCode === ErrorCode.NONE) {
-            broker.metrics.produced(t.name, p.records.length);
+            broker.metrics.produced(t.name, records.length);
             pending.push({ out, durable: res.durable });
           }
         }

@@ -14,6 +14,7 @@ import { defineHandler, type RequestContext } from './handler.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
 import type { TopicRecord } from '../topics/topic-registry.ts';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.ts';
+import { recordsByteLength } from '../../protocol/primitives/writer.ts';
 
 interface Target {
   topicKey: string;
@@ -48,10 +49,10 @@ async function fill(targets: Target[], maxBytes: number): Promise<number> {
       t.out.records = EMPTY;
       continue;
     }
+    // The chunks go to the socket as they are (writev), never concatenated.
     const chunks = await log.read(t.fetchOffset, Math.max(budget, 1));
-    const records = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    t.out.records = records;
-    total += records.length;
+    t.out.records = chunks.length === 1 ? chunks[0]! : chunks;
+    total += recordsByteLength(chunks);
   }
   return total;
 }
@@ -141,13 +142,13 @@ export const fetchHandler = defineHandler({
     const included = targets.filter((t) => {
       if (!incremental || t.sp?.sent === undefined) return true;
       const s = t.sp.sent;
-      return (t.out.records?.length ?? 0) > 0 || t.out.errorCode !== ErrorCode.NONE
+      return (t.out.records === null ? 0 : recordsByteLength(t.out.records)) > 0 || t.out.errorCode !== ErrorCode.NONE
         || s.highWatermark !== t.out.highWatermark || s.logStartOffset !== t.out.logStartOffset || s.errorCode !== t.out.errorCode;
     });
     for (const t of included) {
       if (t.sp !== undefined) t.sp.sent = { highWatermark: t.out.highWatermark, logStartOffset: t.out.logStartOffset, errorCode: t.out.errorCode };
       if (t.out.errorCode !== ErrorCode.NONE) broker.metrics.fetchError(t.out.errorCode);
-      else if (t.topic !== undefined) broker.metrics.fetched(t.topic.name, t.out.records?.length ?? 0);
+      else if (t.topic !== undefined) broker.metrics.fetched(t.topic.name, t.out.records === null ? 0 : recordsByteLength(t.out.records));
     }
     const byTopic = new Map<string, FetchableTopicResponse>();
     for (const t of included) {

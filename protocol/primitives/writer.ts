@@ -12,6 +12,26 @@ const INITIAL_BYTES_DEFAULT = 2048;
 /** Byte fields at least this long are referenced as their own chunk instead of copied. */
 const ZERO_COPY_BYTES_MIN = 512;
 
+/**
+ * A `records` field: one buffer, or several written back to back (record
+ * batches from different tail chunks of a partition), so a Fetch response
+ * never concatenates them. Decoding always yields one Buffer.
+ */
+export type Records = Buffer | readonly Buffer[];
+
+export function recordsByteLength(r: Records): number {
+  if (Buffer.isBuffer(r)) return r.length;
+  let n = 0;
+  for (const b of r) n += b.length;
+  return n;
+}
+
+/** The records as one buffer (a copy only when they are in several chunks). */
+export function recordsBuffer(r: Records): Buffer {
+  if (Buffer.isBuffer(r)) return r;
+  return r.length === 1 ? r[0]! : Buffer.concat(r);
+}
+
 export interface Reservation {
   buf: Buffer;
   offset: number;
@@ -185,22 +205,27 @@ export class Writer {
     for (const c of chunks) this.raw(c);
   }
 
-  bytes(b: Buffer): void {
-    this.int32(b.length);
-    this.raw(b);
+  bytes(b: Records): void {
+    this.int32(recordsByteLength(b));
+    this.rawRecords(b);
   }
 
-  nullableBytes(b: Buffer | null): void {
+  nullableBytes(b: Records | null): void {
     if (b === null) this.int32(-1);
     else this.bytes(b);
   }
 
-  compactBytes(b: Buffer): void {
-    this.uvarint(b.length + 1);
-    this.raw(b);
+  compactBytes(b: Records): void {
+    this.uvarint(recordsByteLength(b) + 1);
+    this.rawRecords(b);
   }
 
-  compactNullableBytes(b: Buffer | null): void {
+  private rawRecords(b: Records): void {
+    if (Buffer.isBuffer(b)) this.raw(b);
+    else for (const c of b) this.raw(c);
+  }
+
+  compactNullableBytes(b: Records | null): void {
     if (b === null) this.uvarint(0);
     else this.compactBytes(b);
   }

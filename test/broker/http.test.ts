@@ -11,6 +11,7 @@ import { CreateTopicsApi, FetchApi, ProduceApi } from '../../protocol/generated/
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
 import { buildRecordBatch } from '../../protocol/records/record.ts';
+import { recordsByteLength } from '../../protocol/primitives/writer.ts';
 
 let s3: S3TestServer;
 let broker: BrokerProcess;
@@ -66,7 +67,7 @@ it('/metrics counters move by the amounts produced and fetched', async () => {
     ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
     topics: [{ topic: 'metered', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }],
   });
-  const fetched = f.responses[0]!.partitions[0]!.records!.length;
+  const fetched = recordsByteLength(f.responses[0]!.partitions[0]!.records!);
   expect(fetched).toBe(bytes);
   expect(await metric('floe_fetch_bytes_total', { topic: 'metered' }) - fetchedBefore).toBe(fetched);
   c.close();

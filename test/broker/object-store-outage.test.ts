@@ -13,6 +13,7 @@ import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/gener
 import { buildRecordBatch } from '../../protocol/records/record.ts';
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 
 let s3: S3TestServer;
 beforeAll(async () => {
@@ -80,7 +81,7 @@ describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
           ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
           topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] }],
         });
-        const recs = f.responses[0]!.partitions[0]!.records!;
+        const recs = recordsBuffer(f.responses[0]!.partitions[0]!.records!);
         if (recs.length === 0) break;
         for (const b of splitRecordBatches(recs)) {
           if (b.lastOffset < offset) continue;

@@ -17,6 +17,7 @@ import type { ProduceRequest } from '../../protocol/generated/ProduceRequest.ts'
 import type { FetchRequest } from '../../protocol/generated/FetchRequest.ts';
 import type { ListOffsetsRequest } from '../../protocol/generated/ListOffsetsRequest.ts';
 import type { JoinGroupRequest } from '../../protocol/generated/JoinGroupRequest.ts';
+import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 
 /** Re-encoding what we decoded must give back the client's bytes exactly. */
 function expectSameBytesReencoded(c: CapturedRequest): void {
@@ -77,7 +78,7 @@ describe('librdkafka (kcat)', () => {
     expect(body.topicData[0]!.name).toBe('golden-topic');
     const part = body.topicData[0]!.partitionData[0]!;
     expect(part.index).toBe(0);
-    const batches = splitRecordBatches(part.records!);
+    const batches = splitRecordBatches(recordsBuffer(part.records!));
     expect(batches).toHaveLength(1);
     expect(checkRecordBatch(batches[0]!)).toBeUndefined();
     expect(batches[0]!.compression).toBe(1);
@@ -120,7 +121,7 @@ describe('kafkajs', () => {
     expect(body.acks).toBe(-1);
     expect(body.timeoutMs).toBe(30000);
     const part = body.topicData[0]!.partitionData[0]!;
-    const [batch] = splitRecordBatches(part.records!);
+    const [batch] = splitRecordBatches(recordsBuffer(part.records!));
     expect(checkRecordBatch(batch!)).toBeUndefined();
     const [rec] = readRecords(batch!);
     expect(rec!.key!.toString()).toBe('key-a');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Reader } from '../../protocol/primitives/reader.ts';
-import { Writer } from '../../protocol/primitives/writer.ts';
+import { Writer, recordsBuffer, recordsByteLength } from '../../protocol/primitives/writer.ts';
 import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 
 const roundTrip = <T>(write: (w: Writer, v: T) => void, read: (r: Reader) => T, v: T): { value: T; bytes: Buffer } => {
@@ -65,5 +65,32 @@ describe('strings, bytes, uuids', () => {
     expect(() => new Reader(Buffer.from([0, 5, 0x61])).string()).toThrow(KafkaDecodeError);
     expect(() => new Reader(Buffer.from([0, 0, 0])).int32()).toThrow(KafkaDecodeError);
     expect(() => new Reader(Buffer.from([0x7f, 0xff, 0xff, 0xff])).arrayLength(false)).toThrow(KafkaDecodeError);
+  });
+});
+
+describe('records in several chunks', () => {
+  it('encode to the same bytes as one buffer, with the large chunks referenced rather than copied', async () => {
+    const { FetchResponseModule } = await import('../../protocol/generated/index.ts');
+    const { defaultFetchResponse, defaultFetchableTopicResponse, defaultPartitionData, writeFetchResponse, readFetchResponse } = FetchResponseModule;
+    const a = Buffer.alloc(3000, 1);
+    const b = Buffer.alloc(5000, 2);
+    const c = Buffer.alloc(100, 3);
+    const response = (records: Buffer | Buffer[]) => ({
+      ...defaultFetchResponse(),
+      responses: [{ ...defaultFetchableTopicResponse(), topic: 't', partitions: [{ ...defaultPartitionData(), partitionIndex: 0, records }] }],
+    });
+    for (const v of [4, 12, 16]) {
+      const whole = new Writer();
+      writeFetchResponse(whole, v, response(Buffer.concat([a, b, c])));
+      const parts = new Writer();
+      writeFetchResponse(parts, v, response([a, b, c]));
+      const chunks = parts.chunksView();
+      expect(Buffer.concat(chunks)).toEqual(whole.toBuffer());
+      expect(chunks.includes(a) && chunks.includes(b)).toBe(true);
+      const decoded = readFetchResponse(new Reader(Buffer.concat(chunks)), v);
+      expect(decoded.responses[0]!.partitions[0]!.records).toEqual(Buffer.concat([a, b, c]));
+    }
+    expect(recordsByteLength([a, b, c])).toBe(8100);
+    expect(recordsBuffer([a, b, c])).toEqual(Buffer.concat([a, b, c]));
   });
 });
