@@ -13,6 +13,7 @@ import type { ObjectStore } from './object-store/object-store.ts';
 import { nextCounter, type MetadataOp, type MetadataStore } from './metadata/metadata-store.ts';
 import { buildStreamSetObject, parseRegion, type Chunk } from './stream-set-object.ts';
 import { BlockCache, type CacheStats } from './block-cache.ts';
+import { owned, ownedCopy } from './owned-buffer.ts';
 
 export type DurabilityMode = 'local-wal' | 'object-wal';
 
@@ -229,7 +230,7 @@ export class StreamStore {
     if (base !== s.endOffset) {
       throw new Error(`WAL replay: stream ${id} continues at ${s.endOffset} but the WAL entry starts at ${base}`);
     }
-    const data = Buffer.from(payload.subarray(WAL_ENTRY_HEADER_BYTES));
+    const data = ownedCopy(payload.subarray(WAL_ENTRY_HEADER_BYTES));
     s.mem.push({ baseOffset: base, endOffset: end, data, uploaded: false, inFlight: false, durable: true, walPosition: position });
     s.endOffset = end;
     s.durableEnd = end;
@@ -536,7 +537,7 @@ export class StreamStore {
     const inFlight = this.regionLoads.get(key);
     if (inFlight !== undefined) return inFlight;
     const load = this.opts.objectStore.get(v.o, { start: v.p, end: v.p + v.l }).then((buf) => {
-      const region: CachedRegion = { chunks: parseRegion(buf), byteLength: buf.length };
+      const region: CachedRegion = { chunks: parseRegion(owned(buf)), byteLength: buf.length };
       this.regions.set(key, region);
       return region;
     }).finally(() => this.regionLoads.delete(key));
