@@ -292,8 +292,10 @@ export class StreamStore {
    * continue the stream exactly. Resolves when the chunk is durable in this
    * store's mode; the order of appends to one stream is the order of calls.
    */
-  append(id: number, baseOffset: number, endOffset: number, data: Buffer): Promise<void> {
+  append(id: number, baseOffset: number, endOffset: number, input: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('stream store is closed'));
+    // Kept in the tail cache: it must not pin the caller's buffer or a shared pool slab.
+    const data = owned(input);
     const s = this.stream(id);
     if (baseOffset !== s.endOffset || endOffset <= baseOffset) {
       throw new Error(`stream ${id}: append [${baseOffset}, ${endOffset}) does not continue at ${s.endOffset}`);

@@ -64,6 +64,9 @@ export interface ConsumerProtocolGroupSnapshot {
   }[];
 }
 
+/** A subscription regex as Kafka applies it: to the whole topic name (RE2J's matches()). */
+const topicRegex = (source: string): RegExp => new RegExp(`^(?:${source})$`, 'u');
+
 const toList = (a: TopicPartitionSet): PartitionList => [...a].map(([t, ps]) => [t, [...ps].sort((x, y) => x - y)]);
 const fromList = (l: PartitionList): TopicPartitionSet => new Map(l.map(([t, ps]) => [t, new Set(ps)]));
 
@@ -183,7 +186,7 @@ export class ConsumerProtocolGroup {
     g.target = new Map(s.target.map(([id, l]) => [id, fromList(l)]));
     for (const x of s.members) {
       const m: Member = {
-        ...x, regex: x.subscribedTopicRegex === null ? null : new RegExp(`^(?:${x.subscribedTopicRegex})$`, 'u'),
+        ...x, regex: x.subscribedTopicRegex === null ? null : topicRegex(x.subscribedTopicRegex),
         assigned: fromList(x.assigned), pendingRevocation: fromList(x.pendingRevocation), lastSent: undefined, sessionTimer: undefined, revocationTimer: undefined,
       };
       g.members.set(m.memberId, m);
@@ -218,8 +221,7 @@ export class ConsumerProtocolGroup {
     let regex: RegExp | null | undefined;
     if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') {
       try {
-        // Kafka matches the whole topic name (RE2J's matches()).
-        regex = new RegExp(`^(?:${req.subscribedTopicRegex})$`, 'u');
+        regex = topicRegex(req.subscribedTopicRegex);
       } catch {
         return this.fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex ${req.subscribedTopicRegex} is not a valid regular expression.`);
       }

@@ -44,6 +44,15 @@ interface GroupKey { g: string; type: 'group' }
 type GroupSnapshot = ClassicGroupSnapshot | ConsumerProtocolGroupSnapshot;
 interface OffsetValue { o: string; e: number; m: string | null; ts: number }
 
+/** Appends to __consumer_offsets: acknowledged only once durable, no size limit of user topics. */
+const INTERNAL_APPEND = { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER } as const;
+
+function offsetRecord(groupId: string, topic: string, partition: number, v: OffsetValue | null): { key: string; value: string | null } {
+  return { key: JSON.stringify({ g: groupId, t: topic, p: partition } satisfies OffsetKey), value: v === null ? null : JSON.stringify(v) };
+}
+
+const groupRecordKey = (groupId: string): string => JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey);
+
 /** Java's String.hashCode, so a group maps to the partition Kafka would pick. */
 function javaStringHash(s: string): number {
   let h = 0;
@@ -73,7 +82,6 @@ export class GroupCoordinator {
   /** Per offsets partition: offset commits appended but not yet applied (a checkpoint must not miss them). */
   private readonly commitsInFlight: number[] = [];
   private readonly checkpointing = new Set<number>();
-  checkpoints = 0;
 
   constructor(broker: Broker, limits: GroupLimits, consumerLimits: ConsumerProtocolLimits, offsetsTopicPartitions: number, offsetsSegmentBytes: number) {
     this.broker = broker;
@@ -154,8 +162,8 @@ export class GroupCoordinator {
     const write = async (): Promise<void> => {
       const log = this.offsetsLog(groupId);
       await log.ready;
-      const batch = buildRecordBatch([{ key: JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey), value: s === null ? null : json }]);
-      const res = log.append(batch, { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER });
+      const batch = buildRecordBatch([{ key: groupRecordKey(groupId), value: s === null ? null : json }]);
+      const res = log.append(batch, INTERNAL_APPEND);
       if (res.errorCode !== 0) throw new Error(res.errorMessage ?? 'append failed');
       await res.durable;
       this.wrote(this.offsetsPartition(groupId), batch.length);
@@ -269,27 +277,22 @@ export class GroupCoordinator {
     const log = this.broker.partition(topic, partition)!;
     await log.ready;
     if ((this.commitsInFlight[partition] ?? 0) > 0) return;
-    const records: { key: string; value: string }[] = [];
-    const mine = (g: string): boolean => Math.abs(javaStringHash(g)) % topic.streams.length === partition;
+    const records: { key: string; value: string | null }[] = [];
     for (const [groupId, offsets] of this.offsets) {
-      if (!mine(groupId)) continue;
+      if (this.offsetsPartition(groupId) !== partition) continue;
       for (const [k, c] of offsets) {
         const [t, p] = k.split('\u0000') as [string, string];
-        records.push({
-          key: JSON.stringify({ g: groupId, t, p: Number(p) } satisfies OffsetKey),
-          value: JSON.stringify({ o: c.offset.toString(), e: c.leaderEpoch, m: c.metadata, ts: c.commitTimestampMs } satisfies OffsetValue),
-        });
+        records.push(offsetRecord(groupId, t, Number(p), { o: c.offset.toString(), e: c.leaderEpoch, m: c.metadata, ts: c.commitTimestampMs }));
       }
     }
     for (const [groupId, json] of this.written) {
-      if (mine(groupId) && json !== 'null') records.push({ key: JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey), value: json });
+      if (this.offsetsPartition(groupId) === partition && json !== 'null') records.push({ key: groupRecordKey(groupId), value: json });
     }
-    const opts = { acks: -1 as const, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER };
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += 1000) batches.push(buildRecordBatch(records.slice(i, i + 1000)));
     // With no live key left, the checkpoint is empty: everything so far can go.
     let firstOffset = log.highWatermark;
-    const results = batches.map((b) => log.append(b, opts));
+    const results = batches.map((b) => log.append(b, INTERNAL_APPEND));
     for (const [i, res] of results.entries()) {
       if (res.errorCode !== 0) throw new Error(res.errorMessage ?? 'checkpoint append failed');
       if (i === 0) firstOffset = res.baseOffset;
@@ -299,7 +302,6 @@ export class GroupCoordinator {
     // Everything before the checkpoint is now superseded by it.
     await log.deleteRecordsBefore(firstOffset);
     this.bytesSinceCheckpoint[partition] = bytes;
-    this.checkpoints++;
     this.broker.log.info({ partition, keys: records.length, from: firstOffset }, '__consumer_offsets partition checkpointed and trimmed');
   }
 
@@ -307,23 +309,21 @@ export class GroupCoordinator {
   async commit(groupId: string, entries: readonly OffsetCommitEntry[], tombstones: readonly { topic: string; partition: number }[] = []): Promise<void> {
     if (entries.length === 0 && tombstones.length === 0) return;
     const now = Date.now();
+    const value = (e: OffsetCommitEntry): OffsetValue => ({ o: e.offset.toString(), e: e.leaderEpoch, m: e.metadata, ts: now });
     const records = [
-      ...entries.map((e) => ({
-        key: JSON.stringify({ g: groupId, t: e.topic, p: e.partition } satisfies OffsetKey),
-        value: JSON.stringify({ o: e.offset.toString(), e: e.leaderEpoch, m: e.metadata, ts: now } satisfies OffsetValue),
-      })),
-      ...tombstones.map((t) => ({ key: JSON.stringify({ g: groupId, t: t.topic, p: t.partition } satisfies OffsetKey), value: null })),
+      ...entries.map((e) => offsetRecord(groupId, e.topic, e.partition, value(e))),
+      ...tombstones.map((t) => offsetRecord(groupId, t.topic, t.partition, null)),
     ];
     const partition = this.offsetsPartition(groupId);
     const log = this.offsetsLog(groupId);
     await log.ready;
     const batch = buildRecordBatch(records);
-    const res = log.append(batch, { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER });
+    const res = log.append(batch, INTERNAL_APPEND);
     if (res.errorCode !== 0) throw new Error(`offset commit append failed: ${res.errorMessage}`);
     this.commitsInFlight[partition] = (this.commitsInFlight[partition] ?? 0) + 1;
     try {
       await res.durable;
-      for (const e of entries) this.apply({ g: groupId, t: e.topic, p: e.partition }, { o: e.offset.toString(), e: e.leaderEpoch, m: e.metadata, ts: now });
+      for (const e of entries) this.apply({ g: groupId, t: e.topic, p: e.partition }, value(e));
       for (const t of tombstones) this.apply({ g: groupId, t: t.topic, p: t.partition }, null);
     } finally {
       this.commitsInFlight[partition]!--;

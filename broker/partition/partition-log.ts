@@ -10,7 +10,6 @@ import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { StreamStore } from '../../s3stream/stream-store.ts';
 import { ProducerStateTable } from './producer-state.ts';
-import { ownedCopy } from '../../s3stream/owned-buffer.ts';
 
 export interface AppendOptions {
   /** 0, 1 or -1 (all). */
@@ -94,13 +93,11 @@ export class PartitionLog {
 
   /**
    * Validates and appends the `records` of one partition of a Produce
-   * request. The buffer is copied once, into memory of its own (so neither
-   * the request frame nor a shared pool slab is kept alive by the tail
-   * cache), and rewritten in place; records are never decoded.
+   * request. Offsets are rewritten in place in the request's buffer (the
+   * stream store keeps its own copy); records are never decoded.
    */
-  append(records: Buffer, opts: AppendOptions): AppendResult {
+  append(data: Buffer, opts: AppendOptions): AppendResult {
     let batches: RecordBatchHeader[];
-    const data = ownedCopy(records);
     try {
       batches = splitRecordBatches(data);
     } catch (e) {
