@@ -23,7 +23,7 @@ type Autocannon = (opts: { url: string; connections: number; duration: number })
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const DURATION_S = Number(process.env.BENCH_HTTP_DURATION_S ?? 5);
-const broker = await BrokerProcess.start({ args: ['--offsets-topic-num-partitions', '4'], env: { FLOE_LOG_LEVEL: 'warn' } });
+const broker = await BrokerProcess.start({ args: ['--offsets-topic-num-partitions', '4'] });
 try {
   const c = await WireClient.connect('127.0.0.1', broker.port);
   await c.request(CreateTopicsApi, 5, { topics: Array.from({ length: 10 }, (_, i) => ({ ...defaultCreatableTopic(), name: `t${i}`, numPartitions: 8, replicationFactor: 1 })), timeoutMs: 10_000, validateOnly: false });

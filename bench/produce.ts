@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     sink = spawn(process.execPath, [join(import.meta.dirname, 'sink-server.ts'), String(port)], { stdio: 'ignore' });
     await waitForPort(port, 10_000);
   } else {
-    let env: NodeJS.ProcessEnv = { FLOE_LOG_LEVEL: 'warn' };
+    let env: NodeJS.ProcessEnv = {};
     if (opt.backend === 's3') {
       s3 = new S3TestServer();
       await s3.start();

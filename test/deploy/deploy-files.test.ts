@@ -18,7 +18,7 @@ import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1'
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
-import { freePort, waitForPort } from '../support/free-port.ts';
+import { collectOutput, waitForOutput } from '../support/child-output.ts';
 import { runCommand } from '../support/run-command.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -104,18 +104,17 @@ describe('deploy/Dockerfile', () => {
     const s3 = new S3TestServer();
     await s3.start();
     const dataDir = mkdtempSync(join(tmpdir(), 'floe-entrypoint-'));
-    const port = await freePort();
-    const httpPort = await freePort();
     const env = {
       ...compose.services.floe!.environment!,
-      // This machine's loopback and a temp dir instead of the compose network and volume.
-      FLOE_HOST: '127.0.0.1', FLOE_ADVERTISED_HOST: '127.0.0.1', FLOE_PORT: String(port), FLOE_HTTP_PORT: String(httpPort),
+      // This machine's loopback, ports it picks and a temp dir instead of the compose network and volume.
+      FLOE_HOST: '127.0.0.1', FLOE_ADVERTISED_HOST: '127.0.0.1', FLOE_PORT: '0', FLOE_HTTP_PORT: '0',
       FLOE_DATA_DIR: dataDir, FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET,
       AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
     };
-    const child = spawn(process.execPath, entry.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, entry.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      await waitForPort(port, 20_000);
+      const started = await waitForOutput(child, collectOutput(child), /^(\{.*"msg":"floe broker started".*\})\n/m, 'entrypoint', 30_000);
+      const { port, httpPort } = JSON.parse(started[1]!) as { port: number; httpPort: number };
       let ready = 0;
       const deadline = Date.now() + 10_000;
       while (ready !== 200 && Date.now() < deadline) {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './free-port.ts';
+import { collectOutput, waitForOutput, type ChildOutput } from './child-output.ts';
 
 const CLI = join(import.meta.dirname, '../../broker/cli.ts');
 
@@ -25,7 +25,8 @@ export class BrokerProcess {
   readonly env: NodeJS.ProcessEnv;
   private child: ChildProcess | undefined;
   private ownsDataDir: boolean;
-  log = '';
+  private output: ChildOutput | undefined;
+  private readonly signalled = new WeakSet<ChildProcess>();
 
   private constructor(opts: BrokerProcessOptions) {
     this.ownsDataDir = opts.dataDir === undefined;
@@ -36,7 +37,6 @@ export class BrokerProcess {
 
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
     const b = new BrokerProcess(opts);
-    b.port = await freePort();
     await b.spawn();
     return b;
   }
@@ -49,31 +49,39 @@ export class BrokerProcess {
     return this.child?.pid;
   }
 
+  /**
+   * The first start binds port 0 for Kafka and HTTP and learns the ports from
+   * the start line; restarts reuse them, as clients reconnect to the same address.
+   */
   private async spawn(): Promise<void> {
-    if (this.httpPort === 0) this.httpPort = await freePort();
     const child = spawn(process.execPath, [CLI, '--host', '127.0.0.1', '--port', String(this.port), '--http-port', String(this.httpPort), '--data-dir', this.dataDir, ...this.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FLOE_LOG_LEVEL: 'info', ...this.env },
+      // At least info: the start line says which ports the broker got.
+      env: { ...process.env, ...this.env, FLOE_LOG_LEVEL: this.env.FLOE_LOG_LEVEL === 'debug' ? 'debug' : 'info' },
     });
     this.child = child;
-    const append = (d: Buffer): void => {
-      this.log += d.toString();
-      if (this.log.length > 200_000) this.log = this.log.slice(-100_000);
-    };
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`broker exited with ${code} while starting:\n${this.log}`))));
-    await Promise.race([waitForPort(this.port, 20_000), exited]);
-    // The port opens just before the start line is logged; wait for it so tests can read what started.
-    const deadline = Date.now() + 10_000;
-    while (!this.log.includes('floe broker started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    exited.catch(() => undefined);
+    const output = collectOutput(child);
+    this.output = output;
+    // A broker that dies on its own fails the tests with connection errors; say why.
+    child.once('exit', (code, sig) => {
+      if (!this.signalled.has(child)) process.stderr.write(`floe broker (pid ${child.pid}) exited by itself (${sig ?? code}); its last output:\n${output.text().slice(-4000)}\n`);
+    });
+    const started = await waitForOutput(child, this.output, /^(\{.*"msg":"floe broker started".*\})\n/m, 'broker', 30_000);
+    const line = JSON.parse(started[1]!) as { port: number; httpPort: number };
+    this.port = line.port;
+    this.httpPort = line.httpPort;
+  }
+
+  /** What the broker printed since it was last started (bounded). */
+  get log(): string {
+    return this.output?.text() ?? '';
   }
 
   private async signal(sig: NodeJS.Signals): Promise<number | null> {
     const c = this.child;
     if (c === undefined || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    this.signalled.add(c);
     c.kill(sig);
     const guard = setTimeout(() => c.kill('SIGKILL'), 20_000);
     const code = await exited;

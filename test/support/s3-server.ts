@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { freePort, waitForPort } from './free-port.ts';
+import { collectOutput, waitForOutput } from './child-output.ts';
 
 const require = createRequire(import.meta.url);
 const S3RVER_BIN = join(require.resolve('s3rver/package.json'), '..', 'bin', 's3rver.js');
@@ -25,12 +25,14 @@ export class S3TestServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The first start binds port 0 and reads the port s3rver got; restarts reuse it. */
   async start(): Promise<void> {
-    if (this.port === 0) this.port = await freePort();
-    this.child = spawn(process.execPath, [S3RVER_BIN, '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '-s', '--configure-bucket', S3_TEST_BUCKET], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const child = spawn(process.execPath, [S3RVER_BIN, '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '-s', '--configure-bucket', S3_TEST_BUCKET], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    await waitForPort(this.port, 15_000);
+    this.child = child;
+    const m = await waitForOutput(child, collectOutput(child), /S3rver listening on [\d.]+:(\d+)\n/, 's3rver', 15_000);
+    this.port = Number(m[1]);
   }
 
   async stop(): Promise<void> {
