@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Integration tests start brokers on fixed loopback ports; files run one at a time on 2 cores.
+    // Integration tests start brokers and clients as processes; files run one at a time on 2 cores.
     fileParallelism: false,
     reporters: ['default'],
   },
