@@ -532,13 +532,20 @@ export class StreamStore {
     return next === undefined ? undefined : { value: next.value as unknown as IndexValue };
   }
 
-  private loadRegion(v: IndexValue): Promise<CachedRegion> {
+  /**
+   * A region from the block cache, or read from its object. `cache: false` is
+   * for compaction: the regions it reads are about to be replaced, so caching
+   * them would only evict what consumers are reading (and grow memory).
+   */
+  private loadRegion(v: IndexValue, { cache = true }: { cache?: boolean } = {}): Promise<CachedRegion> {
     const key = `${v.o}@${v.p}`;
     const hit = this.regions.get(key);
     if (hit !== undefined) return Promise.resolve(hit);
     const inFlight = this.regionLoads.get(key);
     if (inFlight !== undefined) return inFlight;
-    const load = this.opts.objectStore.get(v.o, { start: v.p, end: v.p + v.l }).then((buf) => {
+    const read = this.opts.objectStore.get(v.o, { start: v.p, end: v.p + v.l });
+    if (!cache) return read.then((buf) => ({ chunks: parseRegion(buf), byteLength: buf.length }));
+    const load = read.then((buf) => {
       const region: CachedRegion = { chunks: parseRegion(owned(buf)), byteLength: buf.length };
       this.regions.set(key, region);
       return region;
@@ -641,7 +648,7 @@ export class StreamStore {
     }
     if (run.length < 2) return 0;
     const chunks: Chunk[] = [];
-    for (const r of run) chunks.push(...(await this.loadRegion(r.value)).chunks);
+    for (const r of run) chunks.push(...(await this.loadRegion(r.value, { cache: false })).chunks);
     const key = newObjectKey();
     const { body, index } = buildStreamSetObject(new Map([[id, chunks]]));
     await this.opts.objectStore.put(key, body);

@@ -195,9 +195,13 @@ describe('compaction', () => {
     expect((await readAll(store, id, 7))[0]).toBe(`s${id}:7-8`);
     // The old objects are still referenced by the other stream: nothing to delete yet.
     expect(await store.collectGarbage(0)).toBe(0);
+    // Compaction reads regions it is about to replace: they must not take block cache room.
+    const cachedBefore = { ...store.stats.blockCache };
     expect(await store.compact(other, opts)).toBe(5);
     await store.compact(other, opts);
     await store.compact(other, opts);
+    expect(store.stats.blockCache.entries).toBe(cachedBefore.entries);
+    expect(store.stats.blockCache.bytes).toBe(cachedBefore.bytes);
     // Now the 12 original objects are unreferenced; the 6 compacted ones stay.
     expect(await store.collectGarbage(0)).toBe(12);
     expect((await objects.list('data/')).length).toBe(6);
