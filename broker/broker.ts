@@ -48,7 +48,8 @@ export class Broker {
   stopping = false;
   private server: Server | undefined;
   private readonly connections = new Set<Connection>();
-  private readonly partitions = new Map<string, PartitionLog>();
+  /** Partition logs by topic id, indexed by partition: looked up for every partition of every fetch. */
+  private readonly partitionLogs = new Map<string, (PartitionLog | undefined)[]>();
   private stopListeners: (() => void)[] = [];
   private boundPort = 0;
 
@@ -149,11 +150,15 @@ export class Broker {
   partition(topic: TopicRecord, index: number): PartitionLog | undefined {
     const streamId = topic.streams[index];
     if (streamId === undefined || !this.streams.has(streamId)) return undefined;
-    const key = `${topic.id}:${index}`;
-    let p = this.partitions.get(key);
+    let logs = this.partitionLogs.get(topic.id);
+    if (logs === undefined) {
+      logs = [];
+      this.partitionLogs.set(topic.id, logs);
+    }
+    let p = logs[index];
     if (p === undefined) {
       p = new PartitionLog(topic.name, index, streamId, this.streams);
-      this.partitions.set(key, p);
+      logs[index] = p;
     }
     return p;
   }
@@ -167,7 +172,7 @@ export class Broker {
   async deleteTopic(name: string): Promise<void> {
     const t = await this.topics.delete(name);
     if (t === undefined) return;
-    for (let i = 0; i < t.streams.length; i++) this.partitions.delete(`${t.id}:${i}`);
+    this.partitionLogs.delete(t.id);
     await this.groups.removeTopic(name);
     this.log.info({ topic: name }, 'topic deleted');
   }

@@ -14,6 +14,7 @@ import { nextCounter, type MetadataOp, type MetadataStore } from './metadata/met
 import { buildStreamSetObject, parseRegion, type Chunk } from './stream-set-object.ts';
 import { BlockCache, type CacheStats } from './block-cache.ts';
 import { owned, ownedCopy } from './owned-buffer.ts';
+import { FifoQueue } from './fifo-queue.ts';
 
 export type DurabilityMode = 'local-wal' | 'object-wal';
 
@@ -163,7 +164,7 @@ export class StreamStore {
   private pendingBytes = 0;
   private tailBytes = 0;
   /** Uploaded chunks in upload order: the eviction order of the tail cache. */
-  private evictable: { stream: StreamState; chunk: MemChunk }[] = [];
+  private readonly evictable = new FifoQueue<{ stream: StreamState; chunk: MemChunk }>();
   private uploadRun: Promise<void> | undefined;
   private uploadAgain = false;
   private timer: NodeJS.Timeout | undefined;
@@ -425,8 +426,10 @@ export class StreamStore {
   }
 
   private evictTail(): void {
-    while (this.tailBytes > this.opts.tailCacheBytesMax && this.evictable.length > 0) {
-      const { stream, chunk } = this.evictable.shift()!;
+    while (this.tailBytes > this.opts.tailCacheBytesMax) {
+      const next = this.evictable.shift();
+      if (next === undefined) break;
+      const { stream, chunk } = next;
       if (stream.mem[0] === chunk && this.streams.get(stream.id) === stream) {
         stream.mem.shift();
         this.tailBytes -= chunk.data.length;
