@@ -61,7 +61,7 @@ interface StreamState {
   endOffset: number;
   /** End of the data that is durable in this broker's mode: the high watermark's upper bound. */
   durableEnd: number;
-  mem: MemChunk[];
+  mem: FifoQueue<MemChunk>;
 }
 
 interface IndexValue {
@@ -211,7 +211,7 @@ export class StreamStore {
       const start = (e.value as { start: number }).start;
       const [last] = await md.range(indexPrefix(id), { reverse: true, limit: 1 });
       const end = Math.max(start, last === undefined ? 0 : (last.value as unknown as IndexValue).e);
-      this.streams.set(id, { id, startOffset: start, endOffset: end, durableEnd: end, mem: [] });
+      this.streams.set(id, { id, startOffset: start, endOffset: end, durableEnd: end, mem: new FifoQueue() });
     }
     if (this.durability === 'local-wal') {
       this.wal = await GroupCommitWal.open(
@@ -243,7 +243,7 @@ export class StreamStore {
     const id = await nextCounter(this.opts.metadata, 'counters/stream-id');
     const ok = await this.opts.metadata.commit([{ op: 'put', key: streamKey(id), value: { start: 0 }, expectVersion: 0 }]);
     if (!ok) throw new Error(`stream ${id} already exists`);
-    this.streams.set(id, { id, startOffset: 0, endOffset: 0, durableEnd: 0, mem: [] });
+    this.streams.set(id, { id, startOffset: 0, endOffset: 0, durableEnd: 0, mem: new FifoQueue() });
     this.stats.streams = this.streams.size;
     return id;
   }
@@ -430,7 +430,7 @@ export class StreamStore {
       const next = this.evictable.shift();
       if (next === undefined) break;
       const { stream, chunk } = next;
-      if (stream.mem[0] === chunk && this.streams.get(stream.id) === stream) {
+      if (stream.mem.at(0) === chunk && this.streams.get(stream.id) === stream) {
         stream.mem.shift();
         this.tailBytes -= chunk.data.length;
       }
@@ -455,12 +455,12 @@ export class StreamStore {
     let bytes = 0;
     let cur = Math.max(fromOffset, s.startOffset);
     while (cur < until && (out.length === 0 || bytes < maxBytes)) {
-      const first = s.mem[0];
+      const first = s.mem.at(0);
       if (first !== undefined && cur >= first.baseOffset) {
         this.stats.readsFromMemory++;
         let i = this.memIndex(s, cur);
         for (; i < s.mem.length; i++) {
-          const c = s.mem[i]!;
+          const c = s.mem.at(i)!;
           if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
           out.push(c);
           bytes += c.data.length;
@@ -493,8 +493,9 @@ export class StreamStore {
    */
   async readTail(id: number, bytesMax: number): Promise<Buffer[]> {
     const s = this.stream(id);
-    let start = s.mem[0]?.baseOffset ?? s.endOffset;
-    let bytes = s.mem.reduce((a, c) => a + c.data.length, 0);
+    let start = s.mem.at(0)?.baseOffset ?? s.endOffset;
+    let bytes = 0;
+    for (const c of s.mem) bytes += c.data.length;
     if (bytes < bytesMax) {
       for (const e of await this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 256 })) {
         const v = e.value as unknown as IndexValue;
@@ -522,7 +523,7 @@ export class StreamStore {
     let hi = s.mem.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (s.mem[mid]!.endOffset <= offset) lo = mid + 1;
+      if (s.mem.at(mid)!.endOffset <= offset) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -570,7 +571,7 @@ export class StreamStore {
     }
     await this.commitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }], dropped);
     s.startOffset = start;
-    while (s.mem.length > 0 && s.mem[0]!.uploaded && s.mem[0]!.endOffset <= start) {
+    while (s.mem.length > 0 && s.mem.at(0)!.uploaded && s.mem.at(0)!.endOffset <= start) {
       this.tailBytes -= s.mem.shift()!.data.length;
     }
   }
@@ -722,7 +723,7 @@ export class StreamStore {
       this.tailBytes -= c.data.length;
       c.settle?.reject(new StreamNotFoundError(id));
     }
-    s.mem = [];
+    s.mem = new FifoQueue();
     const dropped = (await this.opts.metadata.range(indexPrefix(id))).map((e) => ({ key: e.key, value: e.value as unknown as IndexValue }));
     await this.commitWithRefs([{ op: 'delete', key: streamKey(id) }], dropped);
     this.stats.streams = this.streams.size;

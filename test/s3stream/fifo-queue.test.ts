@@ -1,5 +1,5 @@
-// The tail cache's eviction queue behaves exactly as an array used with
-// push/shift, across the compactions of its consumed prefix.
+// The tail cache's queues behave exactly as an array used with push, shift,
+// indexing and iteration, across the compactions of their consumed prefix.
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -14,6 +14,8 @@ describe('FifoQueue', () => {
       for (const op of ops) {
         if (op === -1) {
           expect(q.shift()).toBe(model.shift());
+          for (const i of [0, model.length >> 1, model.length - 1, model.length]) expect(q.at(i)).toBe(model[i]);
+          expect([...q]).toEqual(model);
         } else {
           // Push runs long enough to cross the prefix compaction (1,024 consumed).
           for (let i = 0; i < op; i++) {
