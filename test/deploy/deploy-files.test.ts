@@ -18,7 +18,8 @@ import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1'
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
-import { collectOutput, waitForOutput } from '../support/child-output.ts';
+import { collectOutput } from '../support/child-output.ts';
+import { waitForBrokerStarted } from '../support/broker-process.ts';
 import { runCommand } from '../support/run-command.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -113,8 +114,7 @@ describe('deploy/Dockerfile', () => {
     };
     const child = spawn(process.execPath, entry.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const started = await waitForOutput(child, collectOutput(child), /^(\{.*"msg":"floe broker started".*\})\n/m, 'entrypoint', 30_000);
-      const { port, httpPort } = JSON.parse(started[1]!) as { port: number; httpPort: number };
+      const { port, httpPort } = await waitForBrokerStarted(child, collectOutput(child), 'entrypoint');
       let ready = 0;
       const deadline = Date.now() + 10_000;
       while (ready !== 200 && Date.now() < deadline) {

@@ -16,6 +16,13 @@ export interface BrokerProcessOptions {
   dataDir?: string;
 }
 
+/** Waits for a broker's start line (info level) and returns the ports it says it bound. */
+export async function waitForBrokerStarted(child: ChildProcess, output: ChildOutput, what: string): Promise<{ port: number; httpPort: number }> {
+  const started = await waitForOutput(child, output, /^(\{.*"msg":"floe broker started".*\})\n/m, what, 30_000);
+  const { port, httpPort } = JSON.parse(started[1]!) as { port: number; httpPort: number };
+  return { port, httpPort };
+}
+
 export class BrokerProcess {
   port = 0;
   /** Port of the broker's HTTP server (metrics, health, admin). */
@@ -66,10 +73,9 @@ export class BrokerProcess {
     child.once('exit', (code, sig) => {
       if (!this.signalled.has(child)) process.stderr.write(`floe broker (pid ${child.pid}) exited by itself (${sig ?? code}); its last output:\n${output.text().slice(-4000)}\n`);
     });
-    const started = await waitForOutput(child, this.output, /^(\{.*"msg":"floe broker started".*\})\n/m, 'broker', 30_000);
-    const line = JSON.parse(started[1]!) as { port: number; httpPort: number };
-    this.port = line.port;
-    this.httpPort = line.httpPort;
+    const ports = await waitForBrokerStarted(child, output, 'broker');
+    this.port = ports.port;
+    this.httpPort = ports.httpPort;
   }
 
   /** What the broker printed since it was last started (bounded). */
