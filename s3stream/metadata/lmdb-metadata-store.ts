@@ -4,7 +4,7 @@
 // of the ops and a crash leaves either all or none of them.
 
 import { open, type RootDatabase } from 'lmdb';
-import type { MetadataOp, MetadataStore, MetadataValue, RangeOptions, VersionedEntry } from './metadata-store.ts';
+import { WatchList, type MetadataOp, type MetadataStore, type MetadataValue, type RangeOptions, type VersionedEntry } from './metadata-store.ts';
 
 interface Stored {
   v: number;
@@ -13,6 +13,8 @@ interface Stored {
 
 export class LmdbMetadataStore implements MetadataStore {
   private readonly db: RootDatabase<Stored, string>;
+  /** One process owns an LMDB store, so every change is seen here. */
+  private readonly watchers = new WatchList();
 
   constructor(path: string) {
     // Default sync behaviour: a resolved commit is on disk.
@@ -40,13 +42,14 @@ export class LmdbMetadataStore implements MetadataStore {
   }
 
   async commit(ops: readonly MetadataOp[]): Promise<boolean> {
-    return this.db.transaction(() => {
+    const ok = await this.db.transaction(() => {
       for (const o of ops) {
         if (o.expectVersion === undefined) continue;
         const cur = this.db.get(o.key);
         if ((cur?.v ?? 0) !== o.expectVersion) return false;
       }
       for (const o of ops) {
+        if (o.op === 'check') continue;
         if (o.op === 'put') {
           const cur = this.db.get(o.key);
           void this.db.put(o.key, { v: (cur?.v ?? 0) + 1, d: o.value });
@@ -56,6 +59,12 @@ export class LmdbMetadataStore implements MetadataStore {
       }
       return true;
     });
+    if (ok) this.watchers.changed(ops.map((o) => o.key));
+    return ok;
+  }
+
+  watch(prefix: string, fn: () => void): () => void {
+    return this.watchers.add(prefix, fn);
   }
 
   async close(): Promise<void> {
