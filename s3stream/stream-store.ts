@@ -5,12 +5,19 @@
 // the in-memory tail, else from objects through a bounded block cache with
 // read-ahead. Must not know about the Kafka wire format: a chunk is bytes
 // with a [baseOffset, endOffset) range given by the caller.
+//
+// Ownership: a stream is served by the process that opened it with the
+// epoch its owner key holds (`e/<id>`). Every index change of the stream
+// (upload, trim, compaction) is committed together with a check that the
+// owner key is unchanged, so a deposed owner (paused, partitioned, slow)
+// can never commit after another took over: its pending appends fail with
+// StreamFencedError. Who owns what is decided above this layer.
 
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GroupCommitWal } from '../wal/group-commit-wal.ts';
 import type { ObjectStore } from './object-store/object-store.ts';
-import { nextCounter, type MetadataOp, type MetadataStore } from './metadata/metadata-store.ts';
+import { nextCounter, type MetadataOp, type MetadataStore, type MetadataValue } from './metadata/metadata-store.ts';
 import { buildStreamSetObject, parseRegion, type Chunk } from './stream-set-object.ts';
 import { BlockCache, type CacheStats } from './block-cache.ts';
 import { owned, ownedCopy } from './owned-buffer.ts';
@@ -57,6 +64,9 @@ interface MemChunk extends Chunk {
 
 interface StreamState {
   id: number;
+  /** Version of the owner key when opened; every index commit checks it. Undefined: not fenced (WAL replay before open). */
+  fenceVersion: number | undefined;
+  epoch: number;
   startOffset: number;
   endOffset: number;
   /** End of the data that is durable in this broker's mode: the high watermark's upper bound. */
@@ -119,7 +129,25 @@ export interface StreamStoreStats {
   objectsDeleted: number;
   compactions: number;
   regionsCompacted: number;
+  /** Index commits refused because the stream's owner key moved on (this process was deposed). */
+  fencedCommits: number;
   blockCache: CacheStats;
+}
+
+/** Who may append to a stream, and since when: the value of its owner key. */
+export interface StreamOwner {
+  /** The owning process (a broker's node id). */
+  owner: number;
+  /** Bumped on every change of owner; the partition's leader epoch. */
+  epoch: number;
+}
+
+export class StreamFencedError extends Error {
+  readonly code = 'FLOE_ERR_STREAM_FENCED';
+  constructor(id: number, detail: string) {
+    super(`stream ${id}: ${detail}`);
+    this.name = 'StreamFencedError';
+  }
 }
 
 export class StreamNotFoundError extends Error {
@@ -132,6 +160,10 @@ export class StreamNotFoundError extends Error {
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 const streamKey = (id: number): string => `s/${pad(id, 12)}`;
+/** The owner key of a stream: its value is a StreamOwner; its version is the fence. */
+export const streamOwnerKey = (id: number): string => `e/${pad(id, 12)}`;
+export const STREAM_OWNER_PREFIX = 'e/';
+export const streamIdOfOwnerKey = (key: string): number => Number(key.slice(STREAM_OWNER_PREFIX.length));
 const indexPrefix = (id: number): string => `i/${pad(id, 12)}/`;
 const indexKey = (id: number, base: number): string => `${indexPrefix(id)}${pad(base, 16)}`;
 const objectRefsKey = (objectKey: string): string => `o/${objectKey}`;
@@ -190,7 +222,7 @@ export class StreamStore {
     this.regions = new BlockCache(this.opts.blockCacheBytesMax);
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
-      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, blockCache: this.regions.stats,
+      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, fencedCommits: 0, blockCache: this.regions.stats,
     };
   }
 
@@ -204,16 +236,24 @@ export class StreamStore {
     return store;
   }
 
+  /** A stream's state as the metadata store has it: start from its key, end from its last index region. */
+  private async loadState(id: number, start: number): Promise<StreamState> {
+    const [last] = await this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 1 });
+    const end = Math.max(start, last === undefined ? 0 : (last.value as unknown as IndexValue).e);
+    return { id, fenceVersion: undefined, epoch: -1, startOffset: start, endOffset: end, durableEnd: end, mem: new FifoQueue() };
+  }
+
+  /**
+   * local-wal mode (one broker, its own WAL): every stream is loaded so the
+   * WAL can be replayed into it. object-wal mode loads streams as they are
+   * opened: all their acknowledged data is in the index already.
+   */
   private async recover(): Promise<void> {
-    const md = this.opts.metadata;
-    for (const e of await md.range('s/')) {
-      const id = Number(e.key.slice(2));
-      const start = (e.value as { start: number }).start;
-      const [last] = await md.range(indexPrefix(id), { reverse: true, limit: 1 });
-      const end = Math.max(start, last === undefined ? 0 : (last.value as unknown as IndexValue).e);
-      this.streams.set(id, { id, startOffset: start, endOffset: end, durableEnd: end, mem: new FifoQueue() });
-    }
     if (this.durability === 'local-wal') {
+      for (const e of await this.opts.metadata.range('s/')) {
+        const id = Number(e.key.slice(2));
+        this.streams.set(id, await this.loadState(id, (e.value as { start: number }).start));
+      }
       this.wal = await GroupCommitWal.open(
         { dir: join(this.opts.dataDir, 'wal'), untrimmedBytesMax: this.opts.pendingBytesMax, ...(this.opts.walSegmentBytes !== undefined ? { segmentBytes: this.opts.walSegmentBytes } : {}) },
         (position, payload) => this.replayWalEntry(position, payload),
@@ -239,17 +279,129 @@ export class StreamStore {
     this.tailBytes += data.length;
   }
 
-  async createStream(): Promise<number> {
+  /**
+   * Allocates a stream id and returns the ops that create it with `owner`
+   * at epoch 0; the caller commits them (with whatever names the stream,
+   * atomically). Nothing is loaded: the owner opens it.
+   */
+  async newStream(owner: number): Promise<{ id: number; ops: MetadataOp[] }> {
     const id = await nextCounter(this.opts.metadata, 'counters/stream-id');
-    const ok = await this.opts.metadata.commit([{ op: 'put', key: streamKey(id), value: { start: 0 }, expectVersion: 0 }]);
-    if (!ok) throw new Error(`stream ${id} already exists`);
-    this.streams.set(id, { id, startOffset: 0, endOffset: 0, durableEnd: 0, mem: new FifoQueue() });
-    this.stats.streams = this.streams.size;
+    return {
+      id,
+      ops: [
+        { op: 'put', key: streamKey(id), value: { start: 0 }, expectVersion: 0 },
+        { op: 'put', key: streamOwnerKey(id), value: { owner, epoch: 0 } satisfies StreamOwner as unknown as MetadataValue, expectVersion: 0 },
+      ],
+    };
+  }
+
+  /** Creates a stream owned by `owner` at epoch 0 and opens it here (tests and tools; brokers commit newStream's ops with the topic). */
+  async createStream(owner = 0): Promise<number> {
+    const { id, ops } = await this.newStream(owner);
+    if (!(await this.opts.metadata.commit(ops))) throw new Error(`stream ${id} already exists`);
+    await this.openStream(id, 0);
     return id;
+  }
+
+  /**
+   * Opens a stream for appending and reading at `epoch`, which its owner key
+   * must hold (else StreamFencedError). From here every index commit of the
+   * stream checks that key's version. Re-opening at a newer epoch keeps the
+   * loaded state; a stream not loaded is read from the metadata store.
+   */
+  async openStream(id: number, epoch: number): Promise<void> {
+    const ownerEntry = await this.opts.metadata.get(streamOwnerKey(id));
+    const owner = ownerEntry?.value as unknown as StreamOwner | undefined;
+    if (ownerEntry === undefined || owner === undefined) throw new StreamNotFoundError(id);
+    if (owner.epoch !== epoch) throw new StreamFencedError(id, `open at epoch ${epoch}, but the owner key holds epoch ${owner.epoch}`);
+    let s = this.streams.get(id);
+    if (s === undefined) {
+      const start = await this.opts.metadata.get(streamKey(id));
+      if (start === undefined) throw new StreamNotFoundError(id);
+      const loaded = await this.loadState(id, (start.value as { start: number }).start);
+      // Opened concurrently by another caller meanwhile: keep theirs.
+      s = this.streams.get(id) ?? loaded;
+      this.streams.set(id, s);
+    }
+    s.fenceVersion = ownerEntry.version;
+    s.epoch = epoch;
+    this.stats.streams = this.streams.size;
+  }
+
+  /** The epoch the stream was opened at, or undefined when not open here. */
+  openEpoch(id: number): number | undefined {
+    const s = this.streams.get(id);
+    return s === undefined || s.fenceVersion === undefined ? undefined : s.epoch;
+  }
+
+  /**
+   * Closes a stream on hand-over: waits (bounded) for its pending data to be
+   * uploaded, then forgets it. Pending data still not uploaded is rejected
+   * (StreamFencedError): its appends were never acknowledged as durable in
+   * object-wal mode. Returns how many bytes were dropped that way.
+   */
+  async closeStream(id: number, waitMs = 10_000): Promise<number> {
+    const deadline = Date.now() + waitMs;
+    while (this.streams.has(id) && this.pendingOf(this.streams.get(id)!) > 0 && Date.now() < deadline && !this.closed) {
+      await this.upload();
+      if (this.pendingOf(this.streams.get(id) ?? { mem: new FifoQueue<MemChunk>() } as StreamState) > 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    const s = this.streams.get(id);
+    if (s === undefined) return 0;
+    return this.forget(s, new StreamFencedError(id, 'closed on hand-over before its data was uploaded'));
+  }
+
+  private pendingOf(s: StreamState): number {
+    let n = 0;
+    for (const c of s.mem) if (!c.uploaded) n += c.data.length;
+    return n;
+  }
+
+  /** Drops a stream's state; not-yet-uploaded appends fail with `reason`. Returns the bytes dropped. */
+  private forget(s: StreamState, reason: Error): number {
+    if (this.streams.get(s.id) !== s) return 0;
+    this.streams.delete(s.id);
+    let dropped = 0;
+    for (const c of s.mem) {
+      if (!c.uploaded) {
+        this.pendingBytes -= c.data.length;
+        dropped += c.data.length;
+      }
+      this.tailBytes -= c.data.length;
+      c.settle?.reject(reason);
+      delete c.settle;
+    }
+    s.mem = new FifoQueue();
+    this.stats.streams = this.streams.size;
+    this.stats.pendingUploadBytes = this.pendingBytes;
+    this.stats.tailCacheBytes = this.tailBytes;
+    return dropped;
   }
 
   has(id: number): boolean {
     return this.streams.has(id);
+  }
+
+  /** The ops that make a commit fail unless `id` is still owned at the epoch it was opened at. */
+  private fenceOps(id: number): MetadataOp[] {
+    const v = this.streams.get(id)?.fenceVersion;
+    return v === undefined ? [] : [{ op: 'check', key: streamOwnerKey(id), expectVersion: v }];
+  }
+
+  /** After a refused commit: the streams among `ids` whose owner key moved on are forgotten (fenced). */
+  private async dropFenced(ids: Iterable<number>): Promise<number[]> {
+    const fenced: number[] = [];
+    for (const id of ids) {
+      const s = this.streams.get(id);
+      if (s?.fenceVersion === undefined) continue;
+      const cur = await this.opts.metadata.get(streamOwnerKey(id));
+      if (cur?.version === s.fenceVersion) continue;
+      const owner = cur?.value as unknown as StreamOwner | undefined;
+      this.forget(s, new StreamFencedError(id, owner === undefined ? 'deleted' : `owner moved to ${owner.owner} at epoch ${owner.epoch}`));
+      this.stats.fencedCommits++;
+      fenced.push(id);
+    }
+    return fenced;
   }
 
   private stream(id: number): StreamState {
@@ -352,6 +504,8 @@ export class StreamStore {
   /** Uploads one stream-set object; false when there was nothing to upload or it failed. */
   private async uploadOnce(): Promise<boolean> {
     const picked = new Map<number, MemChunk[]>();
+    /** The state each picked stream had: one forgotten meanwhile (fenced, deleted, closed) is not settled here. */
+    const states = new Map<number, StreamState>();
     let bytes = 0;
     for (const s of this.streams.values()) {
       const chunks: MemChunk[] = [];
@@ -362,25 +516,34 @@ export class StreamStore {
         chunks.push(c);
         bytes += c.data.length;
       }
-      if (chunks.length > 0) picked.set(s.id, chunks);
+      if (chunks.length > 0) {
+        picked.set(s.id, chunks);
+        states.set(s.id, s);
+      }
     }
     if (picked.size === 0) return false;
     for (const cs of picked.values()) for (const c of cs) c.inFlight = true;
     const key = newObjectKey();
     const t0 = process.hrtime.bigint();
+    const current = (id: number): boolean => this.streams.get(id) === states.get(id);
     try {
       const { body, index, sizeBytes } = buildStreamSetObject(picked);
       await this.opts.objectStore.put(key, body);
       const now = Date.now();
-      const ops: MetadataOp[] = index.map((e) => ({
-        op: 'put', key: indexKey(e.streamId, e.baseOffset), value: { o: key, p: e.position, l: e.length, e: e.endOffset, t: now },
-      }));
-      // A stream deleted while its data was in flight must not get index entries back.
-      const live = ops.filter((_, i) => this.streams.has(index[i]!.streamId));
-      live.push(live.length > 0
-        ? { op: 'put', key: objectRefsKey(key), value: { n: live.length } }
-        : { op: 'put', key: gcKey(key), value: { at: now } });
-      if (!(await this.opts.metadata.commit(live))) throw new Error('index commit refused');
+      // Each attempt leaves out streams forgotten meanwhile; a refusal caused by fencing drops the fenced streams and goes again.
+      for (let attempt = 0; ; attempt++) {
+        const live = index.filter((e) => current(e.streamId));
+        const ops: MetadataOp[] = live.map((e) => ({
+          op: 'put', key: indexKey(e.streamId, e.baseOffset), value: { o: key, p: e.position, l: e.length, e: e.endOffset, t: now },
+        }));
+        for (const id of new Set(live.map((e) => e.streamId))) ops.push(...this.fenceOps(id));
+        ops.push(live.length > 0
+          ? { op: 'put', key: objectRefsKey(key), value: { n: live.length } }
+          : { op: 'put', key: gcKey(key), value: { at: now } });
+        if (await this.opts.metadata.commit(ops)) break;
+        const fenced = await this.dropFenced(new Set(live.map((e) => e.streamId)));
+        if (fenced.length === 0 || attempt >= 8) throw new Error('index commit refused');
+      }
       this.stats.uploads++;
       this.stats.uploadedBytes += sizeBytes;
       this.stats.uploadSecondsTotal += Number(process.hrtime.bigint() - t0) / 1e9;
@@ -391,15 +554,14 @@ export class StreamStore {
       return false;
     }
     for (const [id, cs] of picked) {
-      const s = this.streams.get(id);
+      const s = states.get(id)!;
+      if (!current(id)) continue; // forgotten: its bytes and waiters were released then
       for (const c of cs) {
         c.inFlight = false;
         c.uploaded = true;
         this.pendingBytes -= c.data.length;
-        if (s !== undefined) {
-          this.evictable.push({ stream: s, chunk: c });
-          if (this.wal === undefined && c.endOffset > s.durableEnd) s.durableEnd = c.endOffset;
-        }
+        this.evictable.push({ stream: s, chunk: c });
+        if (this.wal === undefined && c.endOffset > s.durableEnd) s.durableEnd = c.endOffset;
         c.settle?.resolve();
         delete c.settle;
       }
@@ -569,7 +731,7 @@ export class StreamStore {
       if (v.e <= start) dropped.push({ key: e.key, value: v });
       else break;
     }
-    await this.commitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }], dropped);
+    await this.commitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }, ...this.fenceOps(id)], dropped);
     s.startOffset = start;
     while (s.mem.length > 0 && s.mem.at(0)!.uploaded && s.mem.at(0)!.endOffset <= start) {
       this.tailBytes -= s.mem.shift()!.data.length;
@@ -660,6 +822,7 @@ export class StreamStore {
     const ok = await this.tryCommitWithRefs([
       { op: 'put', key: indexKey(id, merged.baseOffset), value: { o: key, p: merged.position, l: merged.length, e: merged.endOffset, t: Math.max(...run.map((r) => r.value.t ?? 0)) } },
       { op: 'put', key: objectRefsKey(key), value: { n: 1 } },
+      ...this.fenceOps(id),
     ], run);
     if (!ok) {
       await this.opts.metadata.commit([{ op: 'put', key: gcKey(key), value: { at: Date.now() } }]);
@@ -713,20 +876,16 @@ export class StreamStore {
     return this.regions.keys().filter((k) => k.startsWith(`${objectKey}@`));
   }
 
-  /** Deletes a stream: its index regions go now, its objects once no stream references them. */
+  /**
+   * Deletes a stream: its index regions and owner key go now (an owner still
+   * uploading is fenced by that), its objects once nothing references them.
+   * Any process may delete a stream, open here or not.
+   */
   async deleteStream(id: number): Promise<void> {
     const s = this.streams.get(id);
-    if (s === undefined) return;
-    this.streams.delete(id);
-    for (const c of s.mem) {
-      if (!c.uploaded) this.pendingBytes -= c.data.length;
-      this.tailBytes -= c.data.length;
-      c.settle?.reject(new StreamNotFoundError(id));
-    }
-    s.mem = new FifoQueue();
+    if (s !== undefined) this.forget(s, new StreamNotFoundError(id));
     const dropped = (await this.opts.metadata.range(indexPrefix(id))).map((e) => ({ key: e.key, value: e.value as unknown as IndexValue }));
-    await this.commitWithRefs([{ op: 'delete', key: streamKey(id) }], dropped);
-    this.stats.streams = this.streams.size;
+    await this.commitWithRefs([{ op: 'delete', key: streamKey(id) }, { op: 'delete', key: streamOwnerKey(id) }], dropped);
   }
 
   /** Uploads what is pending (best effort) and closes the WAL. */

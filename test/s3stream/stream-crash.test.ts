@@ -56,6 +56,7 @@ describe.each(['local-wal', 'object-wal'])('crash test (%s)', (mode) => {
       const md = new LmdbMetadataStore(join(dataDir, 'meta'));
       const store = await StreamStore.open({ dataDir, durability: mode as 'local-wal', metadata: md, objectStore: new FileSystemObjectStore(join(dataDir, 'objects')) });
       await store.flush();
+      for (const id of new Set(acked.map((a) => a.id))) await store.openStream(id, 0);
       const byStream = new Map<number, Ack[]>();
       for (const a of acked) byStream.set(a.id, [...(byStream.get(a.id) ?? []), a]);
       for (const [id, acks] of byStream) {

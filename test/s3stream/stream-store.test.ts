@@ -2,7 +2,8 @@ import { afterAll, beforeAll, afterEach, beforeEach, describe, expect, it } from
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StreamStore, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { StreamFencedError, StreamStore, streamOwnerKey, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { MemoryMetadataStore } from '../../s3stream/metadata/memory-metadata-store.ts';
 import { FileSystemObjectStore } from '../../s3stream/object-store/filesystem-object-store.ts';
 import { S3ObjectStore } from '../../s3stream/object-store/s3-object-store.ts';
 import { InstrumentedObjectStore, type ObjectStore } from '../../s3stream/object-store/object-store.ts';
@@ -84,6 +85,8 @@ for (const [backendName, makeBackend] of backends) {
         await md.close();
 
         ({ store, md } = await openStore(backend, mode));
+        // object-wal loads a stream when it is opened; local-wal loaded them all to replay the WAL.
+        for (const id of ids) await store.openStream(id, 0);
         for (const id of ids) {
           expect(store.endOffset(id)).toBe(expected.get(id)!.length === 0 ? 0 : Number(/-(\d+)$/.exec(expected.get(id)!.at(-1)!)![1]));
           expect(await readAll(store, id)).toEqual(expected.get(id));
@@ -213,5 +216,41 @@ describe('compaction', () => {
     expect(await readAll(again.store, id)).toEqual(before);
     await again.store.close();
     await again.md.close();
+  });
+});
+
+describe('stream ownership (epochs)', () => {
+  it('a deposed owner is fenced: its pending appends fail, nothing it uploads after the move is indexed, the new owner continues', async () => {
+    const md = new MemoryMetadataStore();
+    const objects = new FileSystemObjectStore(join(dir, 'objects'));
+    // Two processes' stores on one metadata store and bucket; uploads only when asked.
+    const a = await StreamStore.open({ dataDir: join(dir, 'a'), objectStore: objects, metadata: md, durability: 'object-wal', uploadIntervalMs: 3_600_000 });
+    const b = await StreamStore.open({ dataDir: join(dir, 'b'), objectStore: objects, metadata: md, durability: 'object-wal', uploadIntervalMs: 3_600_000 });
+    const id = await a.createStream(1);
+    const first = a.append(id, 0, 2, chunkData(id, 0, 2));
+    await a.flush();
+    await first;
+    // A stale append is buffered by A; meanwhile the owner moves to B at epoch 1.
+    const stale = a.append(id, 2, 3, chunkData(id, 2, 1));
+    stale.catch(() => undefined);
+    const owner = (await md.get(streamOwnerKey(id)))!;
+    expect(await md.commit([{ op: 'put', key: streamOwnerKey(id), value: { owner: 2, epoch: 1 }, expectVersion: owner.version }])).toBe(true);
+    await expect(a.openStream(id, 0)).rejects.toBeInstanceOf(StreamFencedError);
+    await b.openStream(id, 1);
+    expect(b.endOffset(id)).toBe(2);
+    const bDone = [b.append(id, 2, 4, chunkData(id, 2, 2)), b.append(id, 4, 5, chunkData(id, 4, 1))];
+    await b.flush();
+    await Promise.all(bDone);
+    // A wakes up and uploads: its commit is refused by the epoch check and its append fails.
+    await a.flush();
+    await expect(stale).rejects.toBeInstanceOf(StreamFencedError);
+    expect(a.stats.fencedCommits).toBe(1);
+    expect(a.has(id)).toBe(false);
+    expect(await readAll(b, id)).toEqual([`s${id}:0-2`, `s${id}:2-4`, `s${id}:4-5`]);
+    // A third reader opening at the current epoch sees exactly B's log.
+    const c = await StreamStore.open({ dataDir: join(dir, 'c'), objectStore: objects, metadata: md, durability: 'object-wal' });
+    await c.openStream(id, 1);
+    expect(await readAll(c, id)).toEqual([`s${id}:0-2`, `s${id}:2-4`, `s${id}:4-5`]);
+    for (const s of [a, b, c]) await s.close();
   });
 });

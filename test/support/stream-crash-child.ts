@@ -3,7 +3,7 @@
 // until it is killed with SIGKILL by the test.
 
 import { join } from 'node:path';
-import { StreamStore, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { StreamStore, streamOwnerKey, type DurabilityMode, type StreamOwner } from '../../s3stream/stream-store.ts';
 import { FileSystemObjectStore } from '../../s3stream/object-store/filesystem-object-store.ts';
 import { LmdbMetadataStore } from '../../s3stream/metadata/lmdb-metadata-store.ts';
 
@@ -17,6 +17,8 @@ const store = await StreamStore.open({
   uploadIntervalMs: 30, uploadBytes: 64 * 1024,
 });
 const ids = (await md.range('s/')).map((e) => Number(e.key.slice(2)));
+// A restarted owner opens its streams again at the epoch they hold.
+for (const id of ids) await store.openStream(id, ((await md.get(streamOwnerKey(id)))!.value as unknown as StreamOwner).epoch);
 while (ids.length < STREAMS) ids.push(await store.createStream());
 process.stdout.write(`READY ${ids.join(',')}\n`);
 
