@@ -1,8 +1,9 @@
-// Owns one broker process's parts and their lifecycle: metadata store,
-// object store, stream store, topics and partition logs, API handlers and
-// the Kafka listener. Start opens them in dependency order; stop stops
-// accepting, lets in-flight requests finish, uploads what the WAL holds and
-// closes everything.
+// Owns one broker process's parts and their lifecycle: metadata store
+// (LMDB alone, PostgreSQL in a fleet), object store, stream store, cluster
+// membership, topics and the partitions this broker leads, API handlers and
+// the Kafka listener. Start opens them in dependency order; stop hands its
+// partitions over (controlled shutdown), stops accepting, lets in-flight
+// requests finish, uploads what the WAL holds and closes everything.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
@@ -14,7 +15,11 @@ import { BrokerMetrics } from './metrics.ts';
 import { Connection } from './connection.ts';
 import { HandlerRegistry } from './handlers/registry.ts';
 import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
-import { PartitionLog } from './partition/partition-log.ts';
+import type { PartitionLog } from './partition/partition-log.ts';
+import { PartitionLeadership } from './partition/partition-leadership.ts';
+import { ClusterMember } from './cluster/cluster-member.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { PostgresMetadataStore } from '../s3stream/metadata/postgres-metadata-store.ts';
 import { GroupCoordinator } from './groups/group-coordinator.ts';
 import { LogMaintenance } from './log-maintenance.ts';
 import { FetchSessionCache } from './fetch-sessions.ts';
@@ -46,10 +51,12 @@ export class Broker {
   readonly fetchSessions = new FetchSessionCache();
   clusterId = '';
   stopping = false;
+  /** Set in start(), before any request is served. */
+  member!: ClusterMember;
+  leadership!: PartitionLeadership;
   private server: Server | undefined;
   private readonly connections = new Set<Connection>();
-  /** Partition logs by topic id, indexed by partition: looked up for every partition of every fetch. */
-  private readonly partitionLogs = new Map<string, (PartitionLog | undefined)[]>();
+  private unwatchTopics: (() => void) | undefined;
   private stopListeners: (() => void)[] = [];
   private boundPort = 0;
 
@@ -72,7 +79,9 @@ export class Broker {
   static async start(config: BrokerConfig): Promise<Broker> {
     const log = createLogger(config.logLevel);
     mkdirSync(config.dataDir, { recursive: true });
-    const metadata = new LmdbMetadataStore(join(config.dataDir, 'metadata'));
+    const metadata: MetadataStore = config.metadataUrl === undefined
+      ? new LmdbMetadataStore(join(config.dataDir, 'metadata'))
+      : await PostgresMetadataStore.open({ url: config.metadataUrl });
     const backend = config.s3 !== undefined
       ? new S3ObjectStore({
         bucket: config.s3.bucket, region: config.s3.region, keyPrefix: config.s3.keyPrefix,
@@ -91,15 +100,22 @@ export class Broker {
     const broker = new Broker(config, log, metadata, objectStore, backend, streams);
     await broker.topics.load();
     broker.clusterId = await broker.loadClusterId();
-    await broker.groups.load();
+    // The listener first: the registration carries the port it got.
     await broker.listen();
+    await broker.joinCluster();
+    await broker.groups.load();
+    await broker.leadership.sync();
     broker.maintenance.start(config.logRetentionCheckIntervalMs, config.objectCompactionIntervalMs);
     if (config.httpPort >= 0) {
       const http = await startHttpServer(broker, config.host, config.httpPort);
       broker.http = http.app;
       broker.httpPort = http.port;
     }
-    log.info({ host: config.host, port: broker.boundPort, httpPort: broker.httpPort, dataDir: config.dataDir, durability: config.durability, objectStore: objectStore.kind, clusterId: broker.clusterId }, 'floe broker started');
+    log.info({
+      host: config.host, port: broker.boundPort, httpPort: broker.httpPort, nodeId: config.nodeId, dataDir: config.dataDir, durability: config.durability,
+      objectStore: objectStore.kind, metadata: metadata instanceof PostgresMetadataStore ? 'postgres' : 'lmdb', clusterId: broker.clusterId,
+      controller: broker.member.view.controllerId, partitionsLed: broker.leadership.size,
+    }, 'floe broker started');
     return broker;
   }
 
@@ -109,6 +125,29 @@ export class Broker {
     const id = randomBytes(16).toString('base64url');
     if (await this.metadata.commit([{ op: 'put', key: 'cluster/id', value: id, expectVersion: 0 }])) return id;
     return (await this.metadata.get('cluster/id'))!.value as string;
+  }
+
+  /**
+   * Registers with the cluster, follows its changes (topics and owners, by
+   * this broker or any other), and serves what it is given to lead.
+   */
+  private async joinCluster(): Promise<void> {
+    this.member = new ClusterMember(this.metadata, this.log, {
+      nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, rack: this.config.brokerRack,
+      heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs, sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
+    });
+    this.leadership = new PartitionLeadership(this.streams, this.topics, this.member.view, this.log, {
+      onLead: (topic, partition, log) => this.groups.onLead(topic.name, partition, log),
+      onLose: (topic, partition) => this.groups.onLose(topic, partition),
+    });
+    const sync = (): void => {
+      this.leadership.sync().catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'partition leadership sync failed; retrying at the next change'));
+    };
+    this.member.view.onChange(sync);
+    this.unwatchTopics = this.metadata.watch('t/', () => {
+      this.topics.refresh().then(sync, (e: unknown) => this.log.warn({ err: (e as Error).message }, 'topic refresh failed'));
+    });
+    await this.member.start();
   }
 
   private listen(): Promise<void> {
@@ -147,32 +186,44 @@ export class Broker {
     });
   }
 
+  /** The partition's log when this broker leads it, else undefined. */
   partition(topic: TopicRecord, index: number): PartitionLog | undefined {
-    const streamId = topic.streams[index];
-    if (streamId === undefined || !this.streams.has(streamId)) return undefined;
-    let logs = this.partitionLogs.get(topic.id);
-    if (logs === undefined) {
-      logs = [];
-      this.partitionLogs.set(topic.id, logs);
-    }
-    let p = logs[index];
-    if (p === undefined) {
-      p = new PartitionLog(topic.name, index, streamId, this.streams);
-      logs[index] = p;
-    }
-    return p;
+    return this.leadership.get(topic, index);
   }
 
+  /** Why a partition cannot be served here: unknown, or led by another broker (clients then refresh metadata). */
+  partitionError(topic: TopicRecord | undefined, index: number): number {
+    if (topic === undefined || index < 0 || index >= topic.streams.length) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  }
+
+  /** Creates a topic with its partitions spread over the live brokers; undefined if the name is taken. */
   async createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicRecord | undefined> {
-    const t = await this.topics.create(name, partitions, configs);
-    if (t !== undefined) this.log.info({ topic: name, partitions, topicId: t.id }, 'topic created');
+    const t = await this.topics.create(name, configs, this.member.view.pickOwners(partitions));
+    if (t === undefined) return undefined;
+    this.log.info({ topic: name, partitions, topicId: t.id }, 'topic created');
+    // The partitions this broker leads are served before the creation is answered.
+    await this.member.view.refresh();
+    await this.leadership.sync();
     return t;
+  }
+
+  /** Adds partitions, spread over the live brokers; false if the topic changed meanwhile. */
+  async addPartitions(name: string, total: number): Promise<boolean> {
+    const t = this.topics.get(name);
+    if (t === undefined) return false;
+    const ok = await this.topics.addPartitions(name, total, this.member.view.pickOwners(total - t.streams.length));
+    if (ok) {
+      await this.member.view.refresh();
+      await this.leadership.sync();
+    }
+    return ok;
   }
 
   async deleteTopic(name: string): Promise<void> {
     const t = await this.topics.delete(name);
     if (t === undefined) return;
-    this.partitionLogs.delete(t.id);
+    await this.leadership.sync();
     await this.groups.removeTopic(name);
     this.log.info({ topic: name }, 'topic deleted');
   }
@@ -185,8 +236,12 @@ export class Broker {
 
   async stop(): Promise<void> {
     if (this.stopping) return;
+    // Controlled shutdown: the controller moves this broker's partitions while it still answers
+    // (NOT_LEADER_OR_FOLLOWER sends clients to the new leaders); alone, it keeps them.
+    this.log.info({ partitionsLed: this.leadership.size }, 'stopping: handing partitions over');
+    await this.member.depart(() => this.leadership.size > 0, this.config.controlledShutdownMaxWaitMs);
     this.stopping = true;
-    this.log.info('stopping: no new connections, finishing in-flight requests');
+    this.log.info({ partitionsLed: this.leadership.size }, 'stopping: no new connections, finishing in-flight requests');
     const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
     for (const fn of this.stopListeners) fn();
     const deadline = Date.now() + 10_000;
@@ -196,7 +251,9 @@ export class Broker {
     this.maintenance.stop();
     await this.http?.close();
     this.groups.close();
+    this.unwatchTopics?.();
     await this.streams.close();
+    await this.member.stop();
     await this.metadata.close();
     await this.objectStore.close();
     this.log.info('stopped');

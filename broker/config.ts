@@ -26,6 +26,11 @@ export const SETTINGS = [
   { name: 'advertised.port', flag: '--advertised-port', env: 'FLOE_ADVERTISED_PORT', kind: 'int', default: undefined, help: 'Port clients are told to connect to (default: --port).' },
   { name: 'data.dir', flag: '--data-dir', env: 'FLOE_DATA_DIR', kind: 'string', default: './data', help: 'Directory for the WAL, LMDB metadata and (by default) objects.' },
   { name: 'node.id', flag: '--node-id', env: 'FLOE_NODE_ID', kind: 'int', default: '1', help: 'This broker\'s id in metadata responses.' },
+  { name: 'metadata', flag: '--metadata', env: 'FLOE_METADATA', kind: 'string', default: 'lmdb', help: 'Metadata store: lmdb (in the data directory, one broker) or a PostgreSQL URL postgres://USER@HOST:PORT/DB (a fleet: every broker on the same database and bucket is one cluster).' },
+  { name: 'broker.rack', flag: '--broker-rack', env: 'FLOE_BROKER_RACK', kind: 'string', default: undefined, help: 'Rack or zone of this broker, as reported in Metadata.' },
+  { name: 'broker.heartbeat.interval.ms', flag: '--broker-heartbeat-interval-ms', env: 'FLOE_BROKER_HEARTBEAT_INTERVAL_MS', kind: 'int', default: '500', help: 'How often this broker renews its registration in the metadata store.' },
+  { name: 'broker.session.timeout.ms', flag: '--broker-session-timeout-ms', env: 'FLOE_BROKER_SESSION_TIMEOUT_MS', kind: 'int', default: '3000', help: 'A broker whose registration is not renewed for this long is dead; its partitions move.' },
+  { name: 'controlled.shutdown.max.wait.ms', flag: '--controlled-shutdown-max-wait-ms', env: 'FLOE_CONTROLLED_SHUTDOWN_MAX_WAIT_MS', kind: 'int', default: '15000', help: 'On shutdown, how long to wait for the controller to move this broker\'s partitions to others.' },
   { name: 'durability', flag: '--durability', env: 'FLOE_DURABILITY', kind: 'enum', values: ['local-wal', 'object-wal'], default: 'local-wal', help: 'local-wal: ack after the local WAL fsync; object-wal: ack after the object is stored and indexed.' },
   { name: 's3.endpoint', flag: '--s3-endpoint', env: 'FLOE_S3_ENDPOINT', kind: 'string', default: undefined, help: 'S3 endpoint URL (MinIO, AWS). Unset: filesystem object store under the data directory.' },
   { name: 's3.bucket', flag: '--s3-bucket', env: 'FLOE_S3_BUCKET', kind: 'string', default: undefined, help: 'S3 bucket; with --s3-endpoint (or alone for AWS).' },
@@ -81,6 +86,12 @@ export interface BrokerConfig {
   advertisedPort: number;
   dataDir: string;
   nodeId: number;
+  /** PostgreSQL URL of a fleet's metadata store; undefined: LMDB in the data directory. */
+  metadataUrl: string | undefined;
+  brokerRack: string | null;
+  brokerHeartbeatIntervalMs: number;
+  brokerSessionTimeoutMs: number;
+  controlledShutdownMaxWaitMs: number;
   durability: 'local-wal' | 'object-wal';
   s3: { endpoint: string | undefined; bucket: string; region: string; keyPrefix: string } | undefined;
   uploadIntervalMs: number;
@@ -196,6 +207,18 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const bucket = str('s3.bucket');
   const endpoint = str('s3.endpoint');
   if (endpoint !== undefined && bucket === undefined) throw new ConfigError('s3.endpoint is set but s3.bucket is not');
+  const metadata = str('metadata')!;
+  if (metadata !== 'lmdb' && !/^postgres(ql)?:\/\//.test(metadata)) throw new ConfigError(`metadata must be lmdb or a postgres:// URL, got ${JSON.stringify(metadata)}`);
+  const fleet = metadata !== 'lmdb';
+  const durability = oneOf('durability', ['local-wal', 'object-wal'] as const);
+  // A fleet shares one bucket; and a broker's WAL is on its own disk, which no other broker can replay.
+  if (fleet && bucket === undefined) throw new ConfigError('a fleet (metadata on PostgreSQL) needs shared object storage: set s3.bucket (and s3.endpoint for MinIO)');
+  if (fleet && durability !== 'object-wal') {
+    throw new ConfigError('a fleet (metadata on PostgreSQL) runs with durability object-wal: with local-wal, data acknowledged by a broker that dies would be on its disk only, and its partitions could not move without losing it (see docs/decisions.md)');
+  }
+  const heartbeatMs = positive('broker.heartbeat.interval.ms');
+  const sessionMs = positive('broker.session.timeout.ms');
+  if (sessionMs <= heartbeatMs * 2) throw new ConfigError(`broker.session.timeout.ms (${sessionMs}) must be more than twice broker.heartbeat.interval.ms (${heartbeatMs})`);
   return {
     host,
     port,
@@ -203,7 +226,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     advertisedPort: optInt('advertised.port') ?? port,
     dataDir: str('data.dir')!,
     nodeId: int('node.id'),
-    durability: oneOf('durability', ['local-wal', 'object-wal'] as const),
+    metadataUrl: fleet ? metadata : undefined,
+    brokerRack: str('broker.rack') ?? null,
+    brokerHeartbeatIntervalMs: heartbeatMs,
+    brokerSessionTimeoutMs: sessionMs,
+    controlledShutdownMaxWaitMs: int('controlled.shutdown.max.wait.ms'),
+    durability,
     s3: bucket === undefined ? undefined : { endpoint, bucket, region: str('s3.region')!, keyPrefix: str('s3.key.prefix') ?? '' },
     uploadIntervalMs: positive('upload.interval.ms'),
     uploadBytes: positive('upload.bytes'),
@@ -243,6 +271,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
   return [
     ['node.id', String(c.nodeId)],
+    ['broker.rack', c.brokerRack ?? ''],
+    ['broker.heartbeat.interval.ms', String(c.brokerHeartbeatIntervalMs)],
+    ['broker.session.timeout.ms', String(c.brokerSessionTimeoutMs)],
     ['advertised.listeners', `PLAINTEXT://${c.advertisedHost}:${c.advertisedPort}`],
     ['log.dirs', c.dataDir],
     ['auto.create.topics.enable', String(c.autoCreateTopicsEnable)],

@@ -13,6 +13,8 @@ export interface SessionPartition {
   partition: number;
   fetchOffset: number;
   maxBytes: number;
+  /** The leader epoch the client believes in (-1: not checked). */
+  currentLeaderEpoch: number;
   /** What the previous response said; undefined until the partition was first sent. */
   sent: { highWatermark: bigint; logStartOffset: bigint; errorCode: number } | undefined;
 }

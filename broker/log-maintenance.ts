@@ -2,7 +2,9 @@
 // retention.bytes), offsets.retention.minutes for empty groups, compaction
 // of small object regions into larger ones, and the deletion of objects
 // nothing references any more. Each runs on its own interval, one at a time.
-// Internal topics are skipped: __consumer_offsets must keep every group's
+// Each broker does this for the partitions it leads (their streams are the
+// ones open here), so in a fleet every partition is handled once; object
+// deletion is done by the controller alone. Internal topics are skipped: __consumer_offsets must keep every group's
 // latest commit, and there is no compaction yet to do that any other way.
 
 import type { Broker } from './broker.ts';
@@ -68,7 +70,8 @@ export class LogMaintenance {
           if (broker.streams.has(streamId)) await broker.streams.applyRetention(streamId, policy);
         }
       }
-      await broker.streams.collectGarbage(broker.config.objectDeleteGraceMs);
+      // Objects are shared by the whole fleet: one broker, the controller, deletes them.
+      if (broker.member.controller.isController) await broker.streams.collectGarbage(broker.config.objectDeleteGraceMs);
       await broker.groups.expireOffsets(broker.config.offsetsRetentionMinutes * 60_000);
       this.runs++;
     } catch (e) {

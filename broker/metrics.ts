@@ -15,6 +15,7 @@ export class BrokerMetrics {
   readonly unsupportedRequests: Counter;
   readonly handlerErrors: Counter;
   readonly produceThrottled: Counter;
+  readonly fetchStorageErrors: Counter;
   readonly bytesOut: Counter;
   private readonly requestSeconds: Histogram;
   private readonly producedBytes: Counter;
@@ -29,6 +30,7 @@ export class BrokerMetrics {
     this.badFrames = new Counter({ name: 'floe_bad_frames_total', help: 'Frames that could not be parsed or were too large; their connections were closed.', registers: [r] });
     this.unsupportedRequests = new Counter({ name: 'floe_unsupported_requests_total', help: 'Requests for an API or version floe does not serve.', registers: [r] });
     this.handlerErrors = new Counter({ name: 'floe_handler_errors_total', help: 'Request handlers that threw (bugs); their connections were closed.', registers: [r] });
+    this.fetchStorageErrors = new Counter({ name: 'floe_fetch_storage_errors_total', help: 'Partitions of fetches answered KAFKA_STORAGE_ERROR because object storage could not be read.', registers: [r] });
     this.produceThrottled = new Counter({ name: 'floe_produce_backpressure_timeouts_total', help: 'Produce requests that waited the whole request timeout for upload capacity.', registers: [r] });
     this.bytesOut = new Counter({ name: 'floe_network_out_bytes_total', help: 'Response bytes written to clients.', registers: [r] });
     this.requestSeconds = new Histogram({

@@ -16,6 +16,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
 import type { Broker } from '../broker.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
+import type { BrokerRegistration } from '../cluster/cluster-view.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Kafka's offset.metadata.max.bytes default. */
@@ -62,6 +63,16 @@ function javaStringHash(s: string): number {
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+/** The group's offsets partition is not led by this broker (any more): answered as NOT_COORDINATOR. */
+export class NotCoordinatorError extends Error {
+  readonly code = 'FLOE_ERR_NOT_COORDINATOR';
+  readonly errorCode = ErrorCode.NOT_COORDINATOR;
+  constructor(groupId: string) {
+    super(`this broker is not the coordinator of group ${groupId}`);
+    this.name = 'NotCoordinatorError';
+  }
+}
+
 export class GroupCoordinator {
   private readonly broker: Broker;
   private readonly groups = new Map<string, ConsumerGroup>();
@@ -103,45 +114,94 @@ export class GroupCoordinator {
     };
   }
 
-  /** Creates the offsets topic if needed and replays it. */
+  /** Creates the offsets topic if no broker has yet; its partitions load as this broker comes to lead them. */
   async load(): Promise<void> {
-    let topic = this.broker.topics.get(OFFSETS_TOPIC);
-    if (topic === undefined) {
-      topic = await this.broker.createTopic(OFFSETS_TOPIC, this.partitions, { 'cleanup.policy': 'delete' }) ?? this.broker.topics.get(OFFSETS_TOPIC)!;
+    if (this.broker.topics.get(OFFSETS_TOPIC) === undefined) {
+      await this.broker.createTopic(OFFSETS_TOPIC, this.partitions, { 'cleanup.policy': 'delete' });
     }
+  }
+
+  /** Offsets partitions whose groups this broker coordinates (loaded), and those loading. */
+  private readonly loaded = new Set<number>();
+  private readonly loading = new Set<number>();
+
+  /**
+   * Why this broker cannot coordinate the group now, as Kafka answers it:
+   * NOT_COORDINATOR when another broker leads its offsets partition (the
+   * client looks the coordinator up again), COORDINATOR_LOAD_IN_PROGRESS while
+   * the partition is being replayed; undefined when it can.
+   */
+  coordinatorError(groupId: string): number | undefined {
+    const topic = this.broker.topics.get(OFFSETS_TOPIC);
+    if (topic === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const p = this.offsetsPartition(groupId);
+    if (this.loaded.has(p)) return undefined;
+    return this.loading.has(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** The live broker leading the group's offsets partition: its coordinator (FindCoordinator). */
+  coordinatorOf(groupId: string): BrokerRegistration | undefined {
+    const topic = this.broker.topics.get(OFFSETS_TOPIC);
+    if (topic === undefined) return undefined;
+    return this.broker.member.view.liveLeader(topic.streams[this.offsetsPartition(groupId)]!);
+  }
+
+  /** Leadership hook: an offsets partition now led here is replayed, and its groups coordinated here. */
+  async onLead(topic: string, partition: number, log: PartitionLog): Promise<void> {
+    if (topic !== OFFSETS_TOPIC) return;
+    this.loading.add(partition);
+    try {
+      await this.loadPartition(partition, log);
+      if (!log.closed) this.loaded.add(partition);
+    } finally {
+      this.loading.delete(partition);
+    }
+  }
+
+  /** Leadership hook: an offsets partition led elsewhere now; its groups are forgotten here (their new coordinator replays them). */
+  onLose(topic: string, partition: number): void {
+    if (topic !== OFFSETS_TOPIC) return;
+    this.loaded.delete(partition);
+    const mine = (groupId: string): boolean => this.offsetsPartition(groupId) === partition;
+    for (const [id, g] of [...this.groups]) if (mine(id)) { g.close(); this.groups.delete(id); }
+    for (const [id, g] of [...this.consumerGroups]) if (mine(id)) { g.close(); this.consumerGroups.delete(id); }
+    for (const id of [...this.offsets.keys()]) if (mine(id)) this.offsets.delete(id);
+    for (const id of [...this.written.keys()]) if (mine(id)) this.written.delete(id);
+    this.bytesSinceCheckpoint[partition] = 0;
+    this.broker.log.info({ partition }, 'groups of __consumer_offsets partition unloaded (led elsewhere now)');
+  }
+
+  /** Replays one offsets partition: committed offsets and the latest membership snapshot of each group. */
+  private async loadPartition(p: number, log: PartitionLog): Promise<void> {
     let loaded = 0;
     const snapshots = new Map<string, GroupSnapshot>();
-    for (let p = 0; p < topic.streams.length; p++) {
-      this.bytesSinceCheckpoint[p] = 0;
-      this.commitsInFlight[p] = 0;
-      for await (const b of this.broker.partition(topic, p)!.batches()) {
-        this.bytesSinceCheckpoint[p]! += b.sizeBytes;
-        for (const r of readRecords(b)) {
-          if (r.key === null) continue;
-          const key = JSON.parse(r.key.toString()) as OffsetKey | GroupKey;
-          if ('type' in key) {
-            if (r.value === null) snapshots.delete(key.g);
-            else snapshots.set(key.g, JSON.parse(r.value.toString()) as GroupSnapshot);
-          } else {
-            this.apply(key, r.value === null ? null : JSON.parse(r.value.toString()) as OffsetValue);
-          }
-          loaded++;
+    this.bytesSinceCheckpoint[p] = 0;
+    this.commitsInFlight[p] = 0;
+    for await (const b of log.batches()) {
+      this.bytesSinceCheckpoint[p]! += b.sizeBytes;
+      for (const r of readRecords(b)) {
+        if (r.key === null) continue;
+        const key = JSON.parse(r.key.toString()) as OffsetKey | GroupKey;
+        if ('type' in key) {
+          if (r.value === null) snapshots.delete(key.g);
+          else snapshots.set(key.g, JSON.parse(r.value.toString()) as GroupSnapshot);
+        } else {
+          this.apply(key, r.value === null ? null : JSON.parse(r.value.toString()) as OffsetValue);
         }
+        loaded++;
       }
     }
     let members = 0;
+    let restored = 0;
     for (const [groupId, s] of snapshots) {
       this.written.set(groupId, JSON.stringify(s));
-      if (s.kind === 'classic') {
-        if (s.members.length === 0) continue;
-        this.groups.set(groupId, this.watch(ConsumerGroup.restore(groupId, this.limits, s)));
-      } else {
-        if (s.members.length === 0) continue;
-        this.consumerGroups.set(groupId, this.watchConsumer(ConsumerProtocolGroup.restore(groupId, this.catalog, this.consumerLimits, s)));
-      }
+      if (s.members.length === 0) continue;
+      if (s.kind === 'classic') this.groups.set(groupId, this.watch(ConsumerGroup.restore(groupId, this.limits, s)));
+      else this.consumerGroups.set(groupId, this.watchConsumer(ConsumerProtocolGroup.restore(groupId, this.catalog, this.consumerLimits, s)));
       members += s.members.length;
+      restored++;
     }
-    this.broker.log.info({ groups: this.offsets.size, records: loaded, restoredGroups: this.groups.size + this.consumerGroups.size, members }, 'committed offsets and groups loaded');
+    if (loaded > 0) this.broker.log.info({ partition: p, records: loaded, restoredGroups: restored, members }, 'committed offsets and groups loaded');
   }
 
   private watch(g: ConsumerGroup): ConsumerGroup {
@@ -251,8 +311,11 @@ export class GroupCoordinator {
     return Math.abs(javaStringHash(groupId)) % this.broker.topics.get(OFFSETS_TOPIC)!.streams.length;
   }
 
+  /** The offsets partition of a group, led here; NotCoordinatorError when it is not (any more). */
   private offsetsLog(groupId: string): PartitionLog {
-    return this.broker.partition(this.broker.topics.get(OFFSETS_TOPIC)!, this.offsetsPartition(groupId))!;
+    const log = this.broker.partition(this.broker.topics.get(OFFSETS_TOPIC)!, this.offsetsPartition(groupId));
+    if (log === undefined) throw new NotCoordinatorError(groupId);
+    return log;
   }
 
   /** Counts bytes written to an offsets partition; starts its checkpoint once enough have accumulated. */
@@ -274,7 +337,8 @@ export class GroupCoordinator {
    */
   private async checkpoint(partition: number): Promise<void> {
     const topic = this.broker.topics.get(OFFSETS_TOPIC)!;
-    const log = this.broker.partition(topic, partition)!;
+    const log = this.broker.partition(topic, partition);
+    if (log === undefined) return;
     await log.ready;
     if ((this.commitsInFlight[partition] ?? 0) > 0) return;
     const records: { key: string; value: string | null }[] = [];

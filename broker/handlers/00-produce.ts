@@ -9,6 +9,7 @@ import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
+import { StreamFencedError, StreamNotFoundError } from '../../s3stream/stream-store.ts';
 
 /**
  * `p`, or 'timeout' after `ms`. The timer is cleared as soon as `p` settles:
@@ -55,7 +56,7 @@ export const produceHandler = defineHandler({
           }
           const log = topic === undefined ? undefined : broker.partition(topic, p.index);
           if (log === undefined) {
-            out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            out.errorCode = broker.partitionError(topic, p.index);
             continue;
           }
           if (full) {
@@ -103,7 +104,8 @@ export const produceHandler = defineHandler({
             p.out.errorMessage = `not durable within ${timeoutMs} ms`;
           }
         } catch (e) {
-          p.out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+          // Deposed before the data was committed: nothing was written; the client retries on the new leader.
+          p.out.errorCode = e instanceof StreamFencedError || e instanceof StreamNotFoundError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
           p.out.errorMessage = (e as Error).message;
         }
       }));

@@ -15,6 +15,7 @@ import type { PartitionLog } from '../partition/partition-log.ts';
 import type { TopicRecord } from '../topics/topic-registry.ts';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 import { recordsByteLength } from '../../protocol/primitives/writer.ts';
+import { StreamFencedError, StreamNotFoundError } from '../../s3stream/stream-store.ts';
 
 interface Target {
   topicKey: string;
@@ -25,15 +26,50 @@ interface Target {
   out: PartitionData;
   fetchOffset: number;
   partitionMaxBytes: number;
+  currentLeaderEpoch: number;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-async function fill(targets: Target[], maxBytes: number): Promise<number> {
+/** Answers one partition with an error and no records (the other partitions of the fetch go on). */
+function failPartition(t: Target, errorCode: number): void {
+  t.out.errorCode = errorCode;
+  t.out.records = EMPTY;
+  t.out.highWatermark = -1n;
+  t.out.lastStableOffset = -1n;
+}
+
+async function fill(targets: Target[], maxBytes: number, onStorageError: (e: Error) => void): Promise<number> {
   let total = 0;
   for (const t of targets) {
     if (t.log === undefined) continue;
-    const log = t.log;
+    try {
+      total += await fillOne(t, t.log, maxBytes - total, total);
+    } catch (e) {
+      if (e instanceof StreamNotFoundError || e instanceof StreamFencedError || t.log.closed) {
+        // Leadership moved while we read: the client asks the new leader.
+        failPartition(t, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      } else {
+        // Object storage failing: a retriable error for this partition; the connection stays up.
+        onStorageError(e as Error);
+        failPartition(t, ErrorCode.KAFKA_STORAGE_ERROR);
+      }
+    }
+  }
+  return total;
+}
+
+async function fillOne(t: Target, log: PartitionLog, left: number, total: number): Promise<number> {
+  {
+    if (log.closed) {
+      failPartition(t, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      return 0;
+    }
+    // KIP-320: a client with a newer epoch than ours is ahead of us; one with an older one must refresh.
+    if (t.currentLeaderEpoch >= 0 && t.currentLeaderEpoch !== log.leaderEpoch) {
+      failPartition(t, t.currentLeaderEpoch > log.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+      return 0;
+    }
     const hw = log.highWatermark;
     t.out.highWatermark = BigInt(hw);
     t.out.lastStableOffset = BigInt(hw);
@@ -41,20 +77,19 @@ async function fill(targets: Target[], maxBytes: number): Promise<number> {
     if (t.fetchOffset < log.logStartOffset || t.fetchOffset > log.logEndOffset) {
       t.out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
       t.out.records = EMPTY;
-      continue;
+      return 0;
     }
     t.out.errorCode = ErrorCode.NONE;
-    const budget = Math.min(t.partitionMaxBytes, maxBytes - total);
+    const budget = Math.min(t.partitionMaxBytes, left);
     if (t.fetchOffset >= hw || (budget <= 0 && total > 0)) {
       t.out.records = EMPTY;
-      continue;
+      return 0;
     }
     // The chunks go to the socket as they are (writev), never concatenated.
     const chunks = await log.read(t.fetchOffset, Math.max(budget, 1));
     t.out.records = chunks.length === 1 ? chunks[0]! : chunks;
-    total += recordsByteLength(chunks);
+    return recordsByteLength(chunks);
   }
-  return total;
 }
 
 interface SessionTarget extends Target {
@@ -92,7 +127,7 @@ export const fetchHandler = defineHandler({
           const prev = session.partitions.get(k);
           session.partitions.set(k, {
             topicKey, topicName: topic?.name ?? ft.topic, topicId: topic?.id ?? ft.topicId, partition: fp.partition,
-            fetchOffset: Number(fp.fetchOffset), maxBytes: fp.partitionMaxBytes, sent: prev?.sent,
+            fetchOffset: Number(fp.fetchOffset), maxBytes: fp.partitionMaxBytes, currentLeaderEpoch: fp.currentLeaderEpoch, sent: prev?.sent,
           });
         }
       }
@@ -101,27 +136,30 @@ export const fetchHandler = defineHandler({
         for (const p of f.partitions) session.partitions.delete(FetchSession.key(topicKey, p));
       }
     }
-    const wanted: { topicKey: string; topicName: string; topicId: string; partition: number; fetchOffset: number; maxBytes: number; sp: SessionPartition | undefined }[] = session !== undefined
+    const wanted: { topicKey: string; topicName: string; topicId: string; partition: number; fetchOffset: number; maxBytes: number; currentLeaderEpoch: number; sp: SessionPartition | undefined }[] = session !== undefined
       ? [...session.partitions.values()].map((sp) => ({ ...sp, sp }))
       : req.topics.flatMap((ft) => ft.partitions.map((fp) => ({
         topicKey: topicKeyOf(ft), topicName: ft.topic, topicId: ft.topicId, partition: fp.partition,
-        fetchOffset: Number(fp.fetchOffset), maxBytes: fp.partitionMaxBytes, sp: undefined,
+        fetchOffset: Number(fp.fetchOffset), maxBytes: fp.partitionMaxBytes, currentLeaderEpoch: fp.currentLeaderEpoch, sp: undefined,
       })));
     const targets: SessionTarget[] = wanted.map((w) => {
       const topic = resolve(w.topicKey);
       const out: PartitionData = { ...defaultPartitionData(), partitionIndex: w.partition, records: EMPTY };
       const log = topic === undefined ? undefined : broker.partition(topic, w.partition);
       if (log === undefined) {
-        out.errorCode = topic === undefined && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.errorCode = topic === undefined && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : broker.partitionError(topic, w.partition);
         out.highWatermark = -1n;
         out.lastStableOffset = -1n;
       }
-      return { topic, log, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId };
+      return { topic, log, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId };
     });
     const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const total = await fill(targets, maxBytes);
+      const total = await fill(targets, maxBytes, (e) => {
+        broker.metrics.fetchStorageErrors.inc();
+        broker.log.warn({ err: e.message }, 'fetch: object storage read failed; answered KAFKA_STORAGE_ERROR for the partition');
+      });
       const anyError = targets.some((t) => t.out.errorCode !== ErrorCode.NONE);
       const remaining = deadline - Date.now();
       if (total >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || broker.stopping) break;

@@ -23,7 +23,11 @@ export const listOffsetsHandler = defineHandler({
         partitions.push(out);
         const log = topic === undefined ? undefined : broker.partition(topic, p.partitionIndex);
         if (log === undefined) {
-          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          out.errorCode = broker.partitionError(topic, p.partitionIndex);
+          continue;
+        }
+        if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== log.leaderEpoch) {
+          out.errorCode = p.currentLeaderEpoch > log.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
           continue;
         }
         const ts = Number(p.timestamp);

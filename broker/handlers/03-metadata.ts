@@ -1,6 +1,8 @@
-// Metadata: brokers (this one), cluster id, controller, topics with their
-// ids and partitions; creates unknown topics when the request allows it and
-// auto.create.topics.enable is on.
+// Metadata: the live brokers, cluster id, controller, topics with their ids
+// and partitions, each with its leader and leader epoch from the cluster
+// view (a partition whose leader is dead says LEADER_NOT_AVAILABLE until the
+// controller moves it); creates unknown topics when the request allows it
+// and auto.create.topics.enable is on.
 
 import { MetadataApi } from '../../protocol/generated/index.ts';
 import {
@@ -13,16 +15,22 @@ import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
 
 function describeTopic(broker: Broker, t: TopicRecord): MetadataResponseTopic {
-  const id = broker.config.nodeId;
+  const view = broker.member.view;
   return {
     ...defaultMetadataResponseTopic(),
     name: t.name,
     topicId: t.id,
     isInternal: t.name.startsWith('__'),
-    partitions: t.streams.map((_, i) => ({
-      ...defaultMetadataResponsePartition(),
-      partitionIndex: i, leaderId: id, leaderEpoch: 0, replicaNodes: [id], isrNodes: [id],
-    })),
+    partitions: t.streams.map((streamId, i) => {
+      const { leaderId, leaderEpoch } = view.leaderAndEpoch(streamId);
+      // Every broker can serve any partition's data from object storage; the leader is its one replica.
+      const replicas = leaderId >= 0 ? [leaderId] : [];
+      return {
+        ...defaultMetadataResponsePartition(),
+        errorCode: leaderId >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex: i, leaderId, leaderEpoch, replicaNodes: replicas, isrNodes: replicas,
+      };
+    }),
   };
 }
 
@@ -61,9 +69,9 @@ export const metadataHandler = defineHandler({
     }
     return {
       ...defaultMetadataResponse(),
-      brokers: [{ nodeId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
+      brokers: broker.member.view.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: broker.clusterId,
-      controllerId: broker.config.nodeId,
+      controllerId: broker.member.view.controllerId,
       topics,
     };
   },

@@ -21,6 +21,8 @@ export const offsetCommitHandler = defineHandler({
       return topics;
     };
     if (req.groupId === '') return { ...defaultOffsetCommitResponse(), topics: setAll(ErrorCode.INVALID_GROUP_ID) };
+    const notHere = broker.groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return { ...defaultOffsetCommitResponse(), topics: setAll(notHere) };
     const group = broker.groups.group(req.groupId);
     const modern = broker.groups.consumerGroup(req.groupId);
     const generation = ctx.apiVersion === 0 ? -1 : req.generationIdOrMemberEpoch;

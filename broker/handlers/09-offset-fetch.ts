@@ -32,6 +32,8 @@ export const offsetFetchHandler = defineHandler({
         ...defaultOffsetFetchResponse(),
         groups: req.groups.map((g) => {
           if (g.groupId === '') return { groupId: g.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };
+          const notHere = groups.coordinatorError(g.groupId);
+          if (notHere !== undefined) return { groupId: g.groupId, topics: [], errorCode: notHere };
           // v9: a KIP-848 member fetching with its id and epoch must be current.
           const modern = g.memberId !== null ? groups.consumerGroup(g.groupId) : undefined;
           const errorCode = modern === undefined ? ErrorCode.NONE : modern.checkFetch(g.memberId!, g.memberEpoch);
@@ -40,6 +42,8 @@ export const offsetFetchHandler = defineHandler({
       };
     }
     if (req.groupId === '') return { ...defaultOffsetFetchResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
+    const notHere = groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return { ...defaultOffsetFetchResponse(), errorCode: notHere };
     return { ...defaultOffsetFetchResponse(), topics: fetchGroup(groups, req.groupId, req.topics) };
   },
 });

@@ -1,6 +1,7 @@
-// FindCoordinator: this broker coordinates every group (single broker), for
-// one key (v0-3) or a batch of keys (v4+). Transaction coordinators do not
-// exist yet: those lookups get COORDINATOR_NOT_AVAILABLE.
+// FindCoordinator: a group's coordinator is the live leader of its
+// __consumer_offsets partition, for one key (v0-3) or a batch of keys (v4+).
+// Transaction coordinators do not exist yet: those lookups get
+// COORDINATOR_NOT_AVAILABLE.
 
 import { FindCoordinatorApi } from '../../protocol/generated/index.ts';
 import { defaultFindCoordinatorResponse, type Coordinator } from '../../protocol/generated/FindCoordinatorResponse.ts';
@@ -20,7 +21,9 @@ export const findCoordinatorHandler = defineHandler({
         return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported by floe yet' };
       }
       if (key === '') return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'empty group id' };
-      return { key, nodeId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
+      const leader = broker.groups.coordinatorOf(key);
+      if (leader === undefined) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group\'s offsets partition has no live leader yet' };
+      return { key, nodeId: leader.nodeId, host: leader.host, port: leader.port, errorCode: ErrorCode.NONE, errorMessage: null };
     };
     if (ctx.apiVersion >= 4) return { ...defaultFindCoordinatorResponse(), coordinators: req.coordinatorKeys.map(one) };
     const c = one(req.key);

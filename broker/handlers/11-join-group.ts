@@ -11,6 +11,8 @@ export const joinGroupHandler = defineHandler({
   maxVersion: 9,
   handle: async (req, ctx) => {
     if (req.groupId === '') return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, memberId: req.memberId };
+    const notHere = ctx.broker.groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return { ...defaultJoinGroupResponse(), errorCode: notHere, generationId: -1, memberId: req.memberId };
     const group = ctx.broker.groups.groupOrCreate(req.groupId);
     if (group === undefined) {
       // The id belongs to a KIP-848 group with members, or the coordinator is full.

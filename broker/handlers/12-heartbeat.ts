@@ -10,6 +10,8 @@ export const heartbeatHandler = defineHandler({
   minVersion: 0,
   maxVersion: 4,
   handle: (req, ctx) => {
+    const notHere = ctx.broker.groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return { ...defaultHeartbeatResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);
     const errorCode = group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.heartbeat(req.memberId, req.generationId, req.groupInstanceId);
     return { ...defaultHeartbeatResponse(), errorCode };

@@ -10,6 +10,8 @@ export const leaveGroupHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   handle: async (req, ctx) => {
+    const notHere = ctx.broker.groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return { ...defaultLeaveGroupResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);
     if (ctx.apiVersion < 3) {
       const errorCode = group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.leave(req.memberId, null);

@@ -10,6 +10,8 @@ export const syncGroupHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   handle: async (req, ctx) => {
+    const notHere = ctx.broker.groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return { ...defaultSyncGroupResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);
     if (group === undefined) return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
     if (req.protocolType !== null && group.protocolType !== null && req.protocolType !== group.protocolType) {

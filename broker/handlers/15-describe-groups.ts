@@ -12,6 +12,8 @@ export const describeGroupsHandler = defineHandler({
   handle: (req, ctx) => ({
     ...defaultDescribeGroupsResponse(),
     groups: req.groups.map((groupId) => {
+      const notHere = ctx.broker.groups.coordinatorError(groupId);
+      if (notHere !== undefined) return { ...defaultDescribedGroup(), groupId, errorCode: notHere };
       const g = ctx.broker.groups.group(groupId);
       // Kafka describes KIP-848 groups only through ConsumerGroupDescribe.
       if (ctx.broker.groups.consumerGroup(groupId) !== undefined) {

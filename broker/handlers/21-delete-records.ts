@@ -19,7 +19,7 @@ export const deleteRecordsHandler = defineHandler({
       for (const p of t.partitions) {
         const log = topic === undefined ? undefined : ctx.broker.partition(topic, p.partitionIndex);
         if (log === undefined) {
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ctx.broker.partitionError(topic, p.partitionIndex) });
           continue;
         }
         const hw = log.highWatermark;

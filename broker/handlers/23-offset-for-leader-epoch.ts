@@ -19,7 +19,7 @@ export const offsetForLeaderEpochHandler = defineHandler({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
           const log = topic === undefined ? undefined : ctx.broker.partition(topic, p.partition);
-          if (log === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          if (log === undefined) return { errorCode: ctx.broker.partitionError(topic, p.partition), partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           if (p.currentLeaderEpoch > log.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < log.leaderEpoch) return { errorCode: ErrorCode.FENCED_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           if (p.leaderEpoch > log.leaderEpoch) return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: -1, endOffset: -1n };

@@ -25,7 +25,8 @@ export const createPartitionsHandler = defineHandler({
         result(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${t.count - current} but ${t.assignments.length} assignments provided.`);
         continue;
       }
-      if (!req.validateOnly) await ctx.broker.topics.addPartitions(t.name, t.count);
+      // Another broker changed the topic meanwhile: a retriable error the admin client retries on.
+      if (!req.validateOnly && !(await ctx.broker.addPartitions(t.name, t.count))) { result(ErrorCode.NOT_CONTROLLER, 'the topic changed meanwhile; retry'); continue; }
       result(ErrorCode.NONE, null);
     }
     return { ...defaultCreatePartitionsResponse(), results };

@@ -13,7 +13,10 @@ export const deleteGroupsHandler = defineHandler({
     const groups = ctx.broker.groups;
     const results = [];
     for (const groupId of req.groupsNames) {
-      if (!groups.groupIds().includes(groupId)) {
+      const notHere = groups.coordinatorError(groupId);
+      if (notHere !== undefined) {
+        results.push({ groupId, errorCode: notHere });
+      } else if (!groups.groupIds().includes(groupId)) {
         results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
       } else if (groups.memberCount(groupId) > 0) {
         results.push({ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP });

@@ -12,6 +12,8 @@ export const offsetDeleteHandler = defineHandler({
   maxVersion: 0,
   handle: async (req, ctx) => {
     const groups = ctx.broker.groups;
+    const notHere = groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return { ...defaultOffsetDeleteResponse(), errorCode: notHere };
     if (!groups.groupIds().includes(req.groupId)) return { ...defaultOffsetDeleteResponse(), errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
     const subscribed = groups.group(req.groupId)?.subscribedTopics() ?? groups.consumerGroup(req.groupId)?.subscribedTopics() ?? new Set<string>();
     const tombstones: { topic: string; partition: number }[] = [];

@@ -1,4 +1,4 @@
-// DescribeCluster: this broker, the cluster id and the controller (itself).
+// DescribeCluster: the live brokers, the cluster id and the controller.
 
 import { DescribeClusterApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeClusterResponse } from '../../protocol/generated/DescribeClusterResponse.ts';
@@ -19,8 +19,8 @@ export const describeClusterHandler = defineHandler({
     return {
       ...defaultDescribeClusterResponse(),
       clusterId: broker.clusterId,
-      controllerId: broker.config.nodeId,
-      brokers: [{ brokerId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.advertisedPort, rack: null }],
+      controllerId: broker.member.view.controllerId,
+      brokers: broker.member.view.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     };
   },
 });

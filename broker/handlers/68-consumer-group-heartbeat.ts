@@ -31,6 +31,8 @@ export const consumerGroupHeartbeatHandler = defineHandler({
     if (req.memberEpoch !== 0 && req.memberId === '') return fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');
     if (req.memberEpoch === -2 && req.instanceId === null) return fail(ErrorCode.INVALID_REQUEST, 'InstanceId can\'t be null.');
     if (req.memberEpoch < -2) return fail(ErrorCode.INVALID_REQUEST, `MemberEpoch is invalid: ${req.memberEpoch}.`);
+    const notHere = ctx.broker.groups.coordinatorError(req.groupId);
+    if (notHere !== undefined) return fail(notHere, 'This is not the coordinator of the group (now).');
     const group = ctx.broker.groups.consumerGroupOrCreate(req.groupId);
     if (typeof group === 'number') {
       return fail(group, group === ErrorCode.GROUP_ID_NOT_FOUND ? `Group ${req.groupId} is not a consumer group.` : 'Too many groups on this coordinator.');

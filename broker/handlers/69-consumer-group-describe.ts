@@ -23,6 +23,8 @@ export const consumerGroupDescribeHandler = defineHandler({
   handle: (req, ctx) => ({
     ...defaultConsumerGroupDescribeResponse(),
     groups: req.groupIds.map((groupId) => {
+      const notHere = ctx.broker.groups.coordinatorError(groupId);
+      if (notHere !== undefined) return { ...defaultDescribedGroup(), groupId, errorCode: notHere };
       const g = ctx.broker.groups.consumerGroup(groupId);
       if (g === undefined) {
         const known = ctx.broker.groups.groupIds().includes(groupId);

@@ -18,7 +18,7 @@ export const describeTopicPartitionsHandler = defineHandler({
   maxVersion: 0,
   handle: (req, ctx) => {
     const { broker } = ctx;
-    const id = broker.config.nodeId;
+    const view = broker.member.view;
     const names = (req.topics.length === 0 ? broker.topics.all().map((t) => t.name) : req.topics.map((t) => t.name)).sort();
     let budget = Math.min(Math.max(1, req.responsePartitionLimit), PARTITIONS_PER_RESPONSE_MAX);
     const topics: DescribeTopicPartitionsResponseTopic[] = [];
@@ -37,8 +37,10 @@ export const describeTopicPartitionsHandler = defineHandler({
           nextCursor = { topicName: name, partitionIndex: i };
           break;
         }
+        const { leaderId, leaderEpoch } = view.leaderAndEpoch(t.streams[i]!);
+        const replicas = leaderId >= 0 ? [leaderId] : [];
         out.partitions.push({
-          errorCode: ErrorCode.NONE, partitionIndex: i, leaderId: id, leaderEpoch: 0, replicaNodes: [id], isrNodes: [id],
+          errorCode: leaderId >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: i, leaderId, leaderEpoch, replicaNodes: replicas, isrNodes: replicas,
           eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [],
         });
         budget--;

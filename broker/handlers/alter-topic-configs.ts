@@ -26,6 +26,8 @@ export async function alterTopicConfigs(
   if (typeof configs === 'string') return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: configs };
   const problem = validateTopicConfigs(configs);
   if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
-  if (!validateOnly) await broker.topics.setConfigs(resourceName, configs);
+  if (!validateOnly && !(await broker.topics.setConfigs(resourceName, configs))) {
+    return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'the topic changed meanwhile; retry' };
+  }
   return { errorCode: ErrorCode.NONE, errorMessage: null };
 }

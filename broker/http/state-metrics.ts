@@ -4,6 +4,7 @@
 
 import { Gauge, type Registry } from 'prom-client';
 import type { Broker } from '../broker.ts';
+import { PostgresMetadataStore } from '../../s3stream/metadata/postgres-metadata-store.ts';
 
 type Collect = (g: Gauge) => void;
 
@@ -37,6 +38,26 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_block_cache_misses', 'Block cache misses since start.', [], (g) => g.set(s.blockCache.misses));
   gauge('floe_reads_from_memory', 'Stream reads served from memory since start.', [], (g) => g.set(s.readsFromMemory));
   gauge('floe_reads_from_objects', 'Stream reads served from object storage since start.', [], (g) => g.set(s.readsFromObjects));
+
+  gauge('floe_stream_fenced_commits', 'Index commits refused because another broker had taken the partition over (this broker was deposed) since start.', [], (g) => g.set(s.fencedCommits));
+
+  const member = broker.member;
+  gauge('floe_partitions_led', 'Partitions this broker leads now.', [], (g) => g.set(broker.leadership.size));
+  gauge('floe_cluster_brokers_alive', 'Brokers this broker sees alive (registration renewed within broker.session.timeout.ms).', [], (g) => g.set(member.view.liveBrokers().length));
+  gauge('floe_controller_active', '1 when this broker is the controller.', [], (g) => g.set(member.controller.isController ? 1 : 0));
+  gauge('floe_controller_partition_moves', 'Partition moves committed by this broker as controller since start, by reason.', ['reason'], (g) => {
+    g.set({ reason: 'failover' }, member.controller.stats.failoverMoves);
+    g.set({ reason: 'rebalance' }, member.controller.stats.moves - member.controller.stats.failoverMoves);
+  });
+  gauge('floe_cluster_heartbeat_failures', 'Registration renewals that could not reach the metadata store since start.', [], (g) => g.set(member.heartbeatFailures));
+  gauge('floe_partitions_opened', 'Partitions this broker started leading since start.', [], (g) => g.set(broker.leadership.opened));
+  gauge('floe_partitions_closed', 'Partitions this broker stopped leading since start.', [], (g) => g.set(broker.leadership.closed));
+  if (broker.metadata instanceof PostgresMetadataStore) {
+    const pg = broker.metadata.stats;
+    gauge('floe_metadata_store_queries', 'Queries sent to PostgreSQL since start.', [], (g) => g.set(pg.queries));
+    gauge('floe_metadata_store_retries', 'PostgreSQL queries retried after a lost connection since start.', [], (g) => g.set(pg.retries));
+    gauge('floe_metadata_store_failures', 'PostgreSQL queries that failed past the retry bound since start.', [], (g) => g.set(pg.failures));
+  }
 
   const os = broker.objectStore.stats;
   gauge('floe_object_store_requests', 'Object store requests since start by operation and outcome (ok, error, retry, not_found).', ['op', 'outcome'], (g) => {

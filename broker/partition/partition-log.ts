@@ -37,14 +37,18 @@ export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
   readonly streamId: number;
-  readonly leaderEpoch = 0;
+  /** The epoch this broker leads the partition at (its stream's owner epoch). */
+  readonly leaderEpoch: number;
+  /** Set when leadership is lost: appends are refused from then on. */
+  closed = false;
   private readonly store: StreamStore;
   private readonly producers = new ProducerStateTable();
   private hwWaiters: (() => void)[] = [];
   /** Resolves once producer state is rebuilt from the log's tail; appends wait for it. */
   readonly ready: Promise<void>;
 
-  constructor(topic: string, partition: number, streamId: number, store: StreamStore) {
+  constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number) {
+    this.leaderEpoch = leaderEpoch;
     this.topic = topic;
     this.partition = partition;
     this.streamId = streamId;
@@ -97,6 +101,7 @@ export class PartitionLog {
    * stream store keeps its own copy); records are never decoded.
    */
   append(data: Buffer, opts: AppendOptions): AppendResult {
+    if (this.closed) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker no longer leads ${this.topic}-${this.partition}`);
     let batches: RecordBatchHeader[];
     try {
       batches = splitRecordBatches(data);

@@ -1,9 +1,11 @@
 // Owns topics in the metadata store: name, topic id (UUID), the stream id of
 // each partition, and config overrides. Every change is a compare-and-set on
-// the topic's key, so a second broker (or a retry) can never half-apply one.
+// the topic's key at the version last read, so two brokers can never
+// half-apply or overwrite each other's change; the loser re-reads. Who leads
+// a partition is its stream's owner key, written with the topic.
 
 import { randomBytes } from 'node:crypto';
-import type { MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
+import type { MetadataOp, MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
 import type { StreamStore } from '../../s3stream/stream-store.ts';
 
 export interface TopicRecord {
@@ -36,23 +38,59 @@ function newTopicId(): string {
 }
 
 export class TopicRegistry {
-  private readonly byName = new Map<string, TopicRecord>();
-  private readonly byId = new Map<string, TopicRecord>();
+  private byName = new Map<string, TopicRecord>();
+  private byId = new Map<string, TopicRecord>();
+  /** Version of each topic's key as last read: every change is a compare-and-set on it. */
+  private versions = new Map<string, number>();
   private readonly md: MetadataStore;
   private readonly streams: StreamStore;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
 
   constructor(md: MetadataStore, streams: StreamStore) {
     this.md = md;
     this.streams = streams;
   }
 
+  /** Reads every topic; called at start and whenever the store says topics changed (another broker's change included). */
   async load(): Promise<void> {
-    for (const e of await this.md.range('t/')) this.index(e.value as unknown as TopicRecord);
+    const byName = new Map<string, TopicRecord>();
+    const byId = new Map<string, TopicRecord>();
+    const versions = new Map<string, number>();
+    for (const e of await this.md.range('t/')) {
+      const t = e.value as unknown as TopicRecord;
+      byName.set(t.name, t);
+      byId.set(t.id, t);
+      versions.set(t.name, e.version);
+    }
+    this.byName = byName;
+    this.byId = byId;
+    this.versions = versions;
   }
 
-  private index(t: TopicRecord): void {
+  /** As load, but one run at a time; a call during a run makes it go once more. */
+  refresh(): Promise<void> {
+    if (this.refreshing !== undefined) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          await this.load();
+        } while (this.refreshAgain);
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private index(t: TopicRecord, version: number): void {
     this.byName.set(t.name, t);
     this.byId.set(t.id, t);
+    this.versions.set(t.name, version);
   }
 
   get(name: string): TopicRecord | undefined {
@@ -67,45 +105,70 @@ export class TopicRegistry {
     return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  /** Creates a topic; returns undefined if it already exists. */
-  async create(name: string, partitions: number, configs: Record<string, string>): Promise<TopicRecord | undefined> {
+  /**
+   * Creates a topic whose partition i is owned (led) by `owners[i]`, topic
+   * key and streams in one commit; returns undefined if the name is taken
+   * (here or by another broker meanwhile).
+   */
+  async create(name: string, configs: Record<string, string>, owners: readonly number[]): Promise<TopicRecord | undefined> {
     if (this.byName.has(name)) return undefined;
     const streams: number[] = [];
-    for (let i = 0; i < partitions; i++) streams.push(await this.streams.createStream());
+    const ops: MetadataOp[] = [];
+    for (const owner of owners) {
+      const s = await this.streams.newStream(owner);
+      streams.push(s.id);
+      ops.push(...s.ops);
+    }
     const t: TopicRecord = { name, id: newTopicId(), streams, configs };
-    if (!(await this.md.commit([{ op: 'put', key: topicKey(name), value: t as unknown as MetadataValue, expectVersion: 0 }]))) {
-      for (const s of streams) await this.streams.deleteStream(s);
+    ops.push({ op: 'put', key: topicKey(name), value: t as unknown as MetadataValue, expectVersion: 0 });
+    if (!(await this.md.commit(ops))) {
+      await this.refresh();
       return undefined;
     }
-    this.index(t);
+    this.index(t, 1);
     return t;
   }
 
+  /** Deletes a topic: its key by compare-and-set, then its streams (which fences their owners). */
   async delete(name: string): Promise<TopicRecord | undefined> {
     const t = this.byName.get(name);
     if (t === undefined) return undefined;
-    await this.md.commit([{ op: 'delete', key: topicKey(name) }]);
+    if (!(await this.md.commit([{ op: 'delete', key: topicKey(name), expectVersion: this.versions.get(name) ?? 0 }]))) {
+      await this.refresh();
+      return undefined;
+    }
     this.byName.delete(name);
     this.byId.delete(t.id);
+    this.versions.delete(name);
     for (const s of t.streams) await this.streams.deleteStream(s);
     return t;
   }
 
-  async addPartitions(name: string, total: number): Promise<TopicRecord> {
+  /** Grows a topic to `total` partitions, the new ones owned by `owners` (in order); false if the topic changed meanwhile. */
+  async addPartitions(name: string, total: number, owners: readonly number[]): Promise<boolean> {
     const t = this.byName.get(name)!;
     const streams = [...t.streams];
-    while (streams.length < total) streams.push(await this.streams.createStream());
-    const next: TopicRecord = { ...t, streams };
-    await this.md.commit([{ op: 'put', key: topicKey(name), value: next as unknown as MetadataValue }]);
-    this.index(next);
-    return next;
+    const ops: MetadataOp[] = [];
+    for (let i = 0; streams.length < total; i++) {
+      const s = await this.streams.newStream(owners[i % owners.length]!);
+      streams.push(s.id);
+      ops.push(...s.ops);
+    }
+    return this.update(name, { ...t, streams }, ops);
   }
 
-  async setConfigs(name: string, configs: Record<string, string>): Promise<TopicRecord> {
-    const t = this.byName.get(name)!;
-    const next: TopicRecord = { ...t, configs };
-    await this.md.commit([{ op: 'put', key: topicKey(name), value: next as unknown as MetadataValue }]);
-    this.index(next);
-    return next;
+  /** Replaces a topic's config overrides; false if the topic changed meanwhile. */
+  async setConfigs(name: string, configs: Record<string, string>): Promise<boolean> {
+    return this.update(name, { ...this.byName.get(name)!, configs }, []);
+  }
+
+  private async update(name: string, next: TopicRecord, extra: MetadataOp[]): Promise<boolean> {
+    const version = this.versions.get(name) ?? 0;
+    if (!(await this.md.commit([...extra, { op: 'put', key: topicKey(name), value: next as unknown as MetadataValue, expectVersion: version }]))) {
+      await this.refresh();
+      return false;
+    }
+    this.index(next, version + 1);
+    return true;
   }
 }

@@ -1,0 +1,115 @@
+// Owns this broker's membership: its registration key (host, port, rack),
+// renewed every heartbeat so others see it alive; the heartbeat loop that
+// also refreshes the cluster view and runs the controller's round; and the
+// controlled shutdown (mark departing, wait until the controller has moved
+// every partition away, deregister). Failures to reach the metadata store
+// are counted and retried next heartbeat: the broker stays up.
+
+import { randomBytes } from 'node:crypto';
+import type { MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
+import { brokerKey, ClusterView, type BrokerRegistration } from './cluster-view.ts';
+import { Controller } from './controller.ts';
+import type { Logger } from '../log.ts';
+
+export interface ClusterMemberOptions {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  heartbeatIntervalMs: number;
+  sessionTimeoutMs: number;
+}
+
+export class ClusterMember {
+  readonly view: ClusterView;
+  readonly controller: Controller;
+  private readonly md: MetadataStore;
+  private readonly log: Logger;
+  private readonly opts: ClusterMemberOptions;
+  private registration: BrokerRegistration;
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+  private stopped = false;
+  /** Heartbeats that could not reach the metadata store. */
+  heartbeatFailures = 0;
+
+  constructor(md: MetadataStore, log: Logger, opts: ClusterMemberOptions) {
+    this.md = md;
+    this.log = log;
+    this.opts = opts;
+    this.view = new ClusterView(md, opts.nodeId, opts.sessionTimeoutMs);
+    this.controller = new Controller(md, this.view, log);
+    this.registration = {
+      nodeId: opts.nodeId, host: opts.host, port: opts.port, rack: opts.rack,
+      instance: randomBytes(8).toString('hex'), shuttingDown: false, beat: 0,
+    };
+  }
+
+  get nodeId(): number {
+    return this.opts.nodeId;
+  }
+
+  /** Registers, loads the view and runs the first controller round; then heartbeats until stopped. */
+  async start(): Promise<void> {
+    await this.renew();
+    await this.view.start();
+    await this.controller.tick(false);
+    this.timer = setInterval(() => void this.heartbeat(), this.opts.heartbeatIntervalMs);
+  }
+
+  private async renew(): Promise<void> {
+    this.registration = { ...this.registration, beat: this.registration.beat + 1 };
+    await this.md.commit([{ op: 'put', key: brokerKey(this.opts.nodeId), value: this.registration as unknown as MetadataValue }]);
+  }
+
+  /** One heartbeat at a time: a slow metadata store delays the next, never stacks them. */
+  private heartbeat(): Promise<void> {
+    if (this.beating !== undefined || this.stopped) return this.beating ?? Promise.resolve();
+    this.beating = (async () => {
+      try {
+        await this.renew();
+        await this.view.refresh();
+        await this.controller.tick(this.registration.shuttingDown);
+      } catch (e) {
+        this.heartbeatFailures++;
+        this.log.warn({ err: (e as Error).message }, 'cluster heartbeat failed; retrying at the next interval');
+      } finally {
+        this.beating = undefined;
+      }
+    })();
+    return this.beating;
+  }
+
+  /**
+   * Controlled shutdown: says it is departing, then waits (at most `waitMs`)
+   * until it owns no partition, as long as another broker can take them.
+   * `ownsAny` tells whether this broker still leads something.
+   */
+  async depart(ownsAny: () => boolean, waitMs: number): Promise<void> {
+    this.registration = { ...this.registration, shuttingDown: true };
+    try {
+      await this.renew();
+      const deadline = Date.now() + waitMs;
+      while (Date.now() < deadline && ownsAny() && this.view.eligibleBrokers().some((b) => b.nodeId !== this.opts.nodeId)) {
+        await this.heartbeat();
+        await new Promise((r) => setTimeout(r, Math.min(100, this.opts.heartbeatIntervalMs)));
+      }
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'controlled shutdown could not reach the metadata store; partitions move when the lease expires');
+    }
+  }
+
+  /** Stops heartbeating and removes the registration (and the controller key if held), so others act at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.beating;
+    this.view.stop();
+    try {
+      await this.controller.resign();
+      await this.md.commit([{ op: 'delete', key: brokerKey(this.opts.nodeId) }]);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'could not deregister; the lease will expire');
+    }
+  }
+}

@@ -1,0 +1,209 @@
+// Owns this broker's view of the cluster, read from the metadata store and
+// kept current by its watch: the registered brokers and which of them are
+// alive, the controller, and the owner (leader) and epoch of every
+// partition's stream. Handlers ask it who leads what; it never writes.
+//
+// Liveness needs no shared clock: a broker renews its registration key
+// every heartbeat, and a broker whose key version has not moved for the
+// session timeout (measured on this broker's own monotonic clock) is dead.
+
+import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
+import { STREAM_OWNER_PREFIX, streamIdOfOwnerKey, type StreamOwner } from '../../s3stream/stream-store.ts';
+
+export const BROKER_PREFIX = 'b/';
+export const CONTROLLER_KEY = 'controller';
+export const brokerKey = (nodeId: number): string => `${BROKER_PREFIX}${nodeId}`;
+
+export interface BrokerRegistration {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  /** Random per process start: tells a restarted broker from its previous life. */
+  instance: string;
+  /** Set by a broker that is shutting down: the controller moves its partitions away. */
+  shuttingDown: boolean;
+  /** Renewal counter; each write bumps the key's version, which is what liveness watches. */
+  beat: number;
+}
+
+export interface ControllerRecord {
+  nodeId: number;
+  /** Bumped on every change of controller. */
+  epoch: number;
+}
+
+export interface PartitionOwner extends StreamOwner {
+  /** Version of the owner key: the controller's compare-and-set on a move. */
+  version: number;
+}
+
+interface Liveness {
+  version: number;
+  changedAtMs: number;
+}
+
+const monotonicMs = (): number => performance.now();
+
+export class ClusterView {
+  private readonly md: MetadataStore;
+  readonly nodeId: number;
+  private readonly sessionTimeoutMs: number;
+  private registrations = new Map<number, BrokerRegistration>();
+  private readonly liveness = new Map<number, Liveness>();
+  private owners = new Map<number, PartitionOwner>();
+  private controllerEntry: { record: ControllerRecord; version: number } | undefined;
+  private listeners: (() => void)[] = [];
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private readonly unwatch: (() => void)[] = [];
+  /** Refreshes that failed (metadata store unreachable); the view keeps its last state meanwhile. */
+  refreshFailures = 0;
+
+  constructor(md: MetadataStore, nodeId: number, sessionTimeoutMs: number) {
+    this.md = md;
+    this.nodeId = nodeId;
+    this.sessionTimeoutMs = sessionTimeoutMs;
+  }
+
+  /** Loads the view and follows the store's changes from now on. */
+  async start(): Promise<void> {
+    await this.refresh();
+    for (const prefix of [BROKER_PREFIX, STREAM_OWNER_PREFIX, CONTROLLER_KEY]) {
+      this.unwatch.push(this.md.watch(prefix, () => void this.refresh().catch(() => undefined)));
+    }
+  }
+
+  stop(): void {
+    for (const u of this.unwatch) u();
+  }
+
+  /** Called after every refresh that may have changed something. */
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Re-reads brokers, controller and owners; one run at a time, a call during a run makes it go again. */
+  refresh(): Promise<void> {
+    if (this.refreshing !== undefined) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          await this.readOnce();
+        } while (this.refreshAgain);
+      } catch (e) {
+        this.refreshFailures++;
+        throw e;
+      } finally {
+        this.refreshing = undefined;
+      }
+      for (const fn of this.listeners) fn();
+    })();
+    return this.refreshing;
+  }
+
+  private async readOnce(): Promise<void> {
+    const [brokers, controller, owners] = await Promise.all([
+      this.md.range(BROKER_PREFIX), this.md.get(CONTROLLER_KEY), this.md.range(STREAM_OWNER_PREFIX),
+    ]);
+    const now = monotonicMs();
+    const regs = new Map<number, BrokerRegistration>();
+    for (const e of brokers) {
+      const r = e.value as unknown as BrokerRegistration;
+      regs.set(r.nodeId, r);
+      const l = this.liveness.get(r.nodeId);
+      // First sight counts as a change: a broker gets a whole session before it is judged dead.
+      if (l === undefined || l.version !== e.version) this.liveness.set(r.nodeId, { version: e.version, changedAtMs: now });
+    }
+    for (const id of [...this.liveness.keys()]) if (!regs.has(id)) this.liveness.delete(id);
+    this.registrations = regs;
+    this.controllerEntry = controller === undefined ? undefined : { record: controller.value as unknown as ControllerRecord, version: controller.version };
+    const map = new Map<number, PartitionOwner>();
+    for (const e of owners) {
+      const o = e.value as unknown as StreamOwner;
+      map.set(streamIdOfOwnerKey(e.key), { owner: o.owner, epoch: o.epoch, version: e.version });
+    }
+    this.owners = map;
+  }
+
+  /** Registered, renewing within the session timeout (this broker always counts itself while registered). */
+  isAlive(nodeId: number): boolean {
+    if (!this.registrations.has(nodeId)) return false;
+    if (nodeId === this.nodeId) return true;
+    const l = this.liveness.get(nodeId);
+    return l !== undefined && monotonicMs() - l.changedAtMs < this.sessionTimeoutMs;
+  }
+
+  /** Live brokers in node-id order: what Metadata and DescribeCluster list. */
+  liveBrokers(): BrokerRegistration[] {
+    return [...this.registrations.values()].filter((r) => this.isAlive(r.nodeId)).sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Live brokers that may take partitions (not shutting down). */
+  eligibleBrokers(): BrokerRegistration[] {
+    return this.liveBrokers().filter((r) => !r.shuttingDown);
+  }
+
+  registration(nodeId: number): BrokerRegistration | undefined {
+    return this.registrations.get(nodeId);
+  }
+
+  owner(streamId: number): PartitionOwner | undefined {
+    return this.owners.get(streamId);
+  }
+
+  /** Every stream's owner, by stream id. */
+  allOwners(): ReadonlyMap<number, PartitionOwner> {
+    return this.owners;
+  }
+
+  /** The live leader of a stream, or undefined when its owner is dead or unknown. */
+  liveLeader(streamId: number): BrokerRegistration | undefined {
+    const o = this.owners.get(streamId);
+    return o !== undefined && this.isAlive(o.owner) ? this.registrations.get(o.owner) : undefined;
+  }
+
+  /** What Metadata reports for a partition: its live leader (-1 when dead or unknown) and epoch. */
+  leaderAndEpoch(streamId: number): { leaderId: number; leaderEpoch: number } {
+    const o = this.owners.get(streamId);
+    if (o === undefined) return { leaderId: -1, leaderEpoch: -1 };
+    return { leaderId: this.isAlive(o.owner) ? o.owner : -1, leaderEpoch: o.epoch };
+  }
+
+  get controller(): { record: ControllerRecord; version: number } | undefined {
+    return this.controllerEntry;
+  }
+
+  /** The controller's node id when it is alive, else -1 (as Kafka reports "no controller"). */
+  get controllerId(): number {
+    const c = this.controllerEntry?.record.nodeId;
+    return c !== undefined && this.isAlive(c) ? c : -1;
+  }
+
+  /** Partitions owned per live broker, for spreading new ones and rebalancing. */
+  ownedCounts(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const r of this.eligibleBrokers()) counts.set(r.nodeId, 0);
+    for (const o of this.owners.values()) if (counts.has(o.owner)) counts.set(o.owner, counts.get(o.owner)! + 1);
+    return counts;
+  }
+
+  /** Owners for `n` new partitions: each goes to the eligible broker with the fewest, ties by node id. */
+  pickOwners(n: number): number[] {
+    const counts = this.ownedCounts();
+    if (counts.size === 0) counts.set(this.nodeId, 0);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let best = -1;
+      let bestCount = Infinity;
+      for (const [id, c] of counts) if (c < bestCount || (c === bestCount && id < best)) [best, bestCount] = [id, c];
+      out.push(best);
+      counts.set(best, bestCount + 1);
+    }
+    return out;
+  }
+}

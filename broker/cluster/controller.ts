@@ -1,0 +1,127 @@
+// Owns the controller's job, run by whichever broker holds the controller
+// key: electing itself when the key is free or its holder is dead, giving
+// the partitions of dead or departing brokers to live ones, and spreading
+// partitions evenly when a broker joins. Every move bumps the partition's
+// epoch by compare-and-set on its owner key, in commits that also check the
+// controller key, so a deposed controller can never move anything. Moving a
+// partition moves no data: the new owner opens the stream from the index.
+
+import type { MetadataOp, MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
+import { streamOwnerKey, type StreamOwner } from '../../s3stream/stream-store.ts';
+import { CONTROLLER_KEY, type ClusterView, type ControllerRecord } from './cluster-view.ts';
+import type { Logger } from '../log.ts';
+
+/** Owner-key changes per commit, so one commit stays a bounded statement. */
+const MOVES_PER_COMMIT_MAX = 500;
+/** Rebalancing moves per tick: a joining broker takes its share over a few ticks, not in one burst. */
+export const REBALANCE_MOVES_PER_TICK_MAX = 256;
+
+export interface ControllerStats {
+  elections: number;
+  moves: number;
+  /** Moves of partitions whose owner was dead, departing or gone (failover). */
+  failoverMoves: number;
+  refusedCommits: number;
+}
+
+export class Controller {
+  private readonly md: MetadataStore;
+  private readonly view: ClusterView;
+  private readonly log: Logger;
+  readonly stats: ControllerStats = { elections: 0, moves: 0, failoverMoves: 0, refusedCommits: 0 };
+
+  constructor(md: MetadataStore, view: ClusterView, log: Logger) {
+    this.md = md;
+    this.view = view;
+    this.log = log;
+  }
+
+  get isController(): boolean {
+    return this.view.controller?.record.nodeId === this.view.nodeId;
+  }
+
+  /** One round: elect if needed, then (as controller) reassign and rebalance. */
+  async tick(shuttingDown: boolean): Promise<void> {
+    if (!shuttingDown) await this.maybeElect();
+    if (this.isController) await this.reconcile();
+  }
+
+  private async maybeElect(): Promise<void> {
+    const c = this.view.controller;
+    const holder = c === undefined ? undefined : this.view.registration(c.record.nodeId);
+    if (c !== undefined && holder !== undefined && this.view.isAlive(c.record.nodeId) && !holder.shuttingDown) return;
+    const next: ControllerRecord = { nodeId: this.view.nodeId, epoch: (c?.record.epoch ?? 0) + 1 };
+    if (await this.md.commit([{ op: 'put', key: CONTROLLER_KEY, value: next as unknown as MetadataValue, expectVersion: c?.version ?? 0 }])) {
+      this.stats.elections++;
+      this.log.info({ controllerEpoch: next.epoch, previous: c?.record.nodeId ?? null }, 'elected controller');
+    }
+    await this.view.refresh();
+  }
+
+  /** Resigns (controlled shutdown): frees the key so another broker is elected at once. */
+  async resign(): Promise<void> {
+    const c = this.view.controller;
+    if (c === undefined || c.record.nodeId !== this.view.nodeId) return;
+    await this.md.commit([{ op: 'delete', key: CONTROLLER_KEY, expectVersion: c.version }]).catch(() => false);
+  }
+
+  private async reconcile(): Promise<void> {
+    const eligible = this.view.eligibleBrokers().map((b) => b.nodeId);
+    if (eligible.length === 0) return;
+    const counts = new Map<number, number>(eligible.map((id) => [id, 0]));
+    const byOwner = new Map<number, number[]>(eligible.map((id) => [id, []]));
+    const orphans: number[] = [];
+    for (const [streamId, o] of this.view.allOwners()) {
+      if (counts.has(o.owner)) {
+        counts.set(o.owner, counts.get(o.owner)! + 1);
+        byOwner.get(o.owner)!.push(streamId);
+      } else {
+        orphans.push(streamId);
+      }
+    }
+    const least = (): number => {
+      let best = -1;
+      let bestCount = Infinity;
+      for (const [id, c] of counts) if (c < bestCount || (c === bestCount && id < best)) [best, bestCount] = [id, c];
+      return best;
+    };
+    const moves: { streamId: number; to: number; failover: boolean }[] = [];
+    for (const streamId of orphans.sort((a, b) => a - b)) {
+      const to = least();
+      moves.push({ streamId, to, failover: true });
+      counts.set(to, counts.get(to)! + 1);
+    }
+    // Even out: move from the fullest to the emptiest while they differ by more than one.
+    for (let i = 0; i < REBALANCE_MOVES_PER_TICK_MAX; i++) {
+      let most = -1;
+      let mostCount = -1;
+      for (const [id, c] of counts) if (c > mostCount || (c === mostCount && id < most)) [most, mostCount] = [id, c];
+      const to = least();
+      if (mostCount - counts.get(to)! <= 1) break;
+      const streamId = byOwner.get(most)!.pop()!;
+      moves.push({ streamId, to, failover: false });
+      counts.set(most, mostCount - 1);
+      counts.set(to, counts.get(to)! + 1);
+    }
+    if (moves.length === 0) return;
+    const controller = this.view.controller!;
+    for (let i = 0; i < moves.length; i += MOVES_PER_COMMIT_MAX) {
+      const batch = moves.slice(i, i + MOVES_PER_COMMIT_MAX);
+      const ops: MetadataOp[] = [{ op: 'check', key: CONTROLLER_KEY, expectVersion: controller.version }];
+      for (const m of batch) {
+        const cur = this.view.owner(m.streamId)!;
+        const next: StreamOwner = { owner: m.to, epoch: cur.epoch + 1 };
+        ops.push({ op: 'put', key: streamOwnerKey(m.streamId), value: next as unknown as MetadataValue, expectVersion: cur.version });
+      }
+      if (!(await this.md.commit(ops))) {
+        // Something moved under us (a topic deleted, another controller): look again next tick.
+        this.stats.refusedCommits++;
+        break;
+      }
+      this.stats.moves += batch.length;
+      this.stats.failoverMoves += batch.filter((m) => m.failover).length;
+      this.log.info({ moves: batch.length, failover: batch.filter((m) => m.failover).length, to: [...new Set(batch.map((m) => m.to))] }, 'partitions reassigned');
+    }
+    await this.view.refresh();
+  }
+}

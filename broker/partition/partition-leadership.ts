@@ -1,0 +1,127 @@
+// Owns which partitions this broker serves: after every change of the
+// cluster view or of the topics, it opens the partitions whose stream this
+// broker owns (at the owner epoch) and closes those it no longer owns,
+// telling the group coordinator about __consumer_offsets partitions. A
+// partition is served only between a successful open and the start of its
+// close; handlers ask `get` and answer NOT_LEADER_OR_FOLLOWER otherwise.
+
+import { StreamFencedError, StreamNotFoundError, type StreamStore } from '../../s3stream/stream-store.ts';
+import type { ClusterView } from '../cluster/cluster-view.ts';
+import type { TopicRecord, TopicRegistry } from '../topics/topic-registry.ts';
+import type { Logger } from '../log.ts';
+import { PartitionLog } from './partition-log.ts';
+
+export interface LeadershipHooks {
+  /** Called once the partition is open here (e.g. load its groups); awaited before the next sync step. */
+  onLead(topic: TopicRecord, partition: number, log: PartitionLog): Promise<void>;
+  /** Called when the partition stops being served here, before its stream closes. */
+  onLose(topic: string, partition: number): void;
+}
+
+export class PartitionLeadership {
+  private readonly streams: StreamStore;
+  private readonly topics: TopicRegistry;
+  private readonly view: ClusterView;
+  private readonly log: Logger;
+  private readonly hooks: LeadershipHooks;
+  /** Served partition logs by topic id, indexed by partition: looked up for every partition of every request. */
+  private readonly byTopic = new Map<string, (PartitionLog | undefined)[]>();
+  private readonly byStream = new Map<number, { topic: TopicRecord; log: PartitionLog }>();
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
+  opened = 0;
+  closed = 0;
+
+  constructor(streams: StreamStore, topics: TopicRegistry, view: ClusterView, log: Logger, hooks: LeadershipHooks) {
+    this.streams = streams;
+    this.topics = topics;
+    this.view = view;
+    this.log = log;
+    this.hooks = hooks;
+  }
+
+  /** The served log of a partition, or undefined when this broker does not lead it (now). */
+  get(topic: TopicRecord, index: number): PartitionLog | undefined {
+    return this.byTopic.get(topic.id)?.[index];
+  }
+
+  /** How many partitions this broker serves. */
+  get size(): number {
+    return this.byStream.size;
+  }
+
+  /** Brings the served set in line with the view; one run at a time, a call during a run makes it go again. */
+  sync(): Promise<void> {
+    if (this.syncing !== undefined) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      try {
+        do {
+          this.syncAgain = false;
+          await this.syncOnce();
+        } while (this.syncAgain);
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const wanted = new Map<number, { topic: TopicRecord; partition: number; epoch: number }>();
+    for (const t of this.topics.all()) {
+      for (const [i, streamId] of t.streams.entries()) {
+        const o = this.view.owner(streamId);
+        if (o !== undefined && o.owner === this.view.nodeId) wanted.set(streamId, { topic: t, partition: i, epoch: o.epoch });
+      }
+    }
+    for (const [streamId, served] of [...this.byStream]) {
+      const w = wanted.get(streamId);
+      if (w !== undefined && w.epoch === served.log.leaderEpoch && w.topic.id === served.topic.id) continue;
+      await this.close(streamId, served.topic, served.log);
+    }
+    for (const [streamId, w] of wanted) {
+      if (this.byStream.has(streamId)) continue;
+      try {
+        await this.streams.openStream(streamId, w.epoch);
+      } catch (e) {
+        // The view was behind the store (moved again, or deleted): the next sync sees it.
+        if (e instanceof StreamFencedError || e instanceof StreamNotFoundError) continue;
+        throw e;
+      }
+      const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch);
+      await log.ready;
+      this.byStream.set(streamId, { topic: w.topic, log });
+      let logs = this.byTopic.get(w.topic.id);
+      if (logs === undefined) {
+        logs = [];
+        this.byTopic.set(w.topic.id, logs);
+      }
+      logs[w.partition] = log;
+      this.opened++;
+      this.log.debug({ topic: w.topic.name, partition: w.partition, leaderEpoch: w.epoch }, 'leading partition');
+      await this.hooks.onLead(w.topic, w.partition, log);
+    }
+  }
+
+  private async close(streamId: number, topic: TopicRecord, log: PartitionLog): Promise<void> {
+    log.closed = true;
+    this.byStream.delete(streamId);
+    const logs = this.byTopic.get(topic.id);
+    if (logs !== undefined) {
+      logs[log.partition] = undefined;
+      if (logs.every((l) => l === undefined)) this.byTopic.delete(topic.id);
+    }
+    this.hooks.onLose(topic.name, log.partition);
+    const dropped = await this.streams.closeStream(streamId);
+    this.closed++;
+    this.log.debug({ topic: topic.name, partition: log.partition, leaderEpoch: log.leaderEpoch, droppedBytes: dropped }, 'stopped leading partition');
+  }
+
+  /** Closes every served partition (shutdown after the hand-over, or when nobody could take them). */
+  async closeAll(): Promise<void> {
+    for (const [streamId, served] of [...this.byStream]) await this.close(streamId, served.topic, served.log);
+  }
+}

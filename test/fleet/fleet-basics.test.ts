@@ -1,0 +1,129 @@
+// A fleet of three brokers on one PostgreSQL database and one bucket, driven
+// by real clients: partitions spread over every broker, produce and consume
+// through any bootstrap broker, a consumer group whose coordinator is not the
+// broker it bootstraps from, and a broker that joins and takes its share
+// without a single object written.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { PostgresTestServer } from '../support/postgres.ts';
+import { S3TestServer } from '../support/s3-server.ts';
+import { TestFleet } from '../support/fleet.ts';
+import { runCommand } from '../support/run-command.ts';
+import { until } from '../support/until.ts';
+
+let pg: PostgresTestServer;
+const s3 = new S3TestServer();
+beforeAll(async () => {
+  pg = await PostgresTestServer.start();
+  await s3.start();
+});
+afterAll(async () => {
+  await s3.destroy();
+  await pg?.destroy();
+});
+
+const kafkaOf = (brokers: string[], clientId = 'fleet-test'): Kafka => new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
+
+/** Java's String.hashCode, as Kafka maps a group to its __consumer_offsets partition. */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+describe('a three-broker fleet', () => {
+  let fleet: TestFleet;
+  beforeAll(async () => { fleet = await TestFleet.start(pg, s3, [1, 2, 3]); });
+  afterAll(async () => { await fleet?.destroy(); });
+
+  it('every broker lists the same three brokers and one controller; kcat sees them too', async () => {
+    for (const id of [1, 2, 3]) {
+      const admin = kafkaOf([fleet.broker(id).bootstrap]).admin();
+      await admin.connect();
+      const c = await admin.describeCluster();
+      expect(c.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+      expect([1, 2, 3]).toContain(c.controller);
+      await admin.disconnect();
+    }
+    const l = await runCommand('kcat', ['-b', fleet.broker(3).bootstrap, '-L', '-J'], { timeoutMs: 20_000 });
+    const meta = JSON.parse(l.stdout) as { brokers: { id: number; name: string }[] };
+    expect(meta.brokers.map((b) => b.id).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('spreads a topic over all brokers; produce through one broker, consume through a group via another', async () => {
+    const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 6 }], waitForLeaders: true });
+    const md = await admin.fetchTopicMetadata({ topics: ['spread'] });
+    const leaders = md.topics[0]!.partitions.map((p) => p.leader);
+    const perBroker = [1, 2, 3].map((id) => leaders.filter((l) => l === id).length);
+    expect(perBroker).toEqual([2, 2, 2]);
+
+    // Produce with kafkajs bootstrapped from broker 1 only: it follows the metadata to each leader.
+    const producer = kafkaOf([fleet.broker(1).bootstrap]).producer({ idempotent: true });
+    await producer.connect();
+    const sent: string[] = [];
+    for (let i = 0; i < 60; i++) sent.push(`m${i}`);
+    await producer.send({ topic: 'spread', acks: -1, messages: sent.map((v, i) => ({ key: `k${i}`, value: v, partition: i % 6 })) });
+    await producer.disconnect();
+
+    // A group id whose coordinator is not broker 2, the consumer's only bootstrap broker.
+    const offsets = (await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics[0]!.partitions;
+    let groupId = '';
+    for (let i = 0; groupId === ''; i++) {
+      const candidate = `spread-group-${i}`;
+      const p = Math.abs(javaStringHash(candidate)) % offsets.length;
+      if (offsets.find((o) => o.partitionId === p)!.leader !== 2) groupId = candidate;
+    }
+    const consumer = kafkaOf([fleet.broker(2).bootstrap]).consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['spread'], fromBeginning: true });
+    const got: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => { got.push(message.value!.toString()); } });
+    await until(() => got.length >= 60, 30_000, 'every record consumed through the group');
+    await consumer.disconnect();
+    expect([...got].sort()).toEqual([...sent].sort());
+    // The commits went to the coordinator on another broker and are there for everyone to see.
+    await until(async () => (await admin.fetchOffsets({ groupId, topics: ['spread'] }))[0]!.partitions.reduce((a, p) => a + Number(p.offset), 0) === 60, 15_000, 'committed offsets');
+    await admin.disconnect();
+  });
+
+  it('a broker that joins takes its share within seconds, and no object is written for the move', async () => {
+    const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'join', numPartitions: 8 }], waitForLeaders: true });
+    const producer = kafkaOf([fleet.broker(1).bootstrap]).producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: 'join', acks: -1, messages: Array.from({ length: 80 }, (_, i) => ({ value: `j${i}`, partition: i % 8 })) });
+    await producer.disconnect();
+    const puts = async (): Promise<number> => {
+      let n = 0;
+      for (const id of fleet.brokers.keys()) n += await fleet.metric(id, 'floe_object_store_requests', { op: 'put' });
+      return n;
+    };
+    const putsBefore = await puts();
+    const started = Date.now();
+    await fleet.add(4);
+    const ownedBy4 = async (): Promise<number> => {
+      const md = await admin.fetchTopicMetadata({ topics: ['join', 'spread', '__consumer_offsets'] });
+      return md.topics.flatMap((t) => t.partitions).filter((p) => p.leader === 4).length;
+    };
+    // 8 + 6 + 50 partitions over four brokers: 16 each.
+    await until(async () => (await ownedBy4()) >= 16, 20_000, 'broker 4 to lead its share', 200);
+    // The view says so first; the broker then opens each partition (its groups replayed).
+    await until(async () => (await fleet.metric(4, 'floe_partitions_led')) === 16, 20_000, 'broker 4 to serve its 16 partitions', 200);
+    process.stdout.write(`fleet: broker 4 served its 16 partitions ${Date.now() - started} ms after it was started\n`);
+    // Moving a partition moves no data: the only PUTs are uploads of new data, and there was none.
+    expect((await puts()) - putsBefore).toBe(0);
+    // Its partitions serve every record, from object storage, through the new leader.
+    const consumer = kafkaOf([fleet.broker(4).bootstrap]).consumer({ groupId: 'join-reader' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['join'], fromBeginning: true });
+    const got = new Set<string>();
+    await consumer.run({ eachMessage: async ({ message }) => { got.add(message.value!.toString()); } });
+    await until(() => got.size >= 80, 30_000, 'every record of the moved partitions');
+    await consumer.disconnect();
+    await admin.disconnect();
+  });
+});

@@ -1,0 +1,80 @@
+// A fleet under test: brokers as separate processes on one PostgreSQL
+// database and one S3 bucket (s3rver), started the way users start them
+// (`--node-id N --metadata postgres://... --s3-endpoint ... --s3-bucket ...`).
+// The PostgreSQL and S3 servers are shared by a test file; each fleet gets
+// a database and a key prefix of its own, so fleets never see each other.
+
+import { BrokerProcess } from './broker-process.ts';
+import type { PostgresTestServer } from './postgres.ts';
+import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS, type S3TestServer } from './s3-server.ts';
+
+let fleets = 0;
+
+export interface FleetOptions {
+  /** Extra broker flags, for every broker. */
+  args?: string[];
+}
+
+export class TestFleet {
+  readonly brokers = new Map<number, BrokerProcess>();
+  private readonly metadataUrl: string;
+  private readonly s3: S3TestServer;
+  private readonly prefix: string;
+  private readonly args: string[];
+
+  private constructor(metadataUrl: string, s3: S3TestServer, opts: FleetOptions) {
+    this.metadataUrl = metadataUrl;
+    this.s3 = s3;
+    this.prefix = `fleet-${process.pid}-${++fleets}/`;
+    this.args = opts.args ?? [];
+  }
+
+  static async start(pg: PostgresTestServer, s3: S3TestServer, nodeIds: number[], opts: FleetOptions = {}): Promise<TestFleet> {
+    const f = new TestFleet(await pg.newDatabase(), s3, opts);
+    // Started together, as an operator would: they elect a controller and share the partitions.
+    await Promise.all(nodeIds.map((id) => f.add(id)));
+    return f;
+  }
+
+  async add(nodeId: number, extraArgs: string[] = []): Promise<BrokerProcess> {
+    const b = await BrokerProcess.start({
+      args: [
+        '--node-id', String(nodeId), '--metadata', this.metadataUrl, '--durability', 'object-wal',
+        '--s3-endpoint', this.s3.endpoint, '--s3-bucket', S3_TEST_BUCKET, '--s3-key-prefix', this.prefix,
+        '--upload-interval-ms', '50', ...this.args, ...extraArgs,
+      ],
+      env: { AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    this.brokers.set(nodeId, b);
+    return b;
+  }
+
+  broker(nodeId: number): BrokerProcess {
+    const b = this.brokers.get(nodeId);
+    if (b === undefined) throw new Error(`no broker ${nodeId} in this fleet`);
+    return b;
+  }
+
+  /** Every broker's address: clients bootstrap from any of them. */
+  get bootstrap(): string {
+    return [...this.brokers.values()].map((b) => b.bootstrap).join(',');
+  }
+
+  /** A Prometheus counter or gauge of one broker, summed over its labels matching `labels`. */
+  async metric(nodeId: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.broker(nodeId).httpPort}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(name)) continue;
+      const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (m === null || m[1] !== name) continue;
+      const ls = m[2] ?? '';
+      if (Object.entries(labels).every(([k, v]) => ls.includes(`${k}="${v}"`))) sum += Number(m[3]);
+    }
+    return sum;
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([...this.brokers.values()].map((b) => b.destroy()));
+  }
+}
