@@ -18,6 +18,7 @@ import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
 import type { PartitionLog } from './partition/partition-log.ts';
 import { PartitionLeadership } from './partition/partition-leadership.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
+import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { PostgresMetadataStore } from '../s3stream/metadata/postgres-metadata-store.ts';
 import { GroupCoordinator } from './groups/group-coordinator.ts';
@@ -49,6 +50,7 @@ export class Broker {
   readonly groups: GroupCoordinator;
   readonly maintenance = new LogMaintenance(this);
   readonly fetchSessions = new FetchSessionCache();
+  readonly producerIds: ProducerIdBlocks;
   clusterId = '';
   stopping = false;
   /** Set in start(), before any request is served. */
@@ -68,6 +70,7 @@ export class Broker {
     this.objectStore = objectStore;
     this.streams = streams;
     this.topics = new TopicRegistry(metadata, streams);
+    this.producerIds = new ProducerIdBlocks(metadata);
     this.groups = new GroupCoordinator(this, {
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
       maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs, maxSize: config.groupMaxSize,

@@ -1,11 +1,10 @@
-// InitProducerId for idempotent producers: a new producer id from a counter
-// in the metadata store, epoch 0. Transactional ids are refused (transactions
+// InitProducerId for idempotent producers: a new producer id from this
+// broker's block of ids (unique across the fleet), epoch 0. Transactional ids are refused (transactions
 // are not built): the client gets a non-retriable error instead of a hang.
 
 import { InitProducerIdApi } from '../../protocol/generated/index.ts';
 import { defaultInitProducerIdResponse } from '../../protocol/generated/InitProducerIdResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { nextCounter } from '../../s3stream/metadata/metadata-store.ts';
 import { defineHandler } from './handler.ts';
 
 export const initProducerIdHandler = defineHandler({
@@ -20,7 +19,7 @@ export const initProducerIdHandler = defineHandler({
     if (req.producerId >= 0n && req.producerEpoch >= 0) {
       return { ...defaultInitProducerIdResponse(), producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
     }
-    const id = await nextCounter(ctx.broker.metadata, 'counters/producer-id');
+    const id = await ctx.broker.producerIds.nextId();
     return { ...defaultInitProducerIdResponse(), producerId: BigInt(id), producerEpoch: 0 };
   },
 });

@@ -96,6 +96,15 @@ export class BrokerProcess {
     return code;
   }
 
+  /** SIGSTOP: the process is frozen (a paused VM, a GC from hell) until resume(). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   kill9(): Promise<number | null> {
     return this.signal('SIGKILL');
   }
