@@ -138,7 +138,7 @@ export class Broker {
     this.member = new ClusterMember(this.metadata, this.log, {
       nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, rack: this.config.brokerRack,
       heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs, sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
-    });
+    }, () => this.topics.all().map((t) => t.streams));
     this.leadership = new PartitionLeadership(this.streams, this.topics, this.member.view, this.log, {
       onLead: (topic, partition, log) => this.groups.onLead(topic.name, partition, log),
       onLose: (topic, partition) => this.groups.onLose(topic, partition),

@@ -33,12 +33,12 @@ export class ClusterMember {
   /** Heartbeats that could not reach the metadata store. */
   heartbeatFailures = 0;
 
-  constructor(md: MetadataStore, log: Logger, opts: ClusterMemberOptions) {
+  constructor(md: MetadataStore, log: Logger, opts: ClusterMemberOptions, partitionGroups: () => number[][]) {
     this.md = md;
     this.log = log;
     this.opts = opts;
     this.view = new ClusterView(md, opts.nodeId, opts.sessionTimeoutMs);
-    this.controller = new Controller(md, this.view, log);
+    this.controller = new Controller(md, this.view, log, partitionGroups);
     this.registration = {
       nodeId: opts.nodeId, host: opts.host, port: opts.port, rack: opts.rack,
       instance: randomBytes(8).toString('hex'), shuttingDown: false, beat: 0,

@@ -59,6 +59,8 @@ export class ClusterView {
   private readonly unwatch: (() => void)[] = [];
   /** Refreshes that failed (metadata store unreachable); the view keeps its last state meanwhile. */
   refreshFailures = 0;
+  /** When this broker last read the store: time it could not look is not held against the others. */
+  private lastReadAtMs: number | undefined;
 
   constructor(md: MetadataStore, nodeId: number, sessionTimeoutMs: number) {
     this.md = md;
@@ -111,6 +113,12 @@ export class ClusterView {
       this.md.range(BROKER_PREFIX), this.md.get(CONTROLLER_KEY), this.md.range(STREAM_OWNER_PREFIX),
     ]);
     const now = monotonicMs();
+    // Blind for longer than a session (the store was unreachable for us too): nobody could renew,
+    // so every broker starts a fresh session instead of all being declared dead at once.
+    if (this.lastReadAtMs !== undefined && now - this.lastReadAtMs > this.sessionTimeoutMs) {
+      for (const l of this.liveness.values()) l.changedAtMs = now;
+    }
+    this.lastReadAtMs = now;
     const regs = new Map<number, BrokerRegistration>();
     for (const e of brokers) {
       const r = e.value as unknown as BrokerRegistration;
@@ -192,18 +200,16 @@ export class ClusterView {
     return counts;
   }
 
-  /** Owners for `n` new partitions: each goes to the eligible broker with the fewest, ties by node id. */
+  /**
+   * Owners for the `n` partitions of a new topic (or new partitions of one):
+   * round-robin over the eligible brokers, least loaded first, so the topic is
+   * spread evenly (each broker gets n/B, give or take one) and the fleet's
+   * counts even out.
+   */
   pickOwners(n: number): number[] {
     const counts = this.ownedCounts();
     if (counts.size === 0) counts.set(this.nodeId, 0);
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      let best = -1;
-      let bestCount = Infinity;
-      for (const [id, c] of counts) if (c < bestCount || (c === bestCount && id < best)) [best, bestCount] = [id, c];
-      out.push(best);
-      counts.set(best, bestCount + 1);
-    }
-    return out;
+    const order = [...counts.entries()].sort((a, b) => a[1] - b[1] || a[0] - b[0]).map(([id]) => id);
+    return Array.from({ length: n }, (_, i) => order[i % order.length]!);
   }
 }

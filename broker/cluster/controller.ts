@@ -30,10 +30,14 @@ export class Controller {
   private readonly log: Logger;
   readonly stats: ControllerStats = { elections: 0, moves: 0, failoverMoves: 0, refusedCommits: 0 };
 
-  constructor(md: MetadataStore, view: ClusterView, log: Logger) {
+  /** The stream ids of each topic's partitions, as this broker knows the topics. */
+  private readonly partitionGroups: () => number[][];
+
+  constructor(md: MetadataStore, view: ClusterView, log: Logger, partitionGroups: () => number[][]) {
     this.md = md;
     this.view = view;
     this.log = log;
+    this.partitionGroups = partitionGroups;
   }
 
   get isController(): boolean {
@@ -68,40 +72,69 @@ export class Controller {
   private async reconcile(): Promise<void> {
     const eligible = this.view.eligibleBrokers().map((b) => b.nodeId);
     if (eligible.length === 0) return;
-    const counts = new Map<number, number>(eligible.map((id) => [id, 0]));
-    const byOwner = new Map<number, number[]>(eligible.map((id) => [id, []]));
-    const orphans: number[] = [];
-    for (const [streamId, o] of this.view.allOwners()) {
-      if (counts.has(o.owner)) {
-        counts.set(o.owner, counts.get(o.owner)! + 1);
-        byOwner.get(o.owner)!.push(streamId);
-      } else {
-        orphans.push(streamId);
-      }
+    const owners = this.view.allOwners();
+    const global = new Map<number, number>(eligible.map((id) => [id, 0]));
+    for (const o of owners.values()) if (global.has(o.owner)) global.set(o.owner, global.get(o.owner)! + 1);
+    // Partitions are balanced per topic (as Kafka spreads a topic's replicas), ties going to the broker with fewer overall.
+    const grouped = new Set<number>();
+    const groups: number[][] = [];
+    for (const g of this.partitionGroups()) {
+      const live = g.filter((id) => owners.has(id));
+      for (const id of live) grouped.add(id);
+      if (live.length > 0) groups.push(live);
     }
-    const least = (): number => {
+    // Owner keys of a topic this broker has not read yet still fail over; they are balanced once it has.
+    for (const id of owners.keys()) if (!grouped.has(id)) groups.push([id]);
+    const moves: { streamId: number; to: number; failover: boolean }[] = [];
+    let rebalanceBudget = REBALANCE_MOVES_PER_TICK_MAX;
+    const move = (streamId: number, from: number | undefined, to: number, failover: boolean, perTopic: Map<number, number>): void => {
+      moves.push({ streamId, to, failover });
+      if (from !== undefined) {
+        perTopic.set(from, perTopic.get(from)! - 1);
+        global.set(from, global.get(from)! - 1);
+      }
+      perTopic.set(to, perTopic.get(to)! + 1);
+      global.set(to, global.get(to)! + 1);
+    };
+    const fewest = (perTopic: Map<number, number>): number => {
       let best = -1;
-      let bestCount = Infinity;
-      for (const [id, c] of counts) if (c < bestCount || (c === bestCount && id < best)) [best, bestCount] = [id, c];
+      for (const id of eligible) {
+        if (best < 0) { best = id; continue; }
+        const d = perTopic.get(id)! - perTopic.get(best)! || global.get(id)! - global.get(best)! || id - best;
+        if (d < 0) best = id;
+      }
       return best;
     };
-    const moves: { streamId: number; to: number; failover: boolean }[] = [];
-    for (const streamId of orphans.sort((a, b) => a - b)) {
-      const to = least();
-      moves.push({ streamId, to, failover: true });
-      counts.set(to, counts.get(to)! + 1);
-    }
-    // Even out: move from the fullest to the emptiest while they differ by more than one.
-    for (let i = 0; i < REBALANCE_MOVES_PER_TICK_MAX; i++) {
-      let most = -1;
-      let mostCount = -1;
-      for (const [id, c] of counts) if (c > mostCount || (c === mostCount && id < most)) [most, mostCount] = [id, c];
-      const to = least();
-      if (mostCount - counts.get(to)! <= 1) break;
-      const streamId = byOwner.get(most)!.pop()!;
-      moves.push({ streamId, to, failover: false });
-      counts.set(most, mostCount - 1);
-      counts.set(to, counts.get(to)! + 1);
+    const most = (perTopic: Map<number, number>): number => {
+      let best = -1;
+      for (const id of eligible) {
+        if (best < 0) { best = id; continue; }
+        const d = perTopic.get(id)! - perTopic.get(best)! || global.get(id)! - global.get(best)! || best - id;
+        if (d > 0) best = id;
+      }
+      return best;
+    };
+    for (const group of groups) {
+      const perTopic = new Map<number, number>(eligible.map((id) => [id, 0]));
+      const byOwner = new Map<number, number[]>(eligible.map((id) => [id, []]));
+      const orphans: number[] = [];
+      for (const streamId of group) {
+        const o = owners.get(streamId)!.owner;
+        if (perTopic.has(o)) {
+          perTopic.set(o, perTopic.get(o)! + 1);
+          byOwner.get(o)!.push(streamId);
+        } else {
+          orphans.push(streamId);
+        }
+      }
+      for (const streamId of orphans) move(streamId, undefined, fewest(perTopic), true, perTopic);
+      while (rebalanceBudget > 0) {
+        const from = most(perTopic);
+        const to = fewest(perTopic);
+        if (perTopic.get(from)! - perTopic.get(to)! <= 1) break;
+        move(byOwner.get(from)!.pop()!, from, to, false, perTopic);
+        rebalanceBudget--;
+      }
     }
     if (moves.length === 0) return;
     const controller = this.view.controller!;

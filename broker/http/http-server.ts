@@ -91,9 +91,11 @@ export async function startHttpServer(broker: Broker, host: string, port: number
     }
     return {
       name: t.name, topicId: t.id, configs: t.configs,
+      // Offsets are known where the partition is led; every broker knows who leads it.
       partitions: t.streams.map((streamId, i) => {
         const p = broker.partition(t, i);
-        return { partition: i, streamId, logStartOffset: p?.logStartOffset, highWatermark: p?.highWatermark, logEndOffset: p?.logEndOffset };
+        const { leaderId, leaderEpoch } = broker.member.view.leaderAndEpoch(streamId);
+        return { partition: i, streamId, leader: leaderId, leaderEpoch, logStartOffset: p?.logStartOffset, highWatermark: p?.highWatermark, logEndOffset: p?.logEndOffset };
       }),
     };
   });

@@ -74,6 +74,14 @@ export class TestFleet {
     return sum;
   }
 
+  /** Each partition's leader (-1: none alive) as broker `askNodeId` sees it, from its HTTP admin API. */
+  async leaders(topic: string, askNodeId: number): Promise<number[]> {
+    const r = await fetch(`http://127.0.0.1:${this.broker(askNodeId).httpPort}/admin/topics/${topic}`);
+    if (r.status !== 200) return [];
+    const body = await r.json() as { partitions: { partition: number; leader: number }[] };
+    return body.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.leader);
+  }
+
   async destroy(): Promise<void> {
     await Promise.all([...this.brokers.values()].map((b) => b.destroy()));
   }
