@@ -80,8 +80,8 @@ export const produceHandler = defineHandler({
           out.errorMessage = res.errorMessage;
           out.baseOffset = BigInt(res.baseOffset);
           out.logAppendTimeMs = BigInt(res.logAppendTimeMs);
-          out.logStartOffset = BigInt(log.logStartOffset);
           if (res.errorCode === ErrorCode.NONE) {
+            out.logStartOffset = BigInt(log.logStartOffset);
             broker.metrics.produced(t.name, records.length);
             pending.push({ out, durable: res.durable });
           }

@@ -6,6 +6,7 @@
 import { ListOffsetsApi } from '../../protocol/generated/index.ts';
 import { defaultListOffsetsResponse, defaultListOffsetsPartitionResponse, type ListOffsetsTopicResponse } from '../../protocol/generated/ListOffsetsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { partitionFailure } from '../partition/partition-log.ts';
 import { defineHandler } from './handler.ts';
 
 export const listOffsetsHandler = defineHandler({
@@ -31,13 +32,18 @@ export const listOffsetsHandler = defineHandler({
           continue;
         }
         const ts = Number(p.timestamp);
-        let found: { offset: number; timestamp: number };
-        if (ts === -2 || ts === -4) found = { offset: log.logStartOffset, timestamp: -1 };
-        else if (ts === -1) found = { offset: log.highWatermark, timestamp: -1 };
-        else if (ts === -3) found = await log.maxTimestamp();
-        else if (ts >= 0) found = await log.offsetForTimestamp(ts);
-        else {
+        if (ts < -4) {
           out.errorCode = ErrorCode.INVALID_REQUEST;
+          continue;
+        }
+        let found: { offset: number; timestamp: number };
+        try {
+          if (ts === -2 || ts === -4) found = { offset: log.logStartOffset, timestamp: -1 };
+          else if (ts === -1) found = { offset: log.highWatermark, timestamp: -1 };
+          else if (ts === -3) found = await log.maxTimestamp();
+          else found = await log.offsetForTimestamp(ts);
+        } catch (e) {
+          out.errorCode = partitionFailure(e);
           continue;
         }
         out.offset = BigInt(found.offset);

@@ -5,6 +5,7 @@
 import { DeleteRecordsApi } from '../../protocol/generated/index.ts';
 import { defaultDeleteRecordsResponse, type DeleteRecordsTopicResult } from '../../protocol/generated/DeleteRecordsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { partitionFailure } from '../partition/partition-log.ts';
 import { defineHandler } from './handler.ts';
 
 export const deleteRecordsHandler = defineHandler({
@@ -28,8 +29,12 @@ export const deleteRecordsHandler = defineHandler({
           partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
           continue;
         }
-        await log.deleteRecordsBefore(target);
-        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.NONE });
+        try {
+          await log.deleteRecordsBefore(target);
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.NONE });
+        } catch (e) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: partitionFailure(e) });
+        }
       }
       topics.push({ name: t.name, partitions });
     }

@@ -8,7 +8,7 @@ import { splitRecordBatches, checkRecordBatch, type RecordBatchHeader } from '..
 import { readRecords } from '../../protocol/records/record.ts';
 import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { StreamStore } from '../../s3stream/stream-store.ts';
+import { StreamFencedError, StreamNotFoundError, type StreamStore } from '../../s3stream/stream-store.ts';
 import { ProducerStateTable } from './producer-state.ts';
 
 export interface AppendOptions {
@@ -30,6 +30,16 @@ export interface AppendResult {
 
 /** How much of a partition's tail is re-read to rebuild idempotent-producer state on load. */
 export const PRODUCER_STATE_REBUILD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The Kafka error for an exception met while serving a partition: its
+ * stream was forgotten or fenced because leadership moved (the client asks
+ * the new leader), else object storage failed (retriable, for that
+ * partition only).
+ */
+export function partitionFailure(e: unknown): number {
+  return e instanceof StreamNotFoundError || e instanceof StreamFencedError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
+}
 
 const fail = (errorCode: number, errorMessage: string): AppendResult => ({ errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, durable: Promise.resolve() });
 
@@ -101,7 +111,11 @@ export class PartitionLog {
    * stream store keeps its own copy); records are never decoded.
    */
   append(data: Buffer, opts: AppendOptions): AppendResult {
-    if (this.closed) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker no longer leads ${this.topic}-${this.partition}`);
+    // Closed on hand-over, or its stream forgotten because another broker took it over (fenced).
+    if (this.closed || !this.store.has(this.streamId)) {
+      this.closed = true;
+      return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker no longer leads ${this.topic}-${this.partition}`);
+    }
     let batches: RecordBatchHeader[];
     try {
       batches = splitRecordBatches(data);

@@ -4,7 +4,7 @@
 // broker it bootstraps from, and a broker that joins and takes its share
 // without a single object written.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { PostgresTestServer } from '../support/postgres.ts';
 import { S3TestServer } from '../support/s3-server.ts';
@@ -36,6 +36,8 @@ describe('a three-broker fleet', () => {
   let fleet: TestFleet;
   beforeAll(async () => { fleet = await TestFleet.start(pg, s3, [1, 2, 3]); });
   afterAll(async () => { await fleet?.destroy(); });
+  // A handler exception drops a client's connection: whatever else happened, it is a bug.
+  afterEach(() => { expect(fleet.handlerErrors()).toEqual([]); });
 
   it('every broker lists the same three brokers and one controller; kcat sees them too', async () => {
     for (const id of [1, 2, 3]) {

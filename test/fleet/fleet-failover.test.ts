@@ -6,7 +6,7 @@
 // paused broker, woken, is fenced: nothing it accepted after the move is
 // acknowledged or becomes visible.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -76,6 +76,8 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
   let fleet: TestFleet;
   beforeAll(async () => { fleet = await TestFleet.start(pg, s3, [1, 2, 3]); });
   afterAll(async () => { await fleet?.destroy(); });
+  // A handler exception drops a client's connection: whatever else happened, it is a bug.
+  afterEach(() => { expect(fleet.handlerErrors()).toEqual([]); });
 
   // Asked over HTTP of a broker that stays up: a Kafka client's metadata request may go to the paused broker and hang.
   const leadersOf = (topic: string): Promise<number[]> => fleet.leaders(topic, 1);

@@ -82,6 +82,11 @@ export class TestFleet {
     return body.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.leader);
   }
 
+  /** Lines where a broker logged a handler exception (a bug: the client's connection was dropped). */
+  handlerErrors(): string[] {
+    return [...this.brokers.values()].flatMap((b) => b.log.split('\n').filter((l) => l.includes('"request handler failed"')));
+  }
+
   async destroy(): Promise<void> {
     await Promise.all([...this.brokers.values()].map((b) => b.destroy()));
   }
