@@ -22,6 +22,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }
 
+/** How long a produce waits for a partition this broker is taking over to open, before NOT_LEADER_OR_FOLLOWER. */
+const PARTITION_OPEN_WAIT_MS_MAX = 5_000;
+
 export const produceHandler = defineHandler({
   api: ProduceApi,
   // v0-2 carry magic 0/1 message sets, which floe does not accept.
@@ -54,7 +57,7 @@ export const produceHandler = defineHandler({
             out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
             continue;
           }
-          const log = topic === undefined ? undefined : broker.partition(topic, p.index);
+          const log = topic === undefined ? undefined : broker.partition(topic, p.index) ?? await broker.leadership.whenServed(topic, p.index, Math.min(timeoutMs, PARTITION_OPEN_WAIT_MS_MAX));
           if (log === undefined) {
             out.errorCode = broker.partitionError(topic, p.index);
             continue;

@@ -45,6 +45,25 @@ export class PartitionLeadership {
     return this.byTopic.get(topic.id)?.[index];
   }
 
+  /**
+   * The log of a partition this broker owns by its view but is still opening
+   * (rebuilding producer state, loading groups): waits for the open, at most
+   * `maxWaitMs`. A produce that waits here, rather than being told
+   * NOT_LEADER_OR_FOLLOWER, keeps a client's pipelined requests in sequence:
+   * a refused first request and an accepted second one would be out of order.
+   */
+  async whenServed(topic: TopicRecord, index: number, maxWaitMs: number): Promise<PartitionLog | undefined> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      const log = this.get(topic, index);
+      if (log !== undefined) return log;
+      const streamId = topic.streams[index];
+      const o = streamId === undefined ? undefined : this.view.owner(streamId);
+      if (o === undefined || o.owner !== this.view.nodeId || Date.now() >= deadline) return undefined;
+      await (this.syncing?.catch(() => undefined) ?? new Promise((r) => setTimeout(r, 10)));
+    }
+  }
+
   /** How many partitions this broker serves. */
   get size(): number {
     return this.byStream.size;

@@ -1,5 +1,8 @@
 // Failover in a fleet (object-wal): under idempotent acks=all load from a
-// real client (confluent-kafka-python / librdkafka), one broker is SIGKILLed,
+// real client (the current confluent-kafka-python from PyPI with its
+// librdkafka; Debian's 2.0.2 has a known idempotence bug, librdkafka #4438,
+// that turns a disconnect followed by a retriable error into a fatal one),
+// one broker is SIGKILLed,
 // or SIGSTOPped and woken after its partitions moved. Its partitions get new
 // leaders (the time is printed), the producer carries on, and afterwards every
 // acknowledged record is read exactly once, in order, offsets contiguous. The
@@ -15,9 +18,9 @@ import { S3TestServer } from '../support/s3-server.ts';
 import { TestFleet } from '../support/fleet.ts';
 import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
+import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
 
 const SCRIPT = join(import.meta.dirname, '../support/python/idempotent_produce_consume.py');
-const PYTHON = '/usr/bin/python3';
 const PARTITIONS = 6;
 const RECORDS = 3000;
 
@@ -36,7 +39,7 @@ interface Delivery { key: string; error: string | null; partition?: number; offs
 
 /** Starts the idempotent producer; resolves with its exit code and delivery reports when it ends. */
 function produce(bootstrap: string, topic: string, records = RECORDS): { done: Promise<{ code: number | null; deliveries: Delivery[] }>; count: () => number } {
-  const child = spawn(PYTHON, [SCRIPT, 'produce', bootstrap, topic, String(records), String(PARTITIONS), '0.003'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(PYTHON, [SCRIPT, 'produce', bootstrap, topic, String(records), String(PARTITIONS), '0.003'], { stdio: ['ignore', 'pipe', 'pipe'], env: currentConfluentKafkaEnv() });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -55,7 +58,7 @@ async function verify(bootstrap: string, topic: string, deliveries: Delivery[], 
   // Every record acknowledged: the client saw only retriable errors, which it retried.
   const acked = deliveries.filter((d) => d.error === null);
   expect(acked.length).toBe(records);
-  const c = await runCommand(PYTHON, [SCRIPT, 'consume', bootstrap, topic, String(PARTITIONS), String(records * 2)], { timeoutMs: 90_000 });
+  const c = await runCommand(PYTHON, [SCRIPT, 'consume', bootstrap, topic, String(PARTITIONS), String(records * 2)], { timeoutMs: 90_000, env: currentConfluentKafkaEnv() });
   const got = c.stdout.trim().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { partition: number; offset: number; key: string; error?: string });
   expect(got.filter((r) => r.error !== undefined)).toEqual([]);
   const byKey = new Map<string, number>();

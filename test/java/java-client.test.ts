@@ -1,0 +1,102 @@
+// Apache Kafka's Java client (4.3, the reference client) against floe, one
+// broker and a three-broker fleet: the admin API a user reaches for first,
+// an idempotent acks=all producer with every compression codec, consumers
+// with the classic protocol and with KIP-848 (group.protocol=consumer),
+// several members, one of them SIGKILLed.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerProcess } from '../support/broker-process.ts';
+import { PostgresTestServer } from '../support/postgres.ts';
+import { S3TestServer } from '../support/s3-server.ts';
+import { TestFleet } from '../support/fleet.ts';
+import { jsonLines, runJava, spawnJava } from '../support/java.ts';
+import { until } from '../support/until.ts';
+
+const CHECK = 'floe.check.ClientCheck';
+
+interface Ack { key: string; error: string | null; partition: number; offset: number }
+interface Rec { partition: number; offset: number; key: string; value: string }
+
+/** Admin steps, then produce/consume with each codec and both group protocols, against `bootstrap()`. */
+function clientScenarios(bootstrap: () => string, prefix: string): void {
+  it('admin client: cluster, topics, configs, partitions, offsets, deleteRecords, group offsets, deletes', async () => {
+    const r = await runJava(CHECK, ['admin', bootstrap(), `${prefix}-admin`]);
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const steps = new Map(jsonLines<{ step: string } & Record<string, unknown>>(r.stdout).map((s) => [s.step, s]));
+    expect(steps.get('describeCluster')?.brokers).toBeGreaterThanOrEqual(1);
+    expect(steps.get('createTopic')?.partitions).toBe(3);
+    expect(steps.get('configs')).toMatchObject({ 'retention.ms': '7200000', source: 'DYNAMIC_TOPIC_CONFIG', 'cleanup.policy': 'delete' });
+    expect(steps.get('createPartitions')?.partitions).toBe(4);
+    expect(steps.get('offsets')).toMatchObject({ latest: 10, earliestAfterDelete: 4 });
+    expect(steps.get('groups')).toMatchObject({ committed: 7, listed: true, state: 'EMPTY' });
+    expect(steps.get('deleteGroup')?.listed).toBe(false);
+    expect(steps.get('deleteTopic')?.listed).toBe(false);
+  });
+
+  it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'])('idempotent acks=all producer (%s), then a classic-protocol group reads every record once', async (codec) => {
+    const topic = `${prefix}-codec-${codec}`;
+    const p = await runJava(CHECK, ['produce', bootstrap(), topic, '300', codec, '3']);
+    expect(p.code, p.stderr.slice(-3000)).toBe(0);
+    const acks = jsonLines<Ack>(p.stdout);
+    expect(acks.filter((a) => a.error === null)).toHaveLength(300);
+    for (let part = 0; part < 3; part++) {
+      const offsets = acks.filter((a) => a.partition === part).map((a) => a.offset).sort((a, b) => a - b);
+      expect(offsets).toEqual(offsets.map((_, i) => i));
+    }
+    const c = await runJava(CHECK, ['consume', bootstrap(), topic, `${topic}-g`, 'classic', '300', '60000']);
+    expect(c.code, c.stderr.slice(-3000)).toBe(0);
+    const recs = jsonLines<Rec>(c.stdout);
+    expect(new Set(recs.map((r) => r.key)).size).toBe(300);
+    for (const r of recs) expect(r.value).toBe(`v${r.key.slice(1)}`);
+    // The commits are there: the same group reads nothing more.
+    const again = await runJava(CHECK, ['consume', bootstrap(), topic, `${topic}-g`, 'classic', '1', '3000']);
+    expect(jsonLines<Rec>(again.stdout)).toHaveLength(0);
+  });
+
+  it('KIP-848 consumer group (group.protocol=consumer): two members share the partitions, one is SIGKILLed, every record is read', async () => {
+    const topic = `${prefix}-kip848`;
+    const p = await runJava(CHECK, ['produce', bootstrap(), topic, '600', 'lz4', '6']);
+    expect(p.code, p.stderr.slice(-3000)).toBe(0);
+    const group = `${topic}-g`;
+    const a = spawnJava(CHECK, ['consume', bootstrap(), topic, group, 'consumer', '600', '90000', '6000']);
+    let aOut = '';
+    a.stdout!.on('data', (d: Buffer) => { aOut += d.toString(); });
+    const aExited = new Promise((r) => a.once('exit', r));
+    await until(() => jsonLines<Rec>(aOut).length > 0, 60_000, 'the first member to read');
+    // The second member joins; then the first dies without leaving.
+    const b = spawnJava(CHECK, ['consume', bootstrap(), topic, group, 'consumer', '600', '90000', '8000']);
+    let bOut = '';
+    b.stdout!.on('data', (d: Buffer) => { bOut += d.toString(); });
+    const bExited = new Promise<number | null>((r) => b.once('exit', (code) => r(code)));
+    await until(() => jsonLines<Rec>(bOut).length > 0 || jsonLines<Rec>(aOut).length >= 600, 60_000, 'the second member to get partitions');
+    a.kill('SIGKILL');
+    await aExited;
+    expect(await bExited).toBe(0);
+    const keys = new Set([...jsonLines<Rec>(aOut), ...jsonLines<Rec>(bOut)].map((r) => r.key));
+    expect(keys.size).toBe(600);
+  }, 180_000);
+}
+
+describe('Java client against one broker', () => {
+  let broker: BrokerProcess;
+  beforeAll(async () => { broker = await BrokerProcess.start({ args: ['--group-consumer-session-timeout-ms', '6000', '--group-consumer-heartbeat-interval-ms', '500'] }); });
+  afterAll(async () => { await broker?.destroy(); });
+  clientScenarios(() => broker.bootstrap, 'one');
+});
+
+describe('Java client against a three-broker fleet', () => {
+  let pg: PostgresTestServer;
+  const s3 = new S3TestServer();
+  let fleet: TestFleet;
+  beforeAll(async () => {
+    pg = await PostgresTestServer.start();
+    await s3.start();
+    fleet = await TestFleet.start(pg, s3, [1, 2, 3], { args: ['--group-consumer-session-timeout-ms', '6000', '--group-consumer-heartbeat-interval-ms', '500'] });
+  });
+  afterAll(async () => {
+    await fleet?.destroy();
+    await s3.destroy();
+    await pg?.destroy();
+  });
+  clientScenarios(() => fleet.broker(2).bootstrap, 'fleet');
+});

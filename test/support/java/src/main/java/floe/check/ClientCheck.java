@@ -1,0 +1,176 @@
+// The Java client (Apache Kafka's own) driven against a broker by floe's tests:
+// one subcommand per scenario, JSON lines on stdout, exit 0 only when the
+// scenario did everything it says. The tests assert on what it prints.
+package floe.check;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+public final class ClientCheck {
+  private ClientCheck() {}
+
+  static String q(String s) {
+    if (s == null) return "null";
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') b.append('\\').append(c);
+      else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+      else b.append(c);
+    }
+    return b.append('"').toString();
+  }
+
+  static synchronized void out(String json) {
+    System.out.println(json);
+    System.out.flush();
+  }
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "produce" -> System.exit(produce(args[1], args[2], Integer.parseInt(args[3]), args[4], Integer.parseInt(args[5])));
+      case "consume" -> System.exit(consume(args[1], args[2], args[3], args[4], Integer.parseInt(args[5]), Long.parseLong(args[6]), args.length > 7 ? Long.parseLong(args[7]) : 0));
+      case "admin" -> System.exit(admin(args[1], args[2]));
+      default -> throw new IllegalArgumentException("unknown command " + args[0]);
+    }
+  }
+
+  /** Idempotent, acks=all, the given codec; keys k<i>, values v<i>, partition i % partitions. */
+  static int produce(String bootstrap, String topic, int count, String compression, int partitions) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    AtomicInteger failed = new AtomicInteger();
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      for (int i = 0; i < count; i++) {
+        String key = "k" + i;
+        producer.send(new ProducerRecord<>(topic, i % partitions, key, "v" + i), (md, e) -> {
+          if (e != null) {
+            failed.incrementAndGet();
+            out("{\"key\":" + q(key) + ",\"error\":" + q(e.toString()) + "}");
+          } else {
+            out("{\"key\":" + q(key) + ",\"error\":null,\"partition\":" + md.partition() + ",\"offset\":" + md.offset() + "}");
+          }
+        });
+      }
+      producer.flush();
+    }
+    return failed.get() == 0 ? 0 : 1;
+  }
+
+  /**
+   * Subscribes with the classic or the consumer (KIP-848) protocol, reads `expected` records
+   * (or, with idleStopMs > 0, until nothing came for that long after the first), commits after
+   * every poll, prints each record.
+   */
+  static int consume(String bootstrap, String topic, String group, String protocol, int expected, long timeoutMs, long idleStopMs) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    int got = 0;
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    long lastRecordAt = Long.MAX_VALUE;
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(List.of(topic));
+      while (got < expected && System.currentTimeMillis() < deadline) {
+        if (idleStopMs > 0 && got > 0 && System.currentTimeMillis() - lastRecordAt > idleStopMs) return 0;
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          got++;
+          lastRecordAt = System.currentTimeMillis();
+          out("{\"partition\":" + r.partition() + ",\"offset\":" + r.offset() + ",\"key\":" + q(r.key()) + ",\"value\":" + q(r.value()) + "}");
+        }
+        consumer.commitSync();
+      }
+      consumer.commitSync();
+    }
+    return got >= expected ? 0 : 1;
+  }
+
+  /** The admin API a user reaches for first; each step prints what the broker answered. */
+  static int admin(String bootstrap, String topic) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      var cluster = admin.describeCluster();
+      out("{\"step\":\"describeCluster\",\"brokers\":" + cluster.nodes().get().size() + ",\"controller\":" + cluster.controller().get().id() + ",\"clusterId\":" + q(cluster.clusterId().get()) + "}");
+
+      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of("retention.ms", "3600000")))).all().get();
+      TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+      out("{\"step\":\"createTopic\",\"partitions\":" + d.partitions().size() + ",\"topicId\":" + q(d.topicId().toString()) + "}");
+
+      ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      admin.incrementalAlterConfigs(Map.of(res, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "7200000"), AlterConfigOp.OpType.SET)))).all().get();
+      Config cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
+      out("{\"step\":\"configs\",\"retention.ms\":" + q(cfg.get("retention.ms").value()) + ",\"source\":" + q(cfg.get("retention.ms").source().name()) + ",\"cleanup.policy\":" + q(cfg.get("cleanup.policy").value()) + "}");
+
+      admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
+      out("{\"step\":\"createPartitions\",\"partitions\":" + admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size() + "}");
+
+      // Ten records in partition 0, then offsets, deleteRecords and group offsets.
+      Properties pp = new Properties();
+      pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+      pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+        for (int i = 0; i < 10; i++) producer.send(new ProducerRecord<>(topic, 0, "k" + i, "v" + i)).get();
+      }
+      TopicPartition tp0 = new TopicPartition(topic, 0);
+      long latest = admin.listOffsets(Map.of(tp0, OffsetSpec.latest())).all().get().get(tp0).offset();
+      admin.deleteRecords(Map.of(tp0, RecordsToDelete.beforeOffset(4))).all().get();
+      long earliest = admin.listOffsets(Map.of(tp0, OffsetSpec.earliest())).all().get().get(tp0).offset();
+      out("{\"step\":\"offsets\",\"latest\":" + latest + ",\"earliestAfterDelete\":" + earliest + "}");
+
+      String group = topic + "-admin-group";
+      admin.alterConsumerGroupOffsets(group, Map.of(tp0, new OffsetAndMetadata(7))).all().get();
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      boolean listed = admin.listConsumerGroups().all().get().stream().anyMatch((g) -> g.groupId().equals(group));
+      ConsumerGroupDescription gd = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
+      out("{\"step\":\"groups\",\"committed\":" + committed.get(tp0).offset() + ",\"listed\":" + listed + ",\"state\":" + q(gd.groupState().toString()) + "}");
+      admin.deleteConsumerGroups(List.of(group)).all().get();
+      boolean stillListed = admin.listConsumerGroups().all().get().stream().anyMatch((g) -> g.groupId().equals(group));
+      out("{\"step\":\"deleteGroup\",\"listed\":" + stillListed + "}");
+
+      admin.deleteTopics(List.of(topic)).all().get();
+      Set<String> names = admin.listTopics().names().get();
+      out("{\"step\":\"deleteTopic\",\"listed\":" + names.contains(topic) + "}");
+    }
+    return 0;
+  }
+}
