@@ -137,7 +137,12 @@ public final class ClientCheck {
 
       ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
       admin.incrementalAlterConfigs(Map.of(res, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "7200000"), AlterConfigOp.OpType.SET)))).all().get();
+      // Apache Kafka applies the change through its controller and answers the old value for a moment.
       Config cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
+      for (long until = System.currentTimeMillis() + 10_000; !"7200000".equals(cfg.get("retention.ms").value()) && System.currentTimeMillis() < until; ) {
+        Thread.sleep(100);
+        cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
+      }
       out("{\"step\":\"configs\",\"retention.ms\":" + q(cfg.get("retention.ms").value()) + ",\"source\":" + q(cfg.get("retention.ms").source().name()) + ",\"cleanup.policy\":" + q(cfg.get("cleanup.policy").value()) + "}");
 
       admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
