@@ -17,6 +17,7 @@ const CHECK = 'floe.check.ClientCheck';
 interface Ack { key: string; error: string | null; partition: number; offset: number }
 interface Rec { partition: number; offset: number; key: string; value: string }
 
+
 /** Admin steps, then produce/consume with each codec and both group protocols, against `bootstrap()`. */
 function clientScenarios(bootstrap: () => string, prefix: string): void {
   it('admin client: cluster, topics, configs, partitions, offsets, deleteRecords, group offsets, deletes', async () => {
@@ -28,7 +29,7 @@ function clientScenarios(bootstrap: () => string, prefix: string): void {
     expect(steps.get('configs')).toMatchObject({ 'retention.ms': '7200000', source: 'DYNAMIC_TOPIC_CONFIG', 'cleanup.policy': 'delete' });
     expect(steps.get('createPartitions')?.partitions).toBe(4);
     expect(steps.get('offsets')).toMatchObject({ latest: 10, earliestAfterDelete: 4 });
-    expect(steps.get('groups')).toMatchObject({ committed: 7, listed: true, state: 'EMPTY' });
+    expect(steps.get('groups')).toMatchObject({ committed: 7, listed: true, state: 'Empty' });
     expect(steps.get('deleteGroup')?.listed).toBe(false);
     expect(steps.get('deleteTopic')?.listed).toBe(false);
   });
@@ -53,27 +54,37 @@ function clientScenarios(bootstrap: () => string, prefix: string): void {
     expect(jsonLines<Rec>(again.stdout)).toHaveLength(0);
   });
 
-  it('KIP-848 consumer group (group.protocol=consumer): two members share the partitions, one is SIGKILLed, every record is read', async () => {
+  it('KIP-848 consumer group (group.protocol=consumer): two members share the partitions, one is SIGKILLed, the other takes its partitions over', async () => {
     const topic = `${prefix}-kip848`;
-    const p = await runJava(CHECK, ['produce', bootstrap(), topic, '600', 'lz4', '6']);
-    expect(p.code, p.stderr.slice(-3000)).toBe(0);
     const group = `${topic}-g`;
-    const a = spawnJava(CHECK, ['consume', bootstrap(), topic, group, 'consumer', '600', '90000', '6000']);
-    let aOut = '';
-    a.stdout!.on('data', (d: Buffer) => { aOut += d.toString(); });
-    const aExited = new Promise((r) => a.once('exit', r));
-    await until(() => jsonLines<Rec>(aOut).length > 0, 60_000, 'the first member to read');
-    // The second member joins; then the first dies without leaving.
-    const b = spawnJava(CHECK, ['consume', bootstrap(), topic, group, 'consumer', '600', '90000', '8000']);
-    let bOut = '';
-    b.stdout!.on('data', (d: Buffer) => { bOut += d.toString(); });
-    const bExited = new Promise<number | null>((r) => b.once('exit', (code) => r(code)));
-    await until(() => jsonLines<Rec>(bOut).length > 0 || jsonLines<Rec>(aOut).length >= 600, 60_000, 'the second member to get partitions');
-    a.kill('SIGKILL');
-    await aExited;
-    expect(await bExited).toBe(0);
-    const keys = new Set([...jsonLines<Rec>(aOut), ...jsonLines<Rec>(bOut)].map((r) => r.key));
-    expect(keys.size).toBe(600);
+    const member = (): { out: () => string; exited: Promise<number | null>; kill: () => void } => {
+      const child = spawnJava(CHECK, ['consume', bootstrap(), topic, group, 'consumer', '100000', '120000', '8000']);
+      let text = '';
+      child.stdout!.on('data', (d: Buffer) => { text += d.toString(); });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      return { out: () => text, exited, kill: () => child.kill('SIGKILL') };
+    };
+    const first = await runJava(CHECK, ['produce', bootstrap(), topic, '300', 'lz4', '6']);
+    expect(first.code, first.stderr.slice(-3000)).toBe(0);
+    const assigned = (text: string): number => jsonLines<{ assigned?: number }>(text).filter((l) => l.assigned !== undefined).at(-1)?.assigned ?? 0;
+    const records = (text: string): Rec[] => jsonLines<Rec>(text).filter((r) => r.key !== undefined);
+    const a = member();
+    await until(() => assigned(a.out()) === 6, 60_000, 'the first member to hold all six partitions');
+    const b = member();
+    // The uniform assignor splits the six partitions between the two members.
+    await until(() => assigned(b.out()) === 3 && assigned(a.out()) === 3, 60_000, 'the partitions to be shared three and three');
+    await until(() => new Set([...records(a.out()), ...records(b.out())].map((r) => `${r.partition}/${r.offset}`)).size === 300, 60_000, 'the first 300 records read');
+    // The first member dies without leaving; the second takes its partitions after the session timeout.
+    a.kill();
+    await a.exited;
+    const second = await runJava(CHECK, ['produce', bootstrap(), topic, '300', 'lz4', '6']);
+    expect(second.code, second.stderr.slice(-3000)).toBe(0);
+    await until(() => assigned(b.out()) === 6, 60_000, 'the survivor to hold all six partitions');
+    expect(await b.exited).toBe(0);
+    // Every one of the 600 records (offsets 0-99 of six partitions) was read by one member or the other.
+    const positions = new Set([...records(a.out()), ...records(b.out())].map((r) => `${r.partition}/${r.offset}`));
+    expect(positions.size).toBe(600);
+    for (let p = 0; p < 6; p++) for (let o = 0; o < 100; o++) expect(positions.has(`${p}/${o}`)).toBe(true);
   }, 180_000);
 }
 

@@ -4,6 +4,7 @@
 package floe.check;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,6 +23,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -72,6 +74,14 @@ public final class ClientCheck {
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    // The topic with its partitions first (auto-creation would make num.partitions of them).
+    Properties ap = new Properties();
+    ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(ap)) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) throw e;
+    }
     AtomicInteger failed = new AtomicInteger();
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
       for (int i = 0; i < count; i++) {
@@ -108,7 +118,22 @@ public final class ClientCheck {
     long deadline = System.currentTimeMillis() + timeoutMs;
     long lastRecordAt = Long.MAX_VALUE;
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
-      consumer.subscribe(List.of(topic));
+      // How many partitions the member holds, printed on every change (assignments can be incremental),
+      // so a test can wait for the members to share them.
+      Set<TopicPartition> held = new java.util.HashSet<>();
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          held.removeAll(partitions);
+          out("{\"assigned\":" + held.size() + "}");
+        }
+        @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
+          onPartitionsRevoked(partitions);
+        }
+        @Override public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          held.addAll(partitions);
+          out("{\"assigned\":" + held.size() + "}");
+        }
+      });
       while (got < expected && System.currentTimeMillis() < deadline) {
         if (idleStopMs > 0 && got > 0 && System.currentTimeMillis() - lastRecordAt > idleStopMs) return 0;
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
