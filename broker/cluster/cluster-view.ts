@@ -8,6 +8,7 @@
 // session timeout (measured on this broker's own monotonic clock) is dead.
 
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
+import { CoalescingTask } from '../coalescing-task.ts';
 import { STREAM_OWNER_PREFIX, streamIdOfOwnerKey, type StreamOwner } from '../../s3stream/stream-store.ts';
 
 export const BROKER_PREFIX = 'b/';
@@ -54,8 +55,15 @@ export class ClusterView {
   private owners = new Map<number, PartitionOwner>();
   private controllerEntry: { record: ControllerRecord; version: number } | undefined;
   private listeners: (() => void)[] = [];
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
+  private readonly refresher = new CoalescingTask(async () => {
+    try {
+      await this.readOnce();
+    } catch (e) {
+      this.refreshFailures++;
+      throw e;
+    }
+    for (const fn of this.listeners) fn();
+  });
   private readonly unwatch: (() => void)[] = [];
   /** Refreshes that failed (metadata store unreachable); the view keeps its last state meanwhile. */
   refreshFailures = 0;
@@ -87,25 +95,7 @@ export class ClusterView {
 
   /** Re-reads brokers, controller and owners; one run at a time, a call during a run makes it go again. */
   refresh(): Promise<void> {
-    if (this.refreshing !== undefined) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshAgain = false;
-          await this.readOnce();
-        } while (this.refreshAgain);
-      } catch (e) {
-        this.refreshFailures++;
-        throw e;
-      } finally {
-        this.refreshing = undefined;
-      }
-      for (const fn of this.listeners) fn();
-    })();
-    return this.refreshing;
+    return this.refresher.run();
   }
 
   private async readOnce(): Promise<void> {

@@ -10,6 +10,7 @@ import type { ClusterView } from '../cluster/cluster-view.ts';
 import type { TopicRecord, TopicRegistry } from '../topics/topic-registry.ts';
 import type { Logger } from '../log.ts';
 import { PartitionLog } from './partition-log.ts';
+import { CoalescingTask } from '../coalescing-task.ts';
 
 export interface LeadershipHooks {
   /** Called once the partition is open here (e.g. load its groups); awaited before the next sync step. */
@@ -27,8 +28,7 @@ export class PartitionLeadership {
   /** Served partition logs by topic id, indexed by partition: looked up for every partition of every request. */
   private readonly byTopic = new Map<string, (PartitionLog | undefined)[]>();
   private readonly byStream = new Map<number, { topic: TopicRecord; log: PartitionLog }>();
-  private syncing: Promise<void> | undefined;
-  private syncAgain = false;
+  private readonly syncer = new CoalescingTask(() => this.syncOnce());
   opened = 0;
   closed = 0;
 
@@ -60,7 +60,7 @@ export class PartitionLeadership {
       const streamId = topic.streams[index];
       const o = streamId === undefined ? undefined : this.view.owner(streamId);
       if (o === undefined || o.owner !== this.view.nodeId || Date.now() >= deadline) return undefined;
-      await (this.syncing?.catch(() => undefined) ?? new Promise((r) => setTimeout(r, 10)));
+      await (this.syncer.current?.catch(() => undefined) ?? new Promise((r) => setTimeout(r, 10)));
     }
   }
 
@@ -71,21 +71,7 @@ export class PartitionLeadership {
 
   /** Brings the served set in line with the view; one run at a time, a call during a run makes it go again. */
   sync(): Promise<void> {
-    if (this.syncing !== undefined) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = (async () => {
-      try {
-        do {
-          this.syncAgain = false;
-          await this.syncOnce();
-        } while (this.syncAgain);
-      } finally {
-        this.syncing = undefined;
-      }
-    })();
-    return this.syncing;
+    return this.syncer.run();
   }
 
   private async syncOnce(): Promise<void> {

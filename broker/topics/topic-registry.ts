@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MetadataOp, MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
 import type { StreamStore } from '../../s3stream/stream-store.ts';
+import { CoalescingTask } from '../coalescing-task.ts';
 
 export interface TopicRecord {
   name: string;
@@ -44,8 +45,7 @@ export class TopicRegistry {
   private versions = new Map<string, number>();
   private readonly md: MetadataStore;
   private readonly streams: StreamStore;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
+  private readonly refresher = new CoalescingTask(() => this.load());
 
   constructor(md: MetadataStore, streams: StreamStore) {
     this.md = md;
@@ -70,21 +70,7 @@ export class TopicRegistry {
 
   /** As load, but one run at a time; a call during a run makes it go once more. */
   refresh(): Promise<void> {
-    if (this.refreshing !== undefined) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshAgain = false;
-          await this.load();
-        } while (this.refreshAgain);
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.refresher.run();
   }
 
   private index(t: TopicRecord, version: number): void {

@@ -60,7 +60,8 @@ export class WatchList {
    */
   changed(keys: readonly string[] | undefined): void {
     for (const w of this.watchers) {
-      if (keys === undefined || keys.some((k) => k.startsWith(w.prefix) || w.prefix.startsWith(k))) setImmediate(w.fn);
+      // A watcher cancelled before its turn comes is not called.
+      if (keys === undefined || keys.some((k) => k.startsWith(w.prefix) || w.prefix.startsWith(k))) setImmediate(() => { if (this.watchers.has(w)) w.fn(); });
     }
   }
 }

@@ -13,9 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { PostgresTestServer } from '../support/postgres.ts';
-import { S3TestServer } from '../support/s3-server.ts';
-import { TestFleet } from '../support/fleet.ts';
+import { TestFleet, useFleetServers } from '../support/fleet.ts';
 import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
 import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
@@ -24,16 +22,7 @@ const SCRIPT = join(import.meta.dirname, '../support/python/idempotent_produce_c
 const PARTITIONS = 6;
 const RECORDS = 3000;
 
-let pg: PostgresTestServer;
-const s3 = new S3TestServer();
-beforeAll(async () => {
-  pg = await PostgresTestServer.start();
-  await s3.start();
-});
-afterAll(async () => {
-  await s3.destroy();
-  await pg?.destroy();
-});
+const servers = useFleetServers();
 
 interface Delivery { key: string; error: string | null; partition?: number; offset?: number }
 
@@ -77,7 +66,7 @@ async function verify(bootstrap: string, topic: string, deliveries: Delivery[], 
 
 describe('failover under idempotent acks=all load (object-wal)', () => {
   let fleet: TestFleet;
-  beforeAll(async () => { fleet = await TestFleet.start(pg, s3, [1, 2, 3]); });
+  beforeAll(async () => { fleet = await TestFleet.start(servers, [1, 2, 3]); });
   afterAll(async () => { await fleet?.destroy(); });
   // A handler exception drops a client's connection: whatever else happened, it is a bug.
   afterEach(() => { expect(fleet.handlerErrors()).toEqual([]); });
@@ -152,10 +141,10 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     const p = produce(fleet.bootstrap, 'pg-outage');
     await until(() => p.count() > RECORDS / 5, 60_000, 'the load to be under way');
     const failuresBefore = await fleet.metric(1, 'floe_metadata_store_failures');
-    await pg.kill9();
+    await servers.pg.kill9();
     // Longer than the metadata store's 10 s retry bound: commits fail, uploads are retried, acks wait.
     await until(async () => (await fleet.metric(1, 'floe_metadata_store_failures')) > failuresBefore, 30_000, 'a metadata call to fail past its retries');
-    await pg.startAgain();
+    await servers.pg.startAgain();
     const { code, deliveries } = await p.done;
     expect(code).toBe(0);
     for (const id of [1, 2, 3]) expect(fleet.broker(id).pid).toBeDefined();

@@ -6,9 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
-import { PostgresTestServer } from '../support/postgres.ts';
-import { S3TestServer } from '../support/s3-server.ts';
-import { TestFleet } from '../support/fleet.ts';
+import { TestFleet, useFleetServers } from '../support/fleet.ts';
 import { jsonLines, runJava, spawnJava } from '../support/java.ts';
 import { until } from '../support/until.ts';
 
@@ -96,18 +94,11 @@ describe('Java client against one broker', () => {
 });
 
 describe('Java client against a three-broker fleet', () => {
-  let pg: PostgresTestServer;
-  const s3 = new S3TestServer();
+  const servers = useFleetServers();
   let fleet: TestFleet;
   beforeAll(async () => {
-    pg = await PostgresTestServer.start();
-    await s3.start();
-    fleet = await TestFleet.start(pg, s3, [1, 2, 3], { args: ['--group-consumer-session-timeout-ms', '6000', '--group-consumer-heartbeat-interval-ms', '500'] });
+    fleet = await TestFleet.start(servers, [1, 2, 3], { args: ['--group-consumer-session-timeout-ms', '6000', '--group-consumer-heartbeat-interval-ms', '500'] });
   });
-  afterAll(async () => {
-    await fleet?.destroy();
-    await s3.destroy();
-    await pg?.destroy();
-  });
+  afterAll(async () => { await fleet?.destroy(); });
   clientScenarios(() => fleet.broker(2).bootstrap, 'fleet');
 });

@@ -4,11 +4,39 @@
 // The PostgreSQL and S3 servers are shared by a test file; each fleet gets
 // a database and a key prefix of its own, so fleets never see each other.
 
+import { afterAll, beforeAll } from 'vitest';
 import { BrokerProcess } from './broker-process.ts';
-import type { PostgresTestServer } from './postgres.ts';
-import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS, type S3TestServer } from './s3-server.ts';
+import { PostgresTestServer } from './postgres.ts';
+import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS, S3TestServer } from './s3-server.ts';
 
 let fleets = 0;
+
+/** The PostgreSQL and S3 servers of one test file (started before its tests, destroyed after). */
+export interface FleetServers {
+  readonly pg: PostgresTestServer;
+  readonly s3: S3TestServer;
+}
+
+/** Registers the file's hooks that start and stop a PostgreSQL and an S3 server; read them inside tests and hooks. */
+export function useFleetServers(): FleetServers {
+  let pg: PostgresTestServer | undefined;
+  const s3 = new S3TestServer();
+  beforeAll(async () => {
+    pg = await PostgresTestServer.start();
+    await s3.start();
+  });
+  afterAll(async () => {
+    await s3.destroy();
+    await pg?.destroy();
+  });
+  return {
+    get pg(): PostgresTestServer {
+      if (pg === undefined) throw new Error('the fleet servers are started in beforeAll');
+      return pg;
+    },
+    s3,
+  };
+}
 
 export interface FleetOptions {
   /** Extra broker flags, for every broker. */
@@ -29,8 +57,8 @@ export class TestFleet {
     this.args = opts.args ?? [];
   }
 
-  static async start(pg: PostgresTestServer, s3: S3TestServer, nodeIds: number[], opts: FleetOptions = {}): Promise<TestFleet> {
-    const f = new TestFleet(await pg.newDatabase(), s3, opts);
+  static async start(servers: FleetServers, nodeIds: number[], opts: FleetOptions = {}): Promise<TestFleet> {
+    const f = new TestFleet(await servers.pg.newDatabase(), servers.s3, opts);
     // Started together, as an operator would: they elect a controller and share the partitions.
     await Promise.all(nodeIds.map((id) => f.add(id)));
     return f;
