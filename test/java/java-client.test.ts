@@ -14,7 +14,8 @@ const CHECK = 'floe.check.ClientCheck';
 
 interface Ack { key: string; error: string | null; partition: number; offset: number }
 interface Rec { partition: number; offset: number; key: string; value: string }
-
+/** The records a consume run printed (it also prints how many partitions it holds). */
+const records = (text: string): Rec[] => jsonLines<Rec>(text).filter((r) => r.key !== undefined);
 
 /** Admin steps, then produce/consume with each codec and both group protocols, against `bootstrap()`. */
 function clientScenarios(bootstrap: () => string, prefix: string): void {
@@ -44,12 +45,12 @@ function clientScenarios(bootstrap: () => string, prefix: string): void {
     }
     const c = await runJava(CHECK, ['consume', bootstrap(), topic, `${topic}-g`, 'classic', '300', '60000']);
     expect(c.code, c.stderr.slice(-3000)).toBe(0);
-    const recs = jsonLines<Rec>(c.stdout);
+    const recs = records(c.stdout);
     expect(new Set(recs.map((r) => r.key)).size).toBe(300);
     for (const r of recs) expect(r.value).toBe(`v${r.key.slice(1)}`);
     // The commits are there: the same group reads nothing more.
     const again = await runJava(CHECK, ['consume', bootstrap(), topic, `${topic}-g`, 'classic', '1', '3000']);
-    expect(jsonLines<Rec>(again.stdout)).toHaveLength(0);
+    expect(records(again.stdout)).toHaveLength(0);
   });
 
   it('KIP-848 consumer group (group.protocol=consumer): two members share the partitions, one is SIGKILLed, the other takes its partitions over', async () => {
@@ -65,7 +66,6 @@ function clientScenarios(bootstrap: () => string, prefix: string): void {
     const first = await runJava(CHECK, ['produce', bootstrap(), topic, '300', 'lz4', '6']);
     expect(first.code, first.stderr.slice(-3000)).toBe(0);
     const assigned = (text: string): number => jsonLines<{ assigned?: number }>(text).filter((l) => l.assigned !== undefined).at(-1)?.assigned ?? 0;
-    const records = (text: string): Rec[] => jsonLines<Rec>(text).filter((r) => r.key !== undefined);
     const a = member();
     await until(() => assigned(a.out()) === 6, 60_000, 'the first member to hold all six partitions');
     const b = member();
