@@ -342,9 +342,10 @@ export class StreamStore {
    */
   async closeStream(id: number, waitMs = 10_000): Promise<number> {
     const deadline = Date.now() + waitMs;
-    while (this.streams.has(id) && this.pendingOf(this.streams.get(id)!) > 0 && Date.now() < deadline && !this.closed) {
+    const pending = (): boolean => { const s = this.streams.get(id); return s !== undefined && this.pendingOf(s) > 0; };
+    while (pending() && Date.now() < deadline && !this.closed) {
       await this.upload();
-      if (this.pendingOf(this.streams.get(id) ?? { mem: new FifoQueue<MemChunk>() } as StreamState) > 0) await new Promise((r) => setTimeout(r, 20));
+      if (pending()) await new Promise((r) => setTimeout(r, 20));
     }
     const s = this.streams.get(id);
     if (s === undefined) return 0;

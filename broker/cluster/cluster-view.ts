@@ -56,17 +56,10 @@ export class ClusterView {
   private controllerEntry: { record: ControllerRecord; version: number } | undefined;
   private listeners: (() => void)[] = [];
   private readonly refresher = new CoalescingTask(async () => {
-    try {
-      await this.readOnce();
-    } catch (e) {
-      this.refreshFailures++;
-      throw e;
-    }
+    await this.readOnce();
     for (const fn of this.listeners) fn();
   });
   private readonly unwatch: (() => void)[] = [];
-  /** Refreshes that failed (metadata store unreachable); the view keeps its last state meanwhile. */
-  refreshFailures = 0;
   /** When this broker last read the store: time it could not look is not held against the others. */
   private lastReadAtMs: number | undefined;
 

@@ -124,9 +124,4 @@ export class PartitionLeadership {
     this.closed++;
     this.log.debug({ topic: topic.name, partition: log.partition, leaderEpoch: log.leaderEpoch, droppedBytes: dropped }, 'stopped leading partition');
   }
-
-  /** Closes every served partition (shutdown after the hand-over, or when nobody could take them). */
-  async closeAll(): Promise<void> {
-    for (const [streamId, served] of [...this.byStream]) await this.close(streamId, served.topic, served.log);
-  }
 }
