@@ -11,6 +11,21 @@ import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS, S3TestServer } from './s3-server.t
 
 let fleets = 0;
 
+/**
+ * GET over HTTP from a broker. A kept-alive connection to a broker that was
+ * restarted since is dead and resets the first request on it; the retry
+ * opens a new one.
+ */
+async function httpGet(url: string): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (e) {
+      if (attempt >= 2) throw e;
+    }
+  }
+}
+
 /** The PostgreSQL and S3 servers of one test file (started before its tests, destroyed after). */
 export interface FleetServers {
   readonly pg: PostgresTestServer;
@@ -90,7 +105,7 @@ export class TestFleet {
 
   /** A Prometheus counter or gauge of one broker, summed over its labels matching `labels`. */
   async metric(nodeId: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${this.broker(nodeId).httpPort}/metrics`)).text();
+    const text = await (await httpGet(`http://127.0.0.1:${this.broker(nodeId).httpPort}/metrics`)).text();
     let sum = 0;
     for (const line of text.split('\n')) {
       if (!line.startsWith(name)) continue;
@@ -104,7 +119,7 @@ export class TestFleet {
 
   /** Each partition's leader (-1: none alive) as broker `askNodeId` sees it, from its HTTP admin API. */
   async leaders(topic: string, askNodeId: number): Promise<number[]> {
-    const r = await fetch(`http://127.0.0.1:${this.broker(askNodeId).httpPort}/admin/topics/${topic}`);
+    const r = await httpGet(`http://127.0.0.1:${this.broker(askNodeId).httpPort}/admin/topics/${topic}`);
     if (r.status !== 200) return [];
     const body = await r.json() as { partitions: { partition: number; leader: number }[] };
     return body.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.leader);
