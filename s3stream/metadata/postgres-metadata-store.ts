@@ -156,13 +156,19 @@ export class PostgresMetadataStore implements MetadataStore {
     for (let attempt = 0; ; attempt++) {
       this.stats.queries++;
       let client: pg.PoolClient | undefined;
+      // The server going away between two messages of a checked-out client is emitted as an
+      // 'error' event, which would crash the process unheard; the query in flight rejects anyway.
+      const onError = (): void => undefined;
       try {
         client = await this.pool.connect();
+        client.on('error', onError);
         const out = await fn(client);
+        client.off('error', onError);
         client.release();
         return out;
       } catch (e) {
         // A client that failed may be broken: destroy it rather than return it to the pool.
+        client?.off('error', onError);
         client?.release(true);
         if (this.closed || !isRetriable(e) || Date.now() >= deadline) {
           this.stats.failures++;
