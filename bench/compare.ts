@@ -12,9 +12,14 @@ interface Report {
   broker: { cpuCoresUsed: number; rssMBMax: number } | null;
 }
 
+const USAGE = 'usage: npm run bench -- compare <report.json> [<report.json> ...]\n\nPuts produce reports side by side with ratios to the first one.\n';
 const files = process.argv.slice(3);
+if (files.includes('--help') || files.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 if (files.length === 0) {
-  console.error('usage: npm run bench -- compare <report.json> [<report.json> ...]');
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 const reports = files.map((f) => ({ name: basename(f, '.json'), r: JSON.parse(readFileSync(f, 'utf8')) as Report }));

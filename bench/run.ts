@@ -1,19 +1,37 @@
 // Entry point of the benchmark harness: `npm run bench -- <workload>`.
 // Each workload is a module in bench/ that prints its figures and writes a
-// report to bench/reports/.
+// report to bench/reports/. Workloads without options are checked here (so
+// `--help` and a mistyped option behave the same everywhere); the others
+// parse their own.
 
-const workloads: Record<string, string> = {
-  codec: './codec.ts',
-  wal: './wal.ts',
-  produce: './produce.ts',
-  compare: './compare.ts',
-  storage: './storage.ts',
-  http: './http.ts',
+import { parseBenchArgs } from './cli-options.ts';
+
+interface Workload { module: string; summary: string; ownOptions: boolean }
+
+const workloads: Record<string, Workload> = {
+  produce: { module: './produce.ts', summary: 'produce/consume through a broker process (floe, Apache Kafka with --compare-kafka, or any bootstrap): throughput, latency, CPU, RSS, object-store requests', ownOptions: true },
+  compare: { module: './compare.ts', summary: 'put produce reports side by side with ratios to the first', ownOptions: true },
+  storage: { module: './storage.ts', summary: 'the storage engine alone: WAL append, upload and read throughput on the filesystem store and s3rver', ownOptions: false },
+  wal: { module: './wal.ts', summary: 'group-commit WAL with 1, 16 and 256 appenders: appends/s, fsyncs/s, latency (BENCH_DURATION_MS per step)', ownOptions: false },
+  codec: { module: './codec.ts', summary: 'encode/decode throughput of Produce requests and Fetch responses, CRC-32C', ownOptions: false },
+  http: { module: './http.ts', summary: 'the HTTP endpoints (/healthz, /readyz, /metrics, admin API) under load', ownOptions: false },
 };
 
+function overview(): string {
+  const width = Math.max(...Object.keys(workloads).map((n) => n.length));
+  return ['usage: npm run bench -- <workload> [options]', '       npm run bench -- <workload> --help   (the options of one workload, with their defaults)', '', 'workloads:',
+    ...Object.entries(workloads).map(([n, w]) => `  ${n.padEnd(width)}  ${w.summary}`), ''].join('\n');
+}
+
 const name = process.argv[2];
-if (name === undefined || !(name in workloads)) {
-  console.error(`usage: npm run bench -- <workload>\nworkloads: ${Object.keys(workloads).join(', ')}`);
+if (name === '--help' || name === '-h' || name === 'help') {
+  process.stdout.write(overview());
+  process.exit(0);
+}
+const workload = name === undefined ? undefined : workloads[name];
+if (workload === undefined) {
+  process.stderr.write(`${name === undefined ? 'no workload given' : `unknown workload '${name}'`}\n\n${overview()}`);
   process.exit(2);
 }
-await import(workloads[name]!);
+if (!workload.ownOptions) parseBenchArgs(name!, workload.summary, {}, process.argv.slice(3));
+await import(workload.module);

@@ -19,6 +19,8 @@ export interface ApacheKafkaOptions {
   /** Extra server.properties lines (name=value). */
   properties?: Record<string, string>;
   heapMb?: number;
+  /** JVM flags before the main class (the benchmark passes kafka-run-class.sh's defaults). */
+  jvmArgs?: string[];
 }
 
 export class ApacheKafka {
@@ -85,7 +87,7 @@ export class ApacheKafka {
     const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
     const format = await runJava('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', file], 60_000);
     if (format.code !== 0) throw new Error(`kafka-storage format failed: ${format.stderr}${format.stdout}`);
-    const child = spawn('java', [`-Xmx${this.opts.heapMb ?? 768}m`, '-cp', javaClasspath(), 'kafka.Kafka', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('java', [`-Xmx${this.opts.heapMb ?? 768}m`, `-Xms${this.opts.heapMb ?? 768}m`, ...(this.opts.jvmArgs ?? []), '-cp', javaClasspath(), 'kafka.Kafka', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = collectOutput(child);
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`Apache Kafka exited (${code}) before it was ready:\n${this.log.slice(-4000)}`))));
