@@ -157,6 +157,8 @@ export class ConsumerProtocolGroup {
   private readonly limits: ConsumerProtocolLimits;
   /** Called after anything a snapshot holds may have changed (the coordinator persists when it did). */
   onChange: (() => void) | undefined;
+  /** Told when a member is removed for a reason other than its own leave (the coordinator logs it, as Kafka does). */
+  onMemberFenced: ((memberId: string, reason: 'session timeout' | 'rebalance timeout' | 'rejoined', memberEpoch: number) => void) | undefined;
 
   constructor(groupId: string, catalog: TopicCatalog, limits: ConsumerProtocolLimits) {
     this.groupId = groupId;
@@ -307,6 +309,7 @@ export class ConsumerProtocolGroup {
     const again = this.members.get(memberId);
     if (again !== undefined && again !== inherited) {
       // A member that lost its state rejoins under its own id: it starts over.
+      this.onMemberFenced?.(again.memberId, 'rejoined', again.memberEpoch);
       this.remove(again);
     }
     if (inherited === undefined && this.members.size >= this.limits.maxSize) {
@@ -360,6 +363,7 @@ export class ConsumerProtocolGroup {
     if (m.sessionTimer !== undefined) clearTimeout(m.sessionTimer);
     m.sessionTimer = setTimeout(() => {
       if (this.members.get(m.memberId) !== m) return;
+      this.onMemberFenced?.(m.memberId, 'session timeout', m.memberEpoch);
       this.remove(m);
       this.onChange?.();
     }, this.limits.sessionTimeoutMs);
@@ -485,6 +489,7 @@ export class ConsumerProtocolGroup {
   private startRevocationTimer(m: Member): void {
     m.revocationTimer = setTimeout(() => {
       if (this.members.get(m.memberId) !== m || m.state !== 'unrevoked') return;
+      this.onMemberFenced?.(m.memberId, 'rebalance timeout', m.memberEpoch);
       this.remove(m);
       this.onChange?.();
     }, m.rebalanceTimeoutMs);

@@ -211,6 +211,7 @@ export class GroupCoordinator {
 
   private watchConsumer(g: ConsumerProtocolGroup): ConsumerProtocolGroup {
     g.onChange = () => this.persist(g.groupId, g.snapshot());
+    g.onMemberFenced = (memberId, reason, memberEpoch) => this.broker.log.info({ group: g.groupId, memberId, memberEpoch, reason }, 'consumer group member removed');
     return g;
   }
 

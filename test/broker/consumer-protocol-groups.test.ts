@@ -98,6 +98,8 @@ describe('KIP-848 consumer group with @platformatic/kafka consumers', () => {
       child.kill('SIGKILL');
       // The killed member is removed when its session (3 s here) expires.
       await until(() => stableWith('m1', 2, 6), 30_000, 'two members after the SIGKILL');
+      // ...and both have acted on their new assignments (re-reading committed offsets).
+      await until(() => members.reduce((n, m) => n + m.positioned(), 0) === 6, 30_000, 'both members positioned on six partitions');
       const before = new Map(seen);
       await produce('modern', 600, 300);
       await until(() => seen.size === 900, 30_000, 'all 900 records');
@@ -140,6 +142,7 @@ describe('KIP-848 with librdkafka (kafka-crab-js) next to @platformatic/kafka', 
 
       await rd.close();
       await until(() => stableWith('mixed-g', 1, 6), 30_000, 'the platformatic member owning all six partitions');
+      await until(() => pf.positioned() === 6, 30_000, 'the platformatic member positioned on all six partitions');
       const before = new Map(seen);
       await produce('mixed', 300, 300);
       await until(() => seen.size === 600, 30_000, 'all 600 records');

@@ -23,9 +23,9 @@ export function runJava(mainClass: string, args: string[], timeoutMs = 120_000):
   return runCommand('java', ['-cp', javaClasspath(), mainClass, ...args], { timeoutMs });
 }
 
-/** Starts a Java main class and returns the process (the caller ends it). */
+/** Starts a Java main class and returns the process (the caller ends it; its stdin is a pipe the caller may close). */
 export function spawnJava(mainClass: string, args: string[]): ChildProcess {
-  return spawn('java', ['-cp', javaClasspath(), mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('java', ['-cp', javaClasspath(), mainClass, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** The JSON lines a check program printed (SLF4J's notices and other text are skipped). */

@@ -7,6 +7,12 @@ import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeser
 
 export interface Kip848Member {
   consumer: Consumer<string, string, string, string>;
+  /**
+   * How many partitions the member had when it last set its fetch positions. On every assignment
+   * change the client re-reads the committed offsets of all its partitions (so records it read
+   * but had not committed yet are read again): a test that counts deliveries waits for this.
+   */
+  positioned(): number;
   close(): Promise<void>;
 }
 
@@ -19,9 +25,11 @@ export async function startKip848Member(bootstrap: string, groupId: string, topi
   const stream = await consumer.consume({
     topics: [topic], autocommit: 100, mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, maxWaitTime: 100,
   });
+  let positioned = 0;
+  stream.on('offsets', () => { positioned = (consumer.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0); });
   stream.on('data', (m) => onValue(m.value, m.partition));
   stream.on('error', () => undefined);
-  return { consumer, close: () => consumer.close(true) };
+  return { consumer, positioned: () => positioned, close: () => consumer.close(true) };
 }
 
 if (import.meta.main) {

@@ -57,7 +57,7 @@ public final class ClientCheck {
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "produce" -> System.exit(produce(args[1], args[2], Integer.parseInt(args[3]), args[4], Integer.parseInt(args[5])));
-      case "consume" -> System.exit(consume(args[1], args[2], args[3], args[4], Integer.parseInt(args[5]), Long.parseLong(args[6]), args.length > 7 ? Long.parseLong(args[7]) : 0));
+      case "consume" -> System.exit(consume(args[1], args[2], args[3], args[4], Integer.parseInt(args[5]), Long.parseLong(args[6]), args.length > 7 && args[7].equals("until-stdin-closes")));
       case "admin" -> System.exit(admin(args[1], args[2]));
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
     }
@@ -102,10 +102,10 @@ public final class ClientCheck {
 
   /**
    * Subscribes with the classic or the consumer (KIP-848) protocol, reads `expected` records
-   * (or, with idleStopMs > 0, until nothing came for that long after the first), commits after
-   * every poll, prints each record.
+   * (or, with untilStdinCloses, until the test closes its stdin: a test decides when the member
+   * leaves by a condition, never by a quiet period), commits after every poll, prints each record.
    */
-  static int consume(String bootstrap, String topic, String group, String protocol, int expected, long timeoutMs, long idleStopMs) {
+  static int consume(String bootstrap, String topic, String group, String protocol, int expected, long timeoutMs, boolean untilStdinCloses) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -116,7 +116,15 @@ public final class ClientCheck {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     int got = 0;
     long deadline = System.currentTimeMillis() + timeoutMs;
-    long lastRecordAt = Long.MAX_VALUE;
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean(false);
+    if (untilStdinCloses) {
+      Thread stdin = new Thread(() -> {
+        try { while (System.in.read() >= 0) { /* only the end matters */ } } catch (java.io.IOException e) { /* closed */ }
+        stop.set(true);
+      });
+      stdin.setDaemon(true);
+      stdin.start();
+    }
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
       // How many partitions the member holds, printed on every change (assignments can be incremental),
       // so a test can wait for the members to share them.
@@ -135,10 +143,12 @@ public final class ClientCheck {
         }
       });
       while (got < expected && System.currentTimeMillis() < deadline) {
-        if (idleStopMs > 0 && got > 0 && System.currentTimeMillis() - lastRecordAt > idleStopMs) return 0;
+        if (stop.get()) {
+          consumer.commitSync();
+          return 0;
+        }
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
           got++;
-          lastRecordAt = System.currentTimeMillis();
           out("{\"partition\":" + r.partition() + ",\"offset\":" + r.offset() + ",\"key\":" + q(r.key()) + ",\"value\":" + q(r.value()) + "}");
         }
         consumer.commitSync();
