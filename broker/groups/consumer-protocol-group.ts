@@ -61,6 +61,8 @@ export interface ConsumerProtocolGroupSnapshot {
     memberId: string; instanceId: string | null; rackId: string | null; clientId: string; clientHost: string; rebalanceTimeoutMs: number;
     subscribedTopicNames: string[]; subscribedTopicRegex: string | null; serverAssignor: string | null;
     memberEpoch: number; previousMemberEpoch: number; assigned: PartitionList; pendingRevocation: PartitionList; state: Member['state'];
+    /** `${topicId}:${partition}` → epoch; absent in snapshots written before KIP-1251 was followed. */
+    assignedAt?: [string, number][];
   }[];
 }
 
@@ -91,6 +93,11 @@ interface Member {
   previousMemberEpoch: number;
   /** What the member may use now. */
   assigned: TopicPartitionSet;
+  /**
+   * The member epoch at which each partition of `assigned` became the member's (KIP-1251): a
+   * commit sent with an older epoch is still the owner's as long as it is not older than that.
+   */
+  assignedAt: Map<string, number>;
   /** What it was asked to give up and has not yet confirmed. */
   pendingRevocation: TopicPartitionSet;
   state: 'stable' | 'unrevoked' | 'unreleased';
@@ -174,6 +181,7 @@ export class ConsumerProtocolGroup {
         memberId: m.memberId, instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, rebalanceTimeoutMs: m.rebalanceTimeoutMs,
         subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex, serverAssignor: m.serverAssignor,
         memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, assigned: toList(m.assigned), pendingRevocation: toList(m.pendingRevocation), state: m.state,
+        assignedAt: [...m.assignedAt],
       })),
     };
   }
@@ -190,6 +198,8 @@ export class ConsumerProtocolGroup {
       const m: Member = {
         ...x, regex: x.subscribedTopicRegex === null ? null : topicRegex(x.subscribedTopicRegex),
         assigned: fromList(x.assigned), pendingRevocation: fromList(x.pendingRevocation), lastSent: undefined, sessionTimer: undefined, revocationTimer: undefined,
+        // Without recorded epochs, only the current epoch may commit (the strict rule).
+        assignedAt: new Map(x.assignedAt ?? [...fromList(x.assigned)].flatMap(([t, ps]) => [...ps].map((p): [string, number] => [`${t}:${p}`, x.memberEpoch]))),
       };
       g.members.set(m.memberId, m);
       g.touch(m);
@@ -319,7 +329,7 @@ export class ConsumerProtocolGroup {
     const member: Member = {
       memberId, instanceId: req.instanceId, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs, subscribedTopicNames: [], subscribedTopicRegex: null, regex: null, serverAssignor: null,
-      memberEpoch: 0, previousMemberEpoch: 0, assigned: new Map(), pendingRevocation: new Map(), state: 'stable',
+      memberEpoch: 0, previousMemberEpoch: 0, assigned: new Map(), assignedAt: new Map(), pendingRevocation: new Map(), state: 'stable',
       lastSent: undefined, sessionTimer: undefined, revocationTimer: undefined,
     };
     if (inherited !== undefined) {
@@ -329,6 +339,7 @@ export class ConsumerProtocolGroup {
       member.memberEpoch = inherited.previousMemberEpoch;
       member.previousMemberEpoch = inherited.previousMemberEpoch;
       member.assigned = inherited.assigned;
+      member.assignedAt = inherited.assignedAt;
       member.pendingRevocation = inherited.pendingRevocation;
       member.state = inherited.state;
       member.subscribedTopicNames = inherited.subscribedTopicNames;
@@ -471,7 +482,7 @@ export class ConsumerProtocolGroup {
     const target = this.target.get(m.memberId) ?? new Map<string, Set<number>>();
     const revoke = difference(m.assigned, target);
     if (size(revoke) > 0) {
-      m.assigned = intersection(m.assigned, target);
+      this.setAssigned(m, intersection(m.assigned, target));
       m.pendingRevocation = revoke;
       m.state = 'unrevoked';
       this.startRevocationTimer(m);
@@ -481,7 +492,7 @@ export class ConsumerProtocolGroup {
       m.previousMemberEpoch = m.memberEpoch;
       m.memberEpoch = this.assignmentEpoch;
     }
-    m.assigned = difference(target, this.heldByOthers(m));
+    this.setAssigned(m, difference(target, this.heldByOthers(m)));
     m.state = size(m.assigned) === size(target) ? 'stable' : 'unreleased';
   }
 
@@ -496,14 +507,32 @@ export class ConsumerProtocolGroup {
     m.revocationTimer.unref();
   }
 
-  /** OffsetCommit from a member: its epoch must be the current one. */
-  checkCommit(memberId: string, memberEpoch: number, apiVersion: number): number {
+  /** Replaces what a member may use, recording when each partition became its own. */
+  private setAssigned(m: Member, next: TopicPartitionSet): void {
+    const at = new Map<string, number>();
+    for (const [t, ps] of next) for (const p of ps) at.set(`${t}:${p}`, m.assignedAt.get(`${t}:${p}`) ?? m.memberEpoch);
+    m.assigned = next;
+    m.assignedAt = at;
+  }
+
+  /**
+   * OffsetCommit from a member: an error for the whole request, or a check per partition.
+   * With the current epoch everything goes; with an older one (a commit that crossed a
+   * heartbeat that moved the member on), KIP-1251's rule per partition: the member owns it
+   * and has owned it since that epoch or before, otherwise STALE_MEMBER_EPOCH.
+   */
+  checkCommit(memberId: string, memberEpoch: number, apiVersion: number): number | ((topic: string, partition: number) => number) {
     if (memberEpoch < 0 && memberId === '') return this.members.size === 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
     const m = this.members.get(memberId);
     if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (memberEpoch === m.memberEpoch) return ErrorCode.NONE;
     if (apiVersion < 9) return ErrorCode.ILLEGAL_GENERATION;
-    return memberEpoch > m.memberEpoch ? ErrorCode.FENCED_MEMBER_EPOCH : ErrorCode.STALE_MEMBER_EPOCH;
+    if (memberEpoch > m.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return (topic, partition) => {
+      const id = this.catalog.byName(topic)?.id;
+      const since = id === undefined ? undefined : m.assignedAt.get(`${id}:${partition}`);
+      return since !== undefined && since <= memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    };
   }
 
   /** OffsetFetch v9+ from a member: it must be known and current. */

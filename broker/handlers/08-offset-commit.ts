@@ -1,6 +1,7 @@
 // OffsetCommit: checks the committer against its group (generation of a
 // classic group, member epoch of a KIP-848 group, or a simple commit with
-// generation -1 to an empty group), then makes the offsets durable in
+// generation -1 to an empty group; an older member epoch per partition, as
+// KIP-1251 allows), then makes the offsets durable in
 // __consumer_offsets before answering.
 
 import { OffsetCommitApi } from '../../protocol/generated/index.ts';
@@ -31,7 +32,8 @@ export const offsetCommitHandler = defineHandler({
       : group === undefined
         ? (generation < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION)
         : group.checkCommitter(req.memberId, generation);
-    if (check !== ErrorCode.NONE) return { ...defaultOffsetCommitResponse(), topics: setAll(check) };
+    if (typeof check === 'number' && check !== ErrorCode.NONE) return { ...defaultOffsetCommitResponse(), topics: setAll(check) };
+    const partitionCheck = typeof check === 'function' ? check : undefined;
     const entries: OffsetCommitEntry[] = [];
     req.topics.forEach((t, ti) => {
       const topic = broker.topics.get(t.name);
@@ -39,6 +41,8 @@ export const offsetCommitHandler = defineHandler({
         const out = topics[ti]!.partitions[pi]!;
         if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.streams.length) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if ((out.errorCode = partitionCheck?.(t.name, p.partitionIndex) ?? ErrorCode.NONE) !== ErrorCode.NONE) {
+          // Not this member's partition at the epoch it sent (KIP-1251).
         } else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_BYTES_MAX) {
           out.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         } else {

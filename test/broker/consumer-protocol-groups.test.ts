@@ -220,6 +220,14 @@ describe('KIP-848 protocol rules on the wire', () => {
     });
     expect((await commit(bId, 1)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
     expect((await commit(bId, 2)).topics[0]!.partitions[0]!.errorCode).toBe(0);
+    expect((await commit(bId, 3)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    // KIP-1251: A, now at epoch 2, may still commit with epoch 1 what it has owned since epoch 1 (a
+    // commit that crossed the heartbeat that moved it on), per partition; not what was never its own.
+    const commitAt1 = await wire.request(OffsetCommitApi, 9, {
+      groupId: 'w-revoke', generationIdOrMemberEpoch: 1, memberId: aId, groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: 'wired', partitions: [kept[0]!, given[0]!].map((partitionIndex) => ({ partitionIndex, committedOffset: 0n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
+    });
+    expect(commitAt1.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.STALE_MEMBER_EPOCH]);
     expect((await commit('', -1)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const f = await wire.request(OffsetFetchApi, 9, { groupId: '', topics: [], groups: [{ groupId: 'w-revoke', memberId: bId, memberEpoch: 1, topics: null }], requireStable: false });
     expect(f.groups[0]!.errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
