@@ -48,13 +48,28 @@ export interface LatencySummary { count: number; p50: number; p99: number; p999:
 
 export interface LoadFigures {
   target: string;
-  produce: { mbPerSec: number; recordsPerSec: number; errors: number; latencyMs: LatencySummary };
+  /** errorsByCode: the Kafka error codes of failed produces (wire client; 'client' for a library's failures). */
+  produce: { mbPerSec: number; recordsPerSec: number; errors: number; errorsByCode: Record<string, number>; latencyMs: LatencySummary };
   consume: { mbPerSec: number; recordsPerSec: number; endToEndLatencyMs: LatencySummary };
   broker: { cpuCoresUsed: number; rssMBEnd: number; rssMBMax: number; rssTimeline: { s: number; rssMB: number }[] } | null;
   objectStore: { puts: number; gets: number; putsPerSec: number; getsPerSec: number; putsPerGB: number; getsPerGB: number; requestCostUSDPerGB: number; prices: typeof S3_STANDARD_PRICES_USD } | null;
   catchUp: { mbPerSec: number; bytes: number; seconds: number } | null;
   /** One entry per second of the measured window, for the charts. */
   timeline: { s: number; p50: number; p99: number; max: number; producedMBps: number; consumedMBps: number }[];
+}
+
+/**
+ * The whole batches at the start of a fetched partition: Apache Kafka may end a response with a
+ * batch cut at the size limit, which clients drop and fetch again.
+ */
+function wholeBatches(buf: Buffer): Buffer {
+  let pos = 0;
+  while (pos + 12 <= buf.length) {
+    const size = 12 + buf.readInt32BE(pos + 8);
+    if (pos + size > buf.length) break;
+    pos += size;
+  }
+  return pos === buf.length ? buf : buf.subarray(0, pos);
 }
 
 function procStats(pid: number): { cpuSeconds: number; rssMB: number } {
@@ -96,6 +111,17 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  // Apache Kafka answers NOT_LEADER_OR_FOLLOWER for a moment after it named the leaders: the load
+  // starts once every partition took a write (one probe record each, on either broker).
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    for (let attempt = 0; ; attempt++) {
+      const res = await admin.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: buildRecordBatch([{ key: 'probe', value: Buffer.from('probe') }]) }] }] });
+      if (res.responses[0]!.partitionResponses[0]!.errorCode === 0) break;
+      if (attempt >= 100) throw new Error(`partition ${partition} of ${TOPIC} takes no writes after 10 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   const produceLatency = new LatencyRecorder();
   // Per-second figures for the charts: bounded (one small recorder per second of the run).
   const seconds = new Map<number, { latency: LatencyRecorder; producedBytes: number; consumedBytes: number }>();
@@ -114,6 +140,11 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
   let consumedBytes = 0;
   let consumedRecords = 0;
   let errors = 0;
+  const errorsByCode: Record<string, number> = {};
+  const failed = (code: string): false => {
+    errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
+    return false;
+  };
   const start = Date.now();
   const measureFrom = start + params.warmupMs;
   const end = measureFrom + DURATION_MS;
@@ -154,7 +185,7 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
           await producer.send({ topic: TOPIC, acks: ACKS, timeout: 30_000, messages: keys.map((key) => ({ key, value, partition, timestamp: String(ts) })) });
           return true;
         } catch {
-          return false;
+          return failed('client');
         }
       };
     }
@@ -167,9 +198,9 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
         const key = Buffer.from(`p${partition}`);
         try {
           const res = await producer.send({ topic: TOPIC, messages: Array.from({ length: BATCH_RECORDS }, () => ({ key, payload: value })) });
-          return res.every((r) => r.error === undefined);
+          return res.every((r) => r.error === undefined) || failed('client');
         } catch {
-          return false;
+          return failed('client');
         }
       };
     }
@@ -177,7 +208,8 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     closers.push(async () => c.close());
     return async (partition, ts) => {
       const res = await c.request(ProduceApi, 9, { transactionalId: null, acks: ACKS, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: stampedBatch(ts) }] }] });
-      return res.responses[0]!.partitionResponses[0]!.errorCode === 0;
+      const code = res.responses[0]!.partitionResponses[0]!.errorCode;
+      return code === 0 || failed(String(code));
     };
   }));
   const sender = async (send: SendBatch): Promise<void> => {
@@ -226,7 +258,7 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
       let got = 0;
       for (const p of res.responses[0]?.partitions ?? []) {
         if (p.records === null || recordsByteLength(p.records) === 0) continue;
-        for (const b of splitRecordBatches(recordsBuffer(p.records))) {
+        for (const b of splitRecordBatches(wholeBatches(recordsBuffer(p.records)))) {
           if (b.lastOffset < nextOffset[p.partitionIndex]!) continue;
           nextOffset[p.partitionIndex] = b.lastOffset + 1n;
           got += b.sizeBytes;
@@ -291,7 +323,7 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     });
   return {
     target: target.name,
-    produce: { mbPerSec: producedBytes / secs / 1e6, recordsPerSec: producedRecords / secs, errors, latencyMs: produceLatency.summary() },
+    produce: { mbPerSec: producedBytes / secs / 1e6, recordsPerSec: producedRecords / secs, errors, errorsByCode, latencyMs: produceLatency.summary() },
     consume: { mbPerSec: consumedBytes / secs / 1e6, recordsPerSec: consumedRecords / secs, endToEndLatencyMs: e2eLatency.summary() },
     broker: brokerAtStart !== undefined && brokerAtEnd !== undefined
       ? { cpuCoresUsed: (brokerAtEnd.cpuSeconds - brokerAtStart.cpuSeconds) / secs, rssMBEnd: brokerAtEnd.rssMB, rssMBMax: rssMaxMB, rssTimeline }

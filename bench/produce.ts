@@ -173,7 +173,7 @@ function sideBySide(runs: LoadFigures[]): string[][] {
     const cells = values.map((v) => (v === undefined ? 'n/a' : fmt(v, f.name.includes('errors') ? 0 : f.name.includes('MB') && !f.name.includes('/s') ? 0 : 1)));
     if (runs.length === 2) {
       const [a, b] = values;
-      cells.push(a !== undefined && b !== undefined && a > 0 ? `${fmt(b / a, 2)}x${b === a ? '' : (b > a) === f.higherIsBetter ? ' (better)' : ' (worse)'}` : 'n/a');
+      cells.push(a !== undefined && b !== undefined && a > 0 ? `${fmt(b / a, 2)}x${fmt(b / a, 2) === '1.00' ? '' : (b > a) === f.higherIsBetter ? ' (better)' : ' (worse)'}` : 'n/a');
     }
     rows.push([f.name, ...cells]);
   }
@@ -208,6 +208,7 @@ async function main(): Promise<void> {
   const table = sideBySide(runs);
   printTable(table);
   for (const r of runs) {
+    if (r.produce.errors > 0) console.log(`  ${r.target} produce errors by Kafka error code: ${Object.entries(r.produce.errorsByCode).map(([c, n]) => `${c}: ${n}`).join(', ')}`);
     if (r.objectStore !== null) {
       const o = r.objectStore;
       console.log(`  ${r.target} object store: ${o.puts} PUTs, ${o.gets} GETs (${fmt(o.putsPerSec, 1)} PUTs/s, ${fmt(o.getsPerSec, 1)} GETs/s); ${fmt(o.putsPerGB, 0)} PUTs/GB; request cost $${fmt(o.requestCostUSDPerGB, 4)} per GB written (S3 Standard prices)`);
