@@ -17,11 +17,13 @@ import { HandlerRegistry } from './handlers/registry.ts';
 import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
 import type { PartitionLog } from './partition/partition-log.ts';
 import { PartitionLeadership } from './partition/partition-leadership.ts';
+import { forgetStreamTransactions } from './partition/partition-transactions.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { PostgresMetadataStore } from '../s3stream/metadata/postgres-metadata-store.ts';
 import { GroupCoordinator } from './groups/group-coordinator.ts';
+import { TransactionCoordinator } from './transactions/transaction-coordinator.ts';
 import { LogMaintenance } from './log-maintenance.ts';
 import { FetchSessionCache } from './fetch-sessions.ts';
 import { LmdbMetadataStore } from '../s3stream/metadata/lmdb-metadata-store.ts';
@@ -48,6 +50,7 @@ export class Broker {
   readonly streams: StreamStore;
   readonly topics: TopicRegistry;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   readonly maintenance = new LogMaintenance(this);
   readonly fetchSessions = new FetchSessionCache();
   readonly producerIds: ProducerIdBlocks;
@@ -77,6 +80,7 @@ export class Broker {
     }, {
       sessionTimeoutMs: config.groupConsumerSessionTimeoutMs, heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs, maxSize: config.groupConsumerMaxSize,
     }, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes);
+    this.transactions = new TransactionCoordinator(this, config.transactionStateLogNumPartitions);
   }
 
   static async start(config: BrokerConfig): Promise<Broker> {
@@ -107,6 +111,8 @@ export class Broker {
     await broker.listen();
     await broker.joinCluster();
     await broker.groups.load();
+    // Transactions are served by a single broker for now (markers to other brokers' partitions are not built).
+    if (config.metadataUrl === undefined) await broker.transactions.load();
     await broker.leadership.sync();
     broker.maintenance.start(config.logRetentionCheckIntervalMs, config.objectCompactionIntervalMs);
     if (config.httpPort >= 0) {
@@ -139,9 +145,15 @@ export class Broker {
       nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, rack: this.config.brokerRack,
       heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs, sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
     }, () => this.topics.all().map((t) => t.streams));
-    this.leadership = new PartitionLeadership(this.streams, this.topics, this.member.view, this.log, {
-      onLead: (topic, partition, log) => this.groups.onLead(topic.name, partition, log),
-      onLose: (topic, partition) => this.groups.onLose(topic, partition),
+    this.leadership = new PartitionLeadership(this.streams, this.metadata, this.topics, this.member.view, this.log, {
+      onLead: async (topic, partition, log) => {
+        await this.groups.onLead(topic.name, partition, log);
+        await this.transactions.onLead(topic.name, partition, log);
+      },
+      onLose: (topic, partition) => {
+        this.groups.onLose(topic, partition);
+        this.transactions.onLose(topic, partition);
+      },
     });
     const sync = (): void => {
       this.leadership.sync().catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'partition leadership sync failed; retrying at the next change'));
@@ -228,6 +240,8 @@ export class Broker {
     if (t === undefined) return;
     await this.leadership.sync();
     await this.groups.removeTopic(name);
+    const forget = (await Promise.all(t.streams.map((id) => forgetStreamTransactions(this.metadata, id)))).flat();
+    if (forget.length > 0) await this.metadata.commit(forget);
     this.log.info({ topic: name }, 'topic deleted');
   }
 
@@ -254,6 +268,7 @@ export class Broker {
     this.maintenance.stop();
     await this.http?.close();
     this.groups.close();
+    this.transactions.close();
     this.unwatchTopics?.();
     await this.streams.close();
     await this.member.stop();

@@ -58,6 +58,10 @@ export const SETTINGS = [
   { name: 'group.consumer.max.size', flag: '--group-consumer-max-size', env: 'FLOE_GROUP_CONSUMER_MAX_SIZE', kind: 'int', default: '1000', help: 'Members per consumer-protocol (KIP-848) group; more get GROUP_MAX_SIZE_REACHED.' },
   { name: 'offsets.topic.segment.bytes', flag: '--offsets-topic-segment-bytes', env: 'FLOE_OFFSETS_TOPIC_SEGMENT_BYTES', kind: 'int', default: '104857600', help: 'Bytes written to a __consumer_offsets partition after which it is rewritten to its latest value per key and trimmed (its compaction).' },
   { name: 'offsets.topic.num.partitions', flag: '--offsets-topic-num-partitions', env: 'FLOE_OFFSETS_TOPIC_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __consumer_offsets (fixed once created).' },
+  { name: 'transaction.state.log.num.partitions', flag: '--transaction-state-log-num-partitions', env: 'FLOE_TRANSACTION_STATE_LOG_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __transaction_state (fixed once created).' },
+  { name: 'transaction.max.timeout.ms', flag: '--transaction-max-timeout-ms', env: 'FLOE_TRANSACTION_MAX_TIMEOUT_MS', kind: 'int', default: '900000', help: 'Largest transaction.timeout.ms a producer may ask for; more gets INVALID_TRANSACTION_TIMEOUT.' },
+  { name: 'transactional.id.expiration.ms', flag: '--transactional-id-expiration-ms', env: 'FLOE_TRANSACTIONAL_ID_EXPIRATION_MS', kind: 'int', default: '604800000', help: 'A transactional id with no transaction for this long is forgotten.' },
+  { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', flag: '--transaction-abort-timed-out-transaction-cleanup-interval-ms', env: 'FLOE_TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS', kind: 'int', default: '10000', help: 'How often transactions past their timeout are aborted (and expired transactional ids removed).' },
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
   { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
@@ -116,6 +120,10 @@ export interface BrokerConfig {
   groupConsumerMaxSize: number;
   offsetsTopicNumPartitions: number;
   offsetsTopicSegmentBytes: number;
+  transactionStateLogNumPartitions: number;
+  transactionMaxTimeoutMs: number;
+  transactionalIdExpirationMs: number;
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   httpPort: number;
   logRetentionCheckIntervalMs: number;
   objectDeleteGraceMs: number;
@@ -255,6 +263,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     groupConsumerMaxSize: positive('group.consumer.max.size'),
     offsetsTopicNumPartitions: positive('offsets.topic.num.partitions'),
     offsetsTopicSegmentBytes: positive('offsets.topic.segment.bytes'),
+    transactionStateLogNumPartitions: positive('transaction.state.log.num.partitions'),
+    transactionMaxTimeoutMs: positive('transaction.max.timeout.ms'),
+    transactionalIdExpirationMs: positive('transactional.id.expiration.ms'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: positive('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
     httpPort: int('http.port'),
     logRetentionCheckIntervalMs: positive('log.retention.check.interval.ms'),
     objectDeleteGraceMs: int('object.delete.grace.ms'),

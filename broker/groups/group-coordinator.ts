@@ -42,6 +42,9 @@ export interface OffsetCommitEntry {
 interface OffsetKey { g: string; t: string; p: number }
 /** Key of a group's membership snapshot; offset keys have no `type`. */
 interface GroupKey { g: string; type: 'group' }
+/** Key of the offsets a transaction committed for a group, pending until the transaction ends (null value). */
+interface TxnOffsetsKey { g: string; type: 'txn'; pid: string }
+interface TxnOffsetsValue { offsets: { t: string; p: number; v: OffsetValue }[] }
 type GroupSnapshot = ClassicGroupSnapshot | ConsumerProtocolGroupSnapshot;
 interface OffsetValue { o: string; e: number; m: string | null; ts: number }
 
@@ -53,6 +56,7 @@ function offsetRecord(groupId: string, topic: string, partition: number, v: Offs
 }
 
 const groupRecordKey = (groupId: string): string => JSON.stringify({ g: groupId, type: 'group' } satisfies GroupKey);
+const txnRecordKey = (groupId: string, producerId: bigint): string => JSON.stringify({ g: groupId, type: 'txn', pid: producerId.toString() } satisfies TxnOffsetsKey);
 
 /** Java's String.hashCode, so a group maps to the partition Kafka would pick. */
 function javaStringHash(s: string): number {
@@ -85,6 +89,8 @@ export class GroupCoordinator {
   /** Per group, the chain of snapshot writes in order. */
   private readonly writes = new Map<string, Promise<void>>();
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
+  /** Per group, per producer id: offsets committed in a transaction, visible once it commits (TxnOffsetCommit). */
+  private readonly pendingTxnOffsets = new Map<string, Map<string, Map<string, { t: string; p: number; v: OffsetValue }>>>();
   private readonly limits: GroupLimits;
   private readonly partitions: number;
   private readonly segmentBytes: number;
@@ -166,6 +172,7 @@ export class GroupCoordinator {
     for (const [id, g] of [...this.groups]) if (mine(id)) { g.close(); this.groups.delete(id); }
     for (const [id, g] of [...this.consumerGroups]) if (mine(id)) { g.close(); this.consumerGroups.delete(id); }
     for (const id of [...this.offsets.keys()]) if (mine(id)) this.offsets.delete(id);
+    for (const id of [...this.pendingTxnOffsets.keys()]) if (mine(id)) this.pendingTxnOffsets.delete(id);
     for (const id of [...this.written.keys()]) if (mine(id)) this.written.delete(id);
     this.bytesSinceCheckpoint[partition] = 0;
     this.broker.log.info({ partition }, 'groups of __consumer_offsets partition unloaded (led elsewhere now)');
@@ -181,8 +188,10 @@ export class GroupCoordinator {
       this.bytesSinceCheckpoint[p]! += b.sizeBytes;
       for (const r of readRecords(b)) {
         if (r.key === null) continue;
-        const key = JSON.parse(r.key.toString()) as OffsetKey | GroupKey;
-        if ('type' in key) {
+        const key = JSON.parse(r.key.toString()) as OffsetKey | GroupKey | TxnOffsetsKey;
+        if ('type' in key && key.type === 'txn') {
+          this.setPendingTxn(key.g, key.pid, r.value === null ? null : JSON.parse(r.value.toString()) as TxnOffsetsValue);
+        } else if ('type' in key) {
           if (r.value === null) snapshots.delete(key.g);
           else snapshots.set(key.g, JSON.parse(r.value.toString()) as GroupSnapshot);
         } else {
@@ -353,6 +362,10 @@ export class GroupCoordinator {
     for (const [groupId, json] of this.written) {
       if (this.offsetsPartition(groupId) === partition && json !== 'null') records.push({ key: groupRecordKey(groupId), value: json });
     }
+    for (const [groupId, byPid] of this.pendingTxnOffsets) {
+      if (this.offsetsPartition(groupId) !== partition) continue;
+      for (const [pid, offsets] of byPid) records.push({ key: txnRecordKey(groupId, BigInt(pid)), value: JSON.stringify({ offsets: [...offsets.values()] } satisfies TxnOffsetsValue) });
+    }
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += 1000) batches.push(buildRecordBatch(records.slice(i, i + 1000)));
     // With no live key left, the checkpoint is empty: everything so far can go.
@@ -379,17 +392,74 @@ export class GroupCoordinator {
       ...entries.map((e) => offsetRecord(groupId, e.topic, e.partition, value(e))),
       ...tombstones.map((t) => offsetRecord(groupId, t.topic, t.partition, null)),
     ];
+    await this.appendRecords(groupId, records, () => {
+      for (const e of entries) this.apply({ g: groupId, t: e.topic, p: e.partition }, value(e));
+      for (const t of tombstones) this.apply({ g: groupId, t: t.topic, p: t.partition }, null);
+    });
+  }
+
+  private setPendingTxn(groupId: string, pid: string, v: TxnOffsetsValue | null): void {
+    let byPid = this.pendingTxnOffsets.get(groupId);
+    if (v === null) {
+      byPid?.delete(pid);
+      if (byPid !== undefined && byPid.size === 0) this.pendingTxnOffsets.delete(groupId);
+      return;
+    }
+    if (byPid === undefined) this.pendingTxnOffsets.set(groupId, byPid = new Map());
+    byPid.set(pid, new Map(v.offsets.map((o) => [partitionKey(o.t, o.p), o])));
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets join the producer's pending ones for the
+   * group, durably, and stay invisible until its transaction commits.
+   */
+  async commitInTransaction(groupId: string, producerId: bigint, entries: readonly OffsetCommitEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const now = Date.now();
+    const pid = producerId.toString();
+    const merged = new Map(this.pendingTxnOffsets.get(groupId)?.get(pid) ?? []);
+    for (const e of entries) merged.set(partitionKey(e.topic, e.partition), { t: e.topic, p: e.partition, v: { o: e.offset.toString(), e: e.leaderEpoch, m: e.metadata, ts: now } });
+    const value: TxnOffsetsValue = { offsets: [...merged.values()] };
+    await this.appendRecords(groupId, [{ key: txnRecordKey(groupId, producerId), value: JSON.stringify(value) }], () => this.setPendingTxn(groupId, pid, value));
+  }
+
+  /**
+   * The producer's transaction ended (the transaction coordinator's marker
+   * for this group): on commit its pending offsets become the committed
+   * ones, in the same batch that ends them; on abort they are dropped.
+   */
+  async endTransaction(groupId: string, producerId: bigint, commit: boolean): Promise<void> {
+    const pid = producerId.toString();
+    const pending = this.pendingTxnOffsets.get(groupId)?.get(pid);
+    if (pending === undefined) return;
+    const records = [
+      ...(commit ? [...pending.values()].map((o) => offsetRecord(groupId, o.t, o.p, o.v)) : []),
+      { key: txnRecordKey(groupId, producerId), value: null },
+    ];
+    await this.appendRecords(groupId, records, () => {
+      if (commit) for (const o of pending.values()) this.apply({ g: groupId, t: o.t, p: o.p }, o.v);
+      this.setPendingTxn(groupId, pid, null);
+    });
+  }
+
+  /** Whether a transaction has offsets pending for this partition of the group (OffsetFetch require_stable). */
+  hasPendingTxnOffsets(groupId: string, topic: string, partition: number): boolean {
+    for (const offsets of this.pendingTxnOffsets.get(groupId)?.values() ?? []) if (offsets.has(partitionKey(topic, partition))) return true;
+    return false;
+  }
+
+  /** Appends records to the group's offsets partition, durably, then applies them (a checkpoint waits for it). */
+  private async appendRecords(groupId: string, records: { key: string; value: string | null }[], apply: () => void): Promise<void> {
     const partition = this.offsetsPartition(groupId);
     const log = this.offsetsLog(groupId);
     await log.ready;
     const batch = buildRecordBatch(records);
     const res = log.append(batch, INTERNAL_APPEND);
-    if (res.errorCode !== 0) throw new Error(`offset commit append failed: ${res.errorMessage}`);
+    if (res.errorCode !== 0) throw new Error(`__consumer_offsets append failed: ${res.errorMessage}`);
     this.commitsInFlight[partition] = (this.commitsInFlight[partition] ?? 0) + 1;
     try {
       await res.durable;
-      for (const e of entries) this.apply({ g: groupId, t: e.topic, p: e.partition }, value(e));
-      for (const t of tombstones) this.apply({ g: groupId, t: t.topic, p: t.partition }, null);
+      apply();
     } finally {
       this.commitsInFlight[partition]!--;
     }

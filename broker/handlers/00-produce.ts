@@ -8,6 +8,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
+import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES } from '../../protocol/records/record-batch-header.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 import { StreamFencedError, StreamNotFoundError } from '../../s3stream/stream-store.ts';
 
@@ -20,6 +21,17 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); });
   return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A transactional batch is checked against its transaction at the
+ * coordinator (open, holding this partition, at the producer's epoch):
+ * KIP-890's verification, so a zombie producer cannot open a transaction no
+ * coordinator will end. Other batches pass.
+ */
+function transactionalBatchError(broker: Broker, records: Buffer, topic: string, partition: number): number {
+  if (records.length < RECORD_BATCH_HEADER_BYTES || (records.readInt16BE(ATTRIBUTES) & 0x30) !== 0x10) return ErrorCode.NONE;
+  return broker.transactions.verifyProduce(records.readBigInt64BE(PRODUCER_ID), records.readInt16BE(PRODUCER_EPOCH), topic, partition);
 }
 
 /** How long a produce waits for a partition this broker is taking over to open, before NOT_LEADER_OR_FOLLOWER. */
@@ -71,6 +83,11 @@ export const produceHandler = defineHandler({
           const records = p.records === null ? null : recordsBuffer(p.records);
           if (records === null || records.length === 0) {
             out.errorCode = ErrorCode.CORRUPT_MESSAGE;
+            continue;
+          }
+          const txnError = transactionalBatchError(broker, records, t.name, p.index);
+          if (txnError !== ErrorCode.NONE) {
+            out.errorCode = txnError;
             continue;
           }
           await log.ready;

@@ -1,4 +1,6 @@
-// Fetch: whole batches from each partition up to the high watermark, served
+// Fetch: whole batches from each partition up to the high watermark (the
+// last stable offset for read_committed, with the aborted transactions of
+// the range so the client drops their records), served
 // from the tail cache or object storage, with long poll (max_wait_ms,
 // min_bytes) woken by high-watermark moves, and Kafka's byte limits
 // (response max_bytes, partition max_bytes; the first batch always fits).
@@ -27,6 +29,8 @@ interface Target {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** isolation_level 1: nothing at or past the last stable offset. */
+  readCommitted: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -71,8 +75,10 @@ async function fillOne(t: Target, log: PartitionLog, left: number, total: number
       return 0;
     }
     const hw = log.highWatermark;
+    const lso = log.lastStableOffset;
+    const upTo = t.readCommitted ? lso : hw;
     t.out.highWatermark = BigInt(hw);
-    t.out.lastStableOffset = BigInt(hw);
+    t.out.lastStableOffset = BigInt(lso);
     t.out.logStartOffset = BigInt(log.logStartOffset);
     if (t.fetchOffset < log.logStartOffset || t.fetchOffset > log.logEndOffset) {
       t.out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
@@ -81,12 +87,16 @@ async function fillOne(t: Target, log: PartitionLog, left: number, total: number
     }
     t.out.errorCode = ErrorCode.NONE;
     const budget = Math.min(t.partitionMaxBytes, left);
-    if (t.fetchOffset >= hw || (budget <= 0 && total > 0)) {
+    if (t.fetchOffset >= upTo || (budget <= 0 && total > 0)) {
       t.out.records = EMPTY;
       return 0;
     }
     // The chunks go to the socket as they are (writev), never concatenated.
-    const chunks = await log.read(t.fetchOffset, Math.max(budget, 1));
+    const chunks = await log.read(t.fetchOffset, Math.max(budget, 1), upTo);
+    if (t.readCommitted) {
+      // Those meeting the fetched range (a wider list than the records returned is harmless: clients match by offset).
+      t.out.abortedTransactions = log.transactions.abortedBetween(t.fetchOffset, upTo).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }));
+    }
     t.out.records = chunks.length === 1 ? chunks[0]! : chunks;
     return recordsByteLength(chunks);
   }
@@ -151,7 +161,7 @@ export const fetchHandler = defineHandler({
         out.highWatermark = -1n;
         out.lastStableOffset = -1n;
       }
-      return { topic, log, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId };
+      return { topic, log, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch, readCommitted: req.isolationLevel === 1, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId };
     });
     const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);

@@ -39,7 +39,7 @@ export const listOffsetsHandler = defineHandler({
         let found: { offset: number; timestamp: number };
         try {
           if (ts === -2 || ts === -4) found = { offset: log.logStartOffset, timestamp: -1 };
-          else if (ts === -1) found = { offset: log.highWatermark, timestamp: -1 };
+          else if (ts === -1) found = { offset: req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark, timestamp: -1 };
           else if (ts === -3) found = await log.maxTimestamp();
           else found = await log.offsetForTimestamp(ts);
         } catch (e) {

@@ -1,5 +1,7 @@
 // OffsetFetch: committed offsets of one group (v0-7) or several (v8+); all
 // committed partitions when topics is null; -1 for partitions never committed.
+// With require_stable (v7+), a partition a transaction has offsets pending
+// for answers UNSTABLE_OFFSET_COMMIT (retriable) until that transaction ends.
 
 import { OffsetFetchApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetFetchResponse, type OffsetFetchResponseTopics } from '../../protocol/generated/OffsetFetchResponse.ts';
@@ -7,7 +9,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { GroupCoordinator } from '../groups/group-coordinator.ts';
 import { defineHandler } from './handler.ts';
 
-function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): OffsetFetchResponseTopics[] {
+function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): OffsetFetchResponseTopics[] {
   const wanted = topics ?? [...groups.allCommitted(groupId)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition).sort((a, b) => a - b) }));
   return wanted.map((t) => ({
     name: t.name,
@@ -15,7 +17,8 @@ function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: s
       const c = groups.committed(groupId, t.name, i);
       return {
         partitionIndex: i, committedOffset: c?.offset ?? -1n, committedLeaderEpoch: c?.leaderEpoch ?? -1,
-        metadata: c?.metadata ?? '', errorCode: ErrorCode.NONE,
+        metadata: c?.metadata ?? '',
+        errorCode: requireStable && groups.hasPendingTxnOffsets(groupId, t.name, i) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE,
       };
     }),
   }));
@@ -37,13 +40,13 @@ export const offsetFetchHandler = defineHandler({
           // v9: a KIP-848 member fetching with its id and epoch must be current.
           const modern = g.memberId !== null ? groups.consumerGroup(g.groupId) : undefined;
           const errorCode = modern === undefined ? ErrorCode.NONE : modern.checkFetch(g.memberId!, g.memberEpoch);
-          return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(groups, g.groupId, g.topics) : [], errorCode };
+          return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(groups, g.groupId, g.topics, req.requireStable) : [], errorCode };
         }),
       };
     }
     if (req.groupId === '') return { ...defaultOffsetFetchResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
     const notHere = groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultOffsetFetchResponse(), errorCode: notHere };
-    return { ...defaultOffsetFetchResponse(), topics: fetchGroup(groups, req.groupId, req.topics) };
+    return { ...defaultOffsetFetchResponse(), topics: fetchGroup(groups, req.groupId, req.topics, ctx.apiVersion >= 7 && req.requireStable) };
   },
 });

@@ -1,7 +1,7 @@
 // FindCoordinator: a group's coordinator is the live leader of its
-// __consumer_offsets partition, for one key (v0-3) or a batch of keys (v4+).
-// Transaction coordinators do not exist yet: those lookups get
-// COORDINATOR_NOT_AVAILABLE.
+// __consumer_offsets partition, a transactional id's the live leader of its
+// __transaction_state partition, for one key (v0-3) or a batch (v4+).
+// A fleet has no transaction coordinator yet: COORDINATOR_NOT_AVAILABLE.
 
 import { FindCoordinatorApi } from '../../protocol/generated/index.ts';
 import { defaultFindCoordinatorResponse, type Coordinator } from '../../protocol/generated/FindCoordinatorResponse.ts';
@@ -9,6 +9,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler } from './handler.ts';
 
 const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
 
 export const findCoordinatorHandler = defineHandler({
   api: FindCoordinatorApi,
@@ -17,10 +18,16 @@ export const findCoordinatorHandler = defineHandler({
   handle: (req, ctx) => {
     const { broker } = ctx;
     const one = (key: string): Coordinator => {
-      if (req.keyType !== KEY_TYPE_GROUP) {
-        return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported by floe yet' };
+      const none = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+      if (req.keyType === KEY_TYPE_TRANSACTION) {
+        if (key === '') return none(ErrorCode.INVALID_REQUEST, 'empty transactional id');
+        if (broker.config.metadataUrl !== undefined) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not served by a floe fleet yet');
+        const coordinator = broker.transactions.coordinatorOf(key);
+        if (coordinator === undefined) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the transactional id\'s __transaction_state partition has no live leader yet');
+        return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: ErrorCode.NONE, errorMessage: null };
       }
-      if (key === '') return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'empty group id' };
+      if (req.keyType !== KEY_TYPE_GROUP) return none(ErrorCode.INVALID_REQUEST, `unknown key type ${req.keyType}`);
+      if (key === '') return none(ErrorCode.INVALID_REQUEST, 'empty group id');
       const leader = broker.groups.coordinatorOf(key);
       if (leader === undefined) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group\'s offsets partition has no live leader yet' };
       return { key, nodeId: leader.nodeId, host: leader.host, port: leader.port, errorCode: ErrorCode.NONE, errorMessage: null };

@@ -1,10 +1,10 @@
-// InitProducerId for idempotent producers: a new producer id from this
-// broker's block of ids (unique across the fleet), epoch 0. Transactional ids are refused (transactions
-// are not built): the client gets a non-retriable error instead of a hang.
+// InitProducerId. Without a transactional id: a new producer id from this
+// broker's block of ids (unique across the fleet), epoch 0 (or, re-init by
+// KIP-360, the same id at the next epoch). With one: the transaction
+// coordinator's id and a new epoch, fencing older instances of the producer.
 
 import { InitProducerIdApi } from '../../protocol/generated/index.ts';
 import { defaultInitProducerIdResponse } from '../../protocol/generated/InitProducerIdResponse.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler } from './handler.ts';
 
 export const initProducerIdHandler = defineHandler({
@@ -12,8 +12,12 @@ export const initProducerIdHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   handle: async (req, ctx) => {
+    const { transactions } = ctx.broker;
     if (req.transactionalId !== null) {
-      return { ...defaultInitProducerIdResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+      const notHere = transactions.coordinatorError(req.transactionalId);
+      if (notHere !== undefined) return { ...defaultInitProducerIdResponse(), errorCode: notHere, producerId: -1n, producerEpoch: -1 };
+      const r = await transactions.initProducerId(req.transactionalId, req.transactionTimeoutMs, req.producerId, req.producerEpoch, ctx.apiVersion);
+      return { ...defaultInitProducerIdResponse(), ...r };
     }
     // A producer re-initialising with its id (KIP-360) gets a bumped epoch for the same id.
     if (req.producerId >= 0n && req.producerEpoch >= 0) {

@@ -29,6 +29,10 @@ import { describeGroupsHandler } from './15-describe-groups.ts';
 import { listGroupsHandler } from './16-list-groups.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.ts';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.ts';
+import { endTxnHandler } from './26-end-txn.ts';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.ts';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.ts';
 import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
 import { consumerGroupDescribeHandler } from './69-consumer-group-describe.ts';
@@ -40,6 +44,7 @@ const ALL: readonly AnyApiHandler[] = [
   offsetCommitHandler, offsetFetchHandler, findCoordinatorHandler, joinGroupHandler, heartbeatHandler, leaveGroupHandler,
   syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
   describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
+  addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, txnOffsetCommitHandler,
 ];
 
 export class HandlerRegistry {

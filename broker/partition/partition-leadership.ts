@@ -7,6 +7,7 @@
 
 import { StreamFencedError, StreamNotFoundError, type StreamStore } from '../../s3stream/stream-store.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
+import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { TopicRecord, TopicRegistry } from '../topics/topic-registry.ts';
 import type { Logger } from '../log.ts';
 import { PartitionLog } from './partition-log.ts';
@@ -21,6 +22,7 @@ export interface LeadershipHooks {
 
 export class PartitionLeadership {
   private readonly streams: StreamStore;
+  private readonly metadata: MetadataStore;
   private readonly topics: TopicRegistry;
   private readonly view: ClusterView;
   private readonly log: Logger;
@@ -32,8 +34,9 @@ export class PartitionLeadership {
   opened = 0;
   closed = 0;
 
-  constructor(streams: StreamStore, topics: TopicRegistry, view: ClusterView, log: Logger, hooks: LeadershipHooks) {
+  constructor(streams: StreamStore, metadata: MetadataStore, topics: TopicRegistry, view: ClusterView, log: Logger, hooks: LeadershipHooks) {
     this.streams = streams;
+    this.metadata = metadata;
     this.topics = topics;
     this.view = view;
     this.log = log;
@@ -96,7 +99,7 @@ export class PartitionLeadership {
         if (e instanceof StreamFencedError || e instanceof StreamNotFoundError) continue;
         throw e;
       }
-      const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch);
+      const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch, this.metadata);
       await log.ready;
       this.byStream.set(streamId, { topic: w.topic, log });
       let logs = this.byTopic.get(w.topic.id);

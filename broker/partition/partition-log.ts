@@ -1,7 +1,9 @@
 // Owns one partition on its leader: validating produced batches, assigning
 // offsets by rewriting baseOffset, idempotent-producer checks, appending to
-// the partition's stream, the high watermark (end of durable data) and
-// waking long-polling fetches when it moves. Invariants are asserted here:
+// the partition's stream (client batches, and transaction markers from the
+// coordinator), the high watermark (end of durable data), the last stable
+// offset (through its PartitionTransactions) and waking long-polling
+// fetches when they move. Invariants are asserted here:
 // offsets are contiguous and the high watermark never passes the log end.
 
 import { splitRecordBatches, checkRecordBatch, type RecordBatchHeader } from '../../protocol/records/record-batch-header.ts';
@@ -10,6 +12,9 @@ import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { StreamFencedError, StreamNotFoundError, type StreamStore } from '../../s3stream/stream-store.ts';
 import { ProducerStateTable } from './producer-state.ts';
+import { PartitionTransactions } from './partition-transactions.ts';
+import { buildTransactionMarker, markerType, type MarkerType } from '../../protocol/records/control-record.ts';
+import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 
 export interface AppendOptions {
   /** 0, 1 or -1 (all). */
@@ -53,16 +58,18 @@ export class PartitionLog {
   closed = false;
   private readonly store: StreamStore;
   private readonly producers = new ProducerStateTable();
+  readonly transactions: PartitionTransactions;
   private hwWaiters: (() => void)[] = [];
   /** Resolves once producer state is rebuilt from the log's tail; appends wait for it. */
   readonly ready: Promise<void>;
 
-  constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number) {
+  constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number, metadata: MetadataStore) {
     this.leaderEpoch = leaderEpoch;
     this.topic = topic;
     this.partition = partition;
     this.streamId = streamId;
     this.store = store;
+    this.transactions = new PartitionTransactions(metadata, streamId);
     this.ready = this.rebuildProducerState();
   }
 
@@ -72,9 +79,14 @@ export class PartitionLog {
    * so the recent batches (Kafka keeps five per producer) are re-read.
    */
   private async rebuildProducerState(): Promise<void> {
+    await this.transactions.load();
     for (const chunk of await this.store.readTail(this.streamId, PRODUCER_STATE_REBUILD_BYTES)) {
       for (const b of splitRecordBatches(chunk)) {
-        if (b.producerId >= 0n) this.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.baseSequence + b.lastOffsetDelta, Number(b.baseOffset));
+        if (b.producerId < 0n) continue;
+        const marker = markerType(b);
+        if (b.isControl) this.producers.markerAt(b.producerId, b.producerEpoch);
+        else this.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.baseSequence + b.lastOffsetDelta, Number(b.baseOffset));
+        await this.transactions.replay(b.producerId, Number(b.baseOffset), marker, b.isTransactional);
       }
     }
   }
@@ -91,6 +103,11 @@ export class PartitionLog {
     const hw = this.store.durableEndOffset(this.streamId);
     if (hw > this.logEndOffset) throw new Error(`invariant: high watermark ${hw} past log end ${this.logEndOffset}`);
     return hw;
+  }
+
+  /** The last stable offset: read_committed consumers read below it (no open transaction starts before it). */
+  get lastStableOffset(): number {
+    return this.transactions.lastStableOffset(this.highWatermark);
   }
 
   /** Registers a one-shot callback for the next high-watermark move. */
@@ -129,7 +146,8 @@ export class PartitionLog {
       if (problem === 'unsupported-magic') return fail(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${b.magic} is not supported; floe accepts magic 2 only`);
       if (problem !== undefined) return fail(ErrorCode.CORRUPT_MESSAGE, `record batch rejected: ${problem}`);
       if (b.sizeBytes > opts.maxMessageBytes) return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.sizeBytes} bytes exceeds max.message.bytes ${opts.maxMessageBytes}`);
-      if (b.isTransactional || b.isControl) return fail(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'transactional batches are not supported by floe yet');
+      if (b.isControl) return fail(ErrorCode.INVALID_RECORD, 'control batches are written by the transaction coordinator, not by producers');
+      if (b.isTransactional && b.producerId < 0n) return fail(ErrorCode.INVALID_RECORD, 'a transactional batch needs a producer id');
     }
     // Idempotence: all batches of one request come from one producer in practice; check each in order.
     const first = batches[0]!;
@@ -153,13 +171,41 @@ export class PartitionLog {
       next += b.lastOffsetDelta + 1;
     }
     if (pid >= 0n) this.producers.record(pid, first.producerEpoch, first.baseSequence, first.baseSequence + first.lastOffsetDelta, base);
-    const durable = this.store.append(this.streamId, base, next, data).then(() => this.notifyHighWatermark());
+    // The first batch of a transaction here opens it (the last stable offset stops there) before it is acknowledged.
+    const opened = first.isTransactional ? this.transactions.begin(pid, base) : undefined;
+    const written = this.store.append(this.streamId, base, next, data).then(() => this.notifyHighWatermark());
+    const durable = opened === undefined ? written : Promise.all([written, opened]).then(() => undefined);
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: base, logAppendTimeMs: now, durable };
   }
 
-  /** Whole batches from `offset` up to the high watermark, first batch always, then up to maxBytes. */
-  read(offset: number, maxBytes: number): Promise<Buffer[]> {
-    return this.store.read(this.streamId, offset, maxBytes, this.highWatermark);
+  /**
+   * Writes a transaction marker of `producerId` (from the transaction
+   * coordinator) and ends its transaction here; resolves once the marker is
+   * durable and the end is recorded. A producer with no transaction open
+   * here still gets the marker (a retried completion is harmless).
+   */
+  async appendMarker(producerId: bigint, producerEpoch: number, type: MarkerType, coordinatorEpoch: number): Promise<void> {
+    if (this.closed || !this.store.has(this.streamId)) {
+      this.closed = true;
+      throw new StreamNotFoundError(this.streamId);
+    }
+    await this.ready;
+    const data = buildTransactionMarker(producerId, producerEpoch, type, coordinatorEpoch);
+    const [b] = splitRecordBatches(data);
+    const base = this.store.endOffset(this.streamId);
+    b!.setBaseOffset(BigInt(base));
+    b!.setPartitionLeaderEpoch(this.leaderEpoch);
+    this.producers.markerAt(producerId, producerEpoch);
+    await this.store.append(this.streamId, base, base + 1, data);
+    this.notifyHighWatermark();
+    await this.transactions.end(producerId, type, base);
+    // The last stable offset may have moved: long-polling read_committed fetches look again.
+    this.notifyHighWatermark();
+  }
+
+  /** Whole batches from `offset` up to `upTo` (the high watermark, or the last stable offset for read_committed), first batch always, then up to maxBytes. */
+  read(offset: number, maxBytes: number, upTo = this.highWatermark): Promise<Buffer[]> {
+    return this.store.read(this.streamId, offset, maxBytes, upTo);
   }
 
   /**
@@ -210,5 +256,6 @@ export class PartitionLog {
 
   async deleteRecordsBefore(offset: number): Promise<void> {
     await this.store.trim(this.streamId, offset);
+    await this.transactions.trimBefore(this.logStartOffset);
   }
 }

@@ -55,6 +55,19 @@ export class ProducerStateTable {
     return { kind: 'append' };
   }
 
+  /**
+   * A transaction marker written at `epoch`: a newer epoch replaces what was
+   * known (the producer was fenced or moved on; its sequences restart at 0),
+   * the same one keeps the sequences (they run on across transactions).
+   */
+  markerAt(producerId: bigint, epoch: number): void {
+    const p = this.producers.get(producerId);
+    if (p !== undefined && epoch <= p.epoch) return;
+    this.producers.delete(producerId);
+    this.producers.set(producerId, { epoch, batches: [] });
+    if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) this.producers.delete(this.producers.keys().next().value as bigint);
+  }
+
   record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
     let p = this.producers.get(producerId);
     if (p === undefined || epoch > p.epoch) {

@@ -90,6 +90,8 @@ export interface BatchOptions {
   producerEpoch?: number;
   baseSequence?: number;
   transactional?: boolean;
+  /** A control batch (transaction markers): Kafka sets it only on batches the coordinator writes. */
+  control?: boolean;
   partitionLeaderEpoch?: number;
   /** Used for records without their own timestamp. */
   timestamp?: bigint;
@@ -143,7 +145,7 @@ export function buildRecordBatch(records: readonly RecordInput[], opts: BatchOpt
   out.writeInt32BE(size - LOG_OVERHEAD_BYTES, 8);
   out.writeInt32BE(opts.partitionLeaderEpoch ?? -1, 12);
   out.writeInt8(2, 16);
-  out.writeInt16BE(codec | (opts.transactional ? 0x10 : 0), ATTRIBUTES);
+  out.writeInt16BE(codec | (opts.transactional ? 0x10 : 0) | (opts.control ? 0x20 : 0), ATTRIBUTES);
   out.writeInt32BE(records.length - 1, 23);
   out.writeBigInt64BE(baseTimestamp, 27);
   out.writeBigInt64BE(maxTimestamp, 35);

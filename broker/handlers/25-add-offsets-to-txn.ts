@@ -1,0 +1,18 @@
+// AddOffsetsToTxn: the group's offsets become part of the producer's open
+// transaction (its TxnOffsetCommit then goes to the group's coordinator).
+
+import { AddOffsetsToTxnApi } from '../../protocol/generated/index.ts';
+import { defaultAddOffsetsToTxnResponse } from '../../protocol/generated/AddOffsetsToTxnResponse.ts';
+import { defineHandler } from './handler.ts';
+
+export const addOffsetsToTxnHandler = defineHandler({
+  api: AddOffsetsToTxnApi,
+  minVersion: 0,
+  maxVersion: 3,
+  handle: async (req, ctx) => {
+    const { transactions } = ctx.broker;
+    const errorCode = transactions.coordinatorError(req.transactionalId)
+      ?? await transactions.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
+    return { ...defaultAddOffsetsToTxnResponse(), errorCode };
+  },
+});

@@ -1,0 +1,20 @@
+// EndTxn: commit or abort the producer's open transaction; answered once
+// the markers are written to every partition of it. v5 (KIP-890 part 2's
+// epoch bump per transaction) is not served: clients use it only when the
+// broker advertises transaction.version 2.
+
+import { EndTxnApi } from '../../protocol/generated/index.ts';
+import { defaultEndTxnResponse } from '../../protocol/generated/EndTxnResponse.ts';
+import { defineHandler } from './handler.ts';
+
+export const endTxnHandler = defineHandler({
+  api: EndTxnApi,
+  minVersion: 0,
+  maxVersion: 3,
+  handle: async (req, ctx) => {
+    const { transactions } = ctx.broker;
+    const errorCode = transactions.coordinatorError(req.transactionalId)
+      ?? await transactions.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+    return { ...defaultEndTxnResponse(), errorCode };
+  },
+});

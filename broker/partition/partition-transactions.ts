@@ -1,0 +1,135 @@
+// Owns the transaction state of one partition on its leader: which
+// producers have a transaction open here and where it began (the last
+// stable offset is the first of those, or the high watermark), and the
+// aborted transactions (producer, first offset, marker offset) that Fetch
+// hands to read_committed consumers. Both survive a restart: each change is
+// committed to the metadata store (begin and end of a transaction per
+// partition), and the log's tail is re-read at open for what a crash may
+// have left uncommitted. It does not decide commit or abort (the
+// transaction coordinator does) and does not write the log.
+
+import type { MetadataOp, MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
+import type { MarkerType } from '../../protocol/records/control-record.ts';
+
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: number;
+  /** Offset of the ABORT marker. */
+  lastOffset: number;
+}
+
+/** Bound on aborted transactions remembered per partition (the oldest beyond it are forgotten and counted). */
+export const ABORTED_TRANSACTIONS_PER_PARTITION_MAX = 100_000;
+
+const pad = (n: number | bigint): string => n.toString().padStart(20, '0');
+const prefixOf = (streamId: number): string => `x/${pad(streamId)}/`;
+const openKey = (streamId: number, pid: bigint): string => `${prefixOf(streamId)}o/${pad(pid)}`;
+const abortedKey = (streamId: number, lastOffset: number): string => `${prefixOf(streamId)}a/${pad(lastOffset)}`;
+
+/** The metadata ops that forget every transaction record of a stream (its partition is deleted). */
+export async function forgetStreamTransactions(metadata: MetadataStore, streamId: number): Promise<MetadataOp[]> {
+  return (await metadata.range(prefixOf(streamId))).map((e) => ({ op: 'delete', key: e.key }));
+}
+
+export class PartitionTransactions {
+  private readonly metadata: MetadataStore;
+  private readonly streamId: number;
+  /** Producer id → offset of its open transaction's first batch here. */
+  private readonly open = new Map<bigint, number>();
+  /** In marker-offset order. */
+  private aborted: AbortedTransaction[] = [];
+  /** Aborted transactions forgotten because of the bound (a metric reads it). */
+  forgotten = 0;
+
+  constructor(metadata: MetadataStore, streamId: number) {
+    this.metadata = metadata;
+    this.streamId = streamId;
+  }
+
+  /** Loads what was committed to the metadata store; `replay` then applies the log's tail on top. */
+  async load(): Promise<void> {
+    for (const e of await this.metadata.range(prefixOf(this.streamId))) {
+      const v = e.value as { firstOffset: number; producerId?: string; lastOffset?: number };
+      const kind = e.key.slice(prefixOf(this.streamId).length, prefixOf(this.streamId).length + 1);
+      if (kind === 'o') this.open.set(BigInt(e.key.slice(e.key.lastIndexOf('/') + 1)), v.firstOffset);
+      else if (kind === 'a') this.aborted.push({ producerId: BigInt(v.producerId!), firstOffset: v.firstOffset, lastOffset: v.lastOffset! });
+    }
+  }
+
+  /**
+   * Applies a batch of the log's tail read at open (offset order): what a
+   * crash left between a durable write and its metadata commit is
+   * recovered here and committed now.
+   */
+  replay(producerId: bigint, baseOffset: number, marker: MarkerType | undefined, isTransactional: boolean): Promise<void> | undefined {
+    if (marker !== undefined) {
+      if (this.aborted.some((a) => a.lastOffset === baseOffset)) return undefined;
+      if (!this.open.has(producerId)) return undefined;
+      return this.end(producerId, marker, baseOffset);
+    }
+    if (isTransactional && !this.open.has(producerId)) return this.begin(producerId, baseOffset);
+    return undefined;
+  }
+
+  /** Whether the producer has a transaction open on this partition. */
+  isOpen(producerId: bigint): boolean {
+    return this.open.has(producerId);
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /**
+   * A transactional batch of `producerId` was given `baseOffset`: the first
+   * one of its transaction opens it here. The returned promise (the metadata
+   * commit) must resolve before the write is acknowledged.
+   */
+  begin(producerId: bigint, baseOffset: number): Promise<void> | undefined {
+    if (this.open.has(producerId)) return undefined;
+    this.open.set(producerId, baseOffset);
+    return this.commit([{ op: 'put', key: openKey(this.streamId, producerId), value: { firstOffset: baseOffset } }]);
+  }
+
+  /** The marker at `markerOffset` ends the producer's transaction here. */
+  end(producerId: bigint, type: MarkerType, markerOffset: number): Promise<void> {
+    const first = this.open.get(producerId);
+    this.open.delete(producerId);
+    const ops: MetadataOp[] = [{ op: 'delete', key: openKey(this.streamId, producerId) }];
+    if (type === 'abort' && first !== undefined) {
+      this.aborted.push({ producerId, firstOffset: first, lastOffset: markerOffset });
+      ops.push({ op: 'put', key: abortedKey(this.streamId, markerOffset), value: { producerId: producerId.toString(), firstOffset: first, lastOffset: markerOffset } });
+      if (this.aborted.length > ABORTED_TRANSACTIONS_PER_PARTITION_MAX) {
+        const dropped = this.aborted.shift()!;
+        this.forgotten++;
+        ops.push({ op: 'delete', key: abortedKey(this.streamId, dropped.lastOffset) });
+      }
+    }
+    return this.commit(ops);
+  }
+
+  /** The last stable offset: no read_committed consumer reads at or past an open transaction. */
+  lastStableOffset(highWatermark: number): number {
+    let lso = highWatermark;
+    for (const first of this.open.values()) if (first < lso) lso = first;
+    return lso;
+  }
+
+  /** Aborted transactions whose range meets [from, to): what a read_committed fetch of that range must skip. */
+  abortedBetween(from: number, to: number): AbortedTransaction[] {
+    return this.aborted.filter((a) => a.lastOffset >= from && a.firstOffset < to);
+  }
+
+  /** Forgets aborted transactions wholly below the log start (retention or DeleteRecords took them). */
+  async trimBefore(logStartOffset: number): Promise<void> {
+    const gone = this.aborted.filter((a) => a.lastOffset < logStartOffset);
+    if (gone.length === 0) return;
+    this.aborted = this.aborted.filter((a) => a.lastOffset >= logStartOffset);
+    await this.commit(gone.map((a) => ({ op: 'delete', key: abortedKey(this.streamId, a.lastOffset) })));
+  }
+
+  private async commit(ops: MetadataOp[]): Promise<void> {
+    // Unconditional puts and deletes of this partition's own keys (its leader alone writes them).
+    await this.metadata.commit(ops);
+  }
+}

@@ -1,0 +1,425 @@
+// Owns Kafka's transaction coordinator on this broker: per transactional id
+// its producer id and epoch, timeout, state (Empty, Ongoing, PrepareCommit,
+// PrepareAbort, CompleteCommit, CompleteAbort) and the partitions and
+// groups of the open transaction. Every state change is appended (acks=all)
+// to __transaction_state, partition hash(transactional id) as in Kafka, and
+// replayed when this broker comes to lead that partition; a transaction
+// found half-completed is completed then. Completing writes the COMMIT or
+// ABORT marker to every partition of the transaction and ends its pending
+// group offsets. Transactions past their timeout are aborted, with the
+// producer fenced. It does not validate produce batches (PartitionLog does)
+// and answers wire requests only through the handlers.
+//
+// The markers go to partition logs of this broker: transactions are served
+// by a single broker; a fleet refuses them until brokers can write markers
+// to each other's partitions.
+
+import { ErrorCode } from '../../protocol/errors.ts';
+import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
+import type { Broker } from '../broker.ts';
+import type { PartitionLog } from '../partition/partition-log.ts';
+import type { BrokerRegistration } from '../cluster/cluster-view.ts';
+
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+/** Bound on transactional ids tracked; InitProducerId for one more gets COORDINATOR_NOT_AVAILABLE. */
+export const TRANSACTIONAL_IDS_MAX = 100_000;
+/** Epochs are int16; at the last one a producer gets a new producer id (as Kafka does). */
+const EPOCH_MAX = 32766;
+/** How long a marker write waits for its partition to be served here (after a restart it may be opening). */
+const PARTITION_WAIT_MS = 30_000;
+
+export type TransactionState = 'Empty' | 'Ongoing' | 'PrepareCommit' | 'PrepareAbort' | 'CompleteCommit' | 'CompleteAbort';
+
+interface TransactionMetadata {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  timeoutMs: number;
+  state: TransactionState;
+  /** topic → partitions of the open (or completing) transaction. */
+  partitions: Map<string, Set<number>>;
+  /** Groups whose offsets the transaction commits (AddOffsetsToTxn). */
+  groups: Set<string>;
+  startMs: number;
+  updateMs: number;
+}
+
+interface PersistedTransaction {
+  pid: string; epoch: number; timeoutMs: number; state: TransactionState;
+  partitions: [string, number[]][]; groups: string[]; startMs: number; updateMs: number;
+}
+
+const INTERNAL_APPEND = { acks: -1, logAppendTime: false, maxMessageBytes: Number.MAX_SAFE_INTEGER } as const;
+
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** A producer's request names a transaction that is not (or no longer) its own. */
+function producerError(t: TransactionMetadata | undefined, producerId: bigint, producerEpoch: number): number | undefined {
+  if (t === undefined || t.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+  if (producerEpoch !== t.producerEpoch) return ErrorCode.PRODUCER_FENCED;
+  return undefined;
+}
+
+export class TransactionCoordinator {
+  private readonly broker: Broker;
+  private readonly numPartitions: number;
+  private readonly transactions = new Map<string, TransactionMetadata>();
+  /** producer id → transactional id, for the produce path's check. */
+  private readonly byProducerId = new Map<bigint, string>();
+  /** Per transactional id, the chain of its operations: one at a time, in arrival order. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly loaded = new Set<number>();
+  private readonly loading = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Counters for /metrics. */
+  readonly stats = { committed: 0, aborted: 0, timedOut: 0, fenced: 0, markersWritten: 0 };
+
+  constructor(broker: Broker, numPartitions: number) {
+    this.broker = broker;
+    this.numPartitions = numPartitions;
+  }
+
+  /** Creates __transaction_state if absent; starts the timeout check. */
+  async load(): Promise<void> {
+    if (this.broker.topics.get(TRANSACTION_STATE_TOPIC) === undefined) {
+      await this.broker.createTopic(TRANSACTION_STATE_TOPIC, this.numPartitions, { 'cleanup.policy': 'delete' });
+    }
+    const every = this.broker.config.transactionAbortTimedOutTransactionCleanupIntervalMs;
+    this.timer = setInterval(() => { void this.abortTimedOut().catch((e: unknown) => this.broker.log.warn({ err: (e as Error).message }, 'transaction timeout check failed')); }, every);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+
+  /** Why this broker cannot coordinate the transactional id now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS), or undefined. */
+  coordinatorError(transactionalId: string): number | undefined {
+    if (this.broker.config.metadataUrl !== undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (this.broker.topics.get(TRANSACTION_STATE_TOPIC) === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const p = this.partitionOf(transactionalId);
+    if (this.loaded.has(p)) return undefined;
+    return this.loading.has(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** The live broker leading the transactional id's __transaction_state partition (FindCoordinator). */
+  coordinatorOf(transactionalId: string): BrokerRegistration | undefined {
+    const topic = this.broker.topics.get(TRANSACTION_STATE_TOPIC);
+    if (topic === undefined) return undefined;
+    return this.broker.member.view.liveLeader(topic.streams[this.partitionOf(transactionalId)]!);
+  }
+
+  private partitionOf(transactionalId: string): number {
+    return Math.abs(javaStringHash(transactionalId)) % this.broker.topics.get(TRANSACTION_STATE_TOPIC)!.streams.length;
+  }
+
+  /** Leadership hook: a __transaction_state partition led here is replayed; half-completed transactions are completed. */
+  async onLead(topic: string, partition: number, log: PartitionLog): Promise<void> {
+    if (topic !== TRANSACTION_STATE_TOPIC) return;
+    this.loading.add(partition);
+    try {
+      for await (const b of log.batches()) {
+        for (const r of readRecords(b)) {
+          if (r.key === null) continue;
+          const id = r.key.toString();
+          if (r.value === null) {
+            this.forget(id);
+            continue;
+          }
+          const v = JSON.parse(r.value.toString()) as PersistedTransaction;
+          this.remember({
+            transactionalId: id, producerId: BigInt(v.pid), producerEpoch: v.epoch, timeoutMs: v.timeoutMs, state: v.state,
+            partitions: new Map(v.partitions.map(([t, ps]) => [t, new Set(ps)])), groups: new Set(v.groups), startMs: v.startMs, updateMs: v.updateMs,
+          });
+        }
+      }
+      if (!log.closed) this.loaded.add(partition);
+    } finally {
+      this.loading.delete(partition);
+    }
+    // Completing writes markers to partitions that may still be opening: not awaited here.
+    for (const t of [...this.transactions.values()]) {
+      if (this.partitionOf(t.transactionalId) !== partition) continue;
+      if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') {
+        void this.serially(t.transactionalId, () => this.complete(t)).catch((e: unknown) => {
+          this.broker.log.warn({ err: (e as Error).message, transactionalId: t.transactionalId }, 'completing a recovered transaction failed; the timeout check retries');
+        });
+      }
+    }
+  }
+
+  onLose(topic: string, partition: number): void {
+    if (topic !== TRANSACTION_STATE_TOPIC) return;
+    this.loaded.delete(partition);
+    for (const id of [...this.transactions.keys()]) if (this.partitionOf(id) === partition) this.forget(id);
+  }
+
+  private remember(t: TransactionMetadata): void {
+    const old = this.transactions.get(t.transactionalId);
+    if (old !== undefined && old.producerId !== t.producerId) this.byProducerId.delete(old.producerId);
+    this.transactions.set(t.transactionalId, t);
+    this.byProducerId.set(t.producerId, t.transactionalId);
+  }
+
+  private forget(id: string): void {
+    const t = this.transactions.get(id);
+    if (t === undefined) return;
+    this.transactions.delete(id);
+    if (this.byProducerId.get(t.producerId) === id) this.byProducerId.delete(t.producerId);
+  }
+
+  /** Runs `op` after every earlier operation on the same transactional id. */
+  private serially<T>(id: string, op: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(op);
+    this.chains.set(id, next);
+    void next.catch(() => undefined).then(() => { if (this.chains.get(id) === next) this.chains.delete(id); });
+    return next;
+  }
+
+  /** Appends the transaction's state (acks=all) to its __transaction_state partition. */
+  private async persist(t: TransactionMetadata): Promise<void> {
+    const topic = this.broker.topics.get(TRANSACTION_STATE_TOPIC)!;
+    const log = this.broker.partition(topic, this.partitionOf(t.transactionalId));
+    if (log === undefined) throw new Error(`__transaction_state partition of ${t.transactionalId} is not led here`);
+    const v: PersistedTransaction = {
+      pid: t.producerId.toString(), epoch: t.producerEpoch, timeoutMs: t.timeoutMs, state: t.state,
+      partitions: [...t.partitions].map(([topicName, ps]) => [topicName, [...ps]]), groups: [...t.groups], startMs: t.startMs, updateMs: t.updateMs,
+    };
+    const res = log.append(buildRecordBatch([{ key: t.transactionalId, value: JSON.stringify(v) }]), INTERNAL_APPEND);
+    if (res.errorCode !== ErrorCode.NONE) throw new Error(`__transaction_state append failed: ${res.errorMessage}`);
+    await res.durable;
+  }
+
+  /**
+   * InitProducerId with a transactional id: a producer id and a new epoch,
+   * which fences every older instance; an open transaction of the id is
+   * aborted first (its markers at the new epoch).
+   */
+  initProducerId(transactionalId: string, timeoutMs: number, reqProducerId: bigint, reqEpoch: number, apiVersion: number): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }> {
+    const failed = (errorCode: number): { errorCode: number; producerId: bigint; producerEpoch: number } => ({ errorCode, producerId: -1n, producerEpoch: -1 });
+    if (timeoutMs <= 0 || timeoutMs > this.broker.config.transactionMaxTimeoutMs) return Promise.resolve(failed(ErrorCode.INVALID_TRANSACTION_TIMEOUT));
+    return this.serially(transactionalId, async () => {
+      let t = this.transactions.get(transactionalId);
+      const now = Date.now();
+      if (t === undefined) {
+        if (this.transactions.size >= TRANSACTIONAL_IDS_MAX) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        t = { transactionalId, producerId: BigInt(await this.broker.producerIds.nextId()), producerEpoch: 0, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), startMs: now, updateMs: now };
+        await this.persist(t);
+        this.remember(t);
+        return { errorCode: ErrorCode.NONE, producerId: t.producerId, producerEpoch: t.producerEpoch };
+      }
+      // KIP-360: a producer re-initialising names its id and epoch; another instance's are fenced.
+      if (reqProducerId >= 0n && (reqProducerId !== t.producerId || reqEpoch !== t.producerEpoch)) {
+        return failed(apiVersion >= 4 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH);
+      }
+      if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
+      const next = { ...t, partitions: new Map(t.partitions), groups: new Set(t.groups) };
+      if (next.producerEpoch >= EPOCH_MAX) {
+        next.producerId = BigInt(await this.broker.producerIds.nextId());
+        next.producerEpoch = 0;
+      } else {
+        next.producerEpoch++;
+      }
+      if (t.state === 'Ongoing') {
+        // The old instance is fenced by the new epoch; its transaction is aborted with it.
+        this.stats.fenced++;
+        next.state = 'PrepareAbort';
+        next.updateMs = now;
+        await this.persist(next);
+        this.remember(next);
+        await this.complete(next);
+      }
+      const ready: TransactionMetadata = { ...next, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), updateMs: Date.now() };
+      await this.persist(ready);
+      this.remember(ready);
+      return { errorCode: ErrorCode.NONE, producerId: ready.producerId, producerEpoch: ready.producerEpoch };
+    });
+  }
+
+  /** AddPartitionsToTxn (v0-3): an error code per partition. */
+  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, topics: { name: string; partitions: number[] }[]): Promise<Map<string, Map<number, number>>> {
+    return this.serially(transactionalId, async () => {
+      const out = new Map(topics.map((tp) => [tp.name, new Map(tp.partitions.map((p) => [p, ErrorCode.NONE]))]));
+      const all = (code: number): Map<string, Map<number, number>> => {
+        for (const ps of out.values()) for (const p of ps.keys()) ps.set(p, code);
+        return out;
+      };
+      const t = this.transactions.get(transactionalId);
+      const bad = producerError(t, producerId, producerEpoch);
+      if (bad !== undefined) return all(bad);
+      if (t!.state === 'PrepareCommit' || t!.state === 'PrepareAbort') return all(ErrorCode.CONCURRENT_TRANSACTIONS);
+      let unknown = false;
+      for (const tp of topics) {
+        const rec = this.broker.topics.get(tp.name);
+        for (const p of tp.partitions) {
+          if (rec === undefined || p < 0 || p >= rec.streams.length) {
+            out.get(tp.name)!.set(p, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            unknown = true;
+          }
+        }
+      }
+      if (unknown) {
+        for (const ps of out.values()) for (const [p, code] of ps) if (code === ErrorCode.NONE) ps.set(p, ErrorCode.OPERATION_NOT_ATTEMPTED);
+        return out;
+      }
+      await this.open(t!, (next) => {
+        for (const tp of topics) {
+          let set = next.partitions.get(tp.name);
+          if (set === undefined) next.partitions.set(tp.name, set = new Set());
+          for (const p of tp.partitions) set.add(p);
+        }
+      });
+      return out;
+    });
+  }
+
+  /** AddOffsetsToTxn: the group's offsets become part of the transaction. */
+  addOffsets(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string): Promise<number> {
+    return this.serially(transactionalId, async () => {
+      const t = this.transactions.get(transactionalId);
+      const bad = producerError(t, producerId, producerEpoch);
+      if (bad !== undefined) return bad;
+      if (t!.state === 'PrepareCommit' || t!.state === 'PrepareAbort') return ErrorCode.CONCURRENT_TRANSACTIONS;
+      await this.open(t!, (next) => { next.groups.add(groupId); });
+      return ErrorCode.NONE;
+    });
+  }
+
+  /** Adds to the transaction (starting it if it was not open) and persists before answering. */
+  private async open(t: TransactionMetadata, change: (next: TransactionMetadata) => void): Promise<void> {
+    const now = Date.now();
+    const fresh = t.state !== 'Ongoing';
+    const next: TransactionMetadata = {
+      ...t, state: 'Ongoing', partitions: fresh ? new Map() : new Map([...t.partitions].map(([k, v]) => [k, new Set(v)])),
+      groups: fresh ? new Set() : new Set(t.groups), startMs: fresh ? now : t.startMs, updateMs: now,
+    };
+    change(next);
+    await this.persist(next);
+    this.remember(next);
+  }
+
+  /** EndTxn: commits or aborts the open transaction; answers once every marker is written. */
+  endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<number> {
+    return this.serially(transactionalId, async () => {
+      const t = this.transactions.get(transactionalId);
+      const bad = producerError(t, producerId, producerEpoch);
+      if (bad !== undefined) return bad;
+      switch (t!.state) {
+        case 'Ongoing': {
+          const next: TransactionMetadata = { ...t!, state: commit ? 'PrepareCommit' : 'PrepareAbort', updateMs: Date.now() };
+          await this.persist(next);
+          this.remember(next);
+          await this.complete(next);
+          return ErrorCode.NONE;
+        }
+        // A retry of the end that already happened succeeds; the other end is a mistake.
+        case 'CompleteCommit': return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+        case 'CompleteAbort': return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+        case 'PrepareCommit':
+        case 'PrepareAbort': return ErrorCode.CONCURRENT_TRANSACTIONS;
+        case 'Empty': return ErrorCode.INVALID_TXN_STATE;
+      }
+    });
+  }
+
+  /**
+   * Writes the markers of a prepared transaction to each of its partitions
+   * and ends its groups' pending offsets, then records it complete. Safe to
+   * repeat (after a crash): a second marker ends nothing.
+   */
+  private async complete(t: TransactionMetadata): Promise<void> {
+    const commit = t.state === 'PrepareCommit';
+    const writes: Promise<void>[] = [];
+    for (const [topicName, ps] of t.partitions) {
+      const topic = this.broker.topics.get(topicName);
+      if (topic === undefined) continue; // deleted meanwhile: nothing to mark
+      for (const p of ps) {
+        writes.push((async () => {
+          const log = await this.broker.leadership.whenServed(topic, p, PARTITION_WAIT_MS);
+          if (log === undefined) throw new Error(`${topicName}-${p} is not served here; its marker cannot be written`);
+          await log.appendMarker(t.producerId, t.producerEpoch, commit ? 'commit' : 'abort', 0);
+          this.stats.markersWritten++;
+        })());
+      }
+    }
+    for (const g of t.groups) writes.push(this.broker.groups.endTransaction(g, t.producerId, commit));
+    await Promise.all(writes);
+    const done: TransactionMetadata = { ...t, state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map(), groups: new Set(), updateMs: Date.now() };
+    await this.persist(done);
+    this.remember(done);
+    if (commit) this.stats.committed++;
+    else this.stats.aborted++;
+  }
+
+  /**
+   * The produce path's check of a transactional batch (KIP-890's
+   * verification, done locally): the producer's transaction is open and
+   * holds the partition, so a fenced or confused producer cannot leave a
+   * transaction no coordinator will ever end.
+   */
+  verifyProduce(producerId: bigint, producerEpoch: number, topic: string, partition: number): number {
+    const id = this.byProducerId.get(producerId);
+    const t = id === undefined ? undefined : this.transactions.get(id);
+    if (t === undefined || t.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (producerEpoch < t.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (producerEpoch > t.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (t.state !== 'Ongoing' || t.partitions.get(topic)?.has(partition) !== true) return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
+  /** The group-side check of TxnOffsetCommit: the producer's transaction is open and took the group. */
+  verifyOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string): number {
+    const t = this.transactions.get(transactionalId);
+    const bad = producerError(t, producerId, producerEpoch);
+    if (bad !== undefined) return bad === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : bad;
+    if (t!.state !== 'Ongoing' || !t!.groups.has(groupId)) return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
+  /** Aborts transactions open past their timeout (fencing their producer) and forgets expired transactional ids. */
+  async abortTimedOut(now = Date.now()): Promise<void> {
+    for (const t of [...this.transactions.values()]) {
+      const id = t.transactionalId;
+      if (this.coordinatorError(id) !== undefined) continue;
+      if (t.state === 'Ongoing' && now - t.startMs > t.timeoutMs) {
+        await this.serially(id, async () => {
+          const cur = this.transactions.get(id);
+          if (cur === undefined || cur.state !== 'Ongoing' || cur.startMs !== t.startMs) return;
+          // Kafka bumps the epoch on a timeout abort: the producer's next request learns it was fenced.
+          const next: TransactionMetadata = { ...cur, producerEpoch: Math.min(cur.producerEpoch + 1, EPOCH_MAX), state: 'PrepareAbort', updateMs: Date.now() };
+          await this.persist(next);
+          this.remember(next);
+          await this.complete(next);
+          this.stats.timedOut++;
+          this.broker.log.info({ transactionalId: id, producerId: cur.producerId.toString(), timeoutMs: cur.timeoutMs }, 'transaction aborted: past its timeout');
+        });
+      } else if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') {
+        await this.serially(id, () => this.complete(t)).catch(() => undefined);
+      } else if (t.state !== 'Ongoing' && now - t.updateMs > this.broker.config.transactionalIdExpirationMs) {
+        await this.serially(id, async () => {
+          const topic = this.broker.topics.get(TRANSACTION_STATE_TOPIC)!;
+          const log = this.broker.partition(topic, this.partitionOf(id));
+          if (log === undefined) return;
+          const res = log.append(buildRecordBatch([{ key: id, value: null }]), INTERNAL_APPEND);
+          if (res.errorCode === ErrorCode.NONE) await res.durable;
+          this.forget(id);
+        });
+      }
+    }
+  }
+
+  /** What DescribeTransactions and the admin API show. */
+  describe(transactionalId: string): { state: TransactionState; producerId: bigint; producerEpoch: number; timeoutMs: number; startMs: number; partitions: Map<string, Set<number>> } | undefined {
+    const t = this.transactions.get(transactionalId);
+    return t === undefined ? undefined : { state: t.state, producerId: t.producerId, producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs, startMs: t.startMs, partitions: t.partitions };
+  }
+
+  get size(): number {
+    return this.transactions.size;
+  }
+}
