@@ -80,7 +80,7 @@ export class Broker {
     }, {
       sessionTimeoutMs: config.groupConsumerSessionTimeoutMs, heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs, maxSize: config.groupConsumerMaxSize,
     }, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes);
-    this.transactions = new TransactionCoordinator(this, config.transactionStateLogNumPartitions);
+    this.transactions = new TransactionCoordinator(this, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes);
   }
 
   static async start(config: BrokerConfig): Promise<Broker> {

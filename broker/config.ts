@@ -59,6 +59,7 @@ export const SETTINGS = [
   { name: 'offsets.topic.segment.bytes', flag: '--offsets-topic-segment-bytes', env: 'FLOE_OFFSETS_TOPIC_SEGMENT_BYTES', kind: 'int', default: '104857600', help: 'Bytes written to a __consumer_offsets partition after which it is rewritten to its latest value per key and trimmed (its compaction).' },
   { name: 'offsets.topic.num.partitions', flag: '--offsets-topic-num-partitions', env: 'FLOE_OFFSETS_TOPIC_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __consumer_offsets (fixed once created).' },
   { name: 'transaction.state.log.num.partitions', flag: '--transaction-state-log-num-partitions', env: 'FLOE_TRANSACTION_STATE_LOG_NUM_PARTITIONS', kind: 'int', default: '50', help: 'Partitions of __transaction_state (fixed once created).' },
+  { name: 'transaction.state.log.segment.bytes', flag: '--transaction-state-log-segment-bytes', env: 'FLOE_TRANSACTION_STATE_LOG_SEGMENT_BYTES', kind: 'int', default: '104857600', help: 'Bytes written to a __transaction_state partition after which it is rewritten to the current state of each transactional id and trimmed.' },
   { name: 'transaction.max.timeout.ms', flag: '--transaction-max-timeout-ms', env: 'FLOE_TRANSACTION_MAX_TIMEOUT_MS', kind: 'int', default: '900000', help: 'Largest transaction.timeout.ms a producer may ask for; more gets INVALID_TRANSACTION_TIMEOUT.' },
   { name: 'transactional.id.expiration.ms', flag: '--transactional-id-expiration-ms', env: 'FLOE_TRANSACTIONAL_ID_EXPIRATION_MS', kind: 'int', default: '604800000', help: 'A transactional id with no transaction for this long is forgotten.' },
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', flag: '--transaction-abort-timed-out-transaction-cleanup-interval-ms', env: 'FLOE_TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS', kind: 'int', default: '10000', help: 'How often transactions past their timeout are aborted (and expired transactional ids removed).' },
@@ -121,6 +122,7 @@ export interface BrokerConfig {
   offsetsTopicNumPartitions: number;
   offsetsTopicSegmentBytes: number;
   transactionStateLogNumPartitions: number;
+  transactionStateLogSegmentBytes: number;
   transactionMaxTimeoutMs: number;
   transactionalIdExpirationMs: number;
   transactionAbortTimedOutTransactionCleanupIntervalMs: number;
@@ -264,6 +266,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     offsetsTopicNumPartitions: positive('offsets.topic.num.partitions'),
     offsetsTopicSegmentBytes: positive('offsets.topic.segment.bytes'),
     transactionStateLogNumPartitions: positive('transaction.state.log.num.partitions'),
+    transactionStateLogSegmentBytes: positive('transaction.state.log.segment.bytes'),
     transactionMaxTimeoutMs: positive('transaction.max.timeout.ms'),
     transactionalIdExpirationMs: positive('transactional.id.expiration.ms'),
     transactionAbortTimedOutTransactionCleanupIntervalMs: positive('transaction.abort.timed.out.transaction.cleanup.interval.ms'),

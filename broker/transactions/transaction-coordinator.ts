@@ -75,12 +75,19 @@ export class TransactionCoordinator {
   private readonly loaded = new Set<number>();
   private readonly loading = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Per __transaction_state partition: bytes appended since its last checkpoint, and appends not yet applied. */
+  private readonly bytesSinceCheckpoint = new Map<number, number>();
+  private readonly persistsInFlight = new Map<number, number>();
+  private readonly checkpointing = new Set<number>();
   /** Counters for /metrics. */
   readonly stats = { committed: 0, aborted: 0, timedOut: 0, fenced: 0, markersWritten: 0 };
 
-  constructor(broker: Broker, numPartitions: number) {
+  private readonly segmentBytes: number;
+
+  constructor(broker: Broker, numPartitions: number, segmentBytes: number) {
     this.broker = broker;
     this.numPartitions = numPartitions;
+    this.segmentBytes = segmentBytes;
   }
 
   /** Creates __transaction_state if absent; starts the timeout check. */
@@ -122,7 +129,9 @@ export class TransactionCoordinator {
     if (topic !== TRANSACTION_STATE_TOPIC) return;
     this.loading.add(partition);
     try {
+      let bytes = 0;
       for await (const b of log.batches()) {
+        bytes += b.sizeBytes;
         for (const r of readRecords(b)) {
           if (r.key === null) continue;
           const id = r.key.toString();
@@ -137,6 +146,7 @@ export class TransactionCoordinator {
           });
         }
       }
+      this.bytesSinceCheckpoint.set(partition, bytes);
       if (!log.closed) this.loaded.add(partition);
     } finally {
       this.loading.delete(partition);
@@ -181,18 +191,67 @@ export class TransactionCoordinator {
     return next;
   }
 
-  /** Appends the transaction's state (acks=all) to its __transaction_state partition. */
-  private async persist(t: TransactionMetadata): Promise<void> {
-    const topic = this.broker.topics.get(TRANSACTION_STATE_TOPIC)!;
-    const log = this.broker.partition(topic, this.partitionOf(t.transactionalId));
-    if (log === undefined) throw new Error(`__transaction_state partition of ${t.transactionalId} is not led here`);
+  private static record(t: TransactionMetadata): { key: string; value: string } {
     const v: PersistedTransaction = {
       pid: t.producerId.toString(), epoch: t.producerEpoch, timeoutMs: t.timeoutMs, state: t.state,
       partitions: [...t.partitions].map(([topicName, ps]) => [topicName, [...ps]]), groups: [...t.groups], startMs: t.startMs, updateMs: t.updateMs,
     };
-    const res = log.append(buildRecordBatch([{ key: t.transactionalId, value: JSON.stringify(v) }]), INTERNAL_APPEND);
+    return { key: t.transactionalId, value: JSON.stringify(v) };
+  }
+
+  /**
+   * Appends the transaction's new state (acks=all) to its __transaction_state
+   * partition and, once durable, makes it the current one.
+   */
+  private async persist(t: TransactionMetadata): Promise<void> {
+    await this.append(t.transactionalId, [TransactionCoordinator.record(t)], () => this.remember(t));
+  }
+
+  private async append(transactionalId: string, records: { key: string; value: string | null }[], apply: () => void): Promise<void> {
+    const p = this.partitionOf(transactionalId);
+    const log = this.broker.partition(this.broker.topics.get(TRANSACTION_STATE_TOPIC)!, p);
+    if (log === undefined) throw new Error(`__transaction_state partition of ${transactionalId} is not led here`);
+    const batch = buildRecordBatch(records);
+    const res = log.append(batch, INTERNAL_APPEND);
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`__transaction_state append failed: ${res.errorMessage}`);
-    await res.durable;
+    this.persistsInFlight.set(p, (this.persistsInFlight.get(p) ?? 0) + 1);
+    try {
+      await res.durable;
+      apply();
+    } finally {
+      this.persistsInFlight.set(p, this.persistsInFlight.get(p)! - 1);
+    }
+    this.wrote(p, log, batch.length);
+  }
+
+  /**
+   * Keeps a __transaction_state partition bounded: past segment bytes, the
+   * current state of every transactional id of the partition is appended and
+   * everything before it trimmed (Kafka compacts this topic). Built and
+   * appended in one step while no state change is between append and apply.
+   */
+  private wrote(p: number, log: PartitionLog, bytes: number): void {
+    const total = (this.bytesSinceCheckpoint.get(p) ?? 0) + bytes;
+    this.bytesSinceCheckpoint.set(p, total);
+    if (total < this.segmentBytes || this.checkpointing.has(p) || (this.persistsInFlight.get(p) ?? 0) > 0) return;
+    this.checkpointing.add(p);
+    const records = [...this.transactions.values()].filter((t) => this.partitionOf(t.transactionalId) === p).map((t) => TransactionCoordinator.record(t));
+    const batches: Buffer[] = [];
+    for (let i = 0; i < records.length; i += 1000) batches.push(buildRecordBatch(records.slice(i, i + 1000)));
+    let from = log.highWatermark;
+    const results = batches.map((b) => log.append(b, INTERNAL_APPEND));
+    void (async () => {
+      for (const [i, res] of results.entries()) {
+        if (res.errorCode !== ErrorCode.NONE) throw new Error(res.errorMessage ?? 'checkpoint append failed');
+        if (i === 0) from = res.baseOffset;
+        await res.durable;
+      }
+      await log.deleteRecordsBefore(from);
+      this.bytesSinceCheckpoint.set(p, batches.reduce((n, b) => n + b.length, 0));
+      this.broker.log.info({ partition: p, transactionalIds: records.length, from }, '__transaction_state partition checkpointed and trimmed');
+    })().catch((e: unknown) => {
+      this.broker.log.warn({ err: (e as Error).message, partition: p }, '__transaction_state checkpoint failed; will retry');
+    }).finally(() => this.checkpointing.delete(p));
   }
 
   /**
@@ -210,7 +269,6 @@ export class TransactionCoordinator {
         if (this.transactions.size >= TRANSACTIONAL_IDS_MAX) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
         t = { transactionalId, producerId: BigInt(await this.broker.producerIds.nextId()), producerEpoch: 0, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), startMs: now, updateMs: now };
         await this.persist(t);
-        this.remember(t);
         return { errorCode: ErrorCode.NONE, producerId: t.producerId, producerEpoch: t.producerEpoch };
       }
       // KIP-360: a producer re-initialising names its id and epoch; another instance's are fenced.
@@ -231,12 +289,10 @@ export class TransactionCoordinator {
         next.state = 'PrepareAbort';
         next.updateMs = now;
         await this.persist(next);
-        this.remember(next);
         await this.complete(next);
       }
       const ready: TransactionMetadata = { ...next, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), updateMs: Date.now() };
       await this.persist(ready);
-      this.remember(ready);
       return { errorCode: ErrorCode.NONE, producerId: ready.producerId, producerEpoch: ready.producerEpoch };
     });
   }
@@ -300,7 +356,6 @@ export class TransactionCoordinator {
     };
     change(next);
     await this.persist(next);
-    this.remember(next);
   }
 
   /** EndTxn: commits or aborts the open transaction; answers once every marker is written. */
@@ -313,7 +368,6 @@ export class TransactionCoordinator {
         case 'Ongoing': {
           const next: TransactionMetadata = { ...t!, state: commit ? 'PrepareCommit' : 'PrepareAbort', updateMs: Date.now() };
           await this.persist(next);
-          this.remember(next);
           await this.complete(next);
           return ErrorCode.NONE;
         }
@@ -351,7 +405,6 @@ export class TransactionCoordinator {
     await Promise.all(writes);
     const done: TransactionMetadata = { ...t, state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map(), groups: new Set(), updateMs: Date.now() };
     await this.persist(done);
-    this.remember(done);
     if (commit) this.stats.committed++;
     else this.stats.aborted++;
   }
@@ -393,7 +446,6 @@ export class TransactionCoordinator {
           // Kafka bumps the epoch on a timeout abort: the producer's next request learns it was fenced.
           const next: TransactionMetadata = { ...cur, producerEpoch: Math.min(cur.producerEpoch + 1, EPOCH_MAX), state: 'PrepareAbort', updateMs: Date.now() };
           await this.persist(next);
-          this.remember(next);
           await this.complete(next);
           this.stats.timedOut++;
           this.broker.log.info({ transactionalId: id, producerId: cur.producerId.toString(), timeoutMs: cur.timeoutMs }, 'transaction aborted: past its timeout');
@@ -402,12 +454,7 @@ export class TransactionCoordinator {
         await this.serially(id, () => this.complete(t)).catch(() => undefined);
       } else if (t.state !== 'Ongoing' && now - t.updateMs > this.broker.config.transactionalIdExpirationMs) {
         await this.serially(id, async () => {
-          const topic = this.broker.topics.get(TRANSACTION_STATE_TOPIC)!;
-          const log = this.broker.partition(topic, this.partitionOf(id));
-          if (log === undefined) return;
-          const res = log.append(buildRecordBatch([{ key: id, value: null }]), INTERNAL_APPEND);
-          if (res.errorCode === ErrorCode.NONE) await res.durable;
-          this.forget(id);
+          await this.append(id, [{ key: id, value: null }], () => this.forget(id));
         });
       }
     }
@@ -416,7 +463,18 @@ export class TransactionCoordinator {
   /** What DescribeTransactions and the admin API show. */
   describe(transactionalId: string): { state: TransactionState; producerId: bigint; producerEpoch: number; timeoutMs: number; startMs: number; partitions: Map<string, Set<number>> } | undefined {
     const t = this.transactions.get(transactionalId);
-    return t === undefined ? undefined : { state: t.state, producerId: t.producerId, producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs, startMs: t.startMs, partitions: t.partitions };
+    // Kafka reports a start time only while a transaction is open.
+    return t === undefined ? undefined : { state: t.state, producerId: t.producerId, producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs, startMs: t.state === 'Ongoing' ? t.startMs : -1, partitions: t.partitions };
+  }
+
+  /** ListTransactions: the transactional ids coordinated here, filtered by state, producer id and (Ongoing) age. */
+  list(states: readonly string[], producerIds: readonly bigint[], olderThanMs: number, now = Date.now()): { transactionalId: string; producerId: bigint; state: TransactionState }[] {
+    return [...this.transactions.values()]
+      .filter((t) => this.coordinatorError(t.transactionalId) === undefined)
+      .filter((t) => states.length === 0 || states.includes(t.state))
+      .filter((t) => producerIds.length === 0 || producerIds.includes(t.producerId))
+      .filter((t) => olderThanMs < 0 || (t.state === 'Ongoing' && now - t.startMs >= olderThanMs))
+      .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.state }));
   }
 
   get size(): number {

@@ -50,7 +50,10 @@ const endOffset = async (topic: string, partition: number, isolationLevel: 0 | 1
 
 beforeAll(async () => {
   broker = await BrokerProcess.start({
-    args: ['--group-initial-rebalance-delay-ms', '0', '--transaction-abort-timed-out-transaction-cleanup-interval-ms', '500', '--tail-cache-bytes-max', '0'],
+    // A tiny segment size: __transaction_state is checkpointed and trimmed every few state changes,
+    // so every test (the kill -9 one included) runs over checkpointed coordinator state.
+    args: ['--group-initial-rebalance-delay-ms', '0', '--transaction-abort-timed-out-transaction-cleanup-interval-ms', '500', '--tail-cache-bytes-max', '0',
+      '--transaction-state-log-segment-bytes', '2000'],
   });
   kafka = new Kafka({ clientId: 'txn-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
 });
@@ -72,6 +75,7 @@ describe('transactions (librdkafka)', () => {
     expect(all.filter((r) => r.value.startsWith('committed-'))).toHaveLength(45);
     // Nothing is open: the last stable offset is the end of the log.
     for (let part = 0; part < 3; part++) expect(await endOffset('tx-basic', part, 1)).toBe(await endOffset('tx-basic', part, 0));
+    expect(broker.log).toContain('__transaction_state partition checkpointed and trimmed');
   });
 
   it('consume-transform-produce: output records and input offsets commit together', async () => {

@@ -3,7 +3,8 @@
 // Kafka's own CLI tools, the ones operators reach for first, work against a
 // floe broker with their output checked: kafka-topics, kafka-configs,
 // kafka-get-offsets, kafka-console-producer/-consumer, kafka-consumer-groups
-// (describe, reset-offsets, delete) and kafka-producer-perf-test.
+// (describe, reset-offsets, delete), kafka-producer-perf-test and
+// kafka-transactions (list, describe) with a transaction left open by librdkafka.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
@@ -11,6 +12,8 @@ import { ApacheKafka } from '../support/apache-kafka.ts';
 import { jsonLines, runJava } from '../support/java.ts';
 import { runCommand } from '../support/run-command.ts';
 import { javaClasspath } from '../support/java.ts';
+import { join } from 'node:path';
+import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
 
 const CHECK = 'floe.check.ClientCheck';
 
@@ -88,6 +91,20 @@ describe("Kafka's CLI tools against floe", () => {
     expect((await tool(GROUPS, [...bs(), '--describe', '--group', 'cli-group'])).stdout).toMatch(/cli-group\s+cli-console\s+0\s+5\s+20\s+15/);
     const del = await tool(GROUPS, [...bs(), '--delete', '--group', 'cli-group']);
     expect(del.stdout).toContain("Deletion of requested consumer groups ('cli-group') was successful.");
+  });
+
+  it('kafka-transactions: list and describe show a transaction librdkafka left open', async () => {
+    expect((await tool('org.apache.kafka.tools.TopicCommand', [...bs(), '--create', '--topic', 'cli-txn', '--partitions', '1'])).code).toBe(0);
+    const script = join(import.meta.dirname, '../support/python/transactions.py');
+    const open = await runCommand(PYTHON, [script, 'abandon', floe.bootstrap, 'cli-txn', 'cli-txn-id', '120000'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
+    expect(open.code, open.stderr).toBe(0);
+    const TXNS = 'org.apache.kafka.tools.TransactionsCommand';
+    const list = await tool(TXNS, [...bs(), 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/cli-txn-id\s+1\s+\d+\s+Ongoing/);
+    const d = await tool(TXNS, [...bs(), 'describe', '--transactional-id', 'cli-txn-id']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/1\s+cli-txn-id\s+\d+\s+\d+\s+Ongoing\s+120000\s+\d+\s+\d+\s+cli-txn-0/);
   });
 
   it('kafka-producer-perf-test: 20,000 records with acks=all, all sent', async () => {

@@ -4,7 +4,7 @@
   read <bootstrap> <topic> <isolation> <n> reads n records (or until idle) with read_committed / read_uncommitted
   ctp <bootstrap> <in> <out> <group> <n>  consume-transform-produce: n records from <in> to <out>, offsets in the transaction
   fence <bootstrap> <topic>               a second producer with the same transactional.id fences the first
-  abandon <bootstrap> <topic> <txn-id>    opens a transaction, writes, and exits without ending it (timeout 3 s)
+  abandon <bootstrap> <topic> <txn-id> [timeout-ms]  opens a transaction, writes, and exits without ending it (timeout 3 s)
 """
 import json
 import sys
@@ -105,8 +105,8 @@ def fence(bootstrap, topic):
         out(step='first-failed', fatal=err.fatal(), code=err.name())
 
 
-def abandon(bootstrap, topic, txn_id):
-    p = producer(bootstrap, txn_id, timeout_ms=3000)
+def abandon(bootstrap, topic, txn_id, timeout_ms):
+    p = producer(bootstrap, txn_id, timeout_ms=timeout_ms)
     p.begin_transaction()
     for i in range(5):
         p.produce(topic, key=f'h{i}', value=f'hanging-{i}', partition=0)
@@ -124,4 +124,4 @@ elif mode == 'ctp':
 elif mode == 'fence':
     fence(sys.argv[2], sys.argv[3])
 elif mode == 'abandon':
-    abandon(sys.argv[2], sys.argv[3], sys.argv[4])
+    abandon(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 3000)
