@@ -2,7 +2,8 @@
 // broker and a three-broker fleet: the admin API a user reaches for first,
 // an idempotent acks=all producer with every compression codec, consumers
 // with the classic protocol and with KIP-848 (group.protocol=consumer),
-// several members, one of them SIGKILLed.
+// several members, one of them SIGKILLed; on one broker, a transactional
+// producer read back with read_committed and read_uncommitted.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
@@ -125,6 +126,15 @@ describe('Java client against one broker', () => {
   beforeAll(async () => { broker = await BrokerProcess.start({ args: ['--group-consumer-session-timeout-ms', '6000', '--group-consumer-heartbeat-interval-ms', '500'] }); });
   afterAll(async () => { await broker?.destroy(); });
   clientScenarios(() => broker.bootstrap, 'one', () => [broker]);
+
+  it('transactional producer: committed, aborted and committed again; read_committed reads exactly the committed records, read_uncommitted all', async () => {
+    const r = await runJava(CHECK, ['transactions', broker.bootstrap, 'one-txn']);
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const lines = jsonLines<{ step?: string; isolation?: string; committed?: number; aborted?: number }>(r.stdout);
+    expect(lines.filter((l) => l.step !== undefined).map((l) => l.step)).toEqual(['committed', 'aborted', 'committed']);
+    expect(lines.find((l) => l.isolation === 'read_committed')).toMatchObject({ committed: 60, aborted: 0 });
+    expect(lines.find((l) => l.isolation === 'read_uncommitted')).toMatchObject({ committed: 60, aborted: 20 });
+  });
 });
 
 describe('Java client against a three-broker fleet', () => {

@@ -59,6 +59,7 @@ public final class ClientCheck {
       case "produce" -> System.exit(produce(args[1], args[2], Integer.parseInt(args[3]), args[4], Integer.parseInt(args[5])));
       case "consume" -> System.exit(consume(args[1], args[2], args[3], args[4], Integer.parseInt(args[5]), Long.parseLong(args[6]), args.length > 7 && args[7].equals("until-stdin-closes")));
       case "admin" -> System.exit(admin(args[1], args[2]));
+      case "transactions" -> System.exit(transactions(args[1], args[2]));
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
     }
   }
@@ -156,6 +157,64 @@ public final class ClientCheck {
       consumer.commitSync();
     }
     return got >= expected ? 0 : 1;
+  }
+
+  /**
+   * A transactional producer (3 partitions): 50 records committed, 20 aborted, 10 committed; then
+   * what a read_committed and a read_uncommitted consumer (assigned, from the start) each read.
+   */
+  static int transactions(String bootstrap, String topic) throws Exception {
+    Properties ap = new Properties();
+    ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(ap)) {
+      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+    }
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic + "-txn");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      producer.initTransactions();
+      int[][] runs = {{0, 50, 1}, {50, 70, 0}, {70, 80, 1}};
+      for (int[] run : runs) {
+        producer.beginTransaction();
+        for (int i = run[0]; i < run[1]; i++) producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, (run[2] == 1 ? "committed-" : "aborted-") + i));
+        if (run[2] == 1) producer.commitTransaction();
+        else {
+          producer.flush();
+          producer.abortTransaction();
+        }
+        out("{\"step\":" + q(run[2] == 1 ? "committed" : "aborted") + ",\"records\":" + (run[1] - run[0]) + "}");
+      }
+    }
+    for (String isolation : List.of("read_committed", "read_uncommitted")) {
+      Properties c = new Properties();
+      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+      c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+      c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+      int committed = 0, aborted = 0;
+      try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+        List<TopicPartition> parts = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1), new TopicPartition(topic, 2));
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        long deadline = System.currentTimeMillis() + 30000;
+        // Read until every partition's position reached its end (markers included) or the deadline.
+        while (System.currentTimeMillis() < deadline) {
+          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+            if (r.value().startsWith("committed-")) committed++;
+            else aborted++;
+          }
+          Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+          boolean done = true;
+          for (TopicPartition tp : parts) if (consumer.position(tp) < ends.get(tp)) done = false;
+          if (done) break;
+        }
+      }
+      out("{\"isolation\":" + q(isolation) + ",\"committed\":" + committed + ",\"aborted\":" + aborted + "}");
+    }
+    return 0;
   }
 
   /** The admin API a user reaches for first; each step prints what the broker answered. */
