@@ -114,7 +114,7 @@ export class Broker {
     // Transactions are served by a single broker for now (markers to other brokers' partitions are not built).
     if (config.metadataUrl === undefined) await broker.transactions.load();
     await broker.leadership.sync();
-    broker.maintenance.start(config.logRetentionCheckIntervalMs, config.objectCompactionIntervalMs);
+    broker.maintenance.start(config.logRetentionCheckIntervalMs, config.objectCompactionIntervalMs, config.logCleanerBackoffMs);
     if (config.httpPort >= 0) {
       const http = await startHttpServer(broker, config.host, config.httpPort);
       broker.http = http.app;

@@ -63,6 +63,8 @@ export const SETTINGS = [
   { name: 'transaction.max.timeout.ms', flag: '--transaction-max-timeout-ms', env: 'FLOE_TRANSACTION_MAX_TIMEOUT_MS', kind: 'int', default: '900000', help: 'Largest transaction.timeout.ms a producer may ask for; more gets INVALID_TRANSACTION_TIMEOUT.' },
   { name: 'transactional.id.expiration.ms', flag: '--transactional-id-expiration-ms', env: 'FLOE_TRANSACTIONAL_ID_EXPIRATION_MS', kind: 'int', default: '604800000', help: 'A transactional id with no transaction for this long is forgotten.' },
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', flag: '--transaction-abort-timed-out-transaction-cleanup-interval-ms', env: 'FLOE_TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS', kind: 'int', default: '10000', help: 'How often transactions past their timeout are aborted (and expired transactional ids removed).' },
+  { name: 'log.cleaner.backoff.ms', flag: '--log-cleaner-backoff-ms', env: 'FLOE_LOG_CLEANER_BACKOFF_MS', kind: 'int', default: '15000', help: 'How often partitions of compacted topics are checked for cleaning.' },
+  { name: 'log.cleaner.dedupe.buffer.size', flag: '--log-cleaner-dedupe-buffer-size', env: 'FLOE_LOG_CLEANER_DEDUPE_BUFFER_SIZE', kind: 'int', default: '134217728', help: 'Memory for the cleaner\'s key map, counted at 128 bytes a key; a partition with more keys is cleaned in parts.' },
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
   { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
@@ -122,6 +124,8 @@ export interface BrokerConfig {
   offsetsTopicNumPartitions: number;
   offsetsTopicSegmentBytes: number;
   transactionStateLogNumPartitions: number;
+  logCleanerBackoffMs: number;
+  logCleanerDedupeBufferSize: number;
   transactionStateLogSegmentBytes: number;
   transactionMaxTimeoutMs: number;
   transactionalIdExpirationMs: number;
@@ -266,6 +270,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     offsetsTopicNumPartitions: positive('offsets.topic.num.partitions'),
     offsetsTopicSegmentBytes: positive('offsets.topic.segment.bytes'),
     transactionStateLogNumPartitions: positive('transaction.state.log.num.partitions'),
+    logCleanerBackoffMs: positive('log.cleaner.backoff.ms'),
+    logCleanerDedupeBufferSize: positive('log.cleaner.dedupe.buffer.size'),
     transactionStateLogSegmentBytes: positive('transaction.state.log.segment.bytes'),
     transactionMaxTimeoutMs: positive('transaction.max.timeout.ms'),
     transactionalIdExpirationMs: positive('transactional.id.expiration.ms'),

@@ -1,7 +1,8 @@
 // Owns the broker's background log work: topic retention (retention.ms,
-// retention.bytes), offsets.retention.minutes for empty groups, compaction
-// of small object regions into larger ones, and the deletion of objects
-// nothing references any more. Each runs on its own interval, one at a time.
+// retention.bytes, for cleanup.policy delete), the log cleaner of compacted
+// topics (cleanup.policy compact), offsets.retention.minutes for empty
+// groups, compaction of small object regions into larger ones, and the
+// deletion of objects nothing references any more. Each runs on its own interval, one at a time.
 // Each broker does this for the partitions it leads (their streams are the
 // ones open here), so in a fleet every partition is handled once; object
 // deletion is done by the controller alone. Internal topics are skipped: __consumer_offsets must keep every group's
@@ -9,20 +10,26 @@
 
 import type { Broker } from './broker.ts';
 import { effectiveTopicConfig } from './topics/topic-configs.ts';
+import { cleanPartition } from './partition/log-cleaner.ts';
+
+/** What the cleaner's key map is assumed to cost per key (JS Map entry and key string). */
+const CLEANER_BYTES_PER_KEY = 128;
 
 export class LogMaintenance {
   private readonly broker: Broker;
   private timers: NodeJS.Timeout[] = [];
   private running = false;
   private compacting = false;
+  private cleaning = false;
   runs = 0;
 
   constructor(broker: Broker) {
     this.broker = broker;
   }
 
-  start(retentionIntervalMs: number, compactionIntervalMs: number): void {
+  start(retentionIntervalMs: number, compactionIntervalMs: number, cleanerBackoffMs: number): void {
     this.timers.push(setInterval(() => void this.runOnce(), retentionIntervalMs));
+    this.timers.push(setInterval(() => void this.cleanOnce(), cleanerBackoffMs));
     this.timers.push(setInterval(() => void this.compactOnce(), compactionIntervalMs));
     for (const t of this.timers) t.unref();
   }
@@ -55,6 +62,40 @@ export class LogMaintenance {
     }
   }
 
+  /** Cleans the partitions led here of every compacted topic whose dirty ratio is high enough; one partition at a time. */
+  async cleanOnce(now = Date.now()): Promise<void> {
+    if (this.cleaning) return;
+    this.cleaning = true;
+    const { broker } = this;
+    try {
+      for (const t of broker.topics.all()) {
+        if (t.name.startsWith('__') || !effectiveTopicConfig(t.configs, 'cleanup.policy').split(',').map((x) => x.trim()).includes('compact')) continue;
+        const policy = {
+          minCleanableDirtyRatio: Number(effectiveTopicConfig(t.configs, 'min.cleanable.dirty.ratio')),
+          minCompactionLagMs: Number(effectiveTopicConfig(t.configs, 'min.compaction.lag.ms')),
+          deleteRetentionMs: Number(effectiveTopicConfig(t.configs, 'delete.retention.ms')),
+          keysMax: Math.floor(broker.config.logCleanerDedupeBufferSize / CLEANER_BYTES_PER_KEY),
+          targetBytes: broker.config.objectCompactionTargetBytes,
+        };
+        for (const [partition, streamId] of t.streams.entries()) {
+          if (!broker.streams.has(streamId)) continue;
+          const r = await cleanPartition(broker.streams, broker.metadata, streamId, policy, now);
+          broker.metrics.cleanerDirtyRatio.set({ topic: t.name, partition: String(partition) }, r.dirtyRatio);
+          if (!r.cleaned) continue;
+          broker.metrics.cleanerRuns.inc();
+          broker.metrics.cleanerBytesIn.inc(r.bytesIn);
+          broker.metrics.cleanerBytesOut.inc(r.bytesOut);
+          broker.metrics.cleanerRecordsRemoved.inc(r.recordsRemoved);
+          broker.log.info({ topic: t.name, partition, bytesIn: r.bytesIn, bytesOut: r.bytesOut, recordsRemoved: r.recordsRemoved }, 'partition cleaned');
+        }
+      }
+    } catch (e) {
+      broker.log.warn({ err: (e as Error).message }, 'log cleaning failed; will retry at the next interval');
+    } finally {
+      this.cleaning = false;
+    }
+  }
+
   async runOnce(): Promise<void> {
     if (this.running) return;
     this.running = true;
@@ -62,6 +103,8 @@ export class LogMaintenance {
     try {
       for (const t of broker.topics.all()) {
         if (t.name.startsWith('__')) continue;
+        // A compact-only topic keeps every key's latest record however old (Kafka applies retention only with delete).
+        if (!effectiveTopicConfig(t.configs, 'cleanup.policy').split(',').map((x) => x.trim()).includes('delete')) continue;
         const policy = {
           retentionMs: Number(effectiveTopicConfig(t.configs, 'retention.ms')),
           retentionBytes: Number(effectiveTopicConfig(t.configs, 'retention.bytes')),

@@ -4,7 +4,7 @@
 // are bounded: API names and versions, error codes, topics and partitions
 // that exist, groups that exist.
 
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { errorName } from '../protocol/errors.ts';
 
 export class BrokerMetrics {
@@ -16,6 +16,11 @@ export class BrokerMetrics {
   readonly handlerErrors: Counter;
   readonly produceThrottled: Counter;
   readonly fetchStorageErrors: Counter;
+  readonly cleanerRuns: Counter;
+  readonly cleanerBytesIn: Counter;
+  readonly cleanerBytesOut: Counter;
+  readonly cleanerRecordsRemoved: Counter;
+  readonly cleanerDirtyRatio: Gauge;
   readonly bytesOut: Counter;
   private readonly requestSeconds: Histogram;
   private readonly producedBytes: Counter;
@@ -31,6 +36,11 @@ export class BrokerMetrics {
     this.unsupportedRequests = new Counter({ name: 'floe_unsupported_requests_total', help: 'Requests for an API or version floe does not serve.', registers: [r] });
     this.handlerErrors = new Counter({ name: 'floe_handler_errors_total', help: 'Request handlers that threw (bugs); their connections were closed.', registers: [r] });
     this.fetchStorageErrors = new Counter({ name: 'floe_fetch_storage_errors_total', help: 'Partitions of fetches answered KAFKA_STORAGE_ERROR because object storage could not be read.', registers: [r] });
+    this.cleanerRuns = new Counter({ name: 'floe_log_cleaner_runs_total', help: 'Partitions of compacted topics cleaned (a run that rewrote regions).', registers: [r] });
+    this.cleanerBytesIn = new Counter({ name: 'floe_log_cleaner_read_bytes_total', help: 'Bytes of log the cleaner rewrote.', registers: [r] });
+    this.cleanerBytesOut = new Counter({ name: 'floe_log_cleaner_written_bytes_total', help: 'Bytes of objects the cleaner wrote.', registers: [r] });
+    this.cleanerRecordsRemoved = new Counter({ name: 'floe_log_cleaner_records_removed_total', help: 'Records the cleaner removed (older versions of a key, expired tombstones).', registers: [r] });
+    this.cleanerDirtyRatio = new Gauge({ name: 'floe_log_cleaner_dirty_ratio', help: 'Share of the cleanable log written since the last cleaning, by topic and partition, as last measured.', labelNames: ['topic', 'partition'], registers: [r] });
     this.produceThrottled = new Counter({ name: 'floe_produce_backpressure_timeouts_total', help: 'Produce requests that waited the whole request timeout for upload capacity.', registers: [r] });
     this.bytesOut = new Counter({ name: 'floe_network_out_bytes_total', help: 'Response bytes written to clients.', registers: [r] });
     this.requestSeconds = new Histogram({

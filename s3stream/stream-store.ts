@@ -834,6 +834,67 @@ export class StreamStore {
     return run.length;
   }
 
+  /** The stream's uploaded regions, oldest first: their offset ranges, sizes and upload times. */
+  async uploadedRegions(id: number): Promise<{ baseOffset: number; endOffset: number; bytes: number; uploadedAt: number | undefined }[]> {
+    return (await this.opts.metadata.range(indexPrefix(id))).map((e) => {
+      const v = e.value as unknown as IndexValue;
+      return { baseOffset: Number(e.key.slice(e.key.lastIndexOf('/') + 1)), endOffset: v.e, bytes: v.l, uploadedAt: v.t };
+    });
+  }
+
+  /**
+   * Rewrites the uploaded regions lying wholly in [fromOffset, untilOffset)
+   * through `transform` (each chunk keeps its offset range; its data may
+   * lose batches, as a cleaned log does), a run of regions of about
+   * `targetBytes` into one region of a new object at a time, each run
+   * swapped in one fenced compare-and-set commit (a deposed leader, or a
+   * trim or compaction that changed a region meanwhile, makes it fail: the
+   * new object goes to GC and the rewrite stops). Returns the offset up to
+   * which the log was rewritten, and bytes in and out.
+   */
+  async rewriteRegions(id: number, fromOffset: number, untilOffset: number, transform: (c: Chunk) => Chunk, targetBytes: number): Promise<{ rewrittenTo: number; bytesIn: number; bytesOut: number }> {
+    const result = { rewrittenTo: fromOffset, bytesIn: 0, bytesOut: 0 };
+    const entries = (await this.opts.metadata.range(indexPrefix(id)))
+      .map((e) => ({ key: e.key, value: e.value as unknown as IndexValue, version: e.version, base: Number(e.key.slice(e.key.lastIndexOf('/') + 1)) }))
+      .filter((e) => e.base >= fromOffset && e.value.e <= untilOffset);
+    let i = 0;
+    while (i < entries.length) {
+      if (!this.streams.has(id)) return result;
+      const run: typeof entries = [];
+      let bytes = 0;
+      while (i < entries.length && (run.length === 0 || bytes + entries[i]!.value.l <= targetBytes)) {
+        run.push(entries[i]!);
+        bytes += entries[i]!.value.l;
+        i++;
+      }
+      const chunks: Chunk[] = [];
+      for (const r of run) for (const c of (await this.loadRegion(r.value, { cache: false })).chunks) chunks.push(transform(c));
+      const key = newObjectKey();
+      const { body, index, sizeBytes } = buildStreamSetObject(new Map([[id, chunks]]));
+      await this.opts.objectStore.put(key, body);
+      const merged = index[0]!;
+      const ok = await this.tryCommitWithRefs([
+        { op: 'put', key: indexKey(id, merged.baseOffset), value: { o: key, p: merged.position, l: merged.length, e: merged.endOffset, t: Math.max(...run.map((r) => r.value.t ?? 0)) } },
+        { op: 'put', key: objectRefsKey(key), value: { n: 1 } },
+        ...this.fenceOps(id),
+      ], run);
+      if (!ok) {
+        await this.opts.metadata.commit([{ op: 'put', key: gcKey(key), value: { at: Date.now() } }]);
+        return result;
+      }
+      result.rewrittenTo = merged.endOffset;
+      // The tail cache still holds the old chunks of the range: readers must get the rewritten ones.
+      const st = this.streams.get(id);
+      while (st !== undefined && st.mem.length > 0 && st.mem.at(0)!.uploaded && st.mem.at(0)!.endOffset <= merged.endOffset) {
+        this.tailBytes -= st.mem.shift()!.data.length;
+      }
+      this.stats.tailCacheBytes = this.tailBytes;
+      result.bytesIn += bytes;
+      result.bytesOut += sizeBytes;
+    }
+    return result;
+  }
+
   /**
    * Retention by time and by bytes: deletes whole uploaded regions from the
    * start of the stream (as Kafka deletes whole segments), never data that is

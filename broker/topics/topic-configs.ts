@@ -1,6 +1,6 @@
 // Owns the topic configs floe understands: Kafka's names, defaults and
-// validation. A value that is not valid, or a config floe cannot honour yet
-// (cleanup.policy=compact), is an INVALID_CONFIG error with a message.
+// validation. A value that is not valid, or a config floe cannot honour, is
+// an INVALID_CONFIG error with a message.
 
 export interface TopicConfigDef {
   name: string;
@@ -16,9 +16,12 @@ const isLong = (min: number) => (v: string): string | undefined =>
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'cleanup.policy', default: 'delete', brokerSynonym: 'log.cleanup.policy', validate: (v) => {
     const parts = v.split(',').map((p) => p.trim());
-    if (parts.some((p) => p !== 'delete' && p !== 'compact')) return 'must be delete, compact or both';
-    return parts.includes('compact') ? 'compact is not supported by floe yet (log compaction is not built)' : undefined;
+    return parts.some((p) => p !== 'delete' && p !== 'compact') ? 'must be delete, compact or both' : undefined;
   } },
+  { name: 'min.cleanable.dirty.ratio', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', validate: (v) => (/^\d*\.?\d+$/.test(v) && Number(v) >= 0 && Number(v) <= 1 ? undefined : 'must be a number between 0 and 1') },
+  { name: 'min.compaction.lag.ms', default: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', validate: isLong(0) },
+  { name: 'max.compaction.lag.ms', default: '9223372036854775807', brokerSynonym: 'log.cleaner.max.compaction.lag.ms', validate: isLong(1) },
+  { name: 'delete.retention.ms', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', validate: isLong(0) },
   { name: 'retention.ms', default: '604800000', brokerSynonym: 'log.retention.ms', validate: isLong(-1) },
   { name: 'retention.bytes', default: '-1', brokerSynonym: 'log.retention.bytes', validate: isLong(-1) },
   { name: 'max.message.bytes', default: '1048588', brokerSynonym: 'message.max.bytes', validate: isLong(0) },

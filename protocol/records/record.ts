@@ -80,6 +80,8 @@ export interface RecordInput {
   key?: Buffer | string | null;
   value: Buffer | string | null;
   headers?: { key: string; value: Buffer | string | null }[];
+  /** The record's offset delta in its batch (default: its index): a cleaned batch keeps the originals. */
+  offsetDelta?: number;
   timestamp?: bigint;
 }
 
@@ -90,6 +92,8 @@ export interface BatchOptions {
   producerEpoch?: number;
   baseSequence?: number;
   transactional?: boolean;
+  /** The batch's last offset delta (default: records - 1): a cleaned batch keeps the original, gaps and all. */
+  lastOffsetDelta?: number;
   /** A control batch (transaction markers): Kafka sets it only on batches the coordinator writes. */
   control?: boolean;
   partitionLeaderEpoch?: number;
@@ -122,7 +126,7 @@ export function buildRecordBatch(records: readonly RecordInput[], opts: BatchOpt
     const one = new Writer(64);
     one.int8(0);
     one.varlong(stamps[i]! - baseTimestamp);
-    one.varint(i);
+    one.varint(rec.offsetDelta ?? i);
     writeVarBytes(one, toBuf(rec.key));
     writeVarBytes(one, toBuf(rec.value));
     const headers = rec.headers ?? [];
@@ -146,7 +150,7 @@ export function buildRecordBatch(records: readonly RecordInput[], opts: BatchOpt
   out.writeInt32BE(opts.partitionLeaderEpoch ?? -1, 12);
   out.writeInt8(2, 16);
   out.writeInt16BE(codec | (opts.transactional ? 0x10 : 0) | (opts.control ? 0x20 : 0), ATTRIBUTES);
-  out.writeInt32BE(records.length - 1, 23);
+  out.writeInt32BE(opts.lastOffsetDelta ?? records.length - 1, 23);
   out.writeBigInt64BE(baseTimestamp, 27);
   out.writeBigInt64BE(maxTimestamp, 35);
   out.writeBigInt64BE(opts.producerId ?? -1n, 43);

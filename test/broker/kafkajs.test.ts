@@ -39,7 +39,9 @@ describe.each(BACKENDS)('kafkajs (%s object store)', (backendName) => {
 
     it('refuses bad topics with Kafka errors', async () => {
       await expect(admin.createTopics({ topics: [{ topic: 'bad name!' }] })).rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_TOPIC_EXCEPTION' })] });
-      await expect(admin.createTopics({ topics: [{ topic: 'compacted', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] }))
+      await expect(admin.createTopics({ topics: [{ topic: 'compacted', configEntries: [{ name: 'cleanup.policy', value: 'compact,archive' }] }] }))
+        .rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_CONFIG' })] });
+      await expect(admin.createTopics({ topics: [{ topic: 'dirty', configEntries: [{ name: 'min.cleanable.dirty.ratio', value: '1.5' }] }] }))
         .rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_CONFIG' })] });
       await expect(admin.createTopics({ topics: [{ topic: 'zero', numPartitions: 0 }] })).rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_PARTITIONS' })] });
       await expect(admin.deleteTopics({ topics: ['never-existed'], timeout: 1000 })).rejects.toThrow();

@@ -1,0 +1,112 @@
+// Owns Kafka's log cleaner for one partition of a compacted topic
+// (cleanup.policy=compact): when the part of the log written since the last
+// cleaning is a large enough share of the cleanable log (every uploaded
+// region but the newest, older than min.compaction.lag.ms), it maps each key
+// to its latest offset there and rewrites those regions keeping only the
+// latest record per key, with offsets preserved (the log gets gaps),
+// tombstones dropped once older than delete.retention.ms. Transactional and
+// control batches are kept whole and do not shadow other records, so
+// cleaning never needs to know how a transaction ended. The rewrite itself
+// (objects, the fenced index swap) belongs to the stream store.
+
+import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
+import type { StreamStore } from '../../s3stream/stream-store.ts';
+import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
+import type { Chunk } from '../../s3stream/stream-set-object.ts';
+
+export interface CleanerPolicy {
+  minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  deleteRetentionMs: number;
+  /** Keys mapped per run at most (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
+  keysMax: number;
+  /** Input bytes rewritten into one object region. */
+  targetBytes: number;
+}
+
+export interface CleanerResult {
+  cleaned: boolean;
+  bytesIn: number;
+  bytesOut: number;
+  recordsRemoved: number;
+  dirtyRatio: number;
+}
+
+/** Where the last cleaning of the stream ended (a key of the partition's own metadata, see partition-transactions). */
+const checkpointKey = (streamId: number): string => `x/${String(streamId).padStart(20, '0')}/cleaner`;
+
+export async function cleanPartition(streams: StreamStore, metadata: MetadataStore, streamId: number, policy: CleanerPolicy, now = Date.now()): Promise<CleanerResult> {
+  const none = (dirtyRatio: number): CleanerResult => ({ cleaned: false, bytesIn: 0, bytesOut: 0, recordsRemoved: 0, dirtyRatio });
+  const regions = await streams.uploadedRegions(streamId);
+  // The newest region is the active part of the log: never cleaned.
+  const cleanable: typeof regions = [];
+  for (const r of regions.slice(0, -1)) {
+    if (r.uploadedAt !== undefined && now - r.uploadedAt < policy.minCompactionLagMs) break;
+    cleanable.push(r);
+  }
+  if (cleanable.length === 0) return none(0);
+  const checkpoint = ((await metadata.get(checkpointKey(streamId)))?.value as { cleanedTo: number } | undefined)?.cleanedTo ?? 0;
+  const total = cleanable.reduce((n, r) => n + r.bytes, 0);
+  const dirty = cleanable.filter((r) => r.baseOffset >= checkpoint).reduce((n, r) => n + r.bytes, 0);
+  const dirtyRatio = total === 0 ? 0 : dirty / total;
+  if (dirty === 0 || dirtyRatio < policy.minCleanableDirtyRatio) return none(dirtyRatio);
+
+  // The latest offset of every key in the cleanable log (up to the bound: then only what was mapped is cleaned).
+  const from = cleanable[0]!.baseOffset;
+  let until = cleanable.at(-1)!.endOffset;
+  const latest = new Map<string, number>();
+  let cur = from;
+  scan: while (cur < until) {
+    const chunks = await streams.read(streamId, cur, 4 << 20, until);
+    if (chunks.length === 0) break;
+    for (const chunk of chunks) {
+      for (const b of splitRecordBatches(chunk)) {
+        if (Number(b.lastOffset) < cur) continue;
+        if (!b.isControl && !b.isTransactional) {
+          for (const r of readRecords(b)) {
+            if (r.key === null) continue;
+            latest.set(r.key.toString('latin1'), Number(r.offset));
+          }
+          if (latest.size > policy.keysMax) {
+            // Clean only the regions wholly before this batch.
+            until = Math.max(from, ...cleanable.filter((x) => x.endOffset <= Number(b.baseOffset)).map((x) => x.endOffset));
+            break scan;
+          }
+        }
+        cur = Number(b.lastOffset) + 1;
+      }
+    }
+  }
+  if (until <= from) return none(dirtyRatio);
+
+  let recordsRemoved = 0;
+  const transform = (c: Chunk): Chunk => {
+    const kept: Buffer[] = [];
+    for (const b of splitRecordBatches(c.data)) {
+      const bytes = c.data.subarray(b.start, b.start + b.sizeBytes);
+      if (b.isControl || b.isTransactional) {
+        kept.push(bytes);
+        continue;
+      }
+      const records = readRecords(b);
+      const survivors = records.filter((r) => {
+        if (r.key === null) return true;
+        if (latest.get(r.key.toString('latin1')) !== Number(r.offset)) return false;
+        return !(r.value === null && now - Number(r.timestamp) > policy.deleteRetentionMs);
+      });
+      recordsRemoved += records.length - survivors.length;
+      if (survivors.length === records.length) kept.push(bytes);
+      else if (survivors.length > 0) {
+        kept.push(buildRecordBatch(survivors.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: Number(r.offset - b.baseOffset) })), {
+          baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, compression: b.compression, producerId: b.producerId, producerEpoch: b.producerEpoch,
+          baseSequence: b.baseSequence, partitionLeaderEpoch: b.partitionLeaderEpoch,
+        }));
+      }
+    }
+    return { baseOffset: c.baseOffset, endOffset: c.endOffset, data: Buffer.concat(kept) };
+  };
+  const r = await streams.rewriteRegions(streamId, from, until, transform, policy.targetBytes);
+  if (r.rewrittenTo > checkpoint) await metadata.commit([{ op: 'put', key: checkpointKey(streamId), value: { cleanedTo: r.rewrittenTo } }]);
+  return { cleaned: r.bytesIn > 0, bytesIn: r.bytesIn, bytesOut: r.bytesOut, recordsRemoved, dirtyRatio };
+}

@@ -1,0 +1,88 @@
+// Compacted topics (cleanup.policy=compact): kafkajs writes ten versions of
+// forty keys, the last version of ten of them a tombstone, each round in its
+// own upload; after the cleaner runs, a consumer reading from the beginning
+// sees exactly what a model of Kafka's cleaner predicts — the latest value
+// of each live key at its original offset (the log has gaps), no tombstone
+// past delete.retention.ms, and the uncleaned newest region as written.
+// Also: the policy changes with AlterConfigs.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { BrokerProcess } from '../support/broker-process.ts';
+import { until } from '../support/until.ts';
+
+let broker: BrokerProcess;
+let kafka: Kafka;
+
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Every record of the topic's partition 0, from the beginning, read until `last` arrives. */
+async function readAll(topic: string, last: string): Promise<{ offset: number; key: string; value: string | null }[]> {
+  const consumer = kafka.consumer({ groupId: `${topic}-reader-${Date.now()}`, maxWaitTimeInMs: 200 });
+  const got: { offset: number; key: string; value: string | null }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => { got.push({ offset: Number(message.offset), key: message.key!.toString(), value: message.value === null ? null : message.value.toString() }); } });
+  try {
+    await until(() => got.some((r) => r.key === last), 30_000, `the record keyed ${last}`);
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+beforeAll(async () => {
+  broker = await BrokerProcess.start({ args: ['--upload-interval-ms', '50', '--log-cleaner-backoff-ms', '300'] });
+  kafka = new Kafka({ clientId: 'compaction-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+});
+afterAll(async () => { await broker?.destroy(); });
+
+describe('compacted topics', () => {
+  it('the cleaner keeps the latest record of each key at its offset and drops expired tombstones; the newest region stays as written', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'compacted', numPartitions: 1, configEntries: [
+      { name: 'cleanup.policy', value: 'compact' }, { name: 'min.cleanable.dirty.ratio', value: '0.01' }, { name: 'delete.retention.ms', value: '0' },
+    ] }] });
+    await admin.disconnect();
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const uploaded = (): Promise<void> => until(async () => (await metric('floe_upload_pending_bytes')) === 0, 20_000, 'the round to be uploaded');
+    // Ten rounds of forty keys, one request each (offsets round * 40 + key); round 9 deletes keys 0-9.
+    for (let round = 0; round < 10; round++) {
+      await producer.send({ topic: 'compacted', acks: -1, messages: Array.from({ length: 40 }, (_, k) => ({ key: `k${k}`, value: round === 9 && k < 10 ? null : `v${k}-r${round}` })) });
+      await uploaded();
+    }
+    // The newest region is never cleaned: a sentinel and a fresh version of k10 go there, in one upload.
+    await producer.send({ topic: 'compacted', acks: -1, messages: [{ key: 'k10', value: 'v10-after' }, { key: 'sentinel', value: 'end' }] });
+    await producer.disconnect();
+    await uploaded();
+
+    // Model: of offsets 0-399, the latest record of each key survives unless it is a tombstone (delete.retention.ms 0).
+    const expected = Array.from({ length: 30 }, (_, i) => ({ offset: 9 * 40 + 10 + i, key: `k${10 + i}`, value: `v${10 + i}-r9` }));
+    expected.push({ offset: 400, key: 'k10', value: 'v10-after' }, { offset: 401, key: 'sentinel', value: 'end' });
+    await until(async () => (await metric('floe_log_cleaner_records_removed_total')) >= 370, 30_000, 'the cleaner to remove the 370 superseded records and tombstones');
+    const seen = await readAll('compacted', 'sentinel');
+    expect(seen).toEqual(expected);
+    expect(await metric('floe_log_cleaner_runs_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('cleanup.policy changes with AlterConfigs, from delete to compact and to both', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'policy', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '1' }] }] });
+      const policy = async (): Promise<string | undefined> => (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'policy', configNames: ['cleanup.policy'] }], includeSynonyms: false }))
+        .resources[0]!.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue;
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'policy', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'retention.ms', value: '1' }] }] });
+      await until(async () => (await policy()) === 'compact', 10_000, 'cleanup.policy compact');
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'policy', configEntries: [{ name: 'cleanup.policy', value: 'compact,delete' }, { name: 'retention.ms', value: '1' }] }] });
+      await until(async () => (await policy()) === 'compact,delete', 10_000, 'cleanup.policy compact,delete');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
