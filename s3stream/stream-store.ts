@@ -816,8 +816,21 @@ export class StreamStore {
     if (run.length < 2) return 0;
     const chunks: Chunk[] = [];
     for (const r of run) chunks.push(...(await this.loadRegion(r.value, { cache: false })).chunks);
+    if ((await this.replaceRegions(id, run, chunks)) === undefined) return 0;
+    this.stats.compactions++;
+    this.stats.regionsCompacted += run.length;
+    return run.length;
+  }
+
+  /**
+   * Writes `chunks` as one region of a new object and swaps it in for the
+   * `run` of regions in one fenced compare-and-set commit; undefined when the
+   * commit lost (the run changed, or the stream was taken over): the new
+   * object is left to GC.
+   */
+  private async replaceRegions(id: number, run: readonly { key: string; value: IndexValue; version: number }[], chunks: Chunk[]): Promise<{ endOffset: number; sizeBytes: number } | undefined> {
     const key = newObjectKey();
-    const { body, index } = buildStreamSetObject(new Map([[id, chunks]]));
+    const { body, index, sizeBytes } = buildStreamSetObject(new Map([[id, chunks]]));
     await this.opts.objectStore.put(key, body);
     const merged = index[0]!;
     const ok = await this.tryCommitWithRefs([
@@ -827,11 +840,9 @@ export class StreamStore {
     ], run);
     if (!ok) {
       await this.opts.metadata.commit([{ op: 'put', key: gcKey(key), value: { at: Date.now() } }]);
-      return 0;
+      return undefined;
     }
-    this.stats.compactions++;
-    this.stats.regionsCompacted += run.length;
-    return run.length;
+    return { endOffset: merged.endOffset, sizeBytes };
   }
 
   /** The stream's uploaded regions, oldest first: their offset ranges, sizes and upload times. */
@@ -869,19 +880,9 @@ export class StreamStore {
       }
       const chunks: Chunk[] = [];
       for (const r of run) for (const c of (await this.loadRegion(r.value, { cache: false })).chunks) chunks.push(transform(c));
-      const key = newObjectKey();
-      const { body, index, sizeBytes } = buildStreamSetObject(new Map([[id, chunks]]));
-      await this.opts.objectStore.put(key, body);
-      const merged = index[0]!;
-      const ok = await this.tryCommitWithRefs([
-        { op: 'put', key: indexKey(id, merged.baseOffset), value: { o: key, p: merged.position, l: merged.length, e: merged.endOffset, t: Math.max(...run.map((r) => r.value.t ?? 0)) } },
-        { op: 'put', key: objectRefsKey(key), value: { n: 1 } },
-        ...this.fenceOps(id),
-      ], run);
-      if (!ok) {
-        await this.opts.metadata.commit([{ op: 'put', key: gcKey(key), value: { at: Date.now() } }]);
-        return result;
-      }
+      const merged = await this.replaceRegions(id, run, chunks);
+      if (merged === undefined) return result;
+      const sizeBytes = merged.sizeBytes;
       result.rewrittenTo = merged.endOffset;
       // The tail cache still holds the old chunks of the range: readers must get the rewritten ones.
       const st = this.streams.get(id);
