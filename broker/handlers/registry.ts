@@ -33,6 +33,7 @@ import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.ts';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.ts';
 import { endTxnHandler } from './26-end-txn.ts';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.ts';
+import { describeProducersHandler } from './61-describe-producers.ts';
 import { describeTransactionsHandler } from './65-describe-transactions.ts';
 import { listTransactionsHandler } from './66-list-transactions.ts';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.ts';
@@ -47,7 +48,7 @@ const ALL: readonly AnyApiHandler[] = [
   syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
   describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
   addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, txnOffsetCommitHandler,
-  describeTransactionsHandler, listTransactionsHandler,
+  describeTransactionsHandler, listTransactionsHandler, describeProducersHandler,
 ];
 
 export class HandlerRegistry {

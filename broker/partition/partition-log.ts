@@ -85,7 +85,7 @@ export class PartitionLog {
         if (b.producerId < 0n) continue;
         const marker = markerType(b);
         if (b.isControl) this.producers.markerAt(b.producerId, b.producerEpoch);
-        else this.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.baseSequence + b.lastOffsetDelta, Number(b.baseOffset));
+        else this.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.baseSequence + b.lastOffsetDelta, Number(b.baseOffset), Number(b.maxTimestamp));
         await this.transactions.replay(b.producerId, Number(b.baseOffset), marker, b.isTransactional);
       }
     }
@@ -108,6 +108,11 @@ export class PartitionLog {
   /** The last stable offset: read_committed consumers read below it (no open transaction starts before it). */
   get lastStableOffset(): number {
     return this.transactions.lastStableOffset(this.highWatermark);
+  }
+
+  /** The producers with state here (DescribeProducers), with where their open transaction began (-1 if none). */
+  activeProducers(): { producerId: bigint; epoch: number; lastSequence: number; lastTimestamp: number; currentTxnStartOffset: number }[] {
+    return this.producers.entries().map((p) => ({ ...p, currentTxnStartOffset: this.transactions.firstOffsetOf(p.producerId) }));
   }
 
   /** Registers a one-shot callback for the next high-watermark move. */
@@ -170,7 +175,7 @@ export class PartitionLog {
       if (opts.logAppendTime) b.setLogAppendTime(BigInt(now));
       next += b.lastOffsetDelta + 1;
     }
-    if (pid >= 0n) this.producers.record(pid, first.producerEpoch, first.baseSequence, first.baseSequence + first.lastOffsetDelta, base);
+    if (pid >= 0n) this.producers.record(pid, first.producerEpoch, first.baseSequence, first.baseSequence + first.lastOffsetDelta, base, Number(first.maxTimestamp));
     // The first batch of a transaction here opens it (the last stable offset stops there) before it is acknowledged.
     const opened = first.isTransactional ? this.transactions.begin(pid, base) : undefined;
     const written = this.store.append(this.streamId, base, next, data).then(() => this.notifyHighWatermark());

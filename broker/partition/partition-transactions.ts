@@ -76,6 +76,11 @@ export class PartitionTransactions {
     return this.open.has(producerId);
   }
 
+  /** Where the producer's open transaction began here, or -1. */
+  firstOffsetOf(producerId: bigint): number {
+    return this.open.get(producerId) ?? -1;
+  }
+
   get openCount(): number {
     return this.open.size;
   }

@@ -19,6 +19,8 @@ interface BatchMeta {
 interface ProducerEntry {
   epoch: number;
   batches: BatchMeta[];
+  /** Max timestamp of its last batch (-1 when unknown), for DescribeProducers. */
+  lastTimestamp: number;
 }
 
 export type SequenceCheck =
@@ -34,6 +36,11 @@ export class ProducerStateTable {
 
   get size(): number {
     return this.producers.size;
+  }
+
+  /** Every producer known here: its epoch, last sequence (-1 if none since its epoch began) and last timestamp. */
+  entries(): { producerId: bigint; epoch: number; lastSequence: number; lastTimestamp: number }[] {
+    return [...this.producers].map(([producerId, p]) => ({ producerId, epoch: p.epoch, lastSequence: p.batches.at(-1)?.lastSeq ?? -1, lastTimestamp: p.lastTimestamp }));
   }
 
   check(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
@@ -64,15 +71,16 @@ export class ProducerStateTable {
     const p = this.producers.get(producerId);
     if (p !== undefined && epoch <= p.epoch) return;
     this.producers.delete(producerId);
-    this.producers.set(producerId, { epoch, batches: [] });
+    this.producers.set(producerId, { epoch, batches: [], lastTimestamp: p?.lastTimestamp ?? -1 });
     if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) this.producers.delete(this.producers.keys().next().value as bigint);
   }
 
-  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
+  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp = -1): void {
     let p = this.producers.get(producerId);
     if (p === undefined || epoch > p.epoch) {
-      p = { epoch, batches: [] };
+      p = { epoch, batches: [], lastTimestamp: -1 };
     }
+    p.lastTimestamp = timestamp;
     this.producers.delete(producerId);
     this.producers.set(producerId, p);
     p.batches.push({ firstSeq, lastSeq, baseOffset });

@@ -4,7 +4,7 @@
 // floe broker with their output checked: kafka-topics, kafka-configs,
 // kafka-get-offsets, kafka-console-producer/-consumer, kafka-consumer-groups
 // (describe, reset-offsets, delete), kafka-producer-perf-test and
-// kafka-transactions (list, describe) with a transaction left open by librdkafka.
+// kafka-transactions (list, describe, describe-producers) with a transaction left open by librdkafka.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
@@ -93,7 +93,7 @@ describe("Kafka's CLI tools against floe", () => {
     expect(del.stdout).toContain("Deletion of requested consumer groups ('cli-group') was successful.");
   });
 
-  it('kafka-transactions: list and describe show a transaction librdkafka left open', async () => {
+  it('kafka-transactions: list, describe and describe-producers show a transaction librdkafka left open', async () => {
     expect((await tool('org.apache.kafka.tools.TopicCommand', [...bs(), '--create', '--topic', 'cli-txn', '--partitions', '1'])).code).toBe(0);
     const script = join(import.meta.dirname, '../support/python/transactions.py');
     const open = await runCommand(PYTHON, [script, 'abandon', floe.bootstrap, 'cli-txn', 'cli-txn-id', '120000'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
@@ -105,6 +105,10 @@ describe("Kafka's CLI tools against floe", () => {
     const d = await tool(TXNS, [...bs(), 'describe', '--transactional-id', 'cli-txn-id']);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(/1\s+cli-txn-id\s+\d+\s+\d+\s+Ongoing\s+120000\s+\d+\s+\d+\s+cli-txn-0/);
+    // The partition's side: the producer, its last sequence (five records: 4) and where its open transaction began (0).
+    const p = await tool(TXNS, [...bs(), 'describe-producers', '--topic', 'cli-txn', '--partition', '0']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/\n\d+\s+\d+\s+-1\s+4\s+\d+\s+0\s*(\n|$)/);
   });
 
   it('kafka-producer-perf-test: 20,000 records with acks=all, all sent', async () => {
