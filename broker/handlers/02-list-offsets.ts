@@ -1,7 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1, the high watermark), max timestamp
 // (-3), earliest-local (-4, the same as earliest: everything is in object
 // storage), and lookup by timestamp (a scan of batch headers; there is no
-// time index yet).
+// time index yet). With isolation_level 1, latest is the last stable offset.
 
 import { ListOffsetsApi } from '../../protocol/generated/index.ts';
 import { defaultListOffsetsResponse, defaultListOffsetsPartitionResponse, type ListOffsetsTopicResponse } from '../../protocol/generated/ListOffsetsResponse.ts';
@@ -52,6 +52,8 @@ export const listOffsetsHandler = defineHandler({
       }
       topics.push({ name: t.name, partitions });
     }
-    return { ...defaultListOffsetsResponse(), topics };
+    // Apache Kafka answers unknown topics first, then the others in request order (checked side by side).
+    const unknown = (t: ListOffsetsTopicResponse): boolean => broker.topics.get(t.name) === undefined;
+    return { ...defaultListOffsetsResponse(), topics: [...topics.filter(unknown), ...topics.filter((t) => !unknown(t))] };
   },
 });
