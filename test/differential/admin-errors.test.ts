@@ -87,6 +87,11 @@ const SCENARIOS: [string, Scenario][] = [
     const r = await c.request(DescribeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 'nope', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
     return { error: errorName(r.results[0]!.errorCode) };
   }],
+  ['describe configs of a topic: values, sources, flags', async (c) => {
+    await create(c, topic('configured', 1, [['retention.ms', '3600000']]));
+    const r = await c.request(DescribeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 'configured', configurationKeys: ['retention.ms', 'cleanup.policy', 'max.message.bytes', 'segment.bytes', 'min.cleanable.dirty.ratio', 'delete.retention.ms', 'message.timestamp.type'] }], includeSynonyms: false, includeDocumentation: false });
+    return { error: errorName(r.results[0]!.errorCode), configs: r.results[0]!.configs.map((e) => `${e.name}=${e.value} source ${e.configSource} readOnly ${e.readOnly} sensitive ${e.isSensitive}`).sort() };
+  }],
   ['delete an unknown topic', async (c) => {
     const r = await c.request(DeleteTopicsApi, 5, { topics: [], topicNames: ['nope'], timeoutMs: 10_000 });
     return { error: errorName(r.responses[0]!.errorCode) };
