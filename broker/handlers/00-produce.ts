@@ -8,7 +8,9 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
-import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES } from '../../protocol/records/record-batch-header.ts';
+import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import { readRecords } from '../../protocol/records/record.ts';
+import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 import { StreamFencedError, StreamNotFoundError } from '../../s3stream/stream-store.ts';
 
@@ -32,6 +34,22 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
 function transactionalBatchError(broker: Broker, records: Buffer, topic: string, partition: number): number {
   if (records.length < RECORD_BATCH_HEADER_BYTES || (records.readInt16BE(ATTRIBUTES) & 0x30) !== 0x10) return ErrorCode.NONE;
   return broker.transactions.verifyProduce(records.readBigInt64BE(PRODUCER_ID), records.readInt16BE(PRODUCER_EPOCH), topic, partition);
+}
+
+const isCompacted = (configs: Record<string, string>): boolean => effectiveTopicConfig(configs, 'cleanup.policy').split(',').map((x) => x.trim()).includes('compact');
+
+/**
+ * A compacted topic keeps the latest record per key, so Kafka refuses records
+ * without one; only there are records decoded on the produce path. A batch
+ * that does not parse is left for PartitionLog to refuse with its own error.
+ */
+function hasKeylessRecord(records: Buffer): boolean {
+  try {
+    return splitRecordBatches(records).some((b) => !b.isControl && readRecords(b).some((r) => r.key === null));
+  } catch (e) {
+    if (e instanceof KafkaDecodeError) return false;
+    throw e;
+  }
 }
 
 /** How long a produce waits for a partition this broker is taking over to open, before NOT_LEADER_OR_FOLLOWER. */
@@ -63,7 +81,8 @@ export const produceHandler = defineHandler({
         const topic = broker.topics.get(t.name);
         const partitionResponses: PartitionProduceResponse[] = [];
         for (const p of t.partitionData) {
-          const out: PartitionProduceResponse = { ...defaultPartitionProduceResponse(), index: p.index };
+          // Kafka answers a failed partition with base offset -1.
+          const out: PartitionProduceResponse = { ...defaultPartitionProduceResponse(), index: p.index, baseOffset: -1n };
           partitionResponses.push(out);
           if (badAcks) {
             out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
@@ -83,6 +102,11 @@ export const produceHandler = defineHandler({
           const records = p.records === null ? null : recordsBuffer(p.records);
           if (records === null || records.length === 0) {
             out.errorCode = ErrorCode.CORRUPT_MESSAGE;
+            continue;
+          }
+          if (isCompacted(topic!.configs) && hasKeylessRecord(records)) {
+            out.errorCode = ErrorCode.INVALID_RECORD;
+            out.errorMessage = `Compacted topic cannot accept message without key in topic partition ${t.name}-${p.index}.`;
             continue;
           }
           const txnError = transactionalBatchError(broker, records, t.name, p.index);

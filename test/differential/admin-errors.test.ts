@@ -54,7 +54,17 @@ const SCENARIOS: [string, Scenario][] = [
   }],
   ['produce to a partition out of range', async (c) => {
     const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'base', partitionData: [{ index: 7, records: buildRecordBatch([{ value: 'x' }]) }] }] });
-    return { error: errorName(r.responses[0]!.partitionResponses[0]!.errorCode) };
+    const p = r.responses[0]!.partitionResponses[0]!;
+    return { error: errorName(p.errorCode), baseOffset: p.baseOffset };
+  }],
+  ['produce a keyless record to a compacted topic, then a keyed one', async (c) => {
+    await create(c, topic('compacted', 1, [['cleanup.policy', 'compact']]));
+    const send = async (key: string | null): Promise<string> => {
+      const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'compacted', partitionData: [{ index: 0, records: buildRecordBatch([{ key, value: 'x' }]) }] }] });
+      const p = r.responses[0]!.partitionResponses[0]!;
+      return `${errorName(p.errorCode)} ${p.baseOffset}`;
+    };
+    return { keyless: await send(null), keyed: await send('k') };
   }],
   ['create partitions: fewer than now', async (c) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'base', count: 2, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
   ['create partitions: as many as now', async (c) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'base', count: 3, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
