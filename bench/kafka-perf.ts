@@ -8,7 +8,7 @@
 //
 // Run: npm run bench -- kafka-perf --help
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt } from './stats.ts';
 import { parseBenchArgs, type BenchOptions } from './cli-options.ts';
@@ -16,8 +16,8 @@ import { WireClient } from './wire-client.ts';
 import { CreateTopicsApi } from '../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../protocol/generated/CreateTopicsRequest.ts';
 import { BrokerProcess } from '../test/support/broker-process.ts';
-import { ApacheKafka } from '../test/support/apache-kafka.ts';
 import { runJava } from '../test/support/java.ts';
+import { markdownTable, printTable, procStats, ratioCell, startApacheKafka } from './side-by-side.ts';
 
 const OPTIONS = {
   records: { type: 'string', default: '500000', help: 'records the producer sends (and the consumer reads)' },
@@ -39,11 +39,6 @@ interface ToolFigures {
   raw: { producer: string; consumer: string };
 }
 
-function procStats(pid: number): { cpuSeconds: number; rssMB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, rssMB: rssKb / 1024 };
-}
 
 /** "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, a ms 50th, b ms 95th, c ms 99th, d ms 99.9th." */
 function parseProducer(text: string): ToolFigures['producer'] {
@@ -98,10 +93,7 @@ async function runTools(system: string, bootstrap: string, pid: number | undefin
 
 async function main(): Promise<void> {
   const runs: ToolFigures[] = [];
-  const kafka = await ApacheKafka.start({
-    heapMb: Number(opt['kafka-heap-mb']),
-    jvmArgs: ['-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent', '-Djava.awt.headless=true'],
-  });
+  const kafka = await startApacheKafka(Number(opt['kafka-heap-mb']));
   try {
     runs.push(await runTools('apache-kafka', kafka.bootstrap, kafka.pid));
   } finally {
@@ -130,12 +122,10 @@ async function main(): Promise<void> {
     ['broker RSS max MB (producer run)', k.broker?.rssMBMax, f.broker?.rssMBMax, false],
   ];
   const table = [['figure', 'apache-kafka', 'floe', 'floe / apache-kafka'], ...rows.map(([name, a, b, higher]) => [
-    name, a === undefined ? 'n/a' : fmt(a, 1), b === undefined ? 'n/a' : fmt(b, 1),
-    a !== undefined && b !== undefined && a > 0 ? `${fmt(b / a, 2)}x${fmt(b / a, 2) === '1.00' ? '' : (b > a) === higher ? ' (better)' : ' (worse)'}` : 'n/a',
+    name, a === undefined ? 'n/a' : fmt(a, 1), b === undefined ? 'n/a' : fmt(b, 1), ratioCell(a, b, higher),
   ])];
   console.log(`kafka-perf: ${opt.records} records of ${opt['record-size']} B, ${opt.partitions} partitions, acks=${opt.acks}, throughput ${opt.throughput}; floe ${opt.durability}`);
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const r of table) console.log(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`);
+  printTable(table);
   for (const r of runs) console.log(`  ${r.system}: ${r.raw.producer}`);
 
   const when = new Date().toISOString();
@@ -144,7 +134,7 @@ async function main(): Promise<void> {
   const file = join(dir, `kafka-perf-${opt.partitions}p-${opt.durability}-${when.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ workload: 'kafka-perf', command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, when, params: opt, runs }, null, 2));
   writeFileSync(file.replace(/\.json$/, '.md'), [`# kafka-perf (${when})`, '', `\`npm run bench -- ${process.argv.slice(2).join(' ')}\``, '',
-    `| ${table[0]!.join(' | ')} |`, '|---|---:|---:|---:|', ...table.slice(1).map((r) => `| ${r.join(' | ')} |`), ''].join('\n'));
+    ...markdownTable(table), ''].join('\n'));
   console.log(`  report: ${file} (and .md)`);
 }
 

@@ -5,7 +5,6 @@
 // end-to-end latency, and the broker process's CPU and RSS when it has its
 // PID. It does not start or stop brokers and does not print or write reports.
 
-import { readFileSync } from 'node:fs';
 import { WireClient } from './wire-client.ts';
 import { LatencyRecorder } from './stats.ts';
 import { CreateTopicsApi, FetchApi, MetadataApi, ProduceApi } from '../protocol/generated/index.ts';
@@ -16,6 +15,7 @@ import { RecordBatchHeader, splitRecordBatches, ATTRIBUTES, BASE_TIMESTAMP, MAX_
 import { crc32c } from '../protocol/crc32c.ts';
 import { recordsBuffer, recordsByteLength } from '../protocol/primitives/writer.ts';
 import { S3_STANDARD_PRICES_USD, requestCostPerGB } from './s3-prices.ts';
+import { procStats } from './side-by-side.ts';
 
 /** The broker a run drives. */
 export interface LoadTarget {
@@ -72,12 +72,6 @@ function wholeBatches(buf: Buffer): Buffer {
   return pos === buf.length ? buf : buf.subarray(0, pos);
 }
 
-function procStats(pid: number): { cpuSeconds: number; rssMB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  return { cpuSeconds: ticks / 100, rssMB: rssKb / 1024 };
-}
 
 /** Runs the load once against `target` on a new topic and returns what it measured. */
 export async function runLoad(target: LoadTarget, params: LoadParams): Promise<LoadFigures> {

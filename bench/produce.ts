@@ -16,8 +16,8 @@ import { fmt } from './stats.ts';
 import { lineChartSvg } from './svg-chart.ts';
 import { parseBenchArgs, type BenchOptions } from './cli-options.ts';
 import { runLoad, type LoadFigures, type LoadParams, type LoadTarget } from './produce-load.ts';
+import { markdownTable, printTable, ratioCell, startApacheKafka } from './side-by-side.ts';
 import { BrokerProcess } from '../test/support/broker-process.ts';
-import { ApacheKafka } from '../test/support/apache-kafka.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../test/support/s3-server.ts';
 import { freePort, waitForPort } from '../test/support/free-port.ts';
 
@@ -117,12 +117,7 @@ async function runOnFloe(): Promise<LoadFigures> {
 
 /** Starts Apache Kafka with kafka-server-start's JVM settings, runs the load, stops it. */
 async function runOnApacheKafka(): Promise<LoadFigures> {
-  const kafka = await ApacheKafka.start({
-    heapMb: Number(opt['kafka-heap-mb']),
-    // What kafka-run-class.sh passes by default (KAFKA_JVM_PERFORMANCE_OPTS).
-    jvmArgs: ['-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent', '-Djava.awt.headless=true'],
-    properties: { 'num.partitions': '1' },
-  });
+  const kafka = await startApacheKafka(Number(opt['kafka-heap-mb']), { 'num.partitions': '1' });
   try {
     const target: LoadTarget = { name: 'apache-kafka', host: '127.0.0.1', port: kafka.port };
     if (kafka.pid !== undefined) target.pid = kafka.pid;
@@ -173,20 +168,11 @@ function sideBySide(runs: LoadFigures[]): string[][] {
     const cells = values.map((v) => (v === undefined ? 'n/a' : fmt(v, f.name.includes('errors') ? 0 : f.name.includes('MB') && !f.name.includes('/s') ? 0 : 1)));
     if (runs.length === 2) {
       const [a, b] = values;
-      cells.push(a !== undefined && b !== undefined && a > 0 ? `${fmt(b / a, 2)}x${fmt(b / a, 2) === '1.00' ? '' : (b > a) === f.higherIsBetter ? ' (better)' : ' (worse)'}` : 'n/a');
+      cells.push(ratioCell(a, b, f.higherIsBetter));
     }
     rows.push([f.name, ...cells]);
   }
   return rows;
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) console.log(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`);
-}
-
-function markdownTable(rows: string[][]): string[] {
-  return [`| ${rows[0]!.join(' | ')} |`, `|---|${rows[0]!.slice(1).map(() => '---:').join('|')}|`, ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`)];
 }
 
 async function main(): Promise<void> {

@@ -9,7 +9,7 @@
 // latest commit, and there is no compaction yet to do that any other way.
 
 import type { Broker } from './broker.ts';
-import { effectiveTopicConfig } from './topics/topic-configs.ts';
+import { cleanupPolicyIncludes, effectiveTopicConfig } from './topics/topic-configs.ts';
 import { cleanPartition } from './partition/log-cleaner.ts';
 
 /** What the cleaner's key map is assumed to cost per key (JS Map entry and key string). */
@@ -69,7 +69,7 @@ export class LogMaintenance {
     const { broker } = this;
     try {
       for (const t of broker.topics.all()) {
-        if (t.name.startsWith('__') || !effectiveTopicConfig(t.configs, 'cleanup.policy').split(',').map((x) => x.trim()).includes('compact')) continue;
+        if (t.name.startsWith('__') || !cleanupPolicyIncludes(t.configs, 'compact')) continue;
         const policy = {
           minCleanableDirtyRatio: Number(effectiveTopicConfig(t.configs, 'min.cleanable.dirty.ratio')),
           minCompactionLagMs: Number(effectiveTopicConfig(t.configs, 'min.compaction.lag.ms')),
@@ -104,7 +104,7 @@ export class LogMaintenance {
       for (const t of broker.topics.all()) {
         if (t.name.startsWith('__')) continue;
         // A compact-only topic keeps every key's latest record however old (Kafka applies retention only with delete).
-        if (!effectiveTopicConfig(t.configs, 'cleanup.policy').split(',').map((x) => x.trim()).includes('delete')) continue;
+        if (!cleanupPolicyIncludes(t.configs, 'delete')) continue;
         const policy = {
           retentionMs: Number(effectiveTopicConfig(t.configs, 'retention.ms')),
           retentionBytes: Number(effectiveTopicConfig(t.configs, 'retention.bytes')),

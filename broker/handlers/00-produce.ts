@@ -5,7 +5,7 @@
 import { ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultProduceResponse, defaultPartitionProduceResponse, type PartitionProduceResponse, type TopicProduceResponse } from '../../protocol/generated/ProduceResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { cleanupPolicyIncludes, effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
 import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
@@ -35,8 +35,6 @@ function transactionalBatchError(broker: Broker, records: Buffer, topic: string,
   if (records.length < RECORD_BATCH_HEADER_BYTES || (records.readInt16BE(ATTRIBUTES) & 0x30) !== 0x10) return ErrorCode.NONE;
   return broker.transactions.verifyProduce(records.readBigInt64BE(PRODUCER_ID), records.readInt16BE(PRODUCER_EPOCH), topic, partition);
 }
-
-const isCompacted = (configs: Record<string, string>): boolean => effectiveTopicConfig(configs, 'cleanup.policy').split(',').map((x) => x.trim()).includes('compact');
 
 /**
  * A compacted topic keeps the latest record per key, so Kafka refuses records
@@ -104,7 +102,7 @@ export const produceHandler = defineHandler({
             out.errorCode = ErrorCode.CORRUPT_MESSAGE;
             continue;
           }
-          if (isCompacted(topic!.configs) && hasKeylessRecord(records)) {
+          if (cleanupPolicyIncludes(topic!.configs, 'compact') && hasKeylessRecord(records)) {
             out.errorCode = ErrorCode.INVALID_RECORD;
             out.errorMessage = `Compacted topic cannot accept message without key in topic partition ${t.name}-${p.index}.`;
             continue;

@@ -7,7 +7,7 @@
 import { OffsetCommitApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetCommitResponse, type OffsetCommitResponseTopic } from '../../protocol/generated/OffsetCommitResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { OFFSET_METADATA_BYTES_MAX, type OffsetCommitEntry } from '../groups/group-coordinator.ts';
+import { offsetCommitEntries } from './offset-commit-entries.ts';
 import { defineHandler } from './handler.ts';
 
 export const offsetCommitHandler = defineHandler({
@@ -34,22 +34,7 @@ export const offsetCommitHandler = defineHandler({
         : group.checkCommitter(req.memberId, generation);
     if (typeof check === 'number' && check !== ErrorCode.NONE) return { ...defaultOffsetCommitResponse(), topics: setAll(check) };
     const partitionCheck = typeof check === 'function' ? check : undefined;
-    const entries: OffsetCommitEntry[] = [];
-    req.topics.forEach((t, ti) => {
-      const topic = broker.topics.get(t.name);
-      t.partitions.forEach((p, pi) => {
-        const out = topics[ti]!.partitions[pi]!;
-        if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.streams.length) {
-          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        } else if ((out.errorCode = partitionCheck?.(t.name, p.partitionIndex) ?? ErrorCode.NONE) !== ErrorCode.NONE) {
-          // Not this member's partition at the epoch it sent (KIP-1251).
-        } else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_BYTES_MAX) {
-          out.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
-        } else {
-          entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
-        }
-      });
-    });
+    const entries = offsetCommitEntries(broker, req.topics, topics, partitionCheck);
     try {
       await broker.groups.commit(req.groupId, entries);
     } catch (e) {

@@ -7,7 +7,7 @@
 import { TxnOffsetCommitApi } from '../../protocol/generated/index.ts';
 import { defaultTxnOffsetCommitResponse, type TxnOffsetCommitResponseTopic } from '../../protocol/generated/TxnOffsetCommitResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { OFFSET_METADATA_BYTES_MAX, type OffsetCommitEntry } from '../groups/group-coordinator.ts';
+import { offsetCommitEntries } from './offset-commit-entries.ts';
 import { defineHandler } from './handler.ts';
 
 export const txnOffsetCommitHandler = defineHandler({
@@ -35,16 +35,7 @@ export const txnOffsetCommitHandler = defineHandler({
       // Transactional commits keep Kafka's classic answer for a stale member.
       if (typeof check === 'number' && check !== ErrorCode.NONE) return setAll(check === ErrorCode.STALE_MEMBER_EPOCH ? ErrorCode.ILLEGAL_GENERATION : check);
     }
-    const entries: OffsetCommitEntry[] = [];
-    req.topics.forEach((t, ti) => {
-      const topic = broker.topics.get(t.name);
-      t.partitions.forEach((p, pi) => {
-        const out = topics[ti]!.partitions[pi]!;
-        if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.streams.length) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_BYTES_MAX) out.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
-        else entries.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
-      });
-    });
+    const entries = offsetCommitEntries(broker, req.topics, topics);
     try {
       await broker.groups.commitInTransaction(req.groupId, req.producerId, entries);
     } catch (e) {

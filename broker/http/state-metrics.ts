@@ -52,6 +52,18 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_cluster_heartbeat_failures', 'Registration renewals that could not reach the metadata store since start.', [], (g) => g.set(member.heartbeatFailures));
   gauge('floe_partitions_opened', 'Partitions this broker started leading since start.', [], (g) => g.set(broker.leadership.opened));
   gauge('floe_partitions_closed', 'Partitions this broker stopped leading since start.', [], (g) => g.set(broker.leadership.closed));
+  const txn = broker.transactions;
+  gauge('floe_transactions', 'Transactions this broker coordinated to an end since start, by outcome.', ['outcome'], (g) => {
+    g.set({ outcome: 'committed' }, txn.stats.committed);
+    g.set({ outcome: 'aborted' }, txn.stats.aborted);
+  });
+  gauge('floe_transactions_timed_out', 'Transactions aborted at their transaction.timeout.ms since start.', [], (g) => g.set(txn.stats.timedOut));
+  gauge('floe_transactions_fenced', 'Open transactions aborted because a new instance of their producer initialised, since start.', [], (g) => g.set(txn.stats.fenced));
+  gauge('floe_transaction_markers_written', 'COMMIT/ABORT markers written to partitions since start.', [], (g) => g.set(txn.stats.markersWritten));
+  gauge('floe_transactional_ids', 'Transactional ids this broker coordinates (bounded; one more gets COORDINATOR_NOT_AVAILABLE).', [], (g) => g.set(txn.size));
+  gauge('floe_aborted_transactions_forgotten', 'Aborted transactions forgotten by partitions served here because of the per-partition bound.', [], (g) => {
+    g.set(broker.leadership.served().reduce((n, log) => n + log.transactions.forgotten, 0));
+  });
   if (broker.metadata instanceof PostgresMetadataStore) {
     const pg = broker.metadata.stats;
     gauge('floe_metadata_store_queries', 'Queries sent to PostgreSQL since start.', [], (g) => g.set(pg.queries));

@@ -14,6 +14,7 @@ import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts'
 import type { StreamStore } from '../../s3stream/stream-store.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { Chunk } from '../../s3stream/stream-set-object.ts';
+import { partitionRecordsPrefix } from './partition-transactions.ts';
 
 export interface CleanerPolicy {
   minCleanableDirtyRatio: number;
@@ -33,8 +34,8 @@ export interface CleanerResult {
   dirtyRatio: number;
 }
 
-/** Where the last cleaning of the stream ended (a key of the partition's own metadata, see partition-transactions). */
-const checkpointKey = (streamId: number): string => `x/${String(streamId).padStart(20, '0')}/cleaner`;
+/** Where the last cleaning of the stream ended (a key of the partition's own metadata, removed with it). */
+const checkpointKey = (streamId: number): string => `${partitionRecordsPrefix(streamId)}cleaner`;
 
 export async function cleanPartition(streams: StreamStore, metadata: MetadataStore, streamId: number, policy: CleanerPolicy, now = Date.now()): Promise<CleanerResult> {
   const none = (dirtyRatio: number): CleanerResult => ({ cleaned: false, bytesIn: 0, bytesOut: 0, recordsRemoved: 0, dirtyRatio });

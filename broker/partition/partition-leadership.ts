@@ -68,6 +68,11 @@ export class PartitionLeadership {
   }
 
   /** How many partitions this broker serves. */
+  /** The partition logs served here now. */
+  served(): PartitionLog[] {
+    return [...this.byStream.values()].map((s) => s.log);
+  }
+
   get size(): number {
     return this.byStream.size;
   }

@@ -22,7 +22,9 @@ export interface AbortedTransaction {
 export const ABORTED_TRANSACTIONS_PER_PARTITION_MAX = 100_000;
 
 const pad = (n: number | bigint): string => n.toString().padStart(20, '0');
-const prefixOf = (streamId: number): string => `x/${pad(streamId)}/`;
+/** The prefix of the metadata a partition's leader keeps about its stream (transactions here, the cleaner's checkpoint). */
+export const partitionRecordsPrefix = (streamId: number): string => `x/${pad(streamId)}/`;
+const prefixOf = partitionRecordsPrefix;
 const openKey = (streamId: number, pid: bigint): string => `${prefixOf(streamId)}o/${pad(pid)}`;
 const abortedKey = (streamId: number, lastOffset: number): string => `${prefixOf(streamId)}a/${pad(lastOffset)}`;
 
@@ -38,7 +40,7 @@ export class PartitionTransactions {
   private readonly open = new Map<bigint, number>();
   /** In marker-offset order. */
   private aborted: AbortedTransaction[] = [];
-  /** Aborted transactions forgotten because of the bound (a metric reads it). */
+  /** Aborted transactions forgotten because of the bound (floe_aborted_transactions_forgotten). */
   forgotten = 0;
 
   constructor(metadata: MetadataStore, streamId: number) {
@@ -71,18 +73,9 @@ export class PartitionTransactions {
     return undefined;
   }
 
-  /** Whether the producer has a transaction open on this partition. */
-  isOpen(producerId: bigint): boolean {
-    return this.open.has(producerId);
-  }
-
   /** Where the producer's open transaction began here, or -1. */
   firstOffsetOf(producerId: bigint): number {
     return this.open.get(producerId) ?? -1;
-  }
-
-  get openCount(): number {
-    return this.open.size;
   }
 
   /**

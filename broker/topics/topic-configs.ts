@@ -50,3 +50,8 @@ export function validateTopicConfigs(configs: Record<string, string>): string | 
 export function effectiveTopicConfig(overrides: Record<string, string>, name: string): string {
   return overrides[name] ?? topicConfigDef(name)?.default ?? '';
 }
+
+/** Whether a topic's cleanup.policy (delete, compact or both) includes `policy`. */
+export function cleanupPolicyIncludes(overrides: Record<string, string>, policy: 'compact' | 'delete'): boolean {
+  return effectiveTopicConfig(overrides, 'cleanup.policy').split(',').some((p) => p.trim() === policy);
+}

@@ -79,7 +79,7 @@ export class TransactionCoordinator {
   private readonly bytesSinceCheckpoint = new Map<number, number>();
   private readonly persistsInFlight = new Map<number, number>();
   private readonly checkpointing = new Set<number>();
-  /** Counters for /metrics. */
+  /** Counters since start (floe_transactions and friends). */
   readonly stats = { committed: 0, aborted: 0, timedOut: 0, fenced: 0, markersWritten: 0 };
 
   private readonly segmentBytes: number;
@@ -419,8 +419,7 @@ export class TransactionCoordinator {
     const id = this.byProducerId.get(producerId);
     const t = id === undefined ? undefined : this.transactions.get(id);
     if (t === undefined || t.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (producerEpoch < t.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
-    if (producerEpoch > t.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (producerEpoch !== t.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
     if (t.state !== 'Ongoing' || t.partitions.get(topic)?.has(partition) !== true) return ErrorCode.INVALID_TXN_STATE;
     return ErrorCode.NONE;
   }
