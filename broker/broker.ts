@@ -17,6 +17,7 @@ import { HandlerRegistry } from './handlers/registry.ts';
 import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
 import type { PartitionLog } from './partition/partition-log.ts';
 import { PartitionLeadership } from './partition/partition-leadership.ts';
+import { PartitionReplicas } from './partition/partition-replicas.ts';
 import { forgetStreamTransactions } from './partition/partition-transactions.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
@@ -53,6 +54,8 @@ export class Broker {
   readonly transactions: TransactionCoordinator;
   readonly maintenance = new LogMaintenance(this);
   readonly fetchSessions = new FetchSessionCache();
+  /** Partitions led elsewhere that this broker serves to consumers of its rack (KIP-392). */
+  readonly replicas: PartitionReplicas;
   readonly producerIds: ProducerIdBlocks;
   clusterId = '';
   stopping = false;
@@ -74,6 +77,7 @@ export class Broker {
     this.streams = streams;
     this.topics = new TopicRegistry(metadata, streams);
     this.producerIds = new ProducerIdBlocks(metadata);
+    this.replicas = new PartitionReplicas(streams, metadata);
     this.groups = new GroupCoordinator(this, {
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
       maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs, maxSize: config.groupMaxSize,
@@ -147,6 +151,7 @@ export class Broker {
     }, () => this.topics.all().map((t) => t.streams));
     this.leadership = new PartitionLeadership(this.streams, this.metadata, this.topics, this.member.view, this.log, {
       onLead: async (topic, partition, log) => {
+        this.replicas.drop(log.streamId);
         await this.groups.onLead(topic.name, partition, log);
         await this.transactions.onLead(topic.name, partition, log);
       },
@@ -270,6 +275,7 @@ export class Broker {
     this.groups.close();
     this.transactions.close();
     this.unwatchTopics?.();
+    this.replicas.close();
     await this.streams.close();
     await this.member.stop();
     await this.metadata.close();

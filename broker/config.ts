@@ -19,6 +19,9 @@ interface Setting {
   secret?: boolean;
 }
 
+/** Kafka's class name for rack-aware fetching (KIP-392); floe's default, since every broker can serve every partition. */
+export const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+
 export const SETTINGS = [
   { name: 'host', flag: '--host', env: 'FLOE_HOST', kind: 'string', default: '127.0.0.1', help: 'Address the Kafka listener binds to.' },
   { name: 'port', flag: '--port', env: 'FLOE_PORT', kind: 'int', default: '9092', help: 'Port of the Kafka listener.' },
@@ -28,6 +31,7 @@ export const SETTINGS = [
   { name: 'node.id', flag: '--node-id', env: 'FLOE_NODE_ID', kind: 'int', default: '1', help: 'This broker\'s id in metadata responses.' },
   { name: 'metadata', flag: '--metadata', env: 'FLOE_METADATA', kind: 'string', default: 'lmdb', help: 'Metadata store: lmdb (in the data directory, one broker) or a PostgreSQL URL postgres://USER@HOST:PORT/DB (a fleet: every broker on the same database and bucket is one cluster).' },
   { name: 'broker.rack', flag: '--broker-rack', env: 'FLOE_BROKER_RACK', kind: 'string', default: undefined, help: 'Rack or zone of this broker, as reported in Metadata.' },
+  { name: 'replica.selector.class', flag: '--replica-selector-class', env: 'FLOE_REPLICA_SELECTOR_CLASS', kind: 'string', default: RACK_AWARE_REPLICA_SELECTOR, help: 'KIP-392: with the rack-aware selector, a consumer that sets client.rack is sent to a broker of its own rack, which serves the partition from object storage; empty: consumers always fetch from the leader.' },
   { name: 'broker.heartbeat.interval.ms', flag: '--broker-heartbeat-interval-ms', env: 'FLOE_BROKER_HEARTBEAT_INTERVAL_MS', kind: 'int', default: '500', help: 'How often this broker renews its registration in the metadata store.' },
   { name: 'broker.session.timeout.ms', flag: '--broker-session-timeout-ms', env: 'FLOE_BROKER_SESSION_TIMEOUT_MS', kind: 'int', default: '3000', help: 'A broker whose registration is not renewed for this long is dead; its partitions move.' },
   { name: 'controlled.shutdown.max.wait.ms', flag: '--controlled-shutdown-max-wait-ms', env: 'FLOE_CONTROLLED_SHUTDOWN_MAX_WAIT_MS', kind: 'int', default: '15000', help: 'On shutdown, how long to wait for the controller to move this broker\'s partitions to others.' },
@@ -96,6 +100,8 @@ export interface BrokerConfig {
   /** PostgreSQL URL of a fleet's metadata store; undefined: LMDB in the data directory. */
   metadataUrl: string | undefined;
   brokerRack: string | null;
+  /** replica.selector.class is the rack-aware selector: leaders send consumers with a rack to a broker of it. */
+  rackAwareReplicaSelector: boolean;
   brokerHeartbeatIntervalMs: number;
   brokerSessionTimeoutMs: number;
   controlledShutdownMaxWaitMs: number;
@@ -230,6 +236,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (fleet && durability !== 'object-wal') {
     throw new ConfigError('a fleet (metadata on PostgreSQL) runs with durability object-wal: with local-wal, data acknowledged by a broker that dies would be on its disk only, and its partitions could not move without losing it (see docs/decisions.md)');
   }
+  const selector = str('replica.selector.class') ?? '';
+  if (selector !== '' && selector !== RACK_AWARE_REPLICA_SELECTOR) throw new ConfigError(`replica.selector.class must be ${RACK_AWARE_REPLICA_SELECTOR} or empty (leader only), got ${JSON.stringify(selector)}`);
   const heartbeatMs = positive('broker.heartbeat.interval.ms');
   const sessionMs = positive('broker.session.timeout.ms');
   if (sessionMs <= heartbeatMs * 2) throw new ConfigError(`broker.session.timeout.ms (${sessionMs}) must be more than twice broker.heartbeat.interval.ms (${heartbeatMs})`);
@@ -242,6 +250,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     nodeId: int('node.id'),
     metadataUrl: fleet ? metadata : undefined,
     brokerRack: str('broker.rack') ?? null,
+    rackAwareReplicaSelector: selector !== '',
     brokerHeartbeatIntervalMs: heartbeatMs,
     brokerSessionTimeoutMs: sessionMs,
     controlledShutdownMaxWaitMs: int('controlled.shutdown.max.wait.ms'),
@@ -293,6 +302,7 @@ export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
   return [
     ['node.id', String(c.nodeId)],
     ['broker.rack', c.brokerRack ?? ''],
+    ['replica.selector.class', c.rackAwareReplicaSelector ? RACK_AWARE_REPLICA_SELECTOR : ''],
     ['broker.heartbeat.interval.ms', String(c.brokerHeartbeatIntervalMs)],
     ['broker.session.timeout.ms', String(c.brokerSessionTimeoutMs)],
     ['advertised.listeners', `PLAINTEXT://${c.advertisedHost}:${c.advertisedPort}`],

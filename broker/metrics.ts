@@ -27,6 +27,7 @@ export class BrokerMetrics {
   private readonly fetchedBytes: Counter;
   private readonly produceErrors: Counter;
   private readonly fetchErrors: Counter;
+  private readonly fetchedZoneBytes: Counter;
 
   constructor() {
     const r = this.registry;
@@ -50,6 +51,10 @@ export class BrokerMetrics {
     this.producedBytes = new Counter({ name: 'floe_produce_bytes_total', help: 'Record batch bytes appended, by topic.', labelNames: ['topic'], registers: [r] });
     this.fetchedBytes = new Counter({ name: 'floe_fetch_bytes_total', help: 'Record batch bytes returned by Fetch, by topic.', labelNames: ['topic'], registers: [r] });
     this.produceErrors = new Counter({ name: 'floe_produce_errors_total', help: 'Produce partition errors by Kafka error.', labelNames: ['error'], registers: [r] });
+    this.fetchedZoneBytes = new Counter({
+      name: 'floe_fetch_zone_bytes_total', help: 'Record batch bytes returned by Fetch, by whether the client (client.rack) is in this broker\'s zone (broker.rack): same, cross (cross-zone traffic) or unknown; and by role: leader, or read replica (KIP-392).',
+      labelNames: ['zone', 'role'], registers: [r],
+    });
     this.fetchErrors = new Counter({ name: 'floe_fetch_errors_total', help: 'Fetch partition errors by Kafka error.', labelNames: ['error'], registers: [r] });
   }
 
@@ -69,6 +74,10 @@ export class BrokerMetrics {
     if (bytes <= 0) return;
     this.fetchedBytes.inc({ topic }, bytes);
     this.fetchedTotal += bytes;
+  }
+
+  fetchedByZone(zone: 'same' | 'cross' | 'unknown', replica: boolean, bytes: number): void {
+    if (bytes > 0) this.fetchedZoneBytes.inc({ zone, role: replica ? 'replica' : 'leader' }, bytes);
   }
 
   producedBytesTotal(): number {

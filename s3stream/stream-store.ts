@@ -613,17 +613,43 @@ export class StreamStore {
   /** As `read`, with each chunk's offset range. */
   async readChunks(id: number, fromOffset: number, maxBytes: number, untilOffset?: number): Promise<Chunk[]> {
     const s = this.stream(id);
-    const until = Math.min(untilOffset ?? s.endOffset, s.endOffset);
+    return this.readRange(id, Math.max(fromOffset, s.startOffset), Math.min(untilOffset ?? s.endOffset, s.endOffset), maxBytes, s.mem);
+  }
+
+  /**
+   * As `readChunks`, from object storage alone, for a stream this broker
+   * does not own (a KIP-392 read replica): what its owner has uploaded and
+   * indexed, up to `untilOffset`.
+   */
+  readUploaded(id: number, fromOffset: number, maxBytes: number, untilOffset: number): Promise<Chunk[]> {
+    return this.readRange(id, fromOffset, untilOffset, maxBytes, undefined);
+  }
+
+  /**
+   * The log start and the end of the indexed regions of a stream, as the
+   * metadata store has them now (for a broker that does not own it);
+   * undefined when the stream does not exist.
+   */
+  async uploadedBounds(id: number): Promise<{ startOffset: number; endOffset: number } | undefined> {
+    const [s, [last]] = await Promise.all([
+      this.opts.metadata.get(streamKey(id)), this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 1 }),
+    ]);
+    if (s === undefined) return undefined;
+    const start = (s.value as { start: number }).start;
+    return { startOffset: start, endOffset: Math.max(start, last === undefined ? 0 : (last.value as unknown as IndexValue).e) };
+  }
+
+  private async readRange(id: number, from: number, until: number, maxBytes: number, mem: FifoQueue<MemChunk> | undefined): Promise<Chunk[]> {
     const out: Chunk[] = [];
     let bytes = 0;
-    let cur = Math.max(fromOffset, s.startOffset);
+    let cur = from;
     while (cur < until && (out.length === 0 || bytes < maxBytes)) {
-      const first = s.mem.at(0);
-      if (first !== undefined && cur >= first.baseOffset) {
+      const first = mem?.at(0);
+      if (mem !== undefined && first !== undefined && cur >= first.baseOffset) {
         this.stats.readsFromMemory++;
-        let i = this.memIndex(s, cur);
-        for (; i < s.mem.length; i++) {
-          const c = s.mem.at(i)!;
+        let i = this.memIndex(mem, cur);
+        for (; i < mem.length; i++) {
+          const c = mem.at(i)!;
           if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
           out.push(c);
           bytes += c.data.length;
@@ -681,12 +707,12 @@ export class StreamStore {
   }
 
   /** Index of the first in-memory chunk whose end is past `offset`. */
-  private memIndex(s: StreamState, offset: number): number {
+  private memIndex(mem: FifoQueue<MemChunk>, offset: number): number {
     let lo = 0;
-    let hi = s.mem.length;
+    let hi = mem.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (s.mem.at(mid)!.endOffset <= offset) lo = mid + 1;
+      if (mem.at(mid)!.endOffset <= offset) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -165,6 +165,38 @@ export class ClusterView {
     return { leaderId: this.isAlive(o.owner) ? o.owner : -1, leaderEpoch: o.epoch };
   }
 
+  /**
+   * The broker of `rack` that serves a stream's reads there (KIP-392), or
+   * undefined when no live broker has that rack. Diskless: any broker can
+   * read any partition from object storage, so "replica" means a broker of
+   * the zone, picked by stream id to spread the partitions over the zone's
+   * brokers; the leader when it is in that zone.
+   */
+  rackReplica(streamId: number, rack: string): number | undefined {
+    const leader = this.liveLeader(streamId);
+    if (leader === undefined) return undefined;
+    if (leader.rack === rack) return leader.nodeId;
+    const inRack = this.eligibleBrokers().filter((b) => b.rack === rack);
+    return inRack.length === 0 ? undefined : inRack[streamId % inRack.length]!.nodeId;
+  }
+
+  /**
+   * What Metadata reports as a partition's replicas (and in-sync replicas):
+   * the leader, then the broker of each other rack that would serve that
+   * rack's consumers. The Java client only fetches from a preferred read
+   * replica listed among the partition's replicas; in a fleet without racks
+   * the leader is the only one.
+   */
+  replicas(streamId: number): number[] {
+    const leader = this.liveLeader(streamId);
+    if (leader === undefined) return [];
+    const out = [leader.nodeId];
+    const racks = new Set<string>();
+    for (const b of this.eligibleBrokers()) if (b.rack !== null && b.rack !== leader.rack) racks.add(b.rack);
+    for (const rack of [...racks].sort()) out.push(this.rackReplica(streamId, rack)!);
+    return out;
+  }
+
   get controller(): { record: ControllerRecord; version: number } | undefined {
     return this.controllerEntry;
   }

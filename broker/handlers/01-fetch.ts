@@ -13,7 +13,8 @@ import { defaultFetchResponse, defaultPartitionData, type FetchableTopicResponse
 import type { FetchRequest } from '../../protocol/generated/FetchRequest.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
-import type { PartitionLog } from '../partition/partition-log.ts';
+import type { FetchSource } from '../partition/fetch-source.ts';
+import { PartitionReplica } from '../partition/partition-replicas.ts';
 import type { TopicRecord } from '../topics/topic-registry.ts';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 import { recordsByteLength } from '../../protocol/primitives/writer.ts';
@@ -24,7 +25,9 @@ interface Target {
   topicName: string;
   topicId: string;
   topic: TopicRecord | undefined;
-  log: PartitionLog | undefined;
+  log: FetchSource | undefined;
+  /** KIP-392: the leader sends this client to a broker of its rack; no records from here. */
+  preferredReadReplica: number;
   out: PartitionData;
   fetchOffset: number;
   partitionMaxBytes: number;
@@ -63,7 +66,7 @@ async function fill(targets: Target[], maxBytes: number, onStorageError: (e: Err
   return total;
 }
 
-async function fillOne(t: Target, log: PartitionLog, left: number, total: number): Promise<number> {
+async function fillOne(t: Target, log: FetchSource, left: number, total: number): Promise<number> {
   {
     if (log.closed) {
       failPartition(t, ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -86,6 +89,11 @@ async function fillOne(t: Target, log: PartitionLog, left: number, total: number
       return 0;
     }
     t.out.errorCode = ErrorCode.NONE;
+    if (t.preferredReadReplica >= 0) {
+      t.out.preferredReadReplica = t.preferredReadReplica;
+      t.out.records = EMPTY;
+      return 0;
+    }
     const budget = Math.min(t.partitionMaxBytes, left);
     if (t.fetchOffset >= upTo || (budget <= 0 && total > 0)) {
       t.out.records = EMPTY;
@@ -95,11 +103,17 @@ async function fillOne(t: Target, log: PartitionLog, left: number, total: number
     const chunks = await log.read(t.fetchOffset, Math.max(budget, 1), upTo);
     if (t.readCommitted) {
       // Those meeting the fetched range (a wider list than the records returned is harmless: clients match by offset).
-      t.out.abortedTransactions = log.transactions.abortedBetween(t.fetchOffset, upTo).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }));
+      t.out.abortedTransactions = log.abortedBetween(t.fetchOffset, upTo).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }));
     }
     t.out.records = chunks.length === 1 ? chunks[0]! : chunks;
     return recordsByteLength(chunks);
   }
+}
+
+/** Where a fetch's bytes went, for the cross-zone traffic metric: unknown unless both sides name their rack. */
+function zoneOf(clientRack: string, brokerRack: string | null): 'same' | 'cross' | 'unknown' {
+  if (clientRack === '' || brokerRack === null) return 'unknown';
+  return clientRack === brokerRack ? 'same' : 'cross';
 }
 
 interface SessionTarget extends Target {
@@ -152,17 +166,32 @@ export const fetchHandler = defineHandler({
         topicKey: topicKeyOf(ft), topicName: ft.topic, topicId: ft.topicId, partition: fp.partition,
         fetchOffset: Number(fp.fetchOffset), maxBytes: fp.partitionMaxBytes, currentLeaderEpoch: fp.currentLeaderEpoch, sp: undefined,
       })));
-    const targets: SessionTarget[] = wanted.map((w) => {
+    // KIP-392 (v11+): a client that names its rack reads from a broker of that rack.
+    const clientRack = v >= 11 && req.rackId !== '' && broker.config.rackAwareReplicaSelector ? req.rackId : undefined;
+    const view = broker.member.view;
+    const targets: SessionTarget[] = [];
+    for (const w of wanted) {
       const topic = resolve(w.topicKey);
       const out: PartitionData = { ...defaultPartitionData(), partitionIndex: w.partition, records: EMPTY };
-      const log = topic === undefined ? undefined : broker.partition(topic, w.partition);
+      let log: FetchSource | undefined = topic === undefined ? undefined : broker.partition(topic, w.partition);
+      let preferredReadReplica = -1;
+      const streamId = topic?.streams[w.partition];
+      if (clientRack !== undefined && streamId !== undefined) {
+        if (log !== undefined) {
+          const replica = view.rackReplica(streamId, clientRack);
+          if (replica !== undefined && replica !== view.nodeId) preferredReadReplica = replica;
+        } else if (clientRack === broker.config.brokerRack) {
+          const owner = view.owner(streamId);
+          if (owner !== undefined && view.liveLeader(streamId) !== undefined) log = await broker.replicas.get(streamId, owner.epoch, w.fetchOffset);
+        }
+      }
       if (log === undefined) {
         out.errorCode = topic === undefined && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : broker.partitionError(topic, w.partition);
         out.highWatermark = -1n;
         out.lastStableOffset = -1n;
       }
-      return { topic, log, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch, readCommitted: req.isolationLevel === 1, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId };
-    });
+      targets.push({ topic, log, preferredReadReplica, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch, readCommitted: req.isolationLevel === 1, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId });
+    }
     const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
@@ -170,7 +199,8 @@ export const fetchHandler = defineHandler({
         broker.metrics.fetchStorageErrors.inc();
         broker.log.warn({ err: e.message }, 'fetch: object storage read failed; answered KAFKA_STORAGE_ERROR for the partition');
       });
-      const anyError = targets.some((t) => t.out.errorCode !== ErrorCode.NONE);
+      // A client sent to its rack's broker should go there now, not after a long poll.
+      const anyError = targets.some((t) => t.out.errorCode !== ErrorCode.NONE || t.preferredReadReplica >= 0);
       const remaining = deadline - Date.now();
       if (total >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || broker.stopping) break;
       // Long poll: wake on any high-watermark move of a requested partition, or at the deadline.
@@ -196,7 +226,11 @@ export const fetchHandler = defineHandler({
     for (const t of included) {
       if (t.sp !== undefined) t.sp.sent = { highWatermark: t.out.highWatermark, logStartOffset: t.out.logStartOffset, errorCode: t.out.errorCode };
       if (t.out.errorCode !== ErrorCode.NONE) broker.metrics.fetchError(t.out.errorCode);
-      else if (t.topic !== undefined) broker.metrics.fetched(t.topic.name, t.out.records === null ? 0 : recordsByteLength(t.out.records));
+      else if (t.topic !== undefined) {
+        const bytes = t.out.records === null ? 0 : recordsByteLength(t.out.records);
+        broker.metrics.fetched(t.topic.name, bytes);
+        broker.metrics.fetchedByZone(zoneOf(req.rackId, broker.config.brokerRack), t.log instanceof PartitionReplica, bytes);
+      }
     }
     const byTopic = new Map<string, FetchableTopicResponse>();
     for (const t of included) {

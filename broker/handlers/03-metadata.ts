@@ -23,8 +23,7 @@ function describeTopic(broker: Broker, t: TopicRecord): MetadataResponseTopic {
     isInternal: t.name.startsWith('__'),
     partitions: t.streams.map((streamId, i) => {
       const { leaderId, leaderEpoch } = view.leaderAndEpoch(streamId);
-      // Every broker can serve any partition's data from object storage; the leader is its one replica.
-      const replicas = leaderId >= 0 ? [leaderId] : [];
+      const replicas = view.replicas(streamId);
       return {
         ...defaultMetadataResponsePartition(),
         errorCode: leaderId >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,

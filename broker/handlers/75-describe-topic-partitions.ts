@@ -38,7 +38,7 @@ export const describeTopicPartitionsHandler = defineHandler({
           break;
         }
         const { leaderId, leaderEpoch } = view.leaderAndEpoch(t.streams[i]!);
-        const replicas = leaderId >= 0 ? [leaderId] : [];
+        const replicas = view.replicas(t.streams[i]!);
         out.partitions.push({
           errorCode: leaderId >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: i, leaderId, leaderEpoch, replicaNodes: replicas, isrNodes: replicas,
           eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [],

@@ -50,6 +50,9 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
     g.set({ reason: 'rebalance' }, member.controller.stats.moves - member.controller.stats.failoverMoves);
   });
   gauge('floe_cluster_heartbeat_failures', 'Registration renewals that could not reach the metadata store since start.', [], (g) => g.set(member.heartbeatFailures));
+  gauge('floe_read_replicas', 'Partitions led elsewhere that this broker serves to consumers of its rack (KIP-392); bounded.', [], (g) => g.set(broker.replicas.size));
+  gauge('floe_read_replica_index_reads', 'Index reads by read replicas (to learn the leader\'s uploaded end) since start.', [], (g) => g.set(broker.replicas.stats.refreshes));
+  gauge('floe_read_replica_evictions', 'Read replicas dropped to stay within their bound since start.', [], (g) => g.set(broker.replicas.stats.evictions));
   gauge('floe_partitions_opened', 'Partitions this broker started leading since start.', [], (g) => g.set(broker.leadership.opened));
   gauge('floe_partitions_closed', 'Partitions this broker stopped leading since start.', [], (g) => g.set(broker.leadership.closed));
   const txn = broker.transactions;

@@ -15,6 +15,7 @@ import { ProducerStateTable } from './producer-state.ts';
 import { PartitionTransactions } from './partition-transactions.ts';
 import { buildTransactionMarker, markerType, type MarkerType } from '../../protocol/records/control-record.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
+import type { AbortedRange, FetchSource } from './fetch-source.ts';
 
 export interface AppendOptions {
   /** 0, 1 or -1 (all). */
@@ -48,7 +49,7 @@ export function partitionFailure(e: unknown): number {
 
 const fail = (errorCode: number, errorMessage: string): AppendResult => ({ errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, durable: Promise.resolve() });
 
-export class PartitionLog {
+export class PartitionLog implements FetchSource {
   readonly topic: string;
   readonly partition: number;
   readonly streamId: number;
@@ -113,6 +114,10 @@ export class PartitionLog {
   /** The producers with state here (DescribeProducers), with where their open transaction began (-1 if none). */
   activeProducers(): { producerId: bigint; epoch: number; lastSequence: number; lastTimestamp: number; currentTxnStartOffset: number }[] {
     return this.producers.entries().map((p) => ({ ...p, currentTxnStartOffset: this.transactions.firstOffsetOf(p.producerId) }));
+  }
+
+  abortedBetween(from: number, to: number): AbortedRange[] {
+    return this.transactions.abortedBetween(from, to);
   }
 
   /** Registers a one-shot callback for the next high-watermark move. */

@@ -56,6 +56,8 @@ export function useFleetServers(): FleetServers {
 export interface FleetOptions {
   /** Extra broker flags, for every broker. */
   args?: string[];
+  /** Extra flags for one broker (e.g. its --broker-rack). */
+  argsOf?: (nodeId: number) => string[];
 }
 
 export class TestFleet {
@@ -64,12 +66,14 @@ export class TestFleet {
   private readonly s3: S3TestServer;
   private readonly prefix: string;
   private readonly args: string[];
+  private readonly argsOf: (nodeId: number) => string[];
 
   private constructor(metadataUrl: string, s3: S3TestServer, opts: FleetOptions) {
     this.metadataUrl = metadataUrl;
     this.s3 = s3;
     this.prefix = `fleet-${process.pid}-${++fleets}/`;
     this.args = opts.args ?? [];
+    this.argsOf = opts.argsOf ?? (() => []);
   }
 
   static async start(servers: FleetServers, nodeIds: number[], opts: FleetOptions = {}): Promise<TestFleet> {
@@ -84,7 +88,7 @@ export class TestFleet {
       args: [
         '--node-id', String(nodeId), '--metadata', this.metadataUrl, '--durability', 'object-wal',
         '--s3-endpoint', this.s3.endpoint, '--s3-bucket', S3_TEST_BUCKET, '--s3-key-prefix', this.prefix,
-        '--upload-interval-ms', '50', ...this.args, ...extraArgs,
+        '--upload-interval-ms', '50', ...this.args, ...this.argsOf(nodeId), ...extraArgs,
       ],
       env: { AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
     });

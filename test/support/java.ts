@@ -18,9 +18,9 @@ export function javaClasspath(): string {
   return `${classes}:${lib}/*`;
 }
 
-/** Runs a Java main class to completion. */
-export function runJava(mainClass: string, args: string[], timeoutMs = 120_000): Promise<CommandResult> {
-  return runCommand('java', ['-cp', javaClasspath(), mainClass, ...args], { timeoutMs });
+/** Runs a Java main class to completion (`jvmArgs` such as -Dname=value go before it). */
+export function runJava(mainClass: string, args: string[], timeoutMs = 120_000, jvmArgs: string[] = []): Promise<CommandResult> {
+  return runCommand('java', [...jvmArgs, '-cp', javaClasspath(), mainClass, ...args], { timeoutMs });
 }
 
 /** Starts a Java main class and returns the process (the caller ends it; its stdin is a pipe the caller may close). */

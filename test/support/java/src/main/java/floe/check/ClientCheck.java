@@ -115,6 +115,9 @@ public final class ClientCheck {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    // KIP-392: a consumer in a rack (zone) fetches from a broker of it when the leader says so.
+    String rack = System.getProperty("floe.client.rack");
+    if (rack != null) p.put(ConsumerConfig.CLIENT_RACK_CONFIG, rack);
     int got = 0;
     long deadline = System.currentTimeMillis() + timeoutMs;
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean(false);

@@ -1,0 +1,26 @@
+// What Fetch reads a partition through: the leader's own log
+// (`PartitionLog`) or, for a consumer of this broker's rack, a read replica
+// of a partition another broker leads (`PartitionReplica`, KIP-392). Only
+// the reading side; appends and transactions stay on the leader.
+
+export interface AbortedRange {
+  producerId: bigint;
+  firstOffset: number;
+}
+
+export interface FetchSource {
+  /** Set when this broker stops serving the partition this way; reads answer NOT_LEADER_OR_FOLLOWER. */
+  readonly closed: boolean;
+  /** The leader epoch clients' current_leader_epoch is checked against (KIP-320). */
+  readonly leaderEpoch: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  /** Whole batches from `offset` up to `upTo`: the first one always, then up to `maxBytes`. */
+  read(offset: number, maxBytes: number, upTo: number): Promise<Buffer[]>;
+  /** The aborted transactions meeting [from, to), for read_committed fetches. */
+  abortedBetween(from: number, to: number): AbortedRange[];
+  /** Registers a one-shot callback for the next high-watermark move; returns its canceller. */
+  onHighWatermarkChange(fn: () => void): () => void;
+}
