@@ -25,8 +25,12 @@ export interface LoadTarget {
   port: number;
   /** The broker's PID, when it runs on this machine: CPU and RSS are read from /proc. */
   pid?: number;
+  /** A fleet's broker PIDs: CPU and RSS are summed over them (instead of `pid`). */
+  pids?: number[];
   /** floe's HTTP port: object-store request counts are read from its /metrics. */
   floeHttpPort?: number;
+  /** A fleet's HTTP ports: object-store request counts and bytes are summed over them. */
+  floeHttpPorts?: number[];
 }
 
 export interface LoadParams {
@@ -42,6 +46,8 @@ export interface LoadParams {
   warmupMs: number;
   consumers: number;
   catchUp: boolean;
+  /** The consumers' client.rack (KIP-392): they follow a leader's preferred read replica. */
+  clientRack?: string;
 }
 
 export interface LatencySummary { count: number; p50: number; p99: number; p999: number; max: number }
@@ -94,22 +100,43 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
   if (created.topics[0]!.errorCode !== 0) throw new Error(`create topic failed: ${created.topics[0]!.errorMessage}`);
   // A new topic's leaders may take a moment to be known everywhere (Apache Kafka's metadata propagates).
   let topicId = '';
+  /** Each partition's leader, and every broker's address: a fleet's requests go to the leader. */
+  let leaders: number[] = [];
+  const addresses = new Map<number, { host: string; port: number }>();
   for (let attempt = 0; ; attempt++) {
     const md = await admin.request(MetadataApi, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: TOPIC }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
     const t = md.topics[0]!;
-    if (t.errorCode === 0 && t.partitions.length === PARTITIONS && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0)) {
+    // (The sink lists more partitions than asked for: it answers every topic alike.)
+    if (t.errorCode === 0 && t.partitions.length >= PARTITIONS && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0)) {
       topicId = t.topicId;
+      leaders = [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => p.leaderId).slice(0, PARTITIONS);
+      for (const b of md.brokers) addresses.set(b.nodeId, { host: b.host, port: b.port });
       break;
     }
     if (attempt >= 100) throw new Error(`topic ${TOPIC} has no leaders after 10 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  // One connection per broker per user (producer, consumer, probe), opened when first needed.
+  const allConnections: WireClient[] = [];
+  type Pool = Map<number, Promise<WireClient>>;
+  const connectionTo = (pool: Pool, nodeId: number): Promise<WireClient> => {
+    let c = pool.get(nodeId);
+    if (c === undefined) {
+      // A broker the metadata does not list (the sink names itself oddly): the bootstrap address.
+      const a = addresses.get(nodeId) ?? { host, port };
+      c = WireClient.connect(a.host === 'localhost' ? '127.0.0.1' : a.host, a.port).then((w) => { allConnections.push(w); return w; });
+      pool.set(nodeId, c);
+    }
+    return c;
+  };
+  const probes: Pool = new Map();
+
   // Apache Kafka answers NOT_LEADER_OR_FOLLOWER for a moment after it named the leaders: the load
   // starts once every partition took a write (one probe record each, on either broker).
   for (let partition = 0; partition < PARTITIONS; partition++) {
     for (let attempt = 0; ; attempt++) {
-      const res = await admin.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: buildRecordBatch([{ key: 'probe', value: Buffer.from('probe') }]) }] }] });
+      const res = await (await connectionTo(probes, leaders[partition]!)).request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: buildRecordBatch([{ key: 'probe', value: Buffer.from('probe') }]) }] }] });
       if (res.responses[0]!.partitionResponses[0]!.errorCode === 0) break;
       if (attempt >= 100) throw new Error(`partition ${partition} of ${TOPIC} takes no writes after 10 s`);
       await new Promise((r) => setTimeout(r, 100));
@@ -143,12 +170,14 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
   const measureFrom = start + params.warmupMs;
   const end = measureFrom + DURATION_MS;
   let brokerAtStart: { cpuSeconds: number; rssMB: number } | undefined;
+  const pids = target.pids ?? (target.pid !== undefined ? [target.pid] : []);
+  const fleetStats = (): { cpuSeconds: number; rssMB: number } => pids.map(procStats).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssMB: a.rssMB + b.rssMB }));
   let rssMaxMB = 0;
   const rssTimeline: { s: number; rssMB: number }[] = [];
   let lastTimelineAt = 0;
   const sampler = setInterval(() => {
-    if (target.pid === undefined) return;
-    const s = procStats(target.pid);
+    if (pids.length === 0) return;
+    const s = fleetStats();
     if (Date.now() >= measureFrom && brokerAtStart === undefined) brokerAtStart = s;
     rssMaxMB = Math.max(rssMaxMB, s.rssMB);
     if (Date.now() - lastTimelineAt >= 5000) {
@@ -198,9 +227,9 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
         }
       };
     }
-    const c = await WireClient.connect(host, port);
-    closers.push(async () => c.close());
+    const pool: Pool = new Map();
     return async (partition, ts) => {
+      const c = await connectionTo(pool, leaders[partition]!);
       const res = await c.request(ProduceApi, 9, { transactionalId: null, acks: ACKS, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: stampedBatch(ts) }] }] });
       const code = res.responses[0]!.partitionResponses[0]!.errorCode;
       return code === 0 || failed(String(code));
@@ -233,50 +262,65 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     }
   };
 
-  // Consumers: each its own connection and positions (fan-out = several consumers of one topic).
+  // Consumers: each its own connections and positions (fan-out = several consumers of one topic),
+  // one fetch loop per broker for the partitions it serves that consumer: their leaders, or with a
+  // client rack the broker a leader names as preferred read replica (KIP-392).
   // With catchUp they start once producing is over and read the whole backlog from offset 0.
-  const consumers = await Promise.all(Array.from({ length: params.consumers }, () => WireClient.connect(host, port)));
+  const brokerIds = [...new Set(addresses.size > 0 ? [...leaders, ...addresses.keys()] : leaders)];
   let catchUpBytes = 0;
   /** When the last backlog byte arrived: the empty fetches that tell a reader it is done are not read time. */
   let catchUpLastDataAt = 0;
-  const consume = async (consumer: WireClient, first: boolean): Promise<void> => {
+  const consume = async (first: boolean): Promise<void> => {
+    const pool: Pool = new Map();
     const nextOffset = new Array<bigint>(PARTITIONS).fill(0n);
+    const servedBy = [...leaders];
     const stopAt = params.catchUp ? Number.POSITIVE_INFINITY : end + 1000;
-    let idle = 0;
-    while (Date.now() < stopAt) {
-      const res = await consumer.request(FetchApi, 13, {
-        ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 64 << 20,
-        topics: [{ topic: TOPIC, topicId, partitions: nextOffset.map((o, i) => ({ ...defaultFetchPartition(), partition: i, fetchOffset: o, partitionMaxBytes: 4 << 20 })) }],
-      });
-      const now = Date.now();
-      let got = 0;
-      for (const p of res.responses[0]?.partitions ?? []) {
-        if (p.records === null || recordsByteLength(p.records) === 0) continue;
-        for (const b of splitRecordBatches(wholeBatches(recordsBuffer(p.records)))) {
-          if (b.lastOffset < nextOffset[p.partitionIndex]!) continue;
-          nextOffset[p.partitionIndex] = b.lastOffset + 1n;
-          got += b.sizeBytes;
-          if (params.catchUp) {
-            catchUpBytes += b.sizeBytes;
-            continue;
-          }
-          const ts = Number(new RecordBatchHeader(b.buf, b.start).baseTimestamp);
-          if (ts >= measureFrom && ts <= end) {
-            if (first) {
-              e2eLatency.record(now - ts);
-              if (now <= end) second(now).consumedBytes += b.sizeBytes;
+    const loop = async (nodeId: number): Promise<void> => {
+      let idle = 0;
+      while (Date.now() < stopAt) {
+        const mine = servedBy.flatMap((n, i) => (n === nodeId ? [i] : []));
+        if (mine.length === 0) {
+          if (params.catchUp && ++idle >= 3) return;
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        const res = await (await connectionTo(pool, nodeId)).request(FetchApi, 13, {
+          ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 64 << 20, rackId: params.clientRack ?? '',
+          topics: [{ topic: TOPIC, topicId, partitions: mine.map((i) => ({ ...defaultFetchPartition(), partition: i, fetchOffset: nextOffset[i]!, partitionMaxBytes: 4 << 20 })) }],
+        });
+        const now = Date.now();
+        let got = 0;
+        for (const p of res.responses[0]?.partitions ?? []) {
+          if (p.preferredReadReplica >= 0) servedBy[p.partitionIndex] = p.preferredReadReplica;
+          else if (p.errorCode !== 0) servedBy[p.partitionIndex] = leaders[p.partitionIndex]!;
+          if (p.records === null || recordsByteLength(p.records) === 0) continue;
+          for (const b of splitRecordBatches(wholeBatches(recordsBuffer(p.records)))) {
+            if (b.lastOffset < nextOffset[p.partitionIndex]!) continue;
+            nextOffset[p.partitionIndex] = b.lastOffset + 1n;
+            got += b.sizeBytes;
+            if (params.catchUp) {
+              catchUpBytes += b.sizeBytes;
+              continue;
             }
-            consumedBytes += b.sizeBytes;
-            consumedRecords += b.recordCount;
+            const ts = Number(new RecordBatchHeader(b.buf, b.start).baseTimestamp);
+            if (ts >= measureFrom && ts <= end) {
+              if (first) {
+                e2eLatency.record(now - ts);
+                if (now <= end) second(now).consumedBytes += b.sizeBytes;
+              }
+              consumedBytes += b.sizeBytes;
+              consumedRecords += b.recordCount;
+            }
           }
         }
+        if (params.catchUp) {
+          if (got > 0) catchUpLastDataAt = performance.now();
+          idle = got === 0 ? idle + 1 : 0;
+          if (idle >= 3) return;
+        }
       }
-      if (params.catchUp) {
-        if (got > 0) catchUpLastDataAt = performance.now();
-        idle = got === 0 ? idle + 1 : 0;
-        if (idle >= 3) return;
-      }
-    }
+    };
+    await Promise.all(brokerIds.map(loop));
   };
 
   const senders: Promise<void>[] = [];
@@ -287,19 +331,20 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     // Let uploads finish so the backlog is in object storage, then read it all back.
     await new Promise((r) => setTimeout(r, 2000));
     const t0 = performance.now();
-    await Promise.all(consumers.map((c, i) => consume(c, i === 0)));
+    await Promise.all(Array.from({ length: params.consumers }, (_, i) => consume(i === 0)));
     const secs = (catchUpLastDataAt - t0) / 1000;
     catchUp = { mbPerSec: catchUpBytes / secs / 1e6, bytes: catchUpBytes, seconds: secs };
   } else {
-    await Promise.all([...senders, ...consumers.map((c, i) => consume(c, i === 0))]);
+    await Promise.all([...senders, ...Array.from({ length: params.consumers }, (_, i) => consume(i === 0))]);
   }
   clearInterval(sampler);
-  const brokerAtEnd = target.pid !== undefined ? procStats(target.pid) : undefined;
+  const brokerAtEnd = pids.length > 0 ? fleetStats() : undefined;
   let objectStore: LoadFigures['objectStore'] = null;
-  if (target.floeHttpPort !== undefined) {
-    const text = await (await fetch(`http://127.0.0.1:${target.floeHttpPort}/metrics`)).text();
-    const count = (op: string): number => Number(/\S+ (\d+(?:\.\d+)?)$/.exec(text.split('\n').find((l) => l.startsWith(`floe_object_store_requests{op="${op}",outcome="ok"}`)) ?? 'x 0')![1]);
-    const written = Number(/^floe_produce_bytes_total\{topic="[^"]+"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+  const httpPorts = target.floeHttpPorts ?? (target.floeHttpPort !== undefined ? [target.floeHttpPort] : []);
+  if (httpPorts.length > 0) {
+    const texts = await Promise.all(httpPorts.map(async (p) => (await fetch(`http://127.0.0.1:${p}/metrics`)).text()));
+    const count = (op: string): number => texts.reduce((n, text) => n + Number(/\S+ (\d+(?:\.\d+)?)$/.exec(text.split('\n').find((l) => l.startsWith(`floe_object_store_requests{op="${op}",outcome="ok"}`)) ?? 'x 0')![1]), 0);
+    const written = texts.reduce((n, text) => n + Number(/^floe_produce_bytes_total\{topic="[^"]+"\} (\S+)$/m.exec(text)?.[1] ?? 0), 0);
     const gb = written / 1e9;
     const puts = count('put');
     const gets = count('get');
@@ -307,7 +352,7 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     objectStore = { puts, gets, putsPerSec: puts / runSecs, getsPerSec: gets / runSecs, putsPerGB: gb > 0 ? puts / gb : 0, getsPerGB: gb > 0 ? gets / gb : 0, requestCostUSDPerGB: gb > 0 ? requestCostPerGB(puts / gb, gets / gb) : 0, prices: S3_STANDARD_PRICES_USD };
   }
   for (const close of closers) await close();
-  for (const c of [...consumers, admin]) c.close();
+  for (const c of [...allConnections, admin]) c.close();
 
   const secs = DURATION_MS / 1000;
   const timeline = [...seconds.entries()].filter(([k]) => k >= 0 && k < secs).sort((a, b) => a[0] - b[0])

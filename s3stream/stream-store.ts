@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { GroupCommitWal } from '../wal/group-commit-wal.ts';
 import type { ObjectStore } from './object-store/object-store.ts';
 import { nextCounter, type MetadataOp, type MetadataStore, type MetadataValue } from './metadata/metadata-store.ts';
-import { buildStreamSetObject, parseRegion, type Chunk } from './stream-set-object.ts';
+import { buildStreamSetObject, parseRegion, readStreamSetFooter, type Chunk } from './stream-set-object.ts';
 import { BlockCache, type CacheStats } from './block-cache.ts';
 import { owned, ownedCopy } from './owned-buffer.ts';
 import { FifoQueue } from './fifo-queue.ts';
@@ -42,6 +42,9 @@ export interface StreamStoreOptions {
   pendingBytesMax?: number;
   walSegmentBytes?: number;
 }
+
+/** A reader's own copy of some index entries: the region holding `offset` (or the next one), if it has it. */
+export type RegionLookup = (offset: number) => IndexValue | undefined;
 
 export const UPLOAD_INTERVAL_MS_DEFAULT = 250;
 export const UPLOAD_BYTES_DEFAULT = 8 * 1024 * 1024;
@@ -74,7 +77,8 @@ interface StreamState {
   mem: FifoQueue<MemChunk>;
 }
 
-interface IndexValue {
+/** An index entry: where a region of a stream is (object, position, length) and the offset it ends at. */
+export interface IndexValue {
   o: string;
   p: number;
   l: number;
@@ -126,6 +130,8 @@ export interface StreamStoreStats {
   lastUploadError: string | undefined;
   readsFromMemory: number;
   readsFromObjects: number;
+  /** Objects read whole for a read replica (one GET for all the partitions in them). */
+  wholeObjectReads: number;
   objectsDeleted: number;
   compactions: number;
   regionsCompacted: number;
@@ -222,7 +228,7 @@ export class StreamStore {
     this.regions = new BlockCache(this.opts.blockCacheBytesMax);
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
-      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, fencedCommits: 0, blockCache: this.regions.stats,
+      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, wholeObjectReads: 0, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, fencedCommits: 0, blockCache: this.regions.stats,
     };
   }
 
@@ -621,25 +627,44 @@ export class StreamStore {
    * does not own (a KIP-392 read replica): what its owner has uploaded and
    * indexed, up to `untilOffset`.
    */
-  readUploaded(id: number, fromOffset: number, maxBytes: number, untilOffset: number): Promise<Chunk[]> {
-    return this.readRange(id, fromOffset, untilOffset, maxBytes, undefined);
+  readUploaded(id: number, fromOffset: number, maxBytes: number, untilOffset: number, known?: RegionLookup): Promise<Chunk[]> {
+    return this.readRange(id, fromOffset, untilOffset, maxBytes, undefined, known);
   }
 
   /**
-   * The log start and the end of the indexed regions of a stream, as the
-   * metadata store has them now (for a broker that does not own it);
-   * undefined when the stream does not exist.
+   * Index entries of a stream with a base offset past `afterBase` (all
+   * when undefined), oldest first, at most `limit`: for a reader that
+   * follows a stream it does not own and keeps the recent entries itself.
    */
-  async uploadedBounds(id: number): Promise<{ startOffset: number; endOffset: number } | undefined> {
-    const [s, [last]] = await Promise.all([
-      this.opts.metadata.get(streamKey(id)), this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 1 }),
-    ]);
-    if (s === undefined) return undefined;
-    const start = (s.value as { start: number }).start;
-    return { startOffset: start, endOffset: Math.max(start, last === undefined ? 0 : (last.value as unknown as IndexValue).e) };
+  async indexEntriesAfter(id: number, afterBase: number | undefined, limit: number): Promise<{ base: number; value: IndexValue }[]> {
+    const entries = afterBase === undefined
+      ? await this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 1 })
+      : await this.opts.metadata.range(indexPrefix(id), { start: indexKey(id, afterBase + 1), limit });
+    return entries.map((e) => ({ base: Number(e.key.slice(-16)), value: e.value as unknown as IndexValue }));
   }
 
-  private async readRange(id: number, from: number, until: number, maxBytes: number, mem: FifoQueue<MemChunk> | undefined): Promise<Chunk[]> {
+  /** The log start offset of a stream as stored; undefined when it does not exist. */
+  async storedStartOffset(id: number): Promise<number | undefined> {
+    const s = await this.opts.metadata.get(streamKey(id));
+    return s === undefined ? undefined : (s.value as { start: number }).start;
+  }
+
+  /**
+   * Loads the region holding `offset` into the block cache (nothing when it
+   * is not uploaded): lets a reader of many partitions fetch their regions
+   * from object storage at once rather than one after another.
+   */
+  async prefetch(id: number, offset: number, known?: RegionLookup): Promise<void> {
+    const hit = known?.(offset);
+    const region = hit !== undefined ? { value: hit } : await this.findRegion(id, offset);
+    if (region !== undefined) await this.loadRegion(region.value, { wholeObject: known !== undefined });
+  }
+
+  private async readRange(id: number, from: number, until: number, maxBytes: number, mem: FifoQueue<MemChunk> | undefined, known?: RegionLookup): Promise<Chunk[]> {
+    const find = async (offset: number): Promise<{ value: IndexValue } | undefined> => {
+      const hit = known?.(offset);
+      return hit !== undefined ? { value: hit } : this.findRegion(id, offset);
+    };
     const out: Chunk[] = [];
     let bytes = 0;
     let cur = from;
@@ -657,10 +682,10 @@ export class StreamStore {
         }
         break;
       }
-      const region = await this.findRegion(id, cur);
+      const region = await find(cur);
       if (region === undefined) break;
       this.stats.readsFromObjects++;
-      const cached = await this.loadRegion(region.value);
+      const cached = await this.loadRegion(region.value, { wholeObject: known !== undefined });
       for (const c of cached.chunks) {
         if (c.endOffset <= cur) continue;
         if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
@@ -670,7 +695,7 @@ export class StreamStore {
       }
       if (cur < region.value.e && cur < until) break; // stopped inside the region because of maxBytes
       // Read-ahead: a sequential reader will want the next region next.
-      void this.findRegion(id, region.value.e).then((next) => (next !== undefined ? this.loadRegion(next.value) : undefined)).catch(() => undefined);
+      void find(region.value.e).then((next) => (next !== undefined ? this.loadRegion(next.value, { wholeObject: known !== undefined }) : undefined)).catch(() => undefined);
     }
     return out;
   }
@@ -730,12 +755,13 @@ export class StreamStore {
    * for compaction: the regions it reads are about to be replaced, so caching
    * them would only evict what consumers are reading (and grow memory).
    */
-  private loadRegion(v: IndexValue, { cache = true }: { cache?: boolean } = {}): Promise<CachedRegion> {
+  private loadRegion(v: IndexValue, { cache = true, wholeObject = false }: { cache?: boolean; wholeObject?: boolean } = {}): Promise<CachedRegion> {
     const key = `${v.o}@${v.p}`;
     const hit = this.regions.get(key);
     if (hit !== undefined) return Promise.resolve(hit);
-    const inFlight = this.regionLoads.get(key);
-    if (inFlight !== undefined) return inFlight;
+    const inFlight = this.regionLoads.get(key) ?? this.regionLoads.get(`${v.o}@*`);
+    if (inFlight !== undefined) return inFlight.then((r) => this.regions.get(key) ?? r);
+    if (wholeObject) return this.loadObject(v);
     const read = this.opts.objectStore.get(v.o, { start: v.p, end: v.p + v.l });
     if (!cache) return read.then((buf) => ({ chunks: parseRegion(buf), byteLength: buf.length }));
     const load = read.then((buf) => {
@@ -745,6 +771,30 @@ export class StreamStore {
     }).finally(() => this.regionLoads.delete(key));
     this.regionLoads.set(key, load);
     return load;
+  }
+
+  /**
+   * Reads a whole object once and caches every region in it: for a broker
+   * reading other brokers' recent uploads (read replicas), whose consumers
+   * want the object's other partitions next, one GET instead of one per
+   * partition. An object without a readable footer falls back to a range read.
+   */
+  private loadObject(v: IndexValue): Promise<CachedRegion> {
+    const objectLoad = `${v.o}@*`;
+    const load = this.opts.objectStore.get(v.o).then((buf) => {
+      const obj = owned(buf);
+      let mine: CachedRegion | undefined;
+      for (const e of readStreamSetFooter(obj)) {
+        const region: CachedRegion = { chunks: parseRegion(obj.subarray(e.position, e.position + e.length)), byteLength: e.length };
+        this.regions.set(`${v.o}@${e.position}`, region);
+        if (e.position === v.p) mine = region;
+      }
+      this.stats.wholeObjectReads++;
+      return mine;
+    }).finally(() => this.regionLoads.delete(objectLoad));
+    const region = load.then((r) => r ?? this.loadRegion(v), () => this.loadRegion(v));
+    this.regionLoads.set(objectLoad, region);
+    return region;
   }
 
   /** Moves the log start offset forward; index entries wholly below it are removed. */

@@ -47,6 +47,10 @@ function failPartition(t: Target, errorCode: number): void {
 }
 
 async function fill(targets: Target[], maxBytes: number, onStorageError: (e: Error) => void): Promise<number> {
+  // A read replica's partitions come from object storage: their regions are requested together
+  // (a failure shows up again in the read below, where it is answered).
+  const replicaReads = targets.filter((t) => t.log instanceof PartitionReplica && t.preferredReadReplica < 0 && t.fetchOffset < t.log.highWatermark);
+  if (replicaReads.length > 1) await Promise.all(replicaReads.map((t) => (t.log as PartitionReplica).prefetch(t.fetchOffset).catch(() => undefined)));
   let total = 0;
   for (const t of targets) {
     if (t.log === undefined) continue;

@@ -37,6 +37,7 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_block_cache_hits', 'Block cache hits since start.', [], (g) => g.set(s.blockCache.hits));
   gauge('floe_block_cache_misses', 'Block cache misses since start.', [], (g) => g.set(s.blockCache.misses));
   gauge('floe_reads_from_memory', 'Stream reads served from memory since start.', [], (g) => g.set(s.readsFromMemory));
+  gauge('floe_whole_object_reads', 'Objects read whole for read replicas (one GET for every partition in them) since start.', [], (g) => g.set(s.wholeObjectReads));
   gauge('floe_reads_from_objects', 'Stream reads served from object storage since start.', [], (g) => g.set(s.readsFromObjects));
 
   gauge('floe_stream_fenced_commits', 'Index commits refused because another broker had taken the partition over (this broker was deposed) since start.', [], (g) => g.set(s.fencedCommits));

@@ -10,13 +10,33 @@
 //
 // Bounded: at most `maxReplicas`, the least recently fetched dropped first.
 // The index end is re-read when a fetch needs it (an offset past what is
-// known, or older than `freshMs`) and, for replicas with a long poll
-// waiting, whenever the metadata store says an index changed.
+// known, or a view older than a second) and, for replicas fetched in the
+// last few seconds, whenever the metadata store says an index changed (at
+// most one round every 25 ms): a
+// consumer at the end must see new records about when the leader's own
+// consumers do, whether its fetch waits on this partition or returns with
+// data from others. Each replica keeps the newest index entries it read
+// (bounded, expiring long before a replaced object is deleted), so reads
+// at the tail cost object GETs but no metadata queries.
 
-import type { StreamStore } from '../../s3stream/stream-store.ts';
+import type { IndexValue, StreamStore } from '../../s3stream/stream-store.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { AbortedRange, FetchSource } from './fetch-source.ts';
 import { CoalescingTask } from '../coalescing-task.ts';
+
+/** Recent index entries a replica keeps: enough for a consumer at the tail, dropped well before a replaced object is deleted. */
+const RECENT_ENTRIES_MAX = 512;
+const RECENT_ENTRY_TTL_MS = 10_000;
+/** Index entries read per query when catching up. */
+const INDEX_PAGE = 256;
+/** How often the log start offset is re-read (it moves only with retention and DeleteRecords). */
+const START_REREAD_MS = 1_000;
+
+interface RecentEntry {
+  base: number;
+  value: IndexValue;
+  atMs: number;
+}
 
 export class PartitionReplica implements FetchSource {
   readonly streamId: number;
@@ -26,9 +46,19 @@ export class PartitionReplica implements FetchSource {
   highWatermark = 0;
   /** performance.now() of the last completed read of the index. */
   refreshedAtMs = -Infinity;
+  /** performance.now() of the last fetch through this replica. */
+  fetchedAtMs = -Infinity;
+  private startReadAtMs = -Infinity;
+  /**
+   * The newest index entries, contiguous (each read continues from the last
+   * one), so a consumer at the tail finds its regions without asking the
+   * metadata store; older offsets are looked up there.
+   */
+  private recent: RecentEntry[] = [];
   private readonly store: StreamStore;
   private waiters: (() => void)[] = [];
   private readonly refresher: CoalescingTask;
+  private readonly lookup = (offset: number): IndexValue | undefined => this.cached(offset);
 
   constructor(streamId: number, leaderEpoch: number, store: StreamStore, onRefresh: () => void) {
     this.streamId = streamId;
@@ -36,18 +66,52 @@ export class PartitionReplica implements FetchSource {
     this.store = store;
     this.refresher = new CoalescingTask(async () => {
       onRefresh();
-      const b = await this.store.uploadedBounds(this.streamId);
-      this.refreshedAtMs = performance.now();
-      if (b === undefined) {
+      await this.readIndex();
+    });
+  }
+
+  private async readIndex(): Promise<void> {
+    const now = performance.now();
+    if (now - this.startReadAtMs > START_REREAD_MS) {
+      const start = await this.store.storedStartOffset(this.streamId);
+      if (start === undefined) {
         this.close();
         return;
       }
-      const moved = b.endOffset !== this.highWatermark || b.startOffset !== this.logStartOffset;
-      this.logStartOffset = b.startOffset;
-      // The indexed end never goes back (trims move the start), so a slow read cannot undo a newer one.
-      this.highWatermark = Math.max(this.highWatermark, b.endOffset);
-      if (moved) this.wake();
-    });
+      this.startReadAtMs = now;
+      this.logStartOffset = start;
+    }
+    const before = this.highWatermark;
+    for (let page = 0; page < 8; page++) {
+      const last = this.recent.at(-1)?.base;
+      const entries = await this.store.indexEntriesAfter(this.streamId, last, INDEX_PAGE);
+      const at = performance.now();
+      for (const e of entries) this.recent.push({ base: e.base, value: e.value, atMs: at });
+      if (this.recent.length > RECENT_ENTRIES_MAX) this.recent = this.recent.slice(-RECENT_ENTRIES_MAX);
+      if (last === undefined || entries.length < INDEX_PAGE) break;
+    }
+    this.refreshedAtMs = performance.now();
+    // The indexed end never goes back (trims move the start), so a slow read cannot undo a newer one.
+    this.highWatermark = Math.max(this.highWatermark, this.logStartOffset, this.recent.at(-1)?.value.e ?? 0);
+    if (this.highWatermark !== before) this.wake();
+  }
+
+  /** The region holding `offset` (or the next one) from the recent entries, if they reach back that far. */
+  private cached(offset: number): IndexValue | undefined {
+    const expired = performance.now() - RECENT_ENTRY_TTL_MS;
+    let drop = 0;
+    while (drop < this.recent.length - 1 && this.recent[drop]!.atMs < expired) drop++;
+    if (drop > 0) this.recent = this.recent.slice(drop);
+    const first = this.recent[0];
+    if (first === undefined || offset < first.base || first.atMs < expired) return undefined;
+    let lo = 0;
+    let hi = this.recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.recent[mid]!.value.e <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.recent[lo]?.value;
   }
 
   get logEndOffset(): number {
@@ -62,13 +126,18 @@ export class PartitionReplica implements FetchSource {
     return this.waiters.length > 0;
   }
 
-  /** Re-reads the index end; one read at a time, a call during a read makes it go again. */
+  /** Re-reads the index past what is known; one read at a time, a call during a read makes it go again. */
   refresh(): Promise<void> {
     return this.refresher.run();
   }
 
   async read(offset: number, maxBytes: number, upTo: number): Promise<Buffer[]> {
-    return (await this.store.readUploaded(this.streamId, offset, maxBytes, upTo)).map((c) => c.data);
+    return (await this.store.readUploaded(this.streamId, offset, maxBytes, upTo, this.lookup)).map((c) => c.data);
+  }
+
+  /** Starts loading the object region a read at `offset` will need (see StreamStore.prefetch). */
+  prefetch(offset: number): Promise<void> {
+    return this.store.prefetch(this.streamId, offset, this.lookup);
   }
 
   abortedBetween(): AbortedRange[] {
@@ -102,6 +171,10 @@ export interface PartitionReplicasStats {
 export const REPLICAS_MAX_DEFAULT = 10_000;
 /** How old a replica's view of the index may be when a fetch reads through it. */
 const FRESH_MS = 1_000;
+/** A replica fetched within this long follows every index change announced. */
+const ACTIVE_MS = 5_000;
+/** Index-change rounds are at least this far apart: one query per active replica per round. */
+const ROUND_MS = 25;
 
 export class PartitionReplicas {
   private readonly store: StreamStore;
@@ -114,10 +187,23 @@ export class PartitionReplicas {
   constructor(store: StreamStore, metadata: MetadataStore, maxReplicas = REPLICAS_MAX_DEFAULT) {
     this.store = store;
     this.maxReplicas = maxReplicas;
-    // Every upload anywhere commits under i/: the replicas a long poll waits on look again.
-    this.unwatch = metadata.watch('i/', () => {
-      for (const r of this.replicas.values()) if (r.hasWaiters) void r.refresh().catch(() => undefined);
-    });
+    // Every upload anywhere commits under i/: the replicas consumers are reading look again,
+    // in rounds at most every ROUND_MS however many brokers upload.
+    this.unwatch = metadata.watch('i/', () => this.scheduleRound());
+  }
+
+  private roundTimer: NodeJS.Timeout | undefined;
+  private lastRoundMs = -Infinity;
+
+  private scheduleRound(): void {
+    if (this.roundTimer !== undefined) return;
+    const wait = Math.max(0, this.lastRoundMs + ROUND_MS - performance.now());
+    this.roundTimer = setTimeout(() => {
+      this.roundTimer = undefined;
+      this.lastRoundMs = performance.now();
+      const activeSince = this.lastRoundMs - ACTIVE_MS;
+      for (const r of this.replicas.values()) if (r.hasWaiters || r.fetchedAtMs >= activeSince) void r.refresh().catch(() => undefined);
+    }, wait);
   }
 
   get size(): number {
@@ -144,6 +230,7 @@ export class PartitionReplicas {
     }
     this.replicas.set(streamId, r);
     r.leaderEpoch = leaderEpoch;
+    r.fetchedAtMs = performance.now();
     if (fetchOffset > r.highWatermark || performance.now() - r.refreshedAtMs > FRESH_MS) await r.refresh();
     return r;
   }
@@ -158,6 +245,7 @@ export class PartitionReplicas {
 
   close(): void {
     this.unwatch();
+    if (this.roundTimer !== undefined) clearTimeout(this.roundTimer);
     for (const r of this.replicas.values()) r.close();
     this.replicas.clear();
   }
