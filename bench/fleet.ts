@@ -39,6 +39,7 @@ const OPTIONS = {
   // object-wal acknowledges after the upload: enough batches in flight to cover it, and a shorter interval than the default.
   'upload-interval-ms': { type: 'string', default: '100', help: "the brokers' --upload-interval-ms" },
   'client-rack': { type: 'string', default: 'zone-1', help: "the consumer's client.rack (brokers are in zone-1..zone-N); empty: no rack, it reads from the leaders" },
+  'catch-up': { type: 'boolean', help: 'the consumer starts after producing ends and reads the backlog from offset 0 (object storage)' },
   'skip-failover': { type: 'boolean', help: 'skip the failover step (after the largest fleet\'s run, one broker is SIGKILLed under load and its partitions\' first acknowledged produce on their new leaders is timed)' },
   'skip-sink': { type: 'boolean', help: 'skip the run against the sink (acknowledges everything, stores nothing: the load generator\'s ceiling)' },
 } satisfies BenchOptions;
@@ -52,7 +53,7 @@ const sizes = opt.brokers.split(',').map(Number);
 const params: LoadParams = {
   client: 'wire', partitions: Number(opt.partitions), recordBytes: Number(opt['record-bytes']), batchRecords: Number(opt['batch-records']),
   connections: Number(opt.connections), inflight: Number(opt.inflight), rateMBps: Number(opt['rate-mbps']), acks: -1,
-  durationMs: Number(opt['duration-ms']), warmupMs: Number(opt['warmup-ms']), consumers: 1, catchUp: false, ...(opt['client-rack'] !== '' ? { clientRack: opt['client-rack'] } : {}),
+  durationMs: Number(opt['duration-ms']), warmupMs: Number(opt['warmup-ms']), consumers: 1, catchUp: opt['catch-up'], ...(opt['client-rack'] !== '' ? { clientRack: opt['client-rack'] } : {}),
 };
 
 interface FleetRun {

@@ -22,6 +22,7 @@ import { buildStreamSetObject, parseRegion, readStreamSetFooter, type Chunk } fr
 import { BlockCache, type CacheStats } from './block-cache.ts';
 import { owned, ownedCopy } from './owned-buffer.ts';
 import { FifoQueue } from './fifo-queue.ts';
+import { ObjectIndexCache, type ObjectIndexCacheStats } from './object-index-cache.ts';
 
 export type DurabilityMode = 'local-wal' | 'object-wal';
 
@@ -45,6 +46,9 @@ export interface StreamStoreOptions {
 
 /** A reader's own copy of some index entries: the region holding `offset` (or the next one), if it has it. */
 export type RegionLookup = (offset: number) => IndexValue | undefined;
+
+/** Index entries read into the cache per miss (one range query). */
+const INDEX_CACHE_PAGE = 128;
 
 export const UPLOAD_INTERVAL_MS_DEFAULT = 250;
 export const UPLOAD_BYTES_DEFAULT = 8 * 1024 * 1024;
@@ -132,6 +136,7 @@ export interface StreamStoreStats {
   readsFromObjects: number;
   /** Objects read whole for a read replica (one GET for all the partitions in them). */
   wholeObjectReads: number;
+  indexCache: ObjectIndexCacheStats;
   objectsDeleted: number;
   compactions: number;
   regionsCompacted: number;
@@ -209,6 +214,8 @@ export class StreamStore {
   private closed = false;
   private capacityWaiters: (() => void)[] = [];
   private readonly regions: BlockCache<CachedRegion>;
+  /** Index pages of the streams owned here (bounded; see ObjectIndexCache). */
+  private readonly index = new ObjectIndexCache();
   private readonly regionLoads = new Map<string, Promise<CachedRegion>>();
   readonly stats: StreamStoreStats;
 
@@ -228,7 +235,7 @@ export class StreamStore {
     this.regions = new BlockCache(this.opts.blockCacheBytesMax);
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
-      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, wholeObjectReads: 0, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, fencedCommits: 0, blockCache: this.regions.stats,
+      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, wholeObjectReads: 0, indexCache: this.index.stats, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, fencedCommits: 0, blockCache: this.regions.stats,
     };
   }
 
@@ -368,6 +375,7 @@ export class StreamStore {
   private forget(s: StreamState, reason: Error): number {
     if (this.streams.get(s.id) !== s) return 0;
     this.streams.delete(s.id);
+    this.index.invalidate(s.id);
     let dropped = 0;
     for (const c of s.mem) {
       if (!c.uploaded) {
@@ -744,10 +752,20 @@ export class StreamStore {
   }
 
   private async findRegion(id: number, offset: number): Promise<{ value: IndexValue } | undefined> {
+    // Streams owned here: the index cache, filled a page at a time from the region holding `offset`.
+    const owned = this.openEpoch(id) !== undefined;
+    if (owned) {
+      const hit = this.index.lookup(id, offset);
+      if (hit !== undefined) return { value: hit };
+    }
+    const generation = this.index.generation(id);
     const [floor] = await this.opts.metadata.range(indexPrefix(id), { start: indexKey(id, offset), reverse: true, limit: 1 });
-    if (floor !== undefined && (floor.value as unknown as IndexValue).e > offset) return { value: floor.value as unknown as IndexValue };
-    const [next] = await this.opts.metadata.range(indexPrefix(id), { start: indexKey(id, offset), limit: 1 });
-    return next === undefined ? undefined : { value: next.value as unknown as IndexValue };
+    const from = floor !== undefined && (floor.value as unknown as IndexValue).e > offset ? floor.key : indexKey(id, offset);
+    const page = await this.opts.metadata.range(indexPrefix(id), { start: from, limit: owned ? INDEX_CACHE_PAGE : 1 });
+    if (owned && this.openEpoch(id) !== undefined) {
+      this.index.add(id, page.map((e) => ({ base: Number(e.key.slice(-16)), value: e.value as unknown as IndexValue })), generation);
+    }
+    return page[0] === undefined ? undefined : { value: page[0].value as unknown as IndexValue };
   }
 
   /**
@@ -826,6 +844,17 @@ export class StreamStore {
 
   /** As commitWithRefs; false when a dropped region's version check fails (it changed meanwhile). */
   private async tryCommitWithRefs(ops: MetadataOp[], dropped: readonly DroppedRegion[]): Promise<boolean> {
+    // Index pages of these streams are dropped before and after: a page loaded across the commit is not kept.
+    const changed = new Set(dropped.map((d) => Number(d.key.slice(2, 14))));
+    for (const id of changed) this.index.invalidate(id);
+    try {
+      return await this.commitRefsOnce(ops, dropped);
+    } finally {
+      for (const id of changed) this.index.invalidate(id);
+    }
+  }
+
+  private async commitRefsOnce(ops: MetadataOp[], dropped: readonly DroppedRegion[]): Promise<boolean> {
     for (let attempt = 0; attempt < 10; attempt++) {
       // A region replaced in place (compaction keeps the first region's key) is overwritten, not deleted.
       const replaced = new Map(dropped.filter((d) => ops.some((o) => o.op === 'put' && o.key === d.key)).map((d) => [d.key, d]));

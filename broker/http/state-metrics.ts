@@ -37,6 +37,11 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_block_cache_hits', 'Block cache hits since start.', [], (g) => g.set(s.blockCache.hits));
   gauge('floe_block_cache_misses', 'Block cache misses since start.', [], (g) => g.set(s.blockCache.misses));
   gauge('floe_reads_from_memory', 'Stream reads served from memory since start.', [], (g) => g.set(s.readsFromMemory));
+  gauge('floe_object_index_cache_entries', 'Object-index entries cached for the streams this broker owns (bounded).', [], (g) => g.set(s.indexCache.entries));
+  gauge('floe_object_index_cache_lookups', 'Object-index lookups of owned streams since start, by outcome (a miss is a metadata-store query).', ['outcome'], (g) => {
+    g.set({ outcome: 'hit' }, s.indexCache.hits);
+    g.set({ outcome: 'miss' }, s.indexCache.misses);
+  });
   gauge('floe_whole_object_reads', 'Objects read whole for read replicas (one GET for every partition in them) since start.', [], (g) => g.set(s.wholeObjectReads));
   gauge('floe_reads_from_objects', 'Stream reads served from object storage since start.', [], (g) => g.set(s.readsFromObjects));
 

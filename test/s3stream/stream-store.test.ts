@@ -219,6 +219,45 @@ describe('compaction', () => {
   });
 });
 
+describe('object-index cache', () => {
+  it('catch-up reads of an owned stream find their regions in the cache; compaction and trim invalidate it and reads stay exact', async () => {
+    const objects = new FileSystemObjectStore(join(dir, 'objects'));
+    const { store, md } = await openStore(objects, 'local-wal', { tailCacheBytesMax: 0, blockCacheBytesMax: 0 });
+    let indexQueries = 0;
+    const range = md.range.bind(md);
+    md.range = (prefix, opts) => {
+      if (prefix.startsWith('i/')) indexQueries++;
+      return range(prefix, opts);
+    };
+    const id = await store.createStream();
+    for (let i = 0; i < 40; i++) {
+      await store.append(id, i, i + 1, chunkData(id, i, 1));
+      await store.flush();
+    }
+    const expected = Array.from({ length: 40 }, (_, i) => `s${id}:${i}-${i + 1}`);
+    indexQueries = 0;
+    expect(await readAll(store, id)).toEqual(expected);
+    // 40 regions: the first lookup loads a page (two queries), the read-ahead past the end asks once more.
+    const firstPass = indexQueries;
+    expect(firstPass).toBeLessThanOrEqual(4);
+    indexQueries = 0;
+    expect(await readAll(store, id)).toEqual(expected);
+    expect(indexQueries).toBeLessThanOrEqual(2);
+    expect(store.stats.indexCache.hits).toBeGreaterThanOrEqual(70);
+    // Compaction replaces regions: the cached pages go, reads see the new index.
+    const regionBytes = ((await md.range('i/'))[0]!.value as { l: number }).l;
+    expect(await store.compact(id, { regionBytesMin: regionBytes * 2, targetBytes: regionBytes * 8 + 16, minAgeMs: 0 })).toBe(8);
+    expect(store.stats.indexCache.entries).toBe(0);
+    expect(await readAll(store, id)).toEqual(expected);
+    await store.collectGarbage(0);
+    expect(await readAll(store, id)).toEqual(expected);
+    await store.trim(id, 20);
+    expect(await readAll(store, id, 20)).toEqual(expected.slice(20));
+    await store.close();
+    await md.close();
+  });
+});
+
 describe('stream ownership (epochs)', () => {
   it('a deposed owner is fenced: its pending appends fail, nothing it uploads after the move is indexed, the new owner continues', async () => {
     const md = new MemoryMetadataStore();
