@@ -16,7 +16,7 @@ import { fmt } from './stats.ts';
 import { parseBenchArgs, type BenchOptions } from './cli-options.ts';
 import { runLoad, type LoadFigures, type LoadParams } from './produce-load.ts';
 import { markdownTable, printTable } from './side-by-side.ts';
-import { WireClient } from './wire-client.ts';
+import { WireClient } from '../protocol/wire-client.ts';
 import { CreateTopicsApi, MetadataApi, ProduceApi } from '../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../protocol/generated/CreateTopicsRequest.ts';
 import { buildRecordBatch } from '../protocol/records/record.ts';

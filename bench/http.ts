@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrokerProcess } from '../test/support/broker-process.ts';
-import { WireClient } from './wire-client.ts';
+import { WireClient } from '../protocol/wire-client.ts';
 import { CreateTopicsApi, ProduceApi } from '../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../protocol/generated/CreateTopicsRequest.ts';
 import { buildRecordBatch } from '../protocol/records/record.ts';

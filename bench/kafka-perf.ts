@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt } from './stats.ts';
 import { parseBenchArgs, type BenchOptions } from './cli-options.ts';
-import { WireClient } from './wire-client.ts';
+import { WireClient } from '../protocol/wire-client.ts';
 import { CreateTopicsApi } from '../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../protocol/generated/CreateTopicsRequest.ts';
 import { BrokerProcess } from '../test/support/broker-process.ts';

@@ -5,7 +5,7 @@
 // end-to-end latency, and the broker process's CPU and RSS when it has its
 // PID. It does not start or stop brokers and does not print or write reports.
 
-import { WireClient } from './wire-client.ts';
+import { WireClient } from '../protocol/wire-client.ts';
 import { LatencyRecorder } from './stats.ts';
 import { CreateTopicsApi, FetchApi, MetadataApi, ProduceApi } from '../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../protocol/generated/CreateTopicsRequest.ts';

@@ -11,7 +11,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WireClient } from './wire-client.ts';
+import { WireClient } from '../protocol/wire-client.ts';
 import { LatencyRecorder, fmt } from './stats.ts';
 import { parseBenchArgs, type BenchOptions } from './cli-options.ts';
 import { AddPartitionsToTxnApi, CreateTopicsApi, EndTxnApi, InitProducerIdApi, ProduceApi } from '../protocol/generated/index.ts';

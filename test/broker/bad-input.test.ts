@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import { ApiVersionsApi, CreateTopicsApi, FetchApi, MetadataApi, ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';

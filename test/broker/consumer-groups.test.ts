@@ -162,7 +162,7 @@ describe('kcat -G (librdkafka balanced consumer)', () => {
 
 describe('offset housekeeping', () => {
   it('OffsetDelete removes offsets; deleting a topic removes every group\'s offsets for it', async () => {
-    const { WireClient } = await import('../../bench/wire-client.ts');
+    const { WireClient } = await import('../../protocol/wire-client.ts');
     const { OffsetCommitApi, OffsetDeleteApi, OffsetFetchApi } = await import('../../protocol/generated/index.ts');
     const admin = kafka.admin();
     await admin.connect();

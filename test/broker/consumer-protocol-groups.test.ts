@@ -12,7 +12,7 @@ import { BrokerProcess } from '../support/broker-process.ts';
 import { until } from '../support/until.ts';
 import { startKip848Member, type Kip848Member } from '../support/kip848-consumer.ts';
 import { startLibrdkafkaMember } from '../support/librdkafka-kip848-consumer.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import {
   ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi, DescribeGroupsApi, JoinGroupApi, ListGroupsApi, OffsetCommitApi, OffsetFetchApi,
 } from '../../protocol/generated/index.ts';

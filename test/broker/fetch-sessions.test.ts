@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import { CreateTopicsApi, FetchApi, ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition, type FetchRequest } from '../../protocol/generated/FetchRequest.ts';

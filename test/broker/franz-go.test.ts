@@ -11,7 +11,7 @@ import { goClient } from '../support/go-clients.ts';
 import { jsonLines } from '../support/java.ts';
 import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import { ListGroupsApi } from '../../protocol/generated/index.ts';
 
 interface Ack { key: string; error: string | null; partition: number; offset: number }

@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { until } from '../support/until.ts';
 import { startKip848Member, type Kip848Member } from '../support/kip848-consumer.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import { ConsumerGroupDescribeApi, DescribeGroupsApi, HeartbeatApi, JoinGroupApi, OffsetCommitApi, SyncGroupApi } from '../../protocol/generated/index.ts';
 import type { JoinGroupResponse } from '../../protocol/generated/JoinGroupResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';

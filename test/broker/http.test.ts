@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import { CreateTopicsApi, FetchApi, ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';

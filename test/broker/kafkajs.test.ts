@@ -132,7 +132,7 @@ describe.each(BACKENDS)('kafkajs (%s object store)', (backendName) => {
       expect((await admin.fetchTopicOffsetsByTimestamp('timed', 7000))[0]!.offset).toBe('6');
       // No record that late: the broker answers -1 and kafkajs reports the high watermark instead.
       expect((await admin.fetchTopicOffsetsByTimestamp('timed', 99_000))[0]!.offset).toBe('10');
-      const { WireClient } = await import('../../bench/wire-client.ts');
+      const { WireClient } = await import('../../protocol/wire-client.ts');
       const { ListOffsetsApi } = await import('../../protocol/generated/index.ts');
       const c = await WireClient.connect('127.0.0.1', broker.port);
       const max = await c.request(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 1000, topics: [{ name: 'timed', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n, maxNumOffsets: 1 }] }] });

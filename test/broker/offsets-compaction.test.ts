@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import {
   CreateTopicsApi, DeleteGroupsApi, DescribeGroupsApi, JoinGroupApi, ListOffsetsApi, OffsetCommitApi, OffsetFetchApi, SyncGroupApi,
 } from '../../protocol/generated/index.ts';

@@ -15,7 +15,7 @@ import { runCommand } from '../support/run-command.ts';
 import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
 import { until } from '../support/until.ts';
 import { jsonLines } from '../support/java.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import { ListOffsetsApi } from '../../protocol/generated/index.ts';
 
 const SCRIPT = join(import.meta.dirname, '../support/python/transactions.py');

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApacheKafka } from '../support/apache-kafka.ts';
 import { BrokerProcess } from '../support/broker-process.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import {
   CreatePartitionsApi, CreateTopicsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeConfigsApi, FetchApi, ListOffsetsApi, ProduceApi,
 } from '../../protocol/generated/index.ts';

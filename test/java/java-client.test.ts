@@ -10,7 +10,7 @@ import { BrokerProcess } from '../support/broker-process.ts';
 import { TestFleet, useFleetServers } from '../support/fleet.ts';
 import { jsonLines, runJava, spawnJava } from '../support/java.ts';
 import { until } from '../support/until.ts';
-import { WireClient } from '../../bench/wire-client.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
 import { ConsumerGroupDescribeApi } from '../../protocol/generated/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 

@@ -1,14 +1,15 @@
 // A minimal pipelined Kafka client on floe's own protocol layer: sends
 // typed requests (or raw bytes) over one TCP connection and matches
-// responses by correlation id. Used by the benchmark's load generator and by
+// responses by correlation id. Used by brokers to reach each other (transaction
+// markers), by the benchmark's load generator and by
 // tests that need exact control over the bytes on the wire.
 
 import { connect, type Socket } from 'node:net';
-import { FrameDecoder } from '../protocol/framing.ts';
-import { writeRequestFrame } from '../protocol/request-header.ts';
-import { Reader } from '../protocol/primitives/reader.ts';
-import { readResponseHeader } from '../protocol/generated/ResponseHeader.ts';
-import type { ApiDescriptor } from '../protocol/generated/index.ts';
+import { FrameDecoder } from './framing.ts';
+import { writeRequestFrame } from './request-header.ts';
+import { Reader } from './primitives/reader.ts';
+import { readResponseHeader } from './generated/ResponseHeader.ts';
+import type { ApiDescriptor } from './generated/index.ts';
 
 interface Waiter {
   resolve: (frame: Buffer) => void;
