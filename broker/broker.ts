@@ -20,6 +20,7 @@ import { PartitionLeadership } from './partition/partition-leadership.ts';
 import { PartitionReplicas } from './partition/partition-replicas.ts';
 import { forgetStreamTransactions } from './partition/partition-transactions.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
+import { BrokerLinks } from './cluster/broker-links.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { PostgresMetadataStore } from '../s3stream/metadata/postgres-metadata-store.ts';
@@ -61,6 +62,8 @@ export class Broker {
   stopping = false;
   /** Set in start(), before any request is served. */
   member!: ClusterMember;
+  /** Connections to the other brokers of the fleet (transaction markers). */
+  links!: BrokerLinks;
   leadership!: PartitionLeadership;
   private server: Server | undefined;
   private readonly connections = new Set<Connection>();
@@ -115,8 +118,7 @@ export class Broker {
     await broker.listen();
     await broker.joinCluster();
     await broker.groups.load();
-    // Transactions are served by a single broker for now (markers to other brokers' partitions are not built).
-    if (config.metadataUrl === undefined) await broker.transactions.load();
+    await broker.transactions.load();
     await broker.leadership.sync();
     broker.maintenance.start(config.logRetentionCheckIntervalMs, config.objectCompactionIntervalMs, config.logCleanerBackoffMs);
     if (config.httpPort >= 0) {
@@ -149,6 +151,7 @@ export class Broker {
       nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, rack: this.config.brokerRack,
       heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs, sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
     }, () => this.topics.all().map((t) => t.streams));
+    this.links = new BrokerLinks(this.member.view, this.config.brokerSessionTimeoutMs);
     this.leadership = new PartitionLeadership(this.streams, this.metadata, this.topics, this.member.view, this.log, {
       onLead: async (topic, partition, log) => {
         this.replicas.drop(log.streamId);
@@ -274,6 +277,7 @@ export class Broker {
     await this.http?.close();
     this.groups.close();
     this.transactions.close();
+    this.links.close();
     this.unwatchTopics?.();
     this.replicas.close();
     await this.streams.close();

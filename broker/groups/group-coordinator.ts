@@ -317,7 +317,20 @@ export class GroupCoordinator {
     return [...new Set([...this.groups.keys(), ...this.consumerGroups.keys(), ...this.offsets.keys()])].sort();
   }
 
-  private offsetsPartition(groupId: string): number {
+  /**
+   * A transaction marker on an offsets partition (WriteTxnMarkers from the
+   * transaction coordinator, on this broker or another): ends the producer's
+   * pending offsets of every group of that partition. Safe to repeat.
+   */
+  async endTransactionInPartition(partition: number, producerId: bigint, commit: boolean): Promise<number> {
+    if (!this.loaded.has(partition)) return this.loading.has(partition) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const pid = producerId.toString();
+    const groups = [...this.pendingTxnOffsets].filter(([g, byPid]) => byPid.has(pid) && this.offsetsPartition(g) === partition).map(([g]) => g);
+    await Promise.all(groups.map((g) => this.endTransaction(g, producerId, commit)));
+    return ErrorCode.NONE;
+  }
+
+  offsetsPartition(groupId: string): number {
     return Math.abs(javaStringHash(groupId)) % this.broker.topics.get(OFFSETS_TOPIC)!.streams.length;
   }
 

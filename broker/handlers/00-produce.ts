@@ -29,11 +29,12 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
  * A transactional batch is checked against its transaction at the
  * coordinator (open, holding this partition, at the producer's epoch):
  * KIP-890's verification, so a zombie producer cannot open a transaction no
- * coordinator will end. Other batches pass.
+ * coordinator will end. Only when this broker is the coordinator: asking
+ * another (AddPartitionsToTxn verifyOnly) is not built. Other batches pass.
  */
-function transactionalBatchError(broker: Broker, records: Buffer, topic: string, partition: number): number {
+function transactionalBatchError(broker: Broker, transactionalId: string | null, records: Buffer, topic: string, partition: number): number {
   if (records.length < RECORD_BATCH_HEADER_BYTES || (records.readInt16BE(ATTRIBUTES) & 0x30) !== 0x10) return ErrorCode.NONE;
-  return broker.transactions.verifyProduce(records.readBigInt64BE(PRODUCER_ID), records.readInt16BE(PRODUCER_EPOCH), topic, partition);
+  return broker.transactions.verifyProduce(transactionalId, records.readBigInt64BE(PRODUCER_ID), records.readInt16BE(PRODUCER_EPOCH), topic, partition);
 }
 
 /**
@@ -107,7 +108,7 @@ export const produceHandler = defineHandler({
             out.errorMessage = `Compacted topic cannot accept message without key in topic partition ${t.name}-${p.index}.`;
             continue;
           }
-          const txnError = transactionalBatchError(broker, records, t.name, p.index);
+          const txnError = transactionalBatchError(broker, req.transactionalId, records, t.name, p.index);
           if (txnError !== ErrorCode.NONE) {
             out.errorCode = txnError;
             continue;

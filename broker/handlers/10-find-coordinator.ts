@@ -1,7 +1,6 @@
 // FindCoordinator: a group's coordinator is the live leader of its
 // __consumer_offsets partition, a transactional id's the live leader of its
 // __transaction_state partition, for one key (v0-3) or a batch (v4+).
-// A fleet has no transaction coordinator yet: COORDINATOR_NOT_AVAILABLE.
 
 import { FindCoordinatorApi } from '../../protocol/generated/index.ts';
 import { defaultFindCoordinatorResponse, type Coordinator } from '../../protocol/generated/FindCoordinatorResponse.ts';
@@ -21,7 +20,6 @@ export const findCoordinatorHandler = defineHandler({
       const none = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
       if (req.keyType === KEY_TYPE_TRANSACTION) {
         if (key === '') return none(ErrorCode.INVALID_REQUEST, 'empty transactional id');
-        if (broker.config.metadataUrl !== undefined) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not served by a floe fleet yet');
         const coordinator = broker.transactions.coordinatorOf(key);
         if (coordinator === undefined) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the transactional id\'s __transaction_state partition has no live leader yet');
         return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: ErrorCode.NONE, errorMessage: null };

@@ -33,6 +33,7 @@ import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.ts';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.ts';
 import { endTxnHandler } from './26-end-txn.ts';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.ts';
+import { writeTxnMarkersHandler } from './27-write-txn-markers.ts';
 import { describeProducersHandler } from './61-describe-producers.ts';
 import { describeTransactionsHandler } from './65-describe-transactions.ts';
 import { listTransactionsHandler } from './66-list-transactions.ts';
@@ -47,7 +48,7 @@ const ALL: readonly AnyApiHandler[] = [
   offsetCommitHandler, offsetFetchHandler, findCoordinatorHandler, joinGroupHandler, heartbeatHandler, leaveGroupHandler,
   syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
   describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
-  addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, txnOffsetCommitHandler,
+  addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, writeTxnMarkersHandler, txnOffsetCommitHandler,
   describeTransactionsHandler, listTransactionsHandler, describeProducersHandler,
 ];
 

@@ -10,22 +10,24 @@
 // producer fenced. It does not validate produce batches (PartitionLog does)
 // and answers wire requests only through the handlers.
 //
-// The markers go to partition logs of this broker: transactions are served
-// by a single broker; a fleet refuses them until brokers can write markers
-// to each other's partitions.
+// In a fleet the coordinator of a transactional id is the leader of its
+// __transaction_state partition; markers reach partitions led elsewhere
+// through WriteTxnMarkers (TransactionMarkers).
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
 import type { Broker } from '../broker.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
 import type { BrokerRegistration } from '../cluster/cluster-view.ts';
+import { OFFSETS_TOPIC } from '../groups/group-coordinator.ts';
+import { TransactionMarkers, type MarkerTarget } from './transaction-markers.ts';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 /** Bound on transactional ids tracked; InitProducerId for one more gets COORDINATOR_NOT_AVAILABLE. */
 export const TRANSACTIONAL_IDS_MAX = 100_000;
 /** Epochs are int16; at the last one a producer gets a new producer id (as Kafka does). */
 const EPOCH_MAX = 32766;
-/** How long a marker write waits for its partition to be served here (after a restart it may be opening). */
+/** How long completing a transaction keeps trying to write its markers (leaders may be moving) before it is retried later. */
 const PARTITION_WAIT_MS = 30_000;
 
 export type TransactionState = 'Empty' | 'Ongoing' | 'PrepareCommit' | 'PrepareAbort' | 'CompleteCommit' | 'CompleteAbort';
@@ -83,9 +85,11 @@ export class TransactionCoordinator {
   readonly stats = { committed: 0, aborted: 0, timedOut: 0, fenced: 0, markersWritten: 0 };
 
   private readonly segmentBytes: number;
+  readonly markers: TransactionMarkers;
 
   constructor(broker: Broker, numPartitions: number, segmentBytes: number) {
     this.broker = broker;
+    this.markers = new TransactionMarkers(broker);
     this.numPartitions = numPartitions;
     this.segmentBytes = segmentBytes;
   }
@@ -106,7 +110,6 @@ export class TransactionCoordinator {
 
   /** Why this broker cannot coordinate the transactional id now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS), or undefined. */
   coordinatorError(transactionalId: string): number | undefined {
-    if (this.broker.config.metadataUrl !== undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (this.broker.topics.get(TRANSACTION_STATE_TOPIC) === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const p = this.partitionOf(transactionalId);
     if (this.loaded.has(p)) return undefined;
@@ -118,6 +121,12 @@ export class TransactionCoordinator {
     const topic = this.broker.topics.get(TRANSACTION_STATE_TOPIC);
     if (topic === undefined) return undefined;
     return this.broker.member.view.liveLeader(topic.streams[this.partitionOf(transactionalId)]!);
+  }
+
+  /** Another live broker coordinates the id (its state is there, not here): what this broker cannot check. */
+  private coordinatedElsewhere(transactionalId: string): boolean {
+    const c = this.coordinatorOf(transactionalId);
+    return c !== undefined && c.nodeId !== this.broker.member.view.nodeId;
   }
 
   private partitionOf(transactionalId: string): number {
@@ -388,21 +397,12 @@ export class TransactionCoordinator {
    */
   private async complete(t: TransactionMetadata): Promise<void> {
     const commit = t.state === 'PrepareCommit';
-    const writes: Promise<void>[] = [];
-    for (const [topicName, ps] of t.partitions) {
-      const topic = this.broker.topics.get(topicName);
-      if (topic === undefined) continue; // deleted meanwhile: nothing to mark
-      for (const p of ps) {
-        writes.push((async () => {
-          const log = await this.broker.leadership.whenServed(topic, p, PARTITION_WAIT_MS);
-          if (log === undefined) throw new Error(`${topicName}-${p} is not served here; its marker cannot be written`);
-          await log.appendMarker(t.producerId, t.producerEpoch, commit ? 'commit' : 'abort', 0);
-          this.stats.markersWritten++;
-        })());
-      }
-    }
-    for (const g of t.groups) writes.push(this.broker.groups.endTransaction(g, t.producerId, commit));
-    await Promise.all(writes);
+    const targets: MarkerTarget[] = [];
+    for (const [topic, ps] of t.partitions) for (const partition of ps) targets.push({ topic, partition });
+    // A group's offsets end with a marker on its offsets partition, where its coordinator is.
+    for (const g of t.groups) targets.push({ topic: OFFSETS_TOPIC, partition: this.broker.groups.offsetsPartition(g) });
+    await this.markers.writeAll(targets, { producerId: t.producerId, producerEpoch: t.producerEpoch, commit, coordinatorEpoch: 0 }, Date.now() + PARTITION_WAIT_MS);
+    this.stats.markersWritten += targets.length;
     const done: TransactionMetadata = { ...t, state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map(), groups: new Set(), updateMs: Date.now() };
     await this.persist(done);
     if (commit) this.stats.committed++;
@@ -415,7 +415,8 @@ export class TransactionCoordinator {
    * holds the partition, so a fenced or confused producer cannot leave a
    * transaction no coordinator will ever end.
    */
-  verifyProduce(producerId: bigint, producerEpoch: number, topic: string, partition: number): number {
+  verifyProduce(transactionalId: string | null, producerId: bigint, producerEpoch: number, topic: string, partition: number): number {
+    if (transactionalId !== null && this.coordinatedElsewhere(transactionalId)) return ErrorCode.NONE;
     const id = this.byProducerId.get(producerId);
     const t = id === undefined ? undefined : this.transactions.get(id);
     if (t === undefined || t.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
@@ -426,6 +427,7 @@ export class TransactionCoordinator {
 
   /** The group-side check of TxnOffsetCommit: the producer's transaction is open and took the group. */
   verifyOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string): number {
+    if (this.coordinatedElsewhere(transactionalId)) return ErrorCode.NONE;
     const t = this.transactions.get(transactionalId);
     const bad = producerError(t, producerId, producerEpoch);
     if (bad !== undefined) return bad === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : bad;

@@ -1,0 +1,164 @@
+// Transactions in a fleet of three brokers: the coordinator of a
+// transactional id is the leader of its __transaction_state partition, and
+// its COMMIT/ABORT markers reach partitions led by the other brokers through
+// WriteTxnMarkers; a group's transactional offsets end on the broker that
+// coordinates the group. Driven by librdkafka (commit/abort, read_committed)
+// and kafkajs (sendOffsets with the group and the transaction coordinated by
+// different brokers), and a coordinator SIGKILLed with a transaction open:
+// its successor aborts it at its timeout and readers move on.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { TestFleet, useFleetServers } from '../support/fleet.ts';
+import { runCommand } from '../support/run-command.ts';
+import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
+import { until } from '../support/until.ts';
+import { jsonLines } from '../support/java.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
+import { FindCoordinatorApi, ListOffsetsApi } from '../../protocol/generated/index.ts';
+
+const servers = useFleetServers();
+const SCRIPT = join(import.meta.dirname, '../support/python/transactions.py');
+interface Rec { partition: number; offset: number; key: string; value: string; error?: string }
+
+describe('transactions in a three-broker fleet', () => {
+  let fleet: TestFleet;
+  let kafka: Kafka;
+  const py = (args: string[], timeoutMs = 120_000) => runCommand(PYTHON, [SCRIPT, ...args], { timeoutMs, env: currentConfluentKafkaEnv() });
+  const read = async (topic: string, isolation: 'read_committed' | 'read_uncommitted', n: number): Promise<Rec[]> => {
+    const r = await py(['read', fleet.bootstrap, topic, isolation, String(n)]);
+    expect(r.code, r.stderr).toBe(0);
+    const recs = jsonLines<Rec>(r.stdout);
+    expect(recs.filter((x) => x.error !== undefined)).toEqual([]);
+    return recs;
+  };
+  /** Asks a live broker; FindCoordinator and ListOffsets answer the same from any of them (ListOffsets must reach the leader). */
+  const wire = async <T>(nodeId: number, fn: (w: WireClient) => Promise<T>): Promise<T> => {
+    const w = await WireClient.connect('127.0.0.1', fleet.broker(nodeId).port);
+    try {
+      return await fn(w);
+    } finally {
+      w.close();
+    }
+  };
+  const coordinatorOf = (keyType: 0 | 1, key: string, via: number): Promise<number> => wire(via, async (w) => {
+    const r = await w.request(FindCoordinatorApi, 3, { key, keyType, coordinatorKeys: [] });
+    return r.errorCode === 0 ? r.nodeId : -1;
+  });
+  const leaders = async (topic: string): Promise<number[]> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.disconnect();
+    return md.topics[0]!.partitions.sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+  };
+  /** The partition's end offset for read_committed (1) or read_uncommitted (0), asked of its leader. */
+  const endOffset = async (topic: string, partition: number, isolationLevel: 0 | 1): Promise<bigint> => {
+    const leader = (await leaders(topic))[partition]!;
+    return wire(leader, async (w) => {
+      const r = await w.request(ListOffsetsApi, 7, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }], timeoutMs: 5000 });
+      const p = r.topics[0]!.partitions[0]!;
+      if (p.errorCode !== 0) throw new Error(`ListOffsets error ${p.errorCode}`);
+      return p.offset;
+    });
+  };
+  const createTopic = async (topic: string, numPartitions: number): Promise<void> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+    await admin.disconnect();
+  };
+  const writeTxnMarkersServed = async (): Promise<number> => {
+    let n = 0;
+    for (const id of fleet.brokers.keys()) n += await fleet.metric(id, 'floe_request_seconds_count', { api: 'WriteTxnMarkers' });
+    return n;
+  };
+
+  beforeAll(async () => {
+    fleet = await TestFleet.start(servers, [1, 2, 3], {
+      args: ['--group-initial-rebalance-delay-ms', '0', '--transaction-abort-timed-out-transaction-cleanup-interval-ms', '500'],
+    });
+    kafka = new Kafka({ clientId: 'fleet-txn-test', brokers: fleet.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
+  });
+  afterAll(async () => { await fleet?.destroy(); });
+  afterEach(() => { expect(fleet.handlerErrors()).toEqual([]); });
+
+  it('librdkafka: a committed and an aborted transaction over partitions led by three brokers; read_committed sees exactly the committed records', async () => {
+    await createTopic('ftx-basic', 3);
+    expect([...(await leaders('ftx-basic'))].sort()).toEqual([1, 2, 3]);
+    const markersBefore = await writeTxnMarkersServed();
+    const p = await py(['commit-abort', fleet.bootstrap, 'ftx-basic']);
+    expect(p.code, p.stderr).toBe(0);
+    const committed = await read('ftx-basic', 'read_committed', 45);
+    expect(committed.map((r) => r.value).sort()).toEqual(Array.from({ length: 45 }, (_, i) => `committed-${i}`).sort());
+    const all = await read('ftx-basic', 'read_uncommitted', 65);
+    expect(all.filter((r) => r.value.startsWith('aborted-'))).toHaveLength(20);
+    for (let part = 0; part < 3; part++) expect(await endOffset('ftx-basic', part, 1)).toBe(await endOffset('ftx-basic', part, 0));
+    // The coordinator leads at most one of the three partitions: the others got their markers from it over the wire.
+    expect(await writeTxnMarkersServed()).toBeGreaterThan(markersBefore);
+  });
+
+  it('kafkajs: sendOffsets with the group coordinated by another broker than the transaction; commit and abort', async () => {
+    await createTopic('ftx-in', 1);
+    await createTopic('ftx-out', 2);
+    const txnId = 'ftx-kjs';
+    const txnCoordinator = await coordinatorOf(1, txnId, 1);
+    expect(txnCoordinator).toBeGreaterThan(0);
+    let groupId = '';
+    for (let i = 0; groupId === ''; i++) {
+      const candidate = `ftx-group-${i}`;
+      const c = await coordinatorOf(0, candidate, 1);
+      if (c > 0 && c !== txnCoordinator) groupId = candidate;
+    }
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: 'ftx-in', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ value: `in-${i}` })) });
+    await plain.disconnect();
+    const producer = kafka.producer({ transactionalId: txnId, maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'ftx-out', messages: [{ value: 'out-1', partition: 0 }, { value: 'out-2', partition: 1 }] });
+    await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: 'ftx-in', partitions: [{ partition: 0, offset: '10' }] }] });
+    await txn.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: 'ftx-out', messages: [{ value: 'never', partition: 0 }] });
+    await aborted.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: 'ftx-in', partitions: [{ partition: 0, offset: '99' }] }] });
+    await aborted.abort();
+    await producer.disconnect();
+    expect((await read('ftx-out', 'read_committed', 10)).map((x) => x.value).sort()).toEqual(['out-1', 'out-2']);
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchOffsets({ groupId, topics: ['ftx-in'] });
+    await admin.disconnect();
+    expect(offsets[0]!.partitions[0]!.offset).toBe('10');
+  });
+
+  it('the coordinator is SIGKILLed with a transaction open: its successor aborts it at its timeout, readers move on', async () => {
+    await createTopic('ftx-orphan', 1);
+    const [partitionLeader] = await leaders('ftx-orphan');
+    // A transactional id coordinated by a broker that does not lead the partition.
+    let txnId = '';
+    let coordinator = -1;
+    for (let i = 0; txnId === ''; i++) {
+      const candidate = `ftx-orphan-${i}`;
+      coordinator = await coordinatorOf(1, candidate, partitionLeader!);
+      if (coordinator > 0 && coordinator !== partitionLeader) txnId = candidate;
+    }
+    const r = await py(['abandon', fleet.bootstrap, 'ftx-orphan', txnId, '6000']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await endOffset('ftx-orphan', 0, 0)).toBe(5n);
+    expect(await endOffset('ftx-orphan', 0, 1)).toBe(0n);
+    await fleet.broker(coordinator).kill9();
+    // Another broker takes the __transaction_state partition over, replays it, and aborts at the timeout.
+    await until(async () => (await coordinatorOf(1, txnId, partitionLeader!)) > 0 && (await coordinatorOf(1, txnId, partitionLeader!)) !== coordinator, 30_000, 'a new coordinator for the transactional id');
+    await until(async () => (await endOffset('ftx-orphan', 0, 1)) === 6n, 60_000, 'the orphaned transaction to be aborted by the new coordinator');
+    const producer = kafka.producer({ transactionalId: txnId, maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const t = await producer.transaction();
+    await t.send({ topic: 'ftx-orphan', messages: [{ value: 'after-failover' }] });
+    await t.commit();
+    await producer.disconnect();
+    expect((await read('ftx-orphan', 'read_committed', 10)).map((x) => x.value)).toEqual(['after-failover']);
+  }, 150_000);
+});
