@@ -8,6 +8,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { cleanupPolicyIncludes, effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { defineHandler } from './handler.ts';
 import type { Broker } from '../broker.ts';
+import type { PartitionLog } from '../partition/partition-log.ts';
 import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { readRecords } from '../../protocol/records/record.ts';
 import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
@@ -29,12 +30,19 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
  * A transactional batch is checked against its transaction at the
  * coordinator (open, holding this partition, at the producer's epoch):
  * KIP-890's verification, so a zombie producer cannot open a transaction no
- * coordinator will end. Only when this broker is the coordinator: asking
- * another (AddPartitionsToTxn verifyOnly) is not built. Other batches pass.
+ * coordinator will end. A coordinator on another broker is asked
+ * (AddPartitionsToTxn v4, verifyOnly). Other batches pass.
  */
-function transactionalBatchError(broker: Broker, transactionalId: string | null, records: Buffer, topic: string, partition: number): number {
+async function transactionalBatchError(broker: Broker, transactionalId: string | null, records: Buffer, topic: string, partition: number, log: PartitionLog): Promise<number> {
   if (records.length < RECORD_BATCH_HEADER_BYTES || (records.readInt16BE(ATTRIBUTES) & 0x30) !== 0x10) return ErrorCode.NONE;
-  return broker.transactions.verifyProduce(transactionalId, records.readBigInt64BE(PRODUCER_ID), records.readInt16BE(PRODUCER_EPOCH), topic, partition);
+  const producerId = records.readBigInt64BE(PRODUCER_ID);
+  const producerEpoch = records.readInt16BE(PRODUCER_EPOCH);
+  if (transactionalId !== null && broker.transactions.coordinatedElsewhere(transactionalId)) {
+    // Only the first batch of the transaction here needs asking; later ones join what is open.
+    if (log.transactions.firstOffsetOf(producerId) >= 0) return ErrorCode.NONE;
+    return broker.transactions.verifyWithCoordinator(transactionalId, producerId, producerEpoch, topic, partition);
+  }
+  return broker.transactions.verifyProduce(producerId, producerEpoch, topic, partition);
 }
 
 /**
@@ -108,7 +116,7 @@ export const produceHandler = defineHandler({
             out.errorMessage = `Compacted topic cannot accept message without key in topic partition ${t.name}-${p.index}.`;
             continue;
           }
-          const txnError = transactionalBatchError(broker, req.transactionalId, records, t.name, p.index);
+          const txnError = await transactionalBatchError(broker, req.transactionalId, records, t.name, p.index, log);
           if (txnError !== ErrorCode.NONE) {
             out.errorCode = txnError;
             continue;

@@ -1,7 +1,8 @@
-// AddPartitionsToTxn (v0-3, the producer's form): the partitions join the
-// producer's open transaction at its coordinator. The v4+ batched form is
-// what brokers send each other to verify produce requests; floe verifies
-// locally and does not serve it.
+// AddPartitionsToTxn: the partitions join the producer's open transaction
+// at its coordinator (v0-3, the producer's form). The v4+ batched form is
+// what brokers send each other: with verifyOnly, a partition leader or group
+// coordinator asks whether a partition is in the transaction before it
+// accepts the transaction's first write there (KIP-890 part 1).
 
 import { AddPartitionsToTxnApi } from '../../protocol/generated/index.ts';
 import { defaultAddPartitionsToTxnResponse } from '../../protocol/generated/AddPartitionsToTxnResponse.ts';
@@ -10,9 +11,23 @@ import { defineHandler } from './handler.ts';
 export const addPartitionsToTxnHandler = defineHandler({
   api: AddPartitionsToTxnApi,
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 5,
   handle: async (req, ctx) => {
     const { transactions } = ctx.broker;
+    if (ctx.apiVersion >= 4) {
+      const resultsByTransaction = await Promise.all(req.transactions.map(async (tx) => {
+        const topics = tx.topics.map((t) => ({ name: t.name, partitions: t.partitions }));
+        const notHere = transactions.coordinatorError(tx.transactionalId);
+        const codes = notHere !== undefined ? undefined
+          : tx.verifyOnly ? transactions.verifyPartitions(tx.transactionalId, tx.producerId, tx.producerEpoch, topics)
+            : await transactions.addPartitions(tx.transactionalId, tx.producerId, tx.producerEpoch, topics);
+        return {
+          transactionalId: tx.transactionalId,
+          topicResults: topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: notHere ?? codes!.get(t.name)!.get(p)! })) })),
+        };
+      }));
+      return { ...defaultAddPartitionsToTxnResponse(), resultsByTransaction };
+    }
     const topics = req.v3AndBelowTopics.map((t) => ({ name: t.name, partitions: t.partitions }));
     const answer = (code: (topic: string, partition: number) => number) => ({
       ...defaultAddPartitionsToTxnResponse(),

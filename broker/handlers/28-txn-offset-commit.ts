@@ -9,6 +9,7 @@ import { defaultTxnOffsetCommitResponse, type TxnOffsetCommitResponseTopic } fro
 import { ErrorCode } from '../../protocol/errors.ts';
 import { offsetCommitEntries } from './offset-commit-entries.ts';
 import { defineHandler } from './handler.ts';
+import { OFFSETS_TOPIC } from '../groups/group-coordinator.ts';
 
 export const txnOffsetCommitHandler = defineHandler({
   api: TxnOffsetCommitApi,
@@ -23,7 +24,9 @@ export const txnOffsetCommitHandler = defineHandler({
     };
     const notHere = broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return setAll(notHere);
-    const txn = broker.transactions.verifyOffsetCommit(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
+    const txn = broker.transactions.coordinatedElsewhere(req.transactionalId)
+      ? await broker.transactions.verifyWithCoordinator(req.transactionalId, req.producerId, req.producerEpoch, OFFSETS_TOPIC, broker.groups.offsetsPartition(req.groupId))
+      : broker.transactions.verifyOffsetCommit(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
     if (txn !== ErrorCode.NONE) return setAll(txn);
     // KIP-447: a member of a live group commits only in its current generation.
     if (ctx.apiVersion >= 3 && req.memberId !== '' && req.generationId >= 0) {

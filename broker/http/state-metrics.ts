@@ -66,6 +66,11 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
     g.set({ outcome: 'committed' }, txn.stats.committed);
     g.set({ outcome: 'aborted' }, txn.stats.aborted);
   });
+  gauge('floe_transaction_remote_verifications', 'First transactional writes to a partition (or TxnOffsetCommits) checked with the coordinator on another broker since start (AddPartitionsToTxn verifyOnly).', [], (g) => g.set(txn.stats.remoteVerifications));
+  gauge('floe_transaction_markers', 'Transaction markers this broker wrote since start, by where: on partitions it leads (local) or sent to their leaders (remote).', ['where'], (g) => {
+    g.set({ where: 'local' }, txn.markers.stats.local);
+    g.set({ where: 'remote' }, txn.markers.stats.remote);
+  });
   gauge('floe_transactions_timed_out', 'Transactions aborted at their transaction.timeout.ms since start.', [], (g) => g.set(txn.stats.timedOut));
   gauge('floe_transactions_fenced', 'Open transactions aborted because a new instance of their producer initialised, since start.', [], (g) => g.set(txn.stats.fenced));
   gauge('floe_transaction_markers_written', 'COMMIT/ABORT markers written to partitions since start.', [], (g) => g.set(txn.stats.markersWritten));

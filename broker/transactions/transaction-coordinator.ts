@@ -21,6 +21,9 @@ import type { PartitionLog } from '../partition/partition-log.ts';
 import type { BrokerRegistration } from '../cluster/cluster-view.ts';
 import { OFFSETS_TOPIC } from '../groups/group-coordinator.ts';
 import { TransactionMarkers, type MarkerTarget } from './transaction-markers.ts';
+import { AddPartitionsToTxnApi } from '../../protocol/generated/index.ts';
+import { defaultAddPartitionsToTxnRequest } from '../../protocol/generated/AddPartitionsToTxnRequest.ts';
+import { BrokerUnreachableError } from '../cluster/broker-links.ts';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 /** Bound on transactional ids tracked; InitProducerId for one more gets COORDINATOR_NOT_AVAILABLE. */
@@ -82,7 +85,7 @@ export class TransactionCoordinator {
   private readonly persistsInFlight = new Map<number, number>();
   private readonly checkpointing = new Set<number>();
   /** Counters since start (floe_transactions and friends). */
-  readonly stats = { committed: 0, aborted: 0, timedOut: 0, fenced: 0, markersWritten: 0 };
+  readonly stats = { committed: 0, aborted: 0, timedOut: 0, fenced: 0, markersWritten: 0, remoteVerifications: 0 };
 
   private readonly segmentBytes: number;
   readonly markers: TransactionMarkers;
@@ -123,8 +126,8 @@ export class TransactionCoordinator {
     return this.broker.member.view.liveLeader(topic.streams[this.partitionOf(transactionalId)]!);
   }
 
-  /** Another live broker coordinates the id (its state is there, not here): what this broker cannot check. */
-  private coordinatedElsewhere(transactionalId: string): boolean {
+  /** Another live broker coordinates the id: its state is there, checks go there (verifyWithCoordinator). */
+  coordinatedElsewhere(transactionalId: string): boolean {
     const c = this.coordinatorOf(transactionalId);
     return c !== undefined && c.nodeId !== this.broker.member.view.nodeId;
   }
@@ -415,8 +418,7 @@ export class TransactionCoordinator {
    * holds the partition, so a fenced or confused producer cannot leave a
    * transaction no coordinator will ever end.
    */
-  verifyProduce(transactionalId: string | null, producerId: bigint, producerEpoch: number, topic: string, partition: number): number {
-    if (transactionalId !== null && this.coordinatedElsewhere(transactionalId)) return ErrorCode.NONE;
+  verifyProduce(producerId: bigint, producerEpoch: number, topic: string, partition: number): number {
     const id = this.byProducerId.get(producerId);
     const t = id === undefined ? undefined : this.transactions.get(id);
     if (t === undefined || t.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
@@ -425,9 +427,58 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
+  /**
+   * AddPartitionsToTxn v4+ with verifyOnly (KIP-890 part 1), as a partition
+   * leader or group coordinator on another broker asks: is each partition in
+   * the producer's open transaction? A __consumer_offsets partition is, when
+   * the transaction holds a group whose offsets live there.
+   */
+  verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, topics: { name: string; partitions: number[] }[]): Map<string, Map<number, number>> {
+    const out = new Map(topics.map((tp) => [tp.name, new Map(tp.partitions.map((p) => [p, ErrorCode.NONE]))]));
+    const t = this.transactions.get(transactionalId);
+    const bad = producerError(t, producerId, producerEpoch);
+    for (const [topic, ps] of out) {
+      for (const p of ps.keys()) {
+        let code = bad === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : bad ?? ErrorCode.NONE;
+        if (code === ErrorCode.NONE) {
+          const held = topic === OFFSETS_TOPIC
+            ? [...t!.groups].some((g) => this.broker.groups.offsetsPartition(g) === p)
+            : t!.partitions.get(topic)?.has(p) === true;
+          if (t!.state !== 'Ongoing' || !held) code = ErrorCode.INVALID_TXN_STATE;
+        }
+        ps.set(p, code);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Asks the id's coordinator on another broker whether a partition is in
+   * the producer's transaction (AddPartitionsToTxn v4, verifyOnly). A
+   * coordinator that cannot answer now is NOT_ENOUGH_REPLICAS to the
+   * producer, as Kafka answers: retriable for every client.
+   */
+  async verifyWithCoordinator(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): Promise<number> {
+    const coordinator = this.coordinatorOf(transactionalId);
+    if (coordinator === undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
+    this.stats.remoteVerifications++;
+    try {
+      const res = await this.broker.links.request(coordinator.nodeId, AddPartitionsToTxnApi, 4, {
+        ...defaultAddPartitionsToTxnRequest(),
+        transactions: [{ transactionalId, producerId, producerEpoch, verifyOnly: true, topics: [{ name: topic, partitions: [partition] }] }],
+      });
+      const code = res.errorCode !== ErrorCode.NONE ? res.errorCode
+        : res.resultsByTransaction[0]?.topicResults[0]?.resultsByPartition[0]?.partitionErrorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NOT_ENOUGH_REPLICAS;
+      return code;
+    } catch (e) {
+      if (e instanceof BrokerUnreachableError) return ErrorCode.NOT_ENOUGH_REPLICAS;
+      throw e;
+    }
+  }
+
   /** The group-side check of TxnOffsetCommit: the producer's transaction is open and took the group. */
   verifyOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string): number {
-    if (this.coordinatedElsewhere(transactionalId)) return ErrorCode.NONE;
     const t = this.transactions.get(transactionalId);
     const bad = producerError(t, producerId, producerEpoch);
     if (bad !== undefined) return bad === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : bad;

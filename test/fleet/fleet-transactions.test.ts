@@ -16,7 +16,10 @@ import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
 import { until } from '../support/until.ts';
 import { jsonLines } from '../support/java.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
-import { FindCoordinatorApi, ListOffsetsApi } from '../../protocol/generated/index.ts';
+import { AddPartitionsToTxnApi, EndTxnApi, FindCoordinatorApi, InitProducerIdApi, ListOffsetsApi, ProduceApi } from '../../protocol/generated/index.ts';
+import { defaultAddPartitionsToTxnRequest } from '../../protocol/generated/AddPartitionsToTxnRequest.ts';
+import { buildRecordBatch } from '../../protocol/records/record.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 
 const servers = useFleetServers();
 const SCRIPT = join(import.meta.dirname, '../support/python/transactions.py');
@@ -132,6 +135,44 @@ describe('transactions in a three-broker fleet', () => {
     const offsets = await admin.fetchOffsets({ groupId, topics: ['ftx-in'] });
     await admin.disconnect();
     expect(offsets[0]!.partitions[0]!.offset).toBe('10');
+  });
+
+  it('a partition leader asks the coordinator on another broker before the first transactional write: a partition not added to the transaction is refused', async () => {
+    await createTopic('ftx-verify', 2);
+    const partitionLeaders = await leaders('ftx-verify');
+    // A transactional id coordinated by a broker that does not lead partition 0.
+    let txnId = '';
+    let coordinator = -1;
+    for (let i = 0; txnId === ''; i++) {
+      const candidate = `ftx-verify-${i}`;
+      coordinator = await coordinatorOf(1, candidate, 1);
+      if (coordinator > 0 && coordinator !== partitionLeaders[0]) txnId = candidate;
+    }
+    const verificationsBefore = await fleet.metric(partitionLeaders[0]!, 'floe_transaction_remote_verifications');
+    const { producerId, producerEpoch } = await wire(coordinator, async (w) => {
+      const r = await w.request(InitProducerIdApi, 4, { transactionalId: txnId, transactionTimeoutMs: 30_000, producerId: -1n, producerEpoch: -1 });
+      expect(r.errorCode).toBe(0);
+      return r;
+    });
+    const produce = (partition: number, sequence: number): Promise<number> => wire(partitionLeaders[partition]!, async (w) => {
+      const records = buildRecordBatch([{ key: 'k', value: `p${partition}-s${sequence}` }], { producerId, producerEpoch, baseSequence: sequence, transactional: true });
+      const r = await w.request(ProduceApi, 9, { transactionalId: txnId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'ftx-verify', partitionData: [{ index: partition, records }] }] });
+      return r.responses[0]!.partitionResponses[0]!.errorCode;
+    });
+    // No AddPartitionsToTxn yet: the coordinator says the partition is not in a transaction.
+    expect(await produce(0, 0)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await fleet.metric(partitionLeaders[0]!, 'floe_transaction_remote_verifications')).toBeGreaterThan(verificationsBefore);
+    const added = await wire(coordinator, (w) => w.request(AddPartitionsToTxnApi, 3, {
+      ...defaultAddPartitionsToTxnRequest(), v3AndBelowTransactionalId: txnId, v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch,
+      v3AndBelowTopics: [{ name: 'ftx-verify', partitions: [0] }],
+    }));
+    expect(added.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(0);
+    expect(await produce(0, 0)).toBe(ErrorCode.NONE);
+    // Partition 1 was not added: refused wherever it is led.
+    expect(await produce(1, 0)).toBe(ErrorCode.INVALID_TXN_STATE);
+    const ended = await wire(coordinator, (w) => w.request(EndTxnApi, 3, { transactionalId: txnId, producerId, producerEpoch, committed: false }));
+    expect(ended.errorCode).toBe(0);
+    expect(await endOffset('ftx-verify', 0, 1)).toBe(await endOffset('ftx-verify', 0, 0));
   });
 
   it('the coordinator is SIGKILLed with a transaction open: its successor aborts it at its timeout, readers move on', async () => {
