@@ -60,6 +60,10 @@ export class Broker {
   readonly producerIds: ProducerIdBlocks;
   clusterId = '';
   stopping = false;
+  /** local-wal fleet, shutting down: produce is refused so every partition can be uploaded and handed over. */
+  draining = false;
+  /** Bytes of replayed WAL data dropped at start because their partitions had moved (unclean leader election). */
+  walBytesDroppedAtStart = 0;
   /** Set in start(), before any request is served. */
   member!: ClusterMember;
   /** Connections to the other brokers of the fleet (transaction markers). */
@@ -110,6 +114,7 @@ export class Broker {
       dataDir: config.dataDir, objectStore, metadata, durability: config.durability,
       uploadIntervalMs: config.uploadIntervalMs, uploadBytes: config.uploadBytes, pendingBytesMax: config.pendingUploadBytesMax,
       tailCacheBytesMax: config.tailCacheBytesMax, blockCacheBytesMax: config.blockCacheBytesMax,
+      fencedUploadsOnly: config.metadataUrl !== undefined,
     });
     const broker = new Broker(config, log, metadata, objectStore, backend, streams);
     await broker.topics.load();
@@ -120,6 +125,13 @@ export class Broker {
     await broker.groups.load();
     await broker.transactions.load();
     await broker.leadership.sync();
+    if (broker.localWalFleet) {
+      // WAL data of partitions that moved while this broker was down (unclean leader election only) cannot be kept.
+      const view = broker.member.view;
+      const dropped = broker.streams.dropUnopened((id) => view.owner(id) === undefined || view.owner(id)!.owner === view.nodeId);
+      broker.walBytesDroppedAtStart = dropped.bytes;
+      if (dropped.bytes > 0) log.warn({ streams: dropped.streams, bytes: dropped.bytes }, 'WAL records of partitions now led by other brokers were dropped (they were moved by unclean leader election)');
+    }
     broker.maintenance.start(config.logRetentionCheckIntervalMs, config.objectCompactionIntervalMs, config.logCleanerBackoffMs);
     if (config.httpPort >= 0) {
       const http = await startHttpServer(broker, config.host, config.httpPort);
@@ -150,7 +162,11 @@ export class Broker {
     this.member = new ClusterMember(this.metadata, this.log, {
       nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, rack: this.config.brokerRack,
       heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs, sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
+      uncleanLeaderElection: this.config.uncleanLeaderElectionEnable,
+      ...(this.localWalFleet ? { pendingStreams: () => this.streams.streamsWithPendingData() } : {}),
     }, () => this.topics.all().map((t) => t.streams));
+    // local-wal fleet: nothing is acknowledged before the registration lists its stream as holding WAL-only data.
+    if (this.localWalFleet) this.streams.setAckGate((id) => this.member.ensureListed(id));
     this.links = new BrokerLinks(this.member.view, this.config.brokerSessionTimeoutMs);
     this.leadership = new PartitionLeadership(this.streams, this.metadata, this.topics, this.member.view, this.log, {
       onLead: async (topic, partition, log) => {
@@ -209,6 +225,11 @@ export class Broker {
     });
   }
 
+  /** A fleet whose acknowledgements wait for this broker's WAL only (partitions of a dead broker then wait for it). */
+  get localWalFleet(): boolean {
+    return this.config.metadataUrl !== undefined && this.config.durability === 'local-wal';
+  }
+
   /** The partition's log when this broker leads it, else undefined. */
   partition(topic: TopicRecord, index: number): PartitionLog | undefined {
     return this.leadership.get(topic, index);
@@ -264,6 +285,12 @@ export class Broker {
     // Controlled shutdown: the controller moves this broker's partitions while it still answers
     // (NOT_LEADER_OR_FOLLOWER sends clients to the new leaders); alone, it keeps them.
     this.log.info({ partitionsLed: this.leadership.size }, 'stopping: handing partitions over');
+    if (this.localWalFleet) {
+      // A partition moves only once everything acknowledged is in object storage: stop taking more.
+      this.draining = true;
+      this.member.startDraining();
+      void this.streams.flush().catch(() => undefined);
+    }
     await this.member.depart(() => this.leadership.size > 0, this.config.controlledShutdownMaxWaitMs);
     this.stopping = true;
     this.log.info({ partitionsLed: this.leadership.size }, 'stopping: no new connections, finishing in-flight requests');

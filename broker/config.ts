@@ -34,6 +34,7 @@ export const SETTINGS = [
   { name: 'replica.selector.class', flag: '--replica-selector-class', env: 'FLOE_REPLICA_SELECTOR_CLASS', kind: 'string', default: RACK_AWARE_REPLICA_SELECTOR, help: 'KIP-392: with the rack-aware selector, a consumer that sets client.rack is sent to a broker of its own rack, which serves the partition from object storage; empty: consumers always fetch from the leader.' },
   { name: 'broker.heartbeat.interval.ms', flag: '--broker-heartbeat-interval-ms', env: 'FLOE_BROKER_HEARTBEAT_INTERVAL_MS', kind: 'int', default: '500', help: 'How often this broker renews its registration in the metadata store.' },
   { name: 'broker.session.timeout.ms', flag: '--broker-session-timeout-ms', env: 'FLOE_BROKER_SESSION_TIMEOUT_MS', kind: 'int', default: '3000', help: 'A broker whose registration is not renewed for this long is dead; its partitions move.' },
+  { name: 'unclean.leader.election.enable', flag: '--unclean-leader-election-enable', env: 'FLOE_UNCLEAN_LEADER_ELECTION_ENABLE', kind: 'bool', default: 'false', help: 'A fleet in local-wal mode: let the controller move the partitions of a dead broker that may hold acknowledged records not yet in object storage (those records are lost); false: they wait for it to come back.' },
   { name: 'controlled.shutdown.max.wait.ms', flag: '--controlled-shutdown-max-wait-ms', env: 'FLOE_CONTROLLED_SHUTDOWN_MAX_WAIT_MS', kind: 'int', default: '15000', help: 'On shutdown, how long to wait for the controller to move this broker\'s partitions to others.' },
   { name: 'durability', flag: '--durability', env: 'FLOE_DURABILITY', kind: 'enum', values: ['local-wal', 'object-wal'], default: 'local-wal', help: 'local-wal: ack after the local WAL fsync; object-wal: ack after the object is stored and indexed.' },
   { name: 's3.endpoint', flag: '--s3-endpoint', env: 'FLOE_S3_ENDPOINT', kind: 'string', default: undefined, help: 'S3 endpoint URL (MinIO, AWS). Unset: filesystem object store under the data directory.' },
@@ -103,6 +104,7 @@ export interface BrokerConfig {
   /** replica.selector.class is the rack-aware selector: leaders send consumers with a rack to a broker of it. */
   rackAwareReplicaSelector: boolean;
   brokerHeartbeatIntervalMs: number;
+  uncleanLeaderElectionEnable: boolean;
   brokerSessionTimeoutMs: number;
   controlledShutdownMaxWaitMs: number;
   durability: 'local-wal' | 'object-wal';
@@ -233,9 +235,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const durability = oneOf('durability', ['local-wal', 'object-wal'] as const);
   // A fleet shares one bucket; and a broker's WAL is on its own disk, which no other broker can replay.
   if (fleet && bucket === undefined) throw new ConfigError('a fleet (metadata on PostgreSQL) needs shared object storage: set s3.bucket (and s3.endpoint for MinIO)');
-  if (fleet && durability !== 'object-wal') {
-    throw new ConfigError('a fleet (metadata on PostgreSQL) runs with durability object-wal: with local-wal, data acknowledged by a broker that dies would be on its disk only, and its partitions could not move without losing it (see docs/decisions.md)');
-  }
   const selector = str('replica.selector.class') ?? '';
   if (selector !== '' && selector !== RACK_AWARE_REPLICA_SELECTOR) throw new ConfigError(`replica.selector.class must be ${RACK_AWARE_REPLICA_SELECTOR} or empty (leader only), got ${JSON.stringify(selector)}`);
   const heartbeatMs = positive('broker.heartbeat.interval.ms');
@@ -252,6 +251,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     brokerRack: str('broker.rack') ?? null,
     rackAwareReplicaSelector: selector !== '',
     brokerHeartbeatIntervalMs: heartbeatMs,
+    uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
     brokerSessionTimeoutMs: sessionMs,
     controlledShutdownMaxWaitMs: int('controlled.shutdown.max.wait.ms'),
     durability,
@@ -304,6 +304,7 @@ export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
     ['broker.rack', c.brokerRack ?? ''],
     ['replica.selector.class', c.rackAwareReplicaSelector ? RACK_AWARE_REPLICA_SELECTOR : ''],
     ['broker.heartbeat.interval.ms', String(c.brokerHeartbeatIntervalMs)],
+    ['unclean.leader.election.enable', String(c.uncleanLeaderElectionEnable)],
     ['broker.session.timeout.ms', String(c.brokerSessionTimeoutMs)],
     ['advertised.listeners', `PLAINTEXT://${c.advertisedHost}:${c.advertisedPort}`],
     ['log.dirs', c.dataDir],

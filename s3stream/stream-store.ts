@@ -42,7 +42,20 @@ export interface StreamStoreOptions {
   /** Bound on appended but not yet uploaded bytes; past it, hasCapacity() is false. */
   pendingBytesMax?: number;
   walSegmentBytes?: number;
+  /**
+   * Upload only streams opened here at an owner epoch (a fleet): data
+   * replayed from the WAL for a stream that moved away while this broker
+   * was down must never be indexed over its new owner's.
+   */
+  fencedUploadsOnly?: boolean;
 }
+
+/**
+ * Awaited after a local-wal append is in the WAL and before it counts as
+ * durable (high watermark, acknowledgement): a fleet records there that the
+ * stream may hold data only this broker has. Undefined: nothing to wait for.
+ */
+export type AckGate = (streamId: number) => Promise<void> | undefined;
 
 /** A reader's own copy of some index entries: the region holding `offset` (or the next one), if it has it. */
 export type RegionLookup = (offset: number) => IndexValue | undefined;
@@ -202,6 +215,7 @@ interface CachedRegion {
 export class StreamStore {
   readonly durability: DurabilityMode;
   private readonly opts: Required<Omit<StreamStoreOptions, 'durability' | 'walSegmentBytes'>> & { walSegmentBytes: number | undefined };
+  private ackGate: AckGate | undefined;
   private readonly streams = new Map<number, StreamState>();
   private wal: GroupCommitWal | undefined;
   private pendingBytes = 0;
@@ -230,6 +244,7 @@ export class StreamStore {
       tailCacheBytesMax: opts.tailCacheBytesMax ?? TAIL_CACHE_BYTES_MAX_DEFAULT,
       blockCacheBytesMax: opts.blockCacheBytesMax ?? BLOCK_CACHE_BYTES_MAX_DEFAULT,
       pendingBytesMax: opts.pendingBytesMax ?? PENDING_BYTES_MAX_DEFAULT,
+      fencedUploadsOnly: opts.fencedUploadsOnly ?? false,
       walSegmentBytes: opts.walSegmentBytes,
     };
     this.regions = new BlockCache(this.opts.blockCacheBytesMax);
@@ -397,6 +412,35 @@ export class StreamStore {
     return this.streams.has(id);
   }
 
+  setAckGate(gate: AckGate): void {
+    this.ackGate = gate;
+  }
+
+  /** Streams holding appended data not yet in object storage. */
+  streamsWithPendingData(): number[] {
+    const out: number[] = [];
+    for (const s of this.streams.values()) if (this.pendingOf(s) > 0) out.push(s.id);
+    return out;
+  }
+
+  /**
+   * Forgets the streams loaded for WAL replay that were not opened since
+   * and that `keep` does not claim (their owner is another broker now):
+   * returns what their unuploaded data was. A fleet calls it once its
+   * partitions are open.
+   */
+  dropUnopened(keep: (id: number) => boolean): { streams: number[]; bytes: number } {
+    const streams: number[] = [];
+    let bytes = 0;
+    for (const s of [...this.streams.values()]) {
+      if (s.fenceVersion !== undefined || keep(s.id)) continue;
+      const pending = this.pendingOf(s);
+      if (pending > 0) streams.push(s.id);
+      bytes += this.forget(s, new StreamFencedError(s.id, 'owned by another broker after a restart'));
+    }
+    return { streams, bytes };
+  }
+
   /** The ops that make a commit fail unless `id` is still owned at the epoch it was opened at. */
   private fenceOps(id: number): MetadataOp[] {
     const v = this.streams.get(id)?.fenceVersion;
@@ -478,7 +522,8 @@ export class StreamStore {
     if (this.wal !== undefined) {
       const { position, durable } = this.wal.append([walEntryHeader(id, baseOffset, endOffset), data]);
       chunk.walPosition = position;
-      done = durable.then(() => {
+      const gate = this.ackGate?.(id);
+      done = (gate === undefined ? durable : Promise.all([durable, gate])).then(() => {
         chunk.durable = true;
         if (endOffset > s.durableEnd) s.durableEnd = endOffset;
       });
@@ -523,6 +568,7 @@ export class StreamStore {
     const states = new Map<number, StreamState>();
     let bytes = 0;
     for (const s of this.streams.values()) {
+      if (this.opts.fencedUploadsOnly && s.fenceVersion === undefined) continue;
       const chunks: MemChunk[] = [];
       for (const c of s.mem) {
         if (c.uploaded) continue;

@@ -18,7 +18,19 @@ export interface ClusterMemberOptions {
   rack: string | null;
   heartbeatIntervalMs: number;
   sessionTimeoutMs: number;
+  /**
+   * local-wal mode: the streams with data not yet in object storage. The
+   * registration lists every stream that may hold acknowledged data only in
+   * this broker's WAL, so the controller never moves such a partition away
+   * from a dead broker (see docs/decisions.md, "Fleet").
+   */
+  pendingStreams?: () => number[];
+  /** Passed to the controller: move a dead broker's partitions even when they may hold acknowledged records only it has. */
+  uncleanLeaderElection?: boolean;
 }
+
+/** A stream stays listed this long after its last unuploaded data, so a busy partition is not re-listed on every write. */
+const UNUPLOADED_HOLD_MS = 10_000;
 
 export class ClusterMember {
   readonly view: ClusterView;
@@ -32,16 +44,24 @@ export class ClusterMember {
   private stopped = false;
   /** Heartbeats that could not reach the metadata store. */
   heartbeatFailures = 0;
+  /** local-wal: streams the committed registration lists as possibly holding unuploaded data. */
+  private listed = new Set<number>();
+  /** Streams to list at the next write, and when each was last seen with pending data. */
+  private readonly lastPendingAtMs = new Map<number, number>();
+  private listing: Promise<void> | undefined;
+  /** Shutting down in local-wal mode: nothing new is accepted, so streams are unlisted as soon as they are uploaded. */
+  private draining = false;
 
   constructor(md: MetadataStore, log: Logger, opts: ClusterMemberOptions, partitionGroups: () => number[][]) {
     this.md = md;
     this.log = log;
     this.opts = opts;
     this.view = new ClusterView(md, opts.nodeId, opts.sessionTimeoutMs);
-    this.controller = new Controller(md, this.view, log, partitionGroups);
+    this.controller = new Controller(md, this.view, log, partitionGroups, opts.uncleanLeaderElection ?? false);
     this.registration = {
       nodeId: opts.nodeId, host: opts.host, port: opts.port, rack: opts.rack,
       instance: randomBytes(8).toString('hex'), shuttingDown: false, beat: 0,
+      ...(opts.pendingStreams !== undefined ? { unuploaded: [] } : {}),
     };
   }
 
@@ -57,9 +77,56 @@ export class ClusterMember {
     this.timer = setInterval(() => void this.heartbeat(), this.opts.heartbeatIntervalMs);
   }
 
-  private async renew(): Promise<void> {
-    this.registration = { ...this.registration, beat: this.registration.beat + 1 };
+  /** Registration writes, one at a time and in order: what `listed` says must be what the store holds last. */
+  private renewChain: Promise<void> = Promise.resolve();
+
+  private renew(): Promise<void> {
+    const next = this.renewChain.catch(() => undefined).then(() => this.renewOnce());
+    this.renewChain = next;
+    return next;
+  }
+
+  private async renewOnce(): Promise<void> {
+    const unuploaded = this.unuploadedNow();
+    this.registration = { ...this.registration, beat: this.registration.beat + 1, ...(unuploaded !== undefined ? { unuploaded } : {}) };
     await this.md.commit([{ op: 'put', key: brokerKey(this.opts.nodeId), value: this.registration as unknown as MetadataValue }]);
+    if (unuploaded !== undefined) this.listed = new Set(unuploaded);
+  }
+
+  /** local-wal: what the next registration lists (undefined in object-wal mode). */
+  private unuploadedNow(): number[] | undefined {
+    if (this.opts.pendingStreams === undefined) return undefined;
+    const now = performance.now();
+    for (const id of this.opts.pendingStreams()) this.lastPendingAtMs.set(id, now);
+    const hold = this.draining ? 0 : UNUPLOADED_HOLD_MS;
+    const pendingNow = new Set(this.opts.pendingStreams());
+    for (const [id, at] of this.lastPendingAtMs) if (!pendingNow.has(id) && now - at >= hold) this.lastPendingAtMs.delete(id);
+    return [...this.lastPendingAtMs.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * local-wal: resolves once the committed registration lists the stream,
+   * so its new data may be acknowledged; undefined when it already does (the
+   * common case: a busy partition stays listed).
+   */
+  ensureListed(streamId: number): Promise<void> | undefined {
+    if (this.opts.pendingStreams === undefined || this.listed.has(streamId)) return undefined;
+    this.lastPendingAtMs.set(streamId, performance.now());
+    // Every append waiting here shares the next registration write.
+    this.listing ??= (async () => {
+      try {
+        await this.renew();
+      } finally {
+        this.listing = undefined;
+      }
+    })();
+    const wait = this.listing;
+    return wait.then(() => (this.listed.has(streamId) ? undefined : this.ensureListed(streamId)));
+  }
+
+  /** local-wal shutdown: stop holding streams listed once their data is uploaded. */
+  startDraining(): void {
+    this.draining = true;
   }
 
   /** One heartbeat at a time: a slow metadata store delays the next, never stacks them. */

@@ -26,6 +26,12 @@ export interface BrokerRegistration {
   shuttingDown: boolean;
   /** Renewal counter; each write bumps the key's version, which is what liveness watches. */
   beat: number;
+  /**
+   * local-wal brokers only: streams that may hold acknowledged data not yet
+   * in object storage. The controller does not move them away from this
+   * broker (unless unclean leader election is on).
+   */
+  unuploaded?: number[];
 }
 
 export interface ControllerRecord {
@@ -137,6 +143,11 @@ export class ClusterView {
   /** Live brokers that may take partitions (not shutting down). */
   eligibleBrokers(): BrokerRegistration[] {
     return this.liveBrokers().filter((r) => !r.shuttingDown);
+  }
+
+  /** The version of a broker's registration key as last read (a move can be made conditional on it). */
+  registrationVersion(nodeId: number): number | undefined {
+    return this.liveness.get(nodeId)?.version;
   }
 
   registration(nodeId: number): BrokerRegistration | undefined {

@@ -8,7 +8,7 @@
 
 import type { MetadataOp, MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
 import { streamOwnerKey, type StreamOwner } from '../../s3stream/stream-store.ts';
-import { CONTROLLER_KEY, type ClusterView, type ControllerRecord } from './cluster-view.ts';
+import { brokerKey, CONTROLLER_KEY, type ClusterView, type ControllerRecord } from './cluster-view.ts';
 import type { Logger } from '../log.ts';
 
 /** Owner-key changes per commit, so one commit stays a bounded statement. */
@@ -22,18 +22,28 @@ export interface ControllerStats {
   /** Moves of partitions whose owner was dead, departing or gone (failover). */
   failoverMoves: number;
   refusedCommits: number;
+  /** Moves of partitions a dead local-wal broker listed as holding unuploaded data (unclean.leader.election.enable). */
+  uncleanMoves: number;
+  /** Partitions waiting now for their dead local-wal owner to come back. */
+  waitingForOwner: number;
 }
 
 export class Controller {
   private readonly md: MetadataStore;
   private readonly view: ClusterView;
   private readonly log: Logger;
-  readonly stats: ControllerStats = { elections: 0, moves: 0, failoverMoves: 0, refusedCommits: 0 };
+  readonly stats: ControllerStats = { elections: 0, moves: 0, failoverMoves: 0, refusedCommits: 0, uncleanMoves: 0, waitingForOwner: 0 };
 
   /** The stream ids of each topic's partitions, as this broker knows the topics. */
   private readonly partitionGroups: () => number[][];
 
-  constructor(md: MetadataStore, view: ClusterView, log: Logger, partitionGroups: () => number[][]) {
+  /** unclean.leader.election.enable: a dead local-wal broker's listed partitions move anyway (their unuploaded records are lost). */
+  private readonly uncleanLeaderElection: boolean;
+  /** Partitions reported as waiting for their dead owner, so the warning is logged once per wait. */
+  private readonly waiting = new Set<number>();
+
+  constructor(md: MetadataStore, view: ClusterView, log: Logger, partitionGroups: () => number[][], uncleanLeaderElection = false) {
+    this.uncleanLeaderElection = uncleanLeaderElection;
     this.md = md;
     this.view = view;
     this.log = log;
@@ -85,10 +95,13 @@ export class Controller {
     }
     // Owner keys of a topic this broker has not read yet still fail over; they are balanced once it has.
     for (const id of owners.keys()) if (!grouped.has(id)) groups.push([id]);
-    const moves: { streamId: number; to: number; failover: boolean }[] = [];
+    const moves: { streamId: number; from: number; to: number; failover: boolean }[] = [];
     let rebalanceBudget = REBALANCE_MOVES_PER_TICK_MAX;
+    // local-wal brokers list the streams that may hold acknowledged data only in their WAL: those stay put.
+    const listed = (owner: number, streamId: number): boolean => this.view.registration(owner)?.unuploaded?.includes(streamId) === true;
+    let waiting = 0;
     const move = (streamId: number, from: number | undefined, to: number, failover: boolean, perTopic: Map<number, number>): void => {
-      moves.push({ streamId, to, failover });
+      moves.push({ streamId, from: owners.get(streamId)!.owner, to, failover });
       if (from !== undefined) {
         perTopic.set(from, perTopic.get(from)! - 1);
         global.set(from, global.get(from)! - 1);
@@ -127,20 +140,49 @@ export class Controller {
           orphans.push(streamId);
         }
       }
-      for (const streamId of orphans) move(streamId, undefined, fewest(perTopic), true, perTopic);
+      for (const streamId of orphans) {
+        const owner = owners.get(streamId)!.owner;
+        if (listed(owner, streamId)) {
+          // Alive (departing): it uploads and unlists, then the partition moves. Dead: it waits, unless unclean.
+          if (this.view.isAlive(owner) || !this.uncleanLeaderElection) {
+            if (!this.view.isAlive(owner)) {
+              waiting++;
+              if (!this.waiting.has(streamId)) {
+                this.waiting.add(streamId);
+                this.log.warn({ streamId, owner }, 'partition waits for its dead broker: it may hold acknowledged records not yet in object storage (local-wal; unclean.leader.election.enable moves it and loses them)');
+              }
+            }
+            continue;
+          }
+          this.stats.uncleanMoves++;
+          this.log.warn({ streamId, owner }, 'unclean leader election: moving a partition whose dead broker may hold acknowledged records not yet in object storage; those records are lost');
+        }
+        this.waiting.delete(streamId);
+        move(streamId, undefined, fewest(perTopic), true, perTopic);
+      }
       while (rebalanceBudget > 0) {
         const from = most(perTopic);
         const to = fewest(perTopic);
         if (perTopic.get(from)! - perTopic.get(to)! <= 1) break;
-        move(byOwner.get(from)!.pop()!, from, to, false, perTopic);
+        // Only a partition with everything in object storage moves off a live local-wal broker.
+        const candidates = byOwner.get(from)!;
+        const i = candidates.findLastIndex((id) => !listed(from, id));
+        if (i < 0) break;
+        move(candidates.splice(i, 1)[0]!, from, to, false, perTopic);
         rebalanceBudget--;
       }
     }
+    this.stats.waitingForOwner = waiting;
     if (moves.length === 0) return;
     const controller = this.view.controller!;
     for (let i = 0; i < moves.length; i += MOVES_PER_COMMIT_MAX) {
       const batch = moves.slice(i, i + MOVES_PER_COMMIT_MAX);
       const ops: MetadataOp[] = [{ op: 'check', key: CONTROLLER_KEY, expectVersion: controller.version }];
+      // A local-wal owner that listed a stream after we read its registration refuses the move.
+      for (const from of new Set(batch.map((m) => m.from))) {
+        const version = this.view.registrationVersion(from);
+        if (this.view.registration(from)?.unuploaded !== undefined && version !== undefined) ops.push({ op: 'check', key: brokerKey(from), expectVersion: version });
+      }
       for (const m of batch) {
         const cur = this.view.owner(m.streamId)!;
         const next: StreamOwner = { owner: m.to, epoch: cur.epoch + 1 };

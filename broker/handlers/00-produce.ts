@@ -95,7 +95,9 @@ export const produceHandler = defineHandler({
             out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
             continue;
           }
-          const log = topic === undefined ? undefined : broker.partition(topic, p.index) ?? await broker.leadership.whenServed(topic, p.index, Math.min(timeoutMs, PARTITION_OPEN_WAIT_MS_MAX));
+          // A draining broker (local-wal fleet, shutting down) takes nothing more: its partitions are about to move.
+          const log = topic === undefined || broker.draining ? undefined
+            : broker.partition(topic, p.index) ?? await broker.leadership.whenServed(topic, p.index, Math.min(timeoutMs, PARTITION_OPEN_WAIT_MS_MAX));
           if (log === undefined) {
             out.errorCode = broker.partitionError(topic, p.index);
             continue;

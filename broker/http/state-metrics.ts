@@ -55,6 +55,9 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
     g.set({ reason: 'failover' }, member.controller.stats.failoverMoves);
     g.set({ reason: 'rebalance' }, member.controller.stats.moves - member.controller.stats.failoverMoves);
   });
+  gauge('floe_partitions_waiting_for_owner', 'As controller: partitions of dead local-wal brokers that wait for them because they may hold acknowledged records not yet in object storage.', [], (g) => g.set(member.controller.stats.waitingForOwner));
+  gauge('floe_unclean_leader_elections', 'As controller: partitions moved off a dead local-wal broker that may have held acknowledged records not yet in object storage (unclean.leader.election.enable) since start.', [], (g) => g.set(member.controller.stats.uncleanMoves));
+  gauge('floe_wal_bytes_dropped_at_start', 'Replayed WAL bytes dropped at start because their partitions had moved to other brokers (unclean leader election).', [], (g) => g.set(broker.walBytesDroppedAtStart));
   gauge('floe_cluster_heartbeat_failures', 'Registration renewals that could not reach the metadata store since start.', [], (g) => g.set(member.heartbeatFailures));
   gauge('floe_read_replicas', 'Partitions led elsewhere that this broker serves to consumers of its rack (KIP-392); bounded.', [], (g) => g.set(broker.replicas.size));
   gauge('floe_read_replica_index_reads', 'Index reads by read replicas (to learn the leader\'s uploaded end) since start.', [], (g) => g.set(broker.replicas.stats.refreshes));

@@ -96,15 +96,15 @@ describe('a three-broker fleet', () => {
     const putsBefore = await puts();
     const started = Date.now();
     await fleet.add(4);
-    // Each topic is spread over the four brokers: a quarter of each (give or take one) goes to broker 4.
+    // Each topic (the internal ones included) is spread over the four brokers: a quarter of each (give or take one) goes to broker 4.
     const ledBy4 = async (): Promise<Map<string, number>> => {
-      const md = await admin.fetchTopicMetadata({ topics: ['join', 'spread', '__consumer_offsets'] });
+      const md = await admin.fetchTopicMetadata({ topics: ['join', 'spread', '__consumer_offsets', '__transaction_state'] });
       return new Map(md.topics.map((t) => [t.name, t.partitions.filter((p) => p.leader === 4).length]));
     };
     let share = new Map<string, number>();
     await until(async () => {
       share = await ledBy4();
-      return share.get('join') === 2 && share.get('spread')! >= 1 && share.get('__consumer_offsets')! >= 12;
+      return share.get('join') === 2 && share.get('spread')! >= 1 && share.get('__consumer_offsets')! >= 12 && share.get('__transaction_state')! >= 12;
     }, 20_000, 'broker 4 to lead its share of each topic', 200);
     const total = [...share.values()].reduce((a, b) => a + b, 0);
     // The view says so first; the broker then opens each partition (its groups replayed).

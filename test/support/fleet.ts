@@ -58,6 +58,8 @@ export interface FleetOptions {
   args?: string[];
   /** Extra flags for one broker (e.g. its --broker-rack). */
   argsOf?: (nodeId: number) => string[];
+  /** object-wal (default) or local-wal. */
+  durability?: 'object-wal' | 'local-wal';
 }
 
 export class TestFleet {
@@ -67,6 +69,7 @@ export class TestFleet {
   private readonly prefix: string;
   private readonly args: string[];
   private readonly argsOf: (nodeId: number) => string[];
+  private readonly durability: string;
 
   private constructor(metadataUrl: string, s3: S3TestServer, opts: FleetOptions) {
     this.metadataUrl = metadataUrl;
@@ -74,6 +77,7 @@ export class TestFleet {
     this.prefix = `fleet-${process.pid}-${++fleets}/`;
     this.args = opts.args ?? [];
     this.argsOf = opts.argsOf ?? (() => []);
+    this.durability = opts.durability ?? 'object-wal';
   }
 
   static async start(servers: FleetServers, nodeIds: number[], opts: FleetOptions = {}): Promise<TestFleet> {
@@ -86,7 +90,7 @@ export class TestFleet {
   async add(nodeId: number, extraArgs: string[] = []): Promise<BrokerProcess> {
     const b = await BrokerProcess.start({
       args: [
-        '--node-id', String(nodeId), '--metadata', this.metadataUrl, '--durability', 'object-wal',
+        '--node-id', String(nodeId), '--metadata', this.metadataUrl, '--durability', this.durability,
         '--s3-endpoint', this.s3.endpoint, '--s3-bucket', S3_TEST_BUCKET, '--s3-key-prefix', this.prefix,
         '--upload-interval-ms', '50', ...this.args, ...this.argsOf(nodeId), ...extraArgs,
       ],
