@@ -21,6 +21,7 @@ import { PartitionReplicas } from './partition/partition-replicas.ts';
 import { forgetStreamTransactions } from './partition/partition-transactions.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import { BrokerLinks } from './cluster/broker-links.ts';
+import { ClusterAdmin } from './admin/cluster-admin.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { PostgresMetadataStore } from '../s3stream/metadata/postgres-metadata-store.ts';
@@ -66,8 +67,10 @@ export class Broker {
   walBytesDroppedAtStart = 0;
   /** Set in start(), before any request is served. */
   member!: ClusterMember;
-  /** Connections to the other brokers of the fleet (transaction markers). */
+  /** Connections to the brokers of the fleet, this one included (transaction markers, the admin layer). */
   links!: BrokerLinks;
+  /** What the HTTP API, MCP and admin pages ask of the cluster. */
+  readonly admin = new ClusterAdmin(this);
   leadership!: PartitionLeadership;
   private server: Server | undefined;
   private readonly connections = new Set<Connection>();

@@ -7,6 +7,8 @@ import type { Broker } from '../broker.ts';
 import { brokerConfigEntries } from '../config.ts';
 import { groupLag, registerStateMetrics } from './state-metrics.ts';
 import { OVERVIEW_HTML } from './overview-page.ts';
+import { registerRestV3 } from './rest-v3.ts';
+import { registerMcp } from './mcp-server.ts';
 
 /** A readiness probe that takes longer than this counts as not ready. */
 const READINESS_PROBE_MS = 2000;
@@ -137,6 +139,9 @@ export async function startHttpServer(broker: Broker, host: string, port: number
     uploadFailures: broker.streams.stats.uploadFailures,
     pendingUploadBytes: broker.streams.stats.pendingUploadBytes,
   }));
+
+  registerRestV3(app, broker);
+  registerMcp(app, broker);
 
   await app.listen({ host, port });
   const addr = app.server.address();

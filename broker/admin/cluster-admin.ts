@@ -1,0 +1,260 @@
+// Owns what the HTTP API, the MCP server and the admin pages ask of the
+// cluster: topics and their partitions' offsets, creating topics, producing
+// and reading records, consumer-group lag. It acts as a Kafka client of the
+// fleet over the brokers' own listeners (BrokerLinks, this broker included),
+// so a record written or read here passes through the same handlers, checks
+// and errors as one from any Kafka client, on whichever broker leads the
+// partition. It formats nothing for a particular interface and keeps no
+// state of its own.
+
+import { ErrorCode, errorName } from '../../protocol/errors.ts';
+import { CreateTopicsApi, FetchApi, ListOffsetsApi, ProduceApi } from '../../protocol/generated/index.ts';
+import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
+import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
+import { buildRecordBatch, readRecords, type RecordInput } from '../../protocol/records/record.ts';
+import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import { recordsBuffer } from '../../protocol/primitives/writer.ts';
+import type { Broker } from '../broker.ts';
+import { BrokerUnreachableError } from '../cluster/broker-links.ts';
+
+/** Bounds: records per produce call and per read, bytes per read. */
+export const ADMIN_PRODUCE_RECORDS_MAX = 1_000;
+export const ADMIN_READ_RECORDS_MAX = 1_000;
+const ADMIN_READ_BYTES_MAX = 4 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** A Kafka error as a value: its code and name, and a message for people. */
+export interface AdminError {
+  errorCode: number;
+  error: string;
+  message: string;
+}
+
+export const adminError = (errorCode: number, message: string): AdminError => ({ errorCode, error: errorName(errorCode), message });
+
+export interface PartitionDescription {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  /** From the leader; undefined when it could not be asked. */
+  logStartOffset?: number;
+  highWatermark?: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  internal: boolean;
+  configs: Record<string, string>;
+  partitions: PartitionDescription[];
+}
+
+export interface ProducedRecord {
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+export interface ReadRecord {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: { key: string; value: Buffer | null }[];
+}
+
+export interface LagRow {
+  group: string;
+  topic: string;
+  partition: number;
+  committed: number;
+  highWatermark: number;
+  lag: number;
+}
+
+/** Java's murmur2, as the Java client's default partitioner places keyed records. */
+export function murmur2(data: Buffer): number {
+  const m = 0x5bd1e995;
+  let h = (0x9747b28c ^ data.length) | 0;
+  const len4 = data.length & ~3;
+  for (let i = 0; i < len4; i += 4) {
+    let k = data.readInt32LE(i);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  const rest = data.length & 3;
+  if (rest === 3) h ^= (data[len4 + 2]! & 0xff) << 16;
+  if (rest >= 2) h ^= (data[len4 + 1]! & 0xff) << 8;
+  if (rest >= 1) {
+    h ^= data[len4]! & 0xff;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}
+
+export class ClusterAdmin {
+  private readonly broker: Broker;
+  private roundRobin = 0;
+
+  constructor(broker: Broker) {
+    this.broker = broker;
+  }
+
+  listTopics(): { name: string; topicId: string; partitions: number; internal: boolean }[] {
+    return this.broker.topics.all().map((t) => ({ name: t.name, topicId: t.id, partitions: t.streams.length, internal: t.name.startsWith('__') }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A topic with each partition's leader and offsets (asked of the leaders); undefined when unknown. */
+  async describeTopic(name: string): Promise<TopicDescription | undefined> {
+    const t = this.broker.topics.get(name);
+    if (t === undefined) return undefined;
+    const view = this.broker.member.view;
+    const partitions: PartitionDescription[] = t.streams.map((streamId, partition) => ({ partition, ...view.leaderAndEpoch(streamId) }))
+      .map(({ partition, leaderId, leaderEpoch }) => ({ partition, leader: leaderId, leaderEpoch }));
+    const [starts, ends] = await Promise.all([this.offsets(name, t.streams.length, -2n), this.offsets(name, t.streams.length, -1n)]);
+    for (const p of partitions) {
+      const s = starts.get(p.partition);
+      const e = ends.get(p.partition);
+      if (s !== undefined) p.logStartOffset = s;
+      if (e !== undefined) p.highWatermark = e;
+    }
+    return { name: t.name, topicId: t.id, internal: t.name.startsWith('__'), configs: { ...t.configs }, partitions };
+  }
+
+  /** ListOffsets (earliest -2, latest -1) of every partition, from its leader; partitions that could not be asked are absent. */
+  private async offsets(topic: string, partitions: number, timestamp: bigint): Promise<Map<number, number>> {
+    const byLeader = this.byLeader(topic, Array.from({ length: partitions }, (_, i) => i));
+    const out = new Map<number, number>();
+    await Promise.all([...byLeader].map(async ([leader, ps]) => {
+      try {
+        const r = await this.broker.links.request(leader, ListOffsetsApi, 7, {
+          replicaId: -1, isolationLevel: 0, timeoutMs: REQUEST_TIMEOUT_MS,
+          topics: [{ name: topic, partitions: ps.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })) }],
+        });
+        for (const p of r.topics[0]?.partitions ?? []) if (p.errorCode === ErrorCode.NONE) out.set(p.partitionIndex, Number(p.offset));
+      } catch (e) {
+        if (!(e instanceof BrokerUnreachableError)) throw e;
+      }
+    }));
+    return out;
+  }
+
+  private byLeader(topic: string, partitions: number[]): Map<number, number[]> {
+    const t = this.broker.topics.get(topic)!;
+    const out = new Map<number, number[]>();
+    for (const p of partitions) {
+      const leader = this.broker.member.view.liveLeader(t.streams[p]!)?.nodeId;
+      if (leader === undefined) continue;
+      out.set(leader, [...(out.get(leader) ?? []), p]);
+    }
+    return out;
+  }
+
+  /** CreateTopics through the Kafka handler (the same validation and errors); undefined on success. */
+  async createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<AdminError | undefined> {
+    const self = this.broker.member.view.nodeId;
+    const r = await this.broker.links.request(self, CreateTopicsApi, 7, {
+      topics: [{ ...defaultCreatableTopic(), name, numPartitions: partitions, replicationFactor: -1, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+      timeoutMs: REQUEST_TIMEOUT_MS, validateOnly: false,
+    });
+    const t = r.topics[0]!;
+    return t.errorCode === ErrorCode.NONE ? undefined : adminError(t.errorCode, t.errorMessage ?? errorName(t.errorCode));
+  }
+
+  /**
+   * Produces records (acks=all) to one partition, or to the partition the
+   * Java client would pick (murmur2 of the key; without a key, round robin);
+   * all records of one call go to the same partition, in one batch.
+   */
+  async produce(topic: string, partition: number | undefined, records: RecordInput[]): Promise<ProducedRecord[] | AdminError> {
+    const t = this.broker.topics.get(topic);
+    if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
+    if (records.length === 0 || records.length > ADMIN_PRODUCE_RECORDS_MAX) return adminError(ErrorCode.INVALID_REQUEST, `between 1 and ${ADMIN_PRODUCE_RECORDS_MAX} records per call`);
+    const n = t.streams.length;
+    let p = partition;
+    if (p === undefined) {
+      const key = records[0]!.key;
+      p = key === undefined || key === null ? this.roundRobin++ % n : (murmur2(Buffer.from(key)) & 0x7fffffff) % n;
+    }
+    if (!Number.isInteger(p) || p < 0 || p >= n) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} has no partition ${partition}`);
+    const leader = this.broker.member.view.liveLeader(t.streams[p]!);
+    if (leader === undefined) return adminError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${p} of ${topic} has no live leader`);
+    try {
+      const r = await this.broker.links.request(leader.nodeId, ProduceApi, 9, {
+        transactionalId: null, acks: -1, timeoutMs: REQUEST_TIMEOUT_MS, topicData: [{ name: topic, partitionData: [{ index: p, records: buildRecordBatch(records) }] }],
+      });
+      const res = r.responses[0]!.partitionResponses[0]!;
+      if (res.errorCode !== ErrorCode.NONE) return adminError(res.errorCode, res.errorMessage ?? errorName(res.errorCode));
+      const base = Number(res.baseOffset);
+      const ts = res.logAppendTimeMs >= 0n ? Number(res.logAppendTimeMs) : undefined;
+      return records.map((rec, i) => ({ partition: p, offset: base + i, timestamp: ts ?? Number(rec.timestamp ?? BigInt(Date.now())) }));
+    } catch (e) {
+      if (e instanceof BrokerUnreachableError) return adminError(ErrorCode.NOT_LEADER_OR_FOLLOWER, e.message);
+      throw e;
+    }
+  }
+
+  /** Up to `maxRecords` records of a partition from `offset` (read_committed), from its leader. */
+  async read(topic: string, partition: number, offset: number, maxRecords: number): Promise<{ records: ReadRecord[]; highWatermark: number } | AdminError> {
+    const t = this.broker.topics.get(topic);
+    if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= t.streams.length) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} has no partition ${partition}`);
+    const max = Math.min(Math.max(1, maxRecords), ADMIN_READ_RECORDS_MAX);
+    const leader = this.broker.member.view.liveLeader(t.streams[partition]!);
+    if (leader === undefined) return adminError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${partition} of ${topic} has no live leader`);
+    try {
+      const r = await this.broker.links.request(leader.nodeId, FetchApi, 12, {
+        ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 0, maxBytes: ADMIN_READ_BYTES_MAX, isolationLevel: 1,
+        topics: [{ topic, topicId: t.id, partitions: [{ ...defaultFetchPartition(), partition, fetchOffset: BigInt(offset), partitionMaxBytes: ADMIN_READ_BYTES_MAX }] }],
+      });
+      const p = r.responses[0]?.partitions[0];
+      if (p === undefined) return adminError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no answer for the partition');
+      if (p.errorCode !== ErrorCode.NONE) return adminError(p.errorCode, errorName(p.errorCode));
+      const aborted = new Set((p.abortedTransactions ?? []).map((a) => a.producerId));
+      const records: ReadRecord[] = [];
+      const buf = p.records === null ? Buffer.alloc(0) : recordsBuffer(p.records);
+      outer: for (const b of splitRecordBatches(buf)) {
+        if (b.isControl || (b.isTransactional && aborted.has(b.producerId))) continue;
+        for (const rec of readRecords(b)) {
+          if (rec.offset < BigInt(offset)) continue;
+          if (records.length >= max) break outer;
+          records.push({
+            partition, offset: Number(rec.offset), timestamp: Number(rec.timestamp), key: rec.key, value: rec.value,
+            headers: rec.headers.map((h) => ({ key: h.key, value: h.value })),
+          });
+        }
+      }
+      return { records, highWatermark: Number(p.highWatermark) };
+    } catch (e) {
+      if (e instanceof BrokerUnreachableError) return adminError(ErrorCode.NOT_LEADER_OR_FOLLOWER, e.message);
+      throw e;
+    }
+  }
+
+  /** Lag of the groups coordinated by this broker, against each partition's high watermark from its leader. */
+  async lag(groupId?: string): Promise<LagRow[]> {
+    const rows: LagRow[] = [];
+    for (const group of this.broker.groups.groupIds()) {
+      if (groupId !== undefined && group !== groupId) continue;
+      for (const [topicName, parts] of this.broker.groups.allCommitted(group)) {
+        const t = this.broker.topics.get(topicName);
+        if (t === undefined) continue;
+        const ends = await this.offsets(topicName, t.streams.length, -1n);
+        for (const { partition, committed } of parts) {
+          const hw = ends.get(partition);
+          if (hw === undefined) continue;
+          const c = Number(committed.offset);
+          rows.push({ group, topic: topicName, partition, committed: c, highWatermark: hw, lag: Math.max(0, hw - c) });
+        }
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,117 @@
+// Owns the MCP server at /mcp (Streamable HTTP transport, stateless: each
+// POST is answered on its own, so any broker of a fleet can answer any
+// call): tools for models to list and describe topics, create one, produce
+// events, read a partition's events from an offset, and see a group's lag,
+// all through the shared admin layer. Tool descriptions say what each does,
+// its bounds and its errors; failures are tool results with isError, never
+// exceptions that drop the session.
+
+import type { FastifyInstance } from 'fastify';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+import type { Broker } from '../broker.ts';
+import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, type AdminError } from '../admin/cluster-admin.ts';
+import { encodeData } from './record-encoding.ts';
+
+const isAdminError = (x: unknown): x is AdminError => typeof x === 'object' && x !== null && 'errorCode' in x && 'error' in x;
+
+type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
+
+const ok = (value: Record<string, unknown>): ToolResult => ({ content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value });
+const failed = (e: AdminError | string): ToolResult => ({
+  content: [{ type: 'text', text: typeof e === 'string' ? e : `${e.error}: ${e.message}` }], isError: true,
+});
+
+function buildServer(broker: Broker): McpServer {
+  const admin = broker.admin;
+  const server = new McpServer({ name: 'floe', version: '0.1.0' });
+
+  server.registerTool('list_topics', {
+    description: 'Lists every topic of the Kafka cluster with its partition count and whether it is internal (names starting with __). Takes no input.',
+    inputSchema: {},
+  }, async () => ok({ topics: admin.listTopics() }));
+
+  server.registerTool('describe_topic', {
+    description: 'Describes one topic: its configs and, per partition, the leader broker, leader epoch, log start offset and high watermark (the offset the next record will get). Fails with UNKNOWN_TOPIC_OR_PARTITION for an unknown topic.',
+    inputSchema: { topic: z.string().min(1).describe('topic name') },
+  }, async ({ topic }) => {
+    const t = await admin.describeTopic(topic);
+    return t === undefined ? failed(`UNKNOWN_TOPIC_OR_PARTITION: unknown topic ${topic}`) : ok({ ...t });
+  });
+
+  server.registerTool('create_topic', {
+    description: 'Creates a topic. partitions defaults to the broker\'s num.partitions; configs are Kafka topic configs (e.g. retention.ms, cleanup.policy). Fails with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS or INVALID_CONFIG, as Kafka does.',
+    inputSchema: {
+      topic: z.string().min(1).describe('topic name'),
+      partitions: z.number().int().min(1).max(10_000).optional().describe('number of partitions'),
+      configs: z.record(z.string(), z.string()).optional().describe('topic configs by name'),
+    },
+  }, async ({ topic, partitions, configs }) => {
+    const e = await admin.createTopic(topic, partitions ?? -1, configs ?? {});
+    return e === undefined ? ok({ created: topic }) : failed(e);
+  });
+
+  server.registerTool('produce_records', {
+    description: `Appends records (acks=all: durable when answered) to a topic, all to one partition: the given one, else the partition of the first record's key (as the Java client picks it), else round robin. Keys and values are strings (send JSON as a string). 1 to ${ADMIN_PRODUCE_RECORDS_MAX} records. Answers each record's partition and offset.`,
+    inputSchema: {
+      topic: z.string().min(1),
+      partition: z.number().int().min(0).optional(),
+      records: z.array(z.object({
+        key: z.string().nullable().optional(),
+        value: z.string().nullable(),
+        headers: z.record(z.string(), z.string()).optional(),
+      })).min(1).max(ADMIN_PRODUCE_RECORDS_MAX),
+    },
+  }, async ({ topic, partition, records }) => {
+    const res = await admin.produce(topic, partition, records.map((r) => ({
+      key: r.key ?? null, value: r.value, headers: Object.entries(r.headers ?? {}).map(([key, value]) => ({ key, value })),
+    })));
+    return isAdminError(res) ? failed(res) : ok({ records: res });
+  });
+
+  server.registerTool('read_records', {
+    description: `Reads committed records of one partition from an offset (use describe_topic for the log start offset and high watermark), at most max_records (1 to ${ADMIN_READ_RECORDS_MAX}, default 20). Values that are JSON come back parsed (type JSON), UTF-8 text as STRING, other bytes as BINARY (base64). Fails with OFFSET_OUT_OF_RANGE past the high watermark.`,
+    inputSchema: {
+      topic: z.string().min(1),
+      partition: z.number().int().min(0),
+      offset: z.number().int().min(0),
+      max_records: z.number().int().min(1).max(ADMIN_READ_RECORDS_MAX).optional(),
+    },
+  }, async ({ topic, partition, offset, max_records }) => {
+    const res = await admin.read(topic, partition, offset, max_records ?? 20);
+    if (isAdminError(res)) return failed(res);
+    return ok({
+      high_watermark: res.highWatermark,
+      records: res.records.map((r) => ({
+        partition: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key), value: encodeData(r.value),
+        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
+      })),
+    });
+  });
+
+  server.registerTool('consumer_lag', {
+    description: 'Reports a consumer group\'s lag per partition: its committed offset, the partition\'s high watermark and the difference. Answers the groups coordinated by the broker asked (every group when the cluster has one broker). An unknown group answers no rows.',
+    inputSchema: { group: z.string().min(1) },
+  }, async ({ group }) => ok({ lag: await admin.lag(group) }));
+
+  return server;
+}
+
+export function registerMcp(app: FastifyInstance, broker: Broker): void {
+  app.post('/mcp', async (req, reply) => {
+    const server = buildServer(broker);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    reply.hijack();
+    reply.raw.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req.raw, reply.raw, req.body);
+  });
+  // Stateless: no server-initiated stream to resume and no session to end.
+  const notAllowed = { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this MCP endpoint is stateless (POST only).' }, id: null };
+  app.get('/mcp', async (_req, reply) => reply.code(405).send(notAllowed));
+  app.delete('/mcp', async (_req, reply) => reply.code(405).send(notAllowed));
+}

@@ -1,0 +1,172 @@
+// Owns the REST API's routes, in Confluent REST Proxy v3's shapes so its
+// users' scripts work: clusters, topics (list, describe, create) and
+// produce (one record, or a batch with per-record results). Reading a
+// partition from an offset is a floe addition under the same prefix. All of
+// it goes through the shared admin layer (ClusterAdmin), never around it.
+// Errors are {error_code, message, kafka_error}; nothing is written by a
+// request that fails validation.
+
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { RecordInput } from '../../protocol/records/record.ts';
+import type { Broker } from '../broker.ts';
+import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, type AdminError } from '../admin/cluster-admin.ts';
+import { decodeData, encodeData } from './record-encoding.ts';
+
+const RETRIABLE = new Set<number>([ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS]);
+
+function httpStatusOf(e: AdminError): number {
+  if (e.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return 404;
+  if (RETRIABLE.has(e.errorCode)) return 503;
+  if (e.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) return 500;
+  return 400;
+}
+
+function fail(reply: FastifyReply, status: number, message: string, kafkaError?: string): { error_code: number; message: string; kafka_error?: string } {
+  reply.code(status);
+  return { error_code: status, message, ...(kafkaError !== undefined ? { kafka_error: kafkaError } : {}) };
+}
+
+const failAdmin = (reply: FastifyReply, e: AdminError): ReturnType<typeof fail> => fail(reply, httpStatusOf(e), e.message, e.error);
+
+const isAdminError = (x: unknown): x is AdminError => typeof x === 'object' && x !== null && 'errorCode' in x && 'error' in x;
+
+/** One v3 produce entry as a record and its partition, or why it is malformed. */
+function parseEntry(body: unknown): { record: RecordInput; partition: number | undefined } | string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'a record must be a JSON object';
+  const b = body as { partition_id?: unknown; key?: unknown; value?: unknown; headers?: unknown; timestamp?: unknown };
+  if (b.partition_id !== undefined && b.partition_id !== null && (typeof b.partition_id !== 'number' || !Number.isInteger(b.partition_id))) return 'partition_id must be an integer';
+  const key = decodeData(b.key, 'key');
+  if (typeof key === 'string') return key;
+  const value = decodeData(b.value, 'value');
+  if (typeof value === 'string') return value;
+  const headers: { key: string; value: Buffer | null }[] = [];
+  if (b.headers !== undefined) {
+    if (!Array.isArray(b.headers)) return 'headers must be an array of {name, value}';
+    for (const h of b.headers as unknown[]) {
+      const { name, value: hv } = (h ?? {}) as { name?: unknown; value?: unknown };
+      if (typeof name !== 'string' || (hv !== undefined && hv !== null && typeof hv !== 'string')) return 'each header is {name: string, value: base64 string}';
+      headers.push({ key: name, value: typeof hv === 'string' ? Buffer.from(hv, 'base64') : null });
+    }
+  }
+  let timestamp: bigint | undefined;
+  if (b.timestamp !== undefined && b.timestamp !== null) {
+    const ms = typeof b.timestamp === 'string' ? Date.parse(b.timestamp) : Number.NaN;
+    if (Number.isNaN(ms)) return 'timestamp must be an ISO-8601 date';
+    timestamp = BigInt(ms);
+  }
+  return { record: { key, value, headers, ...(timestamp !== undefined ? { timestamp } : {}) }, partition: (b.partition_id as number | undefined) ?? undefined };
+}
+
+export function registerRestV3(app: FastifyInstance, broker: Broker): void {
+  const admin = broker.admin;
+  const clusterId = (): string => broker.clusterId;
+  const checkCluster = (id: string, reply: FastifyReply): ReturnType<typeof fail> | undefined =>
+    (id === clusterId() ? undefined : fail(reply, 404, `cluster ${id} not found`));
+  const topicView = (t: { name: string; partitions: number; internal: boolean }): Record<string, unknown> => ({
+    kind: 'KafkaTopic', cluster_id: clusterId(), topic_name: t.name, is_internal: t.internal, partitions_count: t.partitions, replication_factor: 1,
+  });
+
+  app.get('/v3/clusters', async () => ({ kind: 'KafkaClusterList', data: [{ kind: 'KafkaCluster', cluster_id: clusterId(), controller_id: broker.member.view.controllerId }] }));
+
+  app.get<{ Params: { cid: string } }>('/v3/clusters/:cid/topics', async (req, reply) => checkCluster(req.params.cid, reply)
+    ?? { kind: 'KafkaTopicList', data: admin.listTopics().map(topicView) });
+
+  app.get<{ Params: { cid: string; topic: string } }>('/v3/clusters/:cid/topics/:topic', async (req, reply) => {
+    const bad = checkCluster(req.params.cid, reply);
+    if (bad !== undefined) return bad;
+    const t = await admin.describeTopic(req.params.topic);
+    if (t === undefined) return fail(reply, 404, `This server does not host this topic: ${req.params.topic}`, 'UNKNOWN_TOPIC_OR_PARTITION');
+    return {
+      ...topicView({ name: t.name, partitions: t.partitions.length, internal: t.internal }), topic_id: t.topicId, configs: t.configs,
+      partitions: t.partitions.map((p) => ({ partition_id: p.partition, leader_id: p.leader, leader_epoch: p.leaderEpoch, log_start_offset: p.logStartOffset ?? null, high_watermark: p.highWatermark ?? null })),
+    };
+  });
+
+  app.post<{ Params: { cid: string }; Body: unknown }>('/v3/clusters/:cid/topics', async (req, reply) => {
+    const bad = checkCluster(req.params.cid, reply);
+    if (bad !== undefined) return bad;
+    const b = (req.body ?? {}) as { topic_name?: unknown; partitions_count?: unknown; configs?: unknown };
+    if (typeof b.topic_name !== 'string') return fail(reply, 400, 'topic_name must be a string');
+    const partitions = b.partitions_count === undefined ? -1 : b.partitions_count;
+    if (typeof partitions !== 'number' || !Number.isInteger(partitions)) return fail(reply, 400, 'partitions_count must be an integer');
+    const configs: Record<string, string> = {};
+    if (b.configs !== undefined) {
+      if (!Array.isArray(b.configs)) return fail(reply, 400, 'configs must be an array of {name, value}');
+      for (const c of b.configs as unknown[]) {
+        const { name, value } = (c ?? {}) as { name?: unknown; value?: unknown };
+        if (typeof name !== 'string' || typeof value !== 'string') return fail(reply, 400, 'each config is {name: string, value: string}');
+        configs[name] = value;
+      }
+    }
+    const err = await admin.createTopic(b.topic_name, partitions, configs);
+    if (err !== undefined) return failAdmin(reply, err);
+    reply.code(201);
+    const t = admin.listTopics().find((x) => x.name === b.topic_name)!;
+    return topicView(t);
+  });
+
+  const produceOne = async (topic: string, entry: unknown): Promise<Record<string, unknown> | AdminError | string> => {
+    const parsed = parseEntry(entry);
+    if (typeof parsed === 'string') return parsed;
+    const res = await admin.produce(topic, parsed.partition, [parsed.record]);
+    if (isAdminError(res)) return res;
+    const r = res[0]!;
+    return {
+      error_code: 200, cluster_id: clusterId(), topic_name: topic, partition_id: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(),
+      key: parsed.record.key === null ? null : { size: (parsed.record.key as Buffer).length }, value: parsed.record.value === null ? null : { size: (parsed.record.value as Buffer).length },
+    };
+  };
+
+  app.post<{ Params: { cid: string; topic: string }; Body: unknown }>('/v3/clusters/:cid/topics/:topic/records', async (req, reply) => {
+    const bad = checkCluster(req.params.cid, reply);
+    if (bad !== undefined) return bad;
+    const r = await produceOne(req.params.topic, req.body);
+    if (typeof r === 'string') return fail(reply, 400, r);
+    if (isAdminError(r)) return failAdmin(reply, r);
+    return r;
+  });
+
+  // Confluent's batch form: {entries: [{id, ...record}]}, answered per entry.
+  app.post<{ Params: { cid: string; topic: string }; Body: unknown }>('/v3/clusters/:cid/topics/:topic/records::batch', async (req, reply) => {
+    const bad = checkCluster(req.params.cid, reply);
+    if (bad !== undefined) return bad;
+    const entries = (req.body as { entries?: unknown } | null)?.entries;
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > ADMIN_PRODUCE_RECORDS_MAX) return fail(reply, 400, `entries must be an array of 1 to ${ADMIN_PRODUCE_RECORDS_MAX} records`);
+    // Validated whole before anything is written.
+    for (const e of entries) if (typeof parseEntry(e) === 'string') return fail(reply, 400, `entry ${String((e as { id?: unknown } | null)?.id ?? '?')}: ${parseEntry(e) as string}`);
+    const successes: Record<string, unknown>[] = [];
+    const failures: Record<string, unknown>[] = [];
+    for (const e of entries as { id?: unknown }[]) {
+      const r = await produceOne(req.params.topic, e);
+      if (typeof r === 'string' || isAdminError(r)) failures.push({ id: e.id ?? null, error_code: typeof r === 'string' ? 400 : httpStatusOf(r), message: typeof r === 'string' ? r : r.message });
+      else successes.push({ id: e.id ?? null, ...r });
+    }
+    reply.code(207);
+    return { successes, failures };
+  });
+
+  app.get<{ Params: { cid: string; topic: string; partition: string }; Querystring: { offset?: string; max_records?: string } }>(
+    '/v3/clusters/:cid/topics/:topic/partitions/:partition/records', async (req, reply) => {
+      const bad = checkCluster(req.params.cid, reply);
+      if (bad !== undefined) return bad;
+      const partition = Number(req.params.partition);
+      const offset = Number(req.query.offset ?? 0);
+      const max = Number(req.query.max_records ?? 100);
+      if (!Number.isInteger(partition) || !Number.isInteger(offset) || offset < 0 || !Number.isInteger(max) || max < 1 || max > ADMIN_READ_RECORDS_MAX) {
+        return fail(reply, 400, `partition and offset must be non-negative integers, max_records 1 to ${ADMIN_READ_RECORDS_MAX}`);
+      }
+      const r = await admin.read(req.params.topic, partition, offset, max);
+      if (isAdminError(r)) return failAdmin(reply, r);
+      return {
+        kind: 'KafkaRecordList', high_watermark: r.highWatermark,
+        data: r.records.map((x) => ({
+          partition_id: x.partition, offset: x.offset, timestamp: new Date(x.timestamp).toISOString(), key: encodeData(x.key), value: encodeData(x.value),
+          headers: x.headers.map((h) => ({ name: h.key, value: h.value === null ? null : h.value.toString('base64') })),
+        })),
+      };
+    });
+
+  app.get<{ Params: { cid: string; group: string } }>('/v3/clusters/:cid/consumer-groups/:group/lags', async (req, reply) => checkCluster(req.params.cid, reply)
+    ?? { kind: 'KafkaConsumerLagList', data: (await admin.lag(req.params.group)).map((l) => ({ consumer_group_id: l.group, topic_name: l.topic, partition_id: l.partition, current_offset: l.committed, log_end_offset: l.highWatermark, lag: l.lag })) });
+}

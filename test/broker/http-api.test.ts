@@ -1,0 +1,168 @@
+// The HTTP API (Confluent REST Proxy v3 shapes) and the MCP server of a
+// broker process, driven by plain fetch and by the MCP TypeScript SDK's own
+// client, with kafkajs on the other side: records produced over HTTP are
+// read by a Kafka client and the reverse; every MCP tool is called; bad
+// input gets a clear error and writes nothing.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { BrokerProcess } from '../support/broker-process.ts';
+import { until } from '../support/until.ts';
+
+let broker: BrokerProcess;
+let kafka: Kafka;
+let base: string;
+let cluster: string;
+
+const call = async (method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; json: Record<string, unknown> }> => {
+  const r = await fetch(`${base}${path}`, {
+    method, headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+    ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.status, json: await r.json() as Record<string, unknown> };
+};
+
+beforeAll(async () => {
+  broker = await BrokerProcess.start({ args: ['--group-initial-rebalance-delay-ms', '0'] });
+  kafka = new Kafka({ clientId: 'http-api-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  base = `http://127.0.0.1:${broker.httpPort}`;
+  const c = await call('GET', '/v3/clusters');
+  cluster = ((c.json.data as { cluster_id: string }[])[0]!).cluster_id;
+});
+afterAll(async () => { await broker?.destroy(); });
+
+describe('REST API (v3 shapes)', () => {
+  it('creates a topic, produces one record and a batch; a Kafka client reads them; records produced by kafkajs are read back over HTTP', async () => {
+    const created = await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-t', partitions_count: 3, configs: [{ name: 'retention.ms', value: '3600000' }] });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ topic_name: 'rest-t', partitions_count: 3 });
+    const one = await call('POST', `/v3/clusters/${cluster}/topics/rest-t/records`, {
+      partition_id: 0, key: { type: 'STRING', data: 'order-1' }, value: { type: 'JSON', data: { amount: 12, currency: 'EUR' } }, headers: [{ name: 'source', value: Buffer.from('agent').toString('base64') }],
+    });
+    expect(one.status).toBe(200);
+    expect(one.json).toMatchObject({ error_code: 200, topic_name: 'rest-t', partition_id: 0, offset: 0 });
+    const batch = await call('POST', `/v3/clusters/${cluster}/topics/rest-t/records:batch`, {
+      entries: Array.from({ length: 5 }, (_, i) => ({ id: `e${i}`, partition_id: 1, value: { type: 'STRING', data: `line ${i}` } })),
+    });
+    expect(batch.status).toBe(207);
+    expect((batch.json.successes as { id: string; offset: number }[]).map((s) => [s.id, s.offset])).toEqual([['e0', 0], ['e1', 1], ['e2', 2], ['e3', 3], ['e4', 4]]);
+    expect(batch.json.failures).toEqual([]);
+
+    const consumer = kafka.consumer({ groupId: 'rest-reader' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['rest-t'], fromBeginning: true });
+    const got: { partition: number; key: string | null; value: string; headers: Record<string, string> }[] = [];
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        got.push({ partition, key: message.key?.toString() ?? null, value: message.value!.toString(), headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
+      },
+    });
+    await until(() => got.length >= 6, 30_000, 'six records read by kafkajs');
+    await consumer.disconnect();
+    const first = got.find((g) => g.partition === 0)!;
+    expect(first).toEqual({ partition: 0, key: 'order-1', value: '{"amount":12,"currency":"EUR"}', headers: { source: 'agent' } });
+    expect(got.filter((g) => g.partition === 1).map((g) => g.value)).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'rest-t', acks: -1, messages: [
+      { partition: 2, key: 'k', value: '{"event":"signup"}' },
+      { partition: 2, value: 'plain text' },
+      { partition: 2, value: Buffer.from([0xff, 0x00, 0xfe]) },
+    ] });
+    await producer.disconnect();
+    const read = await call('GET', `/v3/clusters/${cluster}/topics/rest-t/partitions/2/records?offset=0&max_records=10`);
+    expect(read.status).toBe(200);
+    expect(read.json.high_watermark).toBe(3);
+    expect((read.json.data as { offset: number; key: unknown; value: unknown }[]).map((r) => [r.offset, r.key, r.value])).toEqual([
+      [0, { type: 'STRING', data: 'k' }, { type: 'JSON', data: { event: 'signup' } }],
+      [1, null, { type: 'STRING', data: 'plain text' }],
+      [2, null, { type: 'BINARY', data: Buffer.from([0xff, 0x00, 0xfe]).toString('base64') }],
+    ]);
+    const described = await call('GET', `/v3/clusters/${cluster}/topics/rest-t`);
+    expect((described.json.partitions as { high_watermark: number }[]).map((p) => p.high_watermark)).toEqual([1, 5, 3]);
+    expect((described.json.configs as Record<string, string>)['retention.ms']).toBe('3600000');
+  });
+
+  it('bad input gets a clear error and writes nothing', async () => {
+    await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-bad', partitions_count: 1 });
+    const hw = async (): Promise<number> => ((await call('GET', `/v3/clusters/${cluster}/topics/rest-bad`)).json.partitions as { high_watermark: number }[])[0]!.high_watermark;
+    const records = `/v3/clusters/${cluster}/topics/rest-bad/records`;
+    const malformed = await call('POST', records, undefined, '{"value": ');
+    expect(malformed.status).toBe(400);
+    expect((await call('POST', records, { partition_id: 'zero', value: { type: 'STRING', data: 'x' } })).status).toBe(400);
+    expect((await call('POST', records, { value: { type: 'BINARY', data: 'not base64!' } })).json.message).toContain('base64');
+    expect((await call('POST', records, { value: { type: 'AVRO', data: 1 } })).status).toBe(400);
+    const unknownTopic = await call('POST', `/v3/clusters/${cluster}/topics/no-such-topic/records`, { value: { type: 'STRING', data: 'x' } });
+    expect(unknownTopic.status).toBe(404);
+    expect(unknownTopic.json.kafka_error).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    expect((await call('POST', records, { partition_id: 7, value: { type: 'STRING', data: 'x' } })).status).toBe(404);
+    expect((await call('POST', `/v3/clusters/not-this-one/topics/rest-bad/records`, { value: { type: 'STRING', data: 'x' } })).status).toBe(404);
+    // One bad entry fails the whole batch before anything is written.
+    const batch = await call('POST', `${records}:batch`, { entries: [{ id: 'ok', value: { type: 'STRING', data: 'fine' } }, { id: 'bad', value: { type: 'BINARY', data: '%%%' } }] });
+    expect(batch.status).toBe(400);
+    expect(batch.json.message).toContain('bad');
+    const huge = await call('POST', records, undefined, JSON.stringify({ value: { type: 'STRING', data: 'x'.repeat(2 * 1024 * 1024) } }));
+    expect(huge.status).toBe(413);
+    const created = await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'bad name!', partitions_count: 1 });
+    expect(created.status).toBe(400);
+    expect(created.json.kafka_error).toBe('INVALID_TOPIC_EXCEPTION');
+    expect((await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-bad' })).json.kafka_error).toBe('TOPIC_ALREADY_EXISTS');
+    const outOfRange = await call('GET', `/v3/clusters/${cluster}/topics/rest-bad/partitions/0/records?offset=99`);
+    expect(outOfRange.status).toBe(400);
+    expect(outOfRange.json.kafka_error).toBe('OFFSET_OUT_OF_RANGE');
+    expect((await call('GET', `/v3/clusters/${cluster}/topics/rest-bad/partitions/0/records?max_records=100000`)).status).toBe(400);
+    expect(await hw()).toBe(0);
+  });
+});
+
+describe('MCP server (/mcp)', () => {
+  it('the SDK client lists the tools and calls every one of them', async () => {
+    const client = new Client({ name: 'floe-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+    try {
+      const tools = (await client.listTools()).tools.map((t) => t.name).sort();
+      expect(tools).toEqual(['consumer_lag', 'create_topic', 'describe_topic', 'list_topics', 'produce_records', 'read_records']);
+      const text = (r: unknown): Record<string, unknown> => JSON.parse(((r as { content: { text: string }[] }).content[0]!).text) as Record<string, unknown>;
+
+      expect((await client.callTool({ name: 'create_topic', arguments: { topic: 'agent-events', partitions: 2 } })).isError).toBeFalsy();
+      const produced = await client.callTool({ name: 'produce_records', arguments: { topic: 'agent-events', partition: 1, records: [
+        { key: 'task-1', value: '{"step":"plan"}', headers: { agent: 'planner' } }, { key: 'task-1', value: '{"step":"act"}' },
+      ] } });
+      expect(produced.isError).toBeFalsy();
+      expect((text(produced).records as { partition: number; offset: number }[]).map((r) => [r.partition, r.offset])).toEqual([[1, 0], [1, 1]]);
+      const read = text(await client.callTool({ name: 'read_records', arguments: { topic: 'agent-events', partition: 1, offset: 0 } }));
+      expect((read.records as { value: unknown; headers: Record<string, string> }[]).map((r) => r.value)).toEqual([{ type: 'JSON', data: { step: 'plan' } }, { type: 'JSON', data: { step: 'act' } }]);
+      expect((read.records as { headers: Record<string, string> }[])[0]!.headers).toEqual({ agent: 'planner' });
+      const described = text(await client.callTool({ name: 'describe_topic', arguments: { topic: 'agent-events' } }));
+      expect((described.partitions as { highWatermark: number }[]).map((p) => p.highWatermark)).toEqual([0, 2]);
+      const listed = text(await client.callTool({ name: 'list_topics', arguments: {} }));
+      expect((listed.topics as { name: string }[]).map((t) => t.name)).toContain('agent-events');
+
+      // A group commits with kafkajs; the lag tool sees it.
+      const consumer = kafka.consumer({ groupId: 'agent-reader' });
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['agent-events'], fromBeginning: true });
+      let n = 0;
+      await consumer.run({ autoCommitInterval: 100, eachMessage: async () => { n++; } });
+      await until(() => n >= 2, 30_000, 'the group to read both records');
+      await consumer.disconnect();
+      await client.callTool({ name: 'produce_records', arguments: { topic: 'agent-events', partition: 1, records: [{ value: 'unread' }] } });
+      const lag = text(await client.callTool({ name: 'consumer_lag', arguments: { group: 'agent-reader' } }));
+      expect((lag.lag as { partition: number; lag: number }[]).find((l) => l.partition === 1)).toMatchObject({ committed: 2, highWatermark: 3, lag: 1 });
+
+      // Errors are tool results, and the session goes on.
+      const unknown = await client.callTool({ name: 'read_records', arguments: { topic: 'nope', partition: 0, offset: 0 } });
+      expect(unknown.isError).toBe(true);
+      expect(JSON.stringify(unknown.content)).toContain('UNKNOWN_TOPIC_OR_PARTITION');
+      const invalid = await client.callTool({ name: 'produce_records', arguments: { topic: 'agent-events', records: [] } });
+      expect(invalid.isError).toBe(true);
+      const exists = await client.callTool({ name: 'create_topic', arguments: { topic: 'agent-events' } });
+      expect(JSON.stringify(exists.content)).toContain('TOPIC_ALREADY_EXISTS');
+    } finally {
+      await client.close();
+    }
+  });
+});
