@@ -1,16 +1,14 @@
 // A fleet of three brokers on one PostgreSQL database and one bucket, driven
 // by real clients: partitions spread over every broker, produce and consume
 // through any bootstrap broker, a consumer group whose coordinator is not the
-// broker it bootstraps from, a broker that joins and takes its share
-// without a single object written, and @platformatic/kafka KIP-848 members
-// bootstrapped from different brokers sharing a topic.
+// broker it bootstraps from, and a broker that joins and takes its share
+// without a single object written.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { TestFleet, useFleetServers } from '../support/fleet.ts';
 import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
-import { startKip848Member } from '../support/kip848-consumer.ts';
 
 const servers = useFleetServers();
 
@@ -123,29 +121,5 @@ describe('a three-broker fleet', () => {
     await until(() => got.size >= 80, 30_000, 'every record of the moved partitions');
     await consumer.disconnect();
     await admin.disconnect();
-  });
-
-  it('@platformatic/kafka KIP-848 members bootstrapped from different brokers share a topic led by every broker', async () => {
-    const admin = kafkaOf([fleet.broker(2).bootstrap]).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'shared-848', numPartitions: 6 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafkaOf([fleet.broker(3).bootstrap]).producer({ idempotent: true });
-    await producer.connect();
-    await producer.send({ topic: 'shared-848', acks: -1, messages: Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `s${i}`, partition: i % 6 })) });
-    await producer.disconnect();
-    const got = new Set<string>();
-    const byMember = [new Set<number>(), new Set<number>()];
-    const members = [
-      await startKip848Member(fleet.broker(1).bootstrap, 'shared-848-group', 'shared-848', (v, p) => { got.add(v); byMember[0]!.add(p); }),
-      await startKip848Member(fleet.broker(3).bootstrap, 'shared-848-group', 'shared-848', (v, p) => { got.add(v); byMember[1]!.add(p); }),
-    ];
-    try {
-      await until(() => got.size === 60, 60_000, 'every record read by the group', 100, () => `${got.size} read; partitions ${[...byMember[0]!]} / ${[...byMember[1]!]}`);
-      // The server-side assignor splits the six partitions between the two members once both have joined.
-      await until(() => members[0]!.positioned() + members[1]!.positioned() === 6 && members.every((m) => m.positioned() > 0), 60_000, 'both members to hold partitions', 100, () => `${members[0]!.positioned()} + ${members[1]!.positioned()}`);
-    } finally {
-      await Promise.all(members.map((m) => m.close()));
-    }
   });
 });
