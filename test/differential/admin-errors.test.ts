@@ -34,6 +34,20 @@ const create = async (c: WireClient, t: ReturnType<typeof topic>, validateOnly =
   return { error: errorName(r.topics[0]!.errorCode) };
 };
 
+/** The codes a client retries: a topic just created may not take writes yet (Apache Kafka's leader is still starting). */
+const RETRIABLE_PRODUCE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE']);
+
+/** Produce to a partition that exists, retrying what a client would retry (bounded); the first other answer counts. */
+async function produceReady(c: WireClient, name: string, index: number, records: Parameters<typeof buildRecordBatch>[0]): Promise<{ errorCode: number; baseOffset: bigint }> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name, partitionData: [{ index, records: buildRecordBatch(records) }] }] });
+    const p = r.responses[0]!.partitionResponses[0]!;
+    if (!RETRIABLE_PRODUCE.has(errorName(p.errorCode)) || Date.now() > deadline) return p;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 /** In order: each may rely on the ones before (the `base` topic with 10 records in partition 0). */
 const SCENARIOS: [string, Scenario][] = [
   ['create a valid topic', (c) => create(c, topic('base', 3))],
@@ -48,8 +62,7 @@ const SCENARIOS: [string, Scenario][] = [
   ['create with replication factor 3 on one broker', (c) => create(c, topic('rf3', 1, [], 3))],
   ['validate_only does not create', async (c) => ({ ...(await create(c, topic('only-validated'), true)), ...(await create(c, topic('only-validated'))) })],
   ['produce 10 records to base-0', async (c) => {
-    const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'base', partitionData: [{ index: 0, records: buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }))) }] }] });
-    const p = r.responses[0]!.partitionResponses[0]!;
+    const p = await produceReady(c, 'base', 0, Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
     return { error: errorName(p.errorCode), baseOffset: p.baseOffset };
   }],
   ['produce to a partition out of range', async (c) => {
@@ -60,8 +73,7 @@ const SCENARIOS: [string, Scenario][] = [
   ['produce a keyless record to a compacted topic, then a keyed one', async (c) => {
     await create(c, topic('compacted', 1, [['cleanup.policy', 'compact']]));
     const send = async (key: string | null): Promise<string> => {
-      const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'compacted', partitionData: [{ index: 0, records: buildRecordBatch([{ key, value: 'x' }]) }] }] });
-      const p = r.responses[0]!.partitionResponses[0]!;
+      const p = await produceReady(c, 'compacted', 0, [{ key, value: 'x' }]);
       return `${errorName(p.errorCode)} ${p.baseOffset}`;
     };
     return { keyless: await send(null), keyed: await send('k') };
