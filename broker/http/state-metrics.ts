@@ -5,6 +5,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Broker } from '../broker.ts';
 import { PostgresMetadataStore } from '../../s3stream/metadata/postgres-metadata-store.ts';
+import type { LagRow } from '../admin/cluster-admin.ts';
 
 type Collect = (g: Gauge) => void;
 
@@ -118,15 +119,6 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_consumer_group_lag', 'High watermark minus committed offset, by group and partition.', ['group', 'topic', 'partition'], (g) => {
     for (const row of groupLag(broker)) g.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
   });
-}
-
-export interface LagRow {
-  group: string;
-  topic: string;
-  partition: number;
-  committed: number;
-  highWatermark: number;
-  lag: number;
 }
 
 /** Consumer lag of every group with committed offsets (also served by the admin API). */
