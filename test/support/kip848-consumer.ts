@@ -13,6 +13,8 @@ export interface Kip848Member {
    * but had not committed yet are read again): a test that counts deliveries waits for this.
    */
   positioned(): number;
+  /** How many times the member has set its fetch positions (from committed offsets) since it started. */
+  repositionings(): number;
   close(): Promise<void>;
 }
 
@@ -26,10 +28,14 @@ export async function startKip848Member(bootstrap: string, groupId: string, topi
     topics: [topic], autocommit: 100, mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, maxWaitTime: 100,
   });
   let positioned = 0;
-  stream.on('offsets', () => { positioned = (consumer.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0); });
+  let repositionings = 0;
+  stream.on('offsets', () => {
+    repositionings++;
+    positioned = (consumer.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0);
+  });
   stream.on('data', (m) => onValue(m.value, m.partition));
   stream.on('error', () => undefined);
-  return { consumer, positioned: () => positioned, close: () => consumer.close(true) };
+  return { consumer, positioned: () => positioned, repositionings: () => repositionings, close: () => consumer.close(true) };
 }
 
 if (import.meta.main) {
