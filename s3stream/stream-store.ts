@@ -709,16 +709,18 @@ export class StreamStore {
    * from object storage at once rather than one after another.
    */
   async prefetch(id: number, offset: number, known?: RegionLookup): Promise<void> {
-    const hit = known?.(offset);
-    const region = hit !== undefined ? { value: hit } : await this.findRegion(id, offset);
+    const region = await this.locate(id, offset, known);
     if (region !== undefined) await this.loadRegion(region.value, { wholeObject: known !== undefined });
   }
 
+  /** The region holding `offset` (or the next one): from the reader's own entries when it has them, else the index. */
+  private locate(id: number, offset: number, known: RegionLookup | undefined): Promise<{ value: IndexValue } | undefined> {
+    const hit = known?.(offset);
+    return hit !== undefined ? Promise.resolve({ value: hit }) : this.findRegion(id, offset);
+  }
+
   private async readRange(id: number, from: number, until: number, maxBytes: number, mem: FifoQueue<MemChunk> | undefined, known?: RegionLookup): Promise<Chunk[]> {
-    const find = async (offset: number): Promise<{ value: IndexValue } | undefined> => {
-      const hit = known?.(offset);
-      return hit !== undefined ? { value: hit } : this.findRegion(id, offset);
-    };
+    const find = (offset: number): Promise<{ value: IndexValue } | undefined> => this.locate(id, offset, known);
     const out: Chunk[] = [];
     let bytes = 0;
     let cur = from;

@@ -32,6 +32,8 @@ export interface AdminError {
 
 export const adminError = (errorCode: number, message: string): AdminError => ({ errorCode, error: errorName(errorCode), message });
 
+export const isAdminError = (x: unknown): x is AdminError => typeof x === 'object' && x !== null && 'errorCode' in x && 'error' in x;
+
 export interface PartitionDescription {
   partition: number;
   leader: number;

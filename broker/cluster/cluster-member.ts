@@ -97,9 +97,9 @@ export class ClusterMember {
   private unuploadedNow(): number[] | undefined {
     if (this.opts.pendingStreams === undefined) return undefined;
     const now = performance.now();
-    for (const id of this.opts.pendingStreams()) this.lastPendingAtMs.set(id, now);
-    const hold = this.draining ? 0 : UNUPLOADED_HOLD_MS;
     const pendingNow = new Set(this.opts.pendingStreams());
+    for (const id of pendingNow) this.lastPendingAtMs.set(id, now);
+    const hold = this.draining ? 0 : UNUPLOADED_HOLD_MS;
     for (const [id, at] of this.lastPendingAtMs) if (!pendingNow.has(id) && now - at >= hold) this.lastPendingAtMs.delete(id);
     return [...this.lastPendingAtMs.keys()].sort((a, b) => a - b);
   }

@@ -33,7 +33,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
  * coordinator will end. A coordinator on another broker is asked
  * (AddPartitionsToTxn v4, verifyOnly). Other batches pass.
  */
-async function transactionalBatchError(broker: Broker, transactionalId: string | null, records: Buffer, topic: string, partition: number, log: PartitionLog): Promise<number> {
+function transactionalBatchError(broker: Broker, transactionalId: string | null, records: Buffer, topic: string, partition: number, log: PartitionLog): number | Promise<number> {
   if (records.length < RECORD_BATCH_HEADER_BYTES || (records.readInt16BE(ATTRIBUTES) & 0x30) !== 0x10) return ErrorCode.NONE;
   const producerId = records.readBigInt64BE(PRODUCER_ID);
   const producerEpoch = records.readInt16BE(PRODUCER_EPOCH);
@@ -118,7 +118,9 @@ export const produceHandler = defineHandler({
             out.errorMessage = `Compacted topic cannot accept message without key in topic partition ${t.name}-${p.index}.`;
             continue;
           }
-          const txnError = await transactionalBatchError(broker, req.transactionalId, records, t.name, p.index, log);
+          // A promise only when a coordinator on another broker is asked: the usual batch costs no await.
+          const checked = transactionalBatchError(broker, req.transactionalId, records, t.name, p.index, log);
+          const txnError = typeof checked === 'number' ? checked : await checked;
           if (txnError !== ErrorCode.NONE) {
             out.errorCode = txnError;
             continue;

@@ -227,15 +227,22 @@ export const fetchHandler = defineHandler({
       return (t.out.records === null ? 0 : recordsByteLength(t.out.records)) > 0 || t.out.errorCode !== ErrorCode.NONE
         || s.highWatermark !== t.out.highWatermark || s.logStartOffset !== t.out.logStartOffset || s.errorCode !== t.out.errorCode;
     });
+    // Zone bytes are one client's and one broker's rack: counted once per response, by role.
+    let leaderBytes = 0;
+    let replicaBytes = 0;
     for (const t of included) {
       if (t.sp !== undefined) t.sp.sent = { highWatermark: t.out.highWatermark, logStartOffset: t.out.logStartOffset, errorCode: t.out.errorCode };
       if (t.out.errorCode !== ErrorCode.NONE) broker.metrics.fetchError(t.out.errorCode);
       else if (t.topic !== undefined) {
         const bytes = t.out.records === null ? 0 : recordsByteLength(t.out.records);
         broker.metrics.fetched(t.topic.name, bytes);
-        broker.metrics.fetchedByZone(zoneOf(req.rackId, broker.config.brokerRack), t.log instanceof PartitionReplica, bytes);
+        if (t.log instanceof PartitionReplica) replicaBytes += bytes;
+        else leaderBytes += bytes;
       }
     }
+    const zone = zoneOf(req.rackId, broker.config.brokerRack);
+    broker.metrics.fetchedByZone(zone, false, leaderBytes);
+    broker.metrics.fetchedByZone(zone, true, replicaBytes);
     const byTopic = new Map<string, FetchableTopicResponse>();
     for (const t of included) {
       let r = byTopic.get(t.topicKey);

@@ -11,10 +11,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import type { Broker } from '../broker.ts';
-import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, type AdminError } from '../admin/cluster-admin.ts';
+import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
 import { encodeData } from './record-encoding.ts';
 
-const isAdminError = (x: unknown): x is AdminError => typeof x === 'object' && x !== null && 'errorCode' in x && 'error' in x;
 
 type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
 

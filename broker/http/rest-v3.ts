@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { RecordInput } from '../../protocol/records/record.ts';
 import type { Broker } from '../broker.ts';
-import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, type AdminError } from '../admin/cluster-admin.ts';
+import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
 import { decodeData, encodeData } from './record-encoding.ts';
 
 const RETRIABLE = new Set<number>([ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS]);
@@ -29,7 +29,6 @@ function fail(reply: FastifyReply, status: number, message: string, kafkaError?:
 
 const failAdmin = (reply: FastifyReply, e: AdminError): ReturnType<typeof fail> => fail(reply, httpStatusOf(e), e.message, e.error);
 
-const isAdminError = (x: unknown): x is AdminError => typeof x === 'object' && x !== null && 'errorCode' in x && 'error' in x;
 
 /** One v3 produce entry as a record and its partition, or why it is malformed. */
 function parseEntry(body: unknown): { record: RecordInput; partition: number | undefined } | string {
