@@ -1,14 +1,16 @@
 // A fleet of three brokers on one PostgreSQL database and one bucket, driven
 // by real clients: partitions spread over every broker, produce and consume
 // through any bootstrap broker, a consumer group whose coordinator is not the
-// broker it bootstraps from, and a broker that joins and takes its share
-// without a single object written.
+// broker it bootstraps from, @platformatic/kafka KIP-848 members bootstrapped
+// from different brokers sharing a topic, and a broker that joins and takes
+// its share without a single object written.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { TestFleet, useFleetServers } from '../support/fleet.ts';
 import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
+import { startKip848Member } from '../support/kip848-consumer.ts';
 
 const servers = useFleetServers();
 
@@ -80,6 +82,36 @@ describe('a three-broker fleet', () => {
     await admin.disconnect();
   });
 
+  it('@platformatic/kafka KIP-848 members bootstrapped from different brokers share a topic led by every broker', async () => {
+    const admin = kafkaOf([fleet.broker(2).bootstrap]).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'shared-848', numPartitions: 6 }], waitForLeaders: true });
+    const producer = kafkaOf([fleet.broker(3).bootstrap]).producer({ idempotent: true });
+    await producer.connect();
+    const produce = (from: number): Promise<unknown> => producer.send({ topic: 'shared-848', acks: -1, messages: Array.from({ length: 60 }, (_, j) => ({ key: `k${from + j}`, value: `s${from + j}`, partition: (from + j) % 6 })) });
+    await produce(0);
+    const readBy = [new Map<string, number>(), new Map<string, number>()];
+    const member = async (i: number, broker: number) => startKip848Member(fleet.broker(broker).bootstrap, 'shared-848-group', 'shared-848', (v, p) => { readBy[i]!.set(v, p); });
+    const members = [await member(0, 1), await member(1, 3)];
+    const held = (i: number): number[] => (members[i]!.consumer.assignments ?? []).flatMap((a) => a.partitions);
+    try {
+      await until(() => new Set([...readBy[0]!.keys(), ...readBy[1]!.keys()]).size === 60, 60_000, 'every record read by the group');
+      // The coordinator's assignor splits the six partitions between the two members; each acts on
+      // its part (a member that only loses partitions keeps its positions on the rest).
+      await until(() => held(0).length > 0 && held(1).length > 0 && new Set([...held(0), ...held(1)]).size === 6 && held(0).length + held(1).length === 6,
+        60_000, 'the two members to split the six partitions', 100, () => `${JSON.stringify(held(0))} / ${JSON.stringify(held(1))}`);
+      const owner = new Map<number, number>();
+      for (const i of [0, 1]) for (const p of held(i)) owner.set(p, i);
+      await produce(60);
+      await until(() => Array.from({ length: 60 }, (_, j) => `s${60 + j}`).every((v) => readBy[owner.get(Number(v.slice(1)) % 6)!]!.has(v)),
+        60_000, 'every new record read by the member that holds its partition');
+    } finally {
+      await Promise.all(members.map((m) => m.close()));
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
   it('a broker that joins takes its share within seconds, and no object is written for the move', async () => {
     const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
     await admin.connect();
@@ -96,9 +128,9 @@ describe('a three-broker fleet', () => {
     const putsBefore = await puts();
     const started = Date.now();
     await fleet.add(4);
-    // Each topic (the internal ones included) is spread over the four brokers: a quarter of each (give or take one) goes to broker 4.
+    // Each topic (the internal ones included; every one counts in the broker's partitions led) is spread over the four brokers: a quarter of each (give or take one) goes to broker 4.
     const ledBy4 = async (): Promise<Map<string, number>> => {
-      const md = await admin.fetchTopicMetadata({ topics: ['join', 'spread', '__consumer_offsets', '__transaction_state'] });
+      const md = await admin.fetchTopicMetadata({ topics: await admin.listTopics() });
       return new Map(md.topics.map((t) => [t.name, t.partitions.filter((p) => p.leader === 4).length]));
     };
     let share = new Map<string, number>();
