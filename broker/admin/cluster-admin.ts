@@ -8,14 +8,26 @@
 // state of its own.
 
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
-import { CreateTopicsApi, FetchApi, ListOffsetsApi, ProduceApi } from '../../protocol/generated/index.ts';
+import {
+  ConsumerGroupDescribeApi, CreateTopicsApi, DescribeGroupsApi, FetchApi, ListGroupsApi, ListOffsetsApi, OffsetFetchApi, ProduceApi, type ApiDescriptor,
+} from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
 import { buildRecordBatch, readRecords, type RecordInput } from '../../protocol/records/record.ts';
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
-import type { Broker } from '../broker.ts';
-import { BrokerUnreachableError } from '../cluster/broker-links.ts';
+import { BrokerUnreachableError, type BrokerLinks } from '../cluster/broker-links.ts';
+import type { ClusterView } from '../cluster/cluster-view.ts';
+import type { TopicRegistry } from '../topics/topic-registry.ts';
+import type { GroupCoordinator } from '../groups/group-coordinator.ts';
+
+/** What the admin layer needs of its broker: the topic catalogue, the fleet's view, links to every broker, where groups live. */
+export interface ClusterAdminDeps {
+  readonly topics: Pick<TopicRegistry, 'all' | 'get' | 'getById'>;
+  readonly member: { readonly view: ClusterView };
+  readonly links: Pick<BrokerLinks, 'request'>;
+  readonly groups: Pick<GroupCoordinator, 'coordinatorOf'>;
+}
 
 /** Bounds: records per produce call and per read, bytes per read. */
 export const ADMIN_PRODUCE_RECORDS_MAX = 1_000;
@@ -66,6 +78,42 @@ export interface ReadRecord {
   headers: { key: string; value: Buffer | null }[];
 }
 
+export interface TopicOffsets {
+  name: string;
+  partitions: number;
+  /** Sums over the partitions whose leader answered. */
+  logStartOffset: number;
+  highWatermark: number;
+}
+
+export interface GroupListing {
+  groupId: string;
+  /** 'consumer' (KIP-848) or 'classic'. */
+  type: string;
+  state: string;
+  protocolType: string;
+  coordinator: number;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** KIP-848 members only. */
+  memberEpoch?: number;
+  assignment?: { topic: string; partitions: number[] }[];
+}
+
+export interface GroupDescription extends GroupListing {
+  /** KIP-848 groups: the group epoch and the server-side assignor. */
+  groupEpoch?: number;
+  assignor?: string;
+  /** Classic groups: the protocol the members agreed on (the assignor of a consumer group). */
+  protocol?: string;
+  members: GroupMemberDescription[];
+}
+
 export interface LagRow {
   group: string;
   topic: string;
@@ -101,11 +149,21 @@ export function murmur2(data: Buffer): number {
 }
 
 export class ClusterAdmin {
-  private readonly broker: Broker;
+  private readonly broker: ClusterAdminDeps;
   private roundRobin = 0;
 
-  constructor(broker: Broker) {
+  constructor(broker: ClusterAdminDeps) {
     this.broker = broker;
+  }
+
+  /** A request to one broker; undefined when it cannot be reached (it is dead or moving: its part is left out). */
+  private async ask<Req, Res>(nodeId: number, api: ApiDescriptor<Req, Res>, version: number, body: Req): Promise<Res | undefined> {
+    try {
+      return await this.broker.links.request(nodeId, api, version, body);
+    } catch (e) {
+      if (e instanceof BrokerUnreachableError) return undefined;
+      throw e;
+    }
   }
 
   listTopics(): { name: string; topicId: string; partitions: number; internal: boolean }[] {
@@ -120,7 +178,7 @@ export class ClusterAdmin {
     const view = this.broker.member.view;
     const partitions: PartitionDescription[] = t.streams.map((streamId, partition) => ({ partition, ...view.leaderAndEpoch(streamId) }))
       .map(({ partition, leaderId, leaderEpoch }) => ({ partition, leader: leaderId, leaderEpoch }));
-    const [starts, ends] = await Promise.all([this.offsets(name, t.streams.length, -2n), this.offsets(name, t.streams.length, -1n)]);
+    const [starts, ends] = await Promise.all([this.offsets(name, -2n), this.offsets(name, -1n)]);
     for (const p of partitions) {
       const s = starts.get(p.partition);
       const e = ends.get(p.partition);
@@ -130,33 +188,86 @@ export class ClusterAdmin {
     return { name: t.name, topicId: t.id, internal: t.name.startsWith('__'), configs: { ...t.configs }, partitions };
   }
 
-  /** ListOffsets (earliest -2, latest -1) of every partition, from its leader; partitions that could not be asked are absent. */
-  private async offsets(topic: string, partitions: number, timestamp: bigint): Promise<Map<number, number>> {
-    const byLeader = this.byLeader(topic, Array.from({ length: partitions }, (_, i) => i));
-    const out = new Map<number, number>();
-    await Promise.all([...byLeader].map(async ([leader, ps]) => {
-      try {
-        const r = await this.broker.links.request(leader, ListOffsetsApi, 7, {
-          replicaId: -1, isolationLevel: 0, timeoutMs: REQUEST_TIMEOUT_MS,
-          topics: [{ name: topic, partitions: ps.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })) }],
-        });
-        for (const p of r.topics[0]?.partitions ?? []) if (p.errorCode === ErrorCode.NONE) out.set(p.partitionIndex, Number(p.offset));
-      } catch (e) {
-        if (!(e instanceof BrokerUnreachableError)) throw e;
+  /** ListOffsets (earliest -2, latest -1) of one topic's partitions, from their leaders; partitions that could not be asked are absent. */
+  private async offsets(topic: string, timestamp: bigint): Promise<Map<number, number>> {
+    return (await this.offsetsOf([topic], timestamp)).get(topic) ?? new Map<number, number>();
+  }
+
+  /** ListOffsets of every partition of the topics, one request per leader; topic -> partition -> offset. */
+  private async offsetsOf(topics: string[], timestamp: bigint): Promise<Map<string, Map<number, number>>> {
+    const byLeader = new Map<number, Map<string, number[]>>();
+    for (const name of topics) {
+      const t = this.broker.topics.get(name);
+      if (t === undefined) continue;
+      t.streams.forEach((streamId, p) => {
+        const leader = this.broker.member.view.liveLeader(streamId)?.nodeId;
+        if (leader === undefined) return;
+        const mine = byLeader.get(leader) ?? new Map<string, number[]>();
+        mine.set(name, [...(mine.get(name) ?? []), p]);
+        byLeader.set(leader, mine);
+      });
+    }
+    const out = new Map<string, Map<number, number>>(topics.map((t) => [t, new Map<number, number>()]));
+    await Promise.all([...byLeader].map(async ([leader, byTopic]) => {
+      const r = await this.ask(leader, ListOffsetsApi, 7, {
+        replicaId: -1, isolationLevel: 0, timeoutMs: REQUEST_TIMEOUT_MS,
+        topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 })) })),
+      });
+      for (const t of r?.topics ?? []) {
+        for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) out.get(t.name)?.set(p.partitionIndex, Number(p.offset));
       }
     }));
     return out;
   }
 
-  private byLeader(topic: string, partitions: number[]): Map<number, number[]> {
-    const t = this.broker.topics.get(topic)!;
-    const out = new Map<number, number[]>();
-    for (const p of partitions) {
-      const leader = this.broker.member.view.liveLeader(t.streams[p]!)?.nodeId;
-      if (leader === undefined) continue;
-      out.set(leader, [...(out.get(leader) ?? []), p]);
+  /** Every topic with its start and end offsets summed over its partitions, asked of the leaders. */
+  async topicOffsets(): Promise<TopicOffsets[]> {
+    const topics = this.listTopics();
+    const names = topics.map((t) => t.name);
+    const [starts, ends] = await Promise.all([this.offsetsOf(names, -2n), this.offsetsOf(names, -1n)]);
+    const sum = (m: Map<number, number> | undefined): number => [...(m ?? new Map<number, number>()).values()].reduce((a, b) => a + b, 0);
+    return topics.map((t) => ({ name: t.name, partitions: t.partitions, logStartOffset: sum(starts.get(t.name)), highWatermark: sum(ends.get(t.name)) }));
+  }
+
+  /** The groups of the whole fleet (ListGroups to every live broker: each lists the groups it coordinates). */
+  async listGroups(): Promise<GroupListing[]> {
+    const brokers = this.broker.member.view.liveBrokers().map((b) => b.nodeId);
+    const answers = await Promise.all(brokers.map(async (nodeId) => ({ nodeId, r: await this.ask(nodeId, ListGroupsApi, 5, { statesFilter: [], typesFilter: [] }) })));
+    const out = new Map<string, GroupListing>();
+    for (const { nodeId, r } of answers) {
+      for (const g of r?.groups ?? []) {
+        // While a partition moves, two brokers may list a group: the one that coordinates it now wins.
+        if (out.has(g.groupId) && this.broker.groups.coordinatorOf(g.groupId)?.nodeId !== nodeId) continue;
+        out.set(g.groupId, { groupId: g.groupId, type: g.groupType, state: g.groupState, protocolType: g.protocolType, coordinator: nodeId });
+      }
     }
-    return out;
+    return [...out.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /** Describes groups (members, assignments) by asking each one's coordinator, as the Kafka admin client does. */
+  async describeGroups(listing: GroupListing[]): Promise<GroupDescription[]> {
+    const topicName = (id: string): string => this.broker.topics.getById(id)?.name ?? id;
+    return Promise.all(listing.map(async (g): Promise<GroupDescription> => {
+      if (g.type === 'consumer') {
+        const r = await this.ask(g.coordinator, ConsumerGroupDescribeApi, 0, { groupIds: [g.groupId], includeAuthorizedOperations: false });
+        const d = r?.groups[0];
+        if (d === undefined || d.errorCode !== ErrorCode.NONE) return { ...g, members: [] };
+        return {
+          ...g, state: d.groupState, groupEpoch: d.groupEpoch, assignor: d.assignorName,
+          members: d.members.map((m) => ({
+            memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, memberEpoch: m.memberEpoch,
+            assignment: m.assignment.topicPartitions.map((tp) => ({ topic: tp.topicName !== '' ? tp.topicName : topicName(tp.topicId), partitions: [...tp.partitions].sort((a, b) => a - b) })),
+          })),
+        };
+      }
+      const r = await this.ask(g.coordinator, DescribeGroupsApi, 5, { groups: [g.groupId], includeAuthorizedOperations: false });
+      const d = r?.groups[0];
+      if (d === undefined || d.errorCode !== ErrorCode.NONE) return { ...g, members: [] };
+      return {
+        ...g, state: d.groupState, protocol: d.protocolData,
+        members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost })),
+      };
+    }));
   }
 
   /** CreateTopics through the Kafka handler (the same validation and errors); undefined on success. */
@@ -240,20 +351,36 @@ export class ClusterAdmin {
     }
   }
 
-  /** Lag of the groups coordinated by this broker, against each partition's high watermark from its leader. */
+  /**
+   * Lag of one group, or of every group of the fleet: committed offsets from
+   * each group's coordinator (OffsetFetch), high watermarks from the
+   * partitions' leaders (ListOffsets). Partitions whose leader or coordinator
+   * could not be asked are left out.
+   */
   async lag(groupId?: string): Promise<LagRow[]> {
+    return this.lagOf(groupId !== undefined ? [groupId] : (await this.listGroups()).map((g) => g.groupId));
+  }
+
+  async lagOf(groups: string[]): Promise<LagRow[]> {
+    const committed = await Promise.all(groups.map(async (group) => {
+      const coordinator = this.broker.groups.coordinatorOf(group);
+      if (coordinator === undefined) return { group, topics: [] };
+      const r = await this.ask(coordinator.nodeId, OffsetFetchApi, 8, {
+        groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: null }], requireStable: false,
+      });
+      const g = r?.groups[0];
+      return { group, topics: g === undefined || g.errorCode !== ErrorCode.NONE ? [] : g.topics };
+    }));
+    const topics = [...new Set(committed.flatMap((c) => c.topics.map((t) => t.name)))];
+    const ends = await this.offsetsOf(topics, -1n);
     const rows: LagRow[] = [];
-    for (const group of this.broker.groups.groupIds()) {
-      if (groupId !== undefined && group !== groupId) continue;
-      for (const [topicName, parts] of this.broker.groups.allCommitted(group)) {
-        const t = this.broker.topics.get(topicName);
-        if (t === undefined) continue;
-        const ends = await this.offsets(topicName, t.streams.length, -1n);
-        for (const { partition, committed } of parts) {
-          const hw = ends.get(partition);
-          if (hw === undefined) continue;
-          const c = Number(committed.offset);
-          rows.push({ group, topic: topicName, partition, committed: c, highWatermark: hw, lag: Math.max(0, hw - c) });
+    for (const { group, topics: ts } of committed) {
+      for (const t of ts) {
+        for (const p of t.partitions) {
+          const hw = ends.get(t.name)?.get(p.partitionIndex);
+          if (hw === undefined || p.errorCode !== ErrorCode.NONE || p.committedOffset < 0n) continue;
+          const c = Number(p.committedOffset);
+          rows.push({ group, topic: t.name, partition: p.partitionIndex, committed: c, highWatermark: hw, lag: Math.max(0, hw - c) });
         }
       }
     }

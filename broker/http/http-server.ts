@@ -1,11 +1,12 @@
 // Owns the broker's HTTP side (fastify, its own port): Prometheus /metrics,
 // /healthz (the process is alive), /readyz (metadata store and object store
-// answer), and a read-only JSON admin API. Must not be on the Kafka path.
+// answer), and a read-only JSON admin API over the admin layer (the whole
+// fleet, whichever broker is asked). Must not be on the Kafka path.
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker.ts';
 import { brokerConfigEntries } from '../config.ts';
-import { groupLag, registerStateMetrics } from './state-metrics.ts';
+import { registerStateMetrics } from './state-metrics.ts';
 import { OVERVIEW_HTML } from './overview-page.ts';
 import { registerRestV3 } from './rest-v3.ts';
 import { registerMcp } from './mcp-server.ts';
@@ -22,6 +23,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export async function startHttpServer(broker: Broker, host: string, port: number): Promise<{ app: FastifyInstance; port: number }> {
   const app = Fastify({ logger: false });
+  const admin = broker.admin;
   registerStateMetrics(broker, broker.metrics.registry);
 
   app.get('/metrics', async (_req, reply) => {
@@ -36,28 +38,18 @@ export async function startHttpServer(broker: Broker, host: string, port: number
     return OVERVIEW_HTML;
   });
 
-  // Everything the overview page shows, in one request.
+  // Everything the overview page shows, in one request: the whole fleet, asked through the admin layer.
   app.get('/admin/overview', async () => {
-    const lag = groupLag(broker);
-    const topics = broker.topics.all().map((t) => {
-      let hw = 0;
-      let start = 0;
-      t.streams.forEach((_, i) => {
-        const p = broker.partition(t, i);
-        hw += p?.highWatermark ?? 0;
-        start += p?.logStartOffset ?? 0;
-      });
-      return { name: t.name, partitions: t.streams.length, highWatermark: hw, logStartOffset: start };
-    });
+    const [topics, groups, lag] = await Promise.all([admin.topicOffsets(), admin.listGroups(), admin.lag()]);
     return {
       at: Date.now(), clusterId: broker.clusterId, nodeId: broker.config.nodeId, durability: broker.config.durability,
       objectStore: broker.objectStore.kind, connections: broker.metrics.connectionsOpen,
       producedBytes: broker.metrics.producedBytesTotal(), fetchedBytes: broker.metrics.fetchedBytesTotal(),
       uploads: broker.streams.stats.uploads, pendingUploadBytes: broker.streams.stats.pendingUploadBytes,
       topics,
-      groups: broker.groups.groupIds().map((id) => ({
-        groupId: id, state: broker.groups.describeState(id).state, members: broker.groups.memberCount(id),
-        lag: lag.filter((r) => r.group === id).reduce((a, r) => a + r.lag, 0),
+      groups: (await admin.describeGroups(groups)).map((g) => ({
+        groupId: g.groupId, type: g.type, state: g.state, members: g.members.length, coordinator: g.coordinator,
+        lag: lag.filter((r) => r.group === g.groupId).reduce((a, r) => a + r.lag, 0),
       })),
     };
   });
@@ -81,48 +73,23 @@ export async function startHttpServer(broker: Broker, host: string, port: number
     return { ready, checks };
   });
 
-  app.get('/admin/topics', async () => broker.topics.all().map((t) => ({
-    name: t.name, topicId: t.id, partitions: t.streams.length, configs: t.configs,
+  app.get('/admin/topics', async () => admin.listTopics().map((t) => ({
+    name: t.name, topicId: t.topicId, partitions: t.partitions, configs: broker.topics.get(t.name)?.configs ?? {},
   })));
 
+  // Each partition's leader and epoch from the fleet's view, its offsets from the leader.
   app.get<{ Params: { name: string } }>('/admin/topics/:name', async (req, reply) => {
-    const t = broker.topics.get(req.params.name);
+    const t = await admin.describeTopic(req.params.name);
     if (t === undefined) {
       reply.code(404);
       return { error: 'UNKNOWN_TOPIC_OR_PARTITION' };
     }
-    return {
-      name: t.name, topicId: t.id, configs: t.configs,
-      // Offsets are known where the partition is led; every broker knows who leads it.
-      partitions: t.streams.map((streamId, i) => {
-        const p = broker.partition(t, i);
-        const { leaderId, leaderEpoch } = broker.member.view.leaderAndEpoch(streamId);
-        return { partition: i, streamId, leader: leaderId, leaderEpoch, logStartOffset: p?.logStartOffset, highWatermark: p?.highWatermark, logEndOffset: p?.logEndOffset };
-      }),
-    };
+    return t;
   });
 
   app.get('/admin/groups', async () => {
-    const lag = groupLag(broker);
-    return broker.groups.groupIds().map((id) => {
-      const g = broker.groups.group(id);
-      const modern = broker.groups.consumerGroup(id);
-      if (modern !== undefined) {
-        return {
-          groupId: id, type: 'consumer', state: modern.state, groupEpoch: modern.groupEpoch, assignor: modern.assignorName,
-          members: modern.describeMembers().map((m) => ({
-            memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, memberEpoch: m.memberEpoch,
-            assignment: [...m.assignment].map(([topicId, ps]) => ({ topic: broker.topics.getById(topicId)?.name ?? topicId, partitions: [...ps].sort((a, b) => a - b) })),
-          })),
-          lag: lag.filter((r) => r.group === id),
-        };
-      }
-      return {
-        groupId: id, type: 'classic', state: g?.state ?? 'Empty', generationId: g?.generationId ?? 0, protocol: g?.protocolName ?? null,
-        members: (g?.describeMembers() ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost })),
-        lag: lag.filter((r) => r.group === id),
-      };
-    });
+    const [groups, lag] = await Promise.all([admin.listGroups().then((l) => admin.describeGroups(l)), admin.lag()]);
+    return groups.map((g) => ({ ...g, lag: lag.filter((r) => r.group === g.groupId) }));
   });
 
   // Nothing in the configuration is a secret: S3 credentials come from the environment and are never shown.

@@ -90,7 +90,7 @@ function buildServer(broker: Broker): McpServer {
   });
 
   server.registerTool('consumer_lag', {
-    description: 'Reports a consumer group\'s lag per partition: its committed offset, the partition\'s high watermark and the difference. Answers the groups coordinated by the broker asked (every group when the cluster has one broker). An unknown group answers no rows.',
+    description: 'Reports a consumer group\'s lag per partition: its committed offset, the partition\'s high watermark and the difference, from the group\'s coordinator and the partitions\' leaders wherever they are in the fleet. An unknown group answers no rows.',
     inputSchema: { group: z.string().min(1) },
   }, async ({ group }) => ok({ lag: await admin.lag(group) }));
 

@@ -9,6 +9,8 @@ import type { LagRow } from '../admin/cluster-admin.ts';
 
 type Collect = (g: Gauge) => void;
 
+const LAG_SNAPSHOT_MS = 5000;
+
 export function registerStateMetrics(broker: Broker, registry: Registry): void {
   const gauge = (name: string, help: string, labelNames: string[], collect: Collect): void => {
     new Gauge({ name, help, labelNames, registers: [registry], collect() { this.reset(); collect(this); } });
@@ -116,25 +118,19 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
       });
     }
   });
-  gauge('floe_consumer_group_lag', 'High watermark minus committed offset, by group and partition.', ['group', 'topic', 'partition'], (g) => {
-    for (const row of groupLag(broker)) g.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
-  });
-}
-
-/** Consumer lag of every group with committed offsets (also served by the admin API). */
-export function groupLag(broker: Broker): LagRow[] {
-  const rows: LagRow[] = [];
-  for (const group of broker.groups.groupIds()) {
-    for (const [topicName, parts] of broker.groups.allCommitted(group)) {
-      const topic = broker.topics.get(topicName);
-      if (topic === undefined) continue;
-      for (const { partition, committed } of parts) {
-        const log = broker.partition(topic, partition);
-        if (log === undefined) continue;
-        const hw = log.highWatermark;
-        rows.push({ group, topic: topicName, partition, committed: Number(committed.offset), highWatermark: hw, lag: Math.max(0, hw - Number(committed.offset)) });
-      }
+  // Lag needs the high watermarks of partitions led anywhere in the fleet: a scrape reports the last
+  // snapshot (at most LAG_SNAPSHOT_MS old) and starts the next one, so a scrape never waits on other brokers.
+  // Each broker reports the groups it coordinates, so the fleet's series do not repeat.
+  let lag: LagRow[] = [];
+  let lagAt = 0;
+  let lagRefreshing = false;
+  gauge('floe_consumer_group_lag', `High watermark minus committed offset, by group and partition, for the groups this broker coordinates (a snapshot at most ${LAG_SNAPSHOT_MS / 1000} s old).`, ['group', 'topic', 'partition'], (g) => {
+    if (!lagRefreshing && Date.now() - lagAt >= LAG_SNAPSHOT_MS) {
+      lagRefreshing = true;
+      broker.admin.lagOf(broker.groups.groupIds())
+        .then((rows) => { lag = rows; lagAt = Date.now(); }, (e: unknown) => { broker.log.warn({ err: (e as Error).message }, 'consumer lag snapshot failed'); })
+        .finally(() => { lagRefreshing = false; });
     }
-  }
-  return rows;
+    for (const row of lag) g.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
+  });
 }

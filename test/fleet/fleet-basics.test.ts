@@ -80,6 +80,28 @@ describe('a three-broker fleet', () => {
     // The commits went to the coordinator on another broker and are there for everyone to see.
     await until(async () => (await admin.fetchOffsets({ groupId, topics: ['spread'] }))[0]!.partitions.reduce((a, p) => a + Number(p.offset), 0) === 60, 15_000, 'committed offsets');
     await admin.disconnect();
+
+    // Six more records, not consumed: every broker's admin API (and REST v3) sees the whole fleet —
+    // offsets from every partition's leader, the group from its coordinator on another broker.
+    const late = kafkaOf([fleet.broker(1).bootstrap]).producer({ idempotent: true });
+    await late.connect();
+    await late.send({ topic: 'spread', acks: -1, messages: Array.from({ length: 6 }, (_, i) => ({ value: `late${i}`, partition: i })) });
+    await late.disconnect();
+    const http = async <T>(path: string): Promise<T> => (await fetch(`http://127.0.0.1:${fleet.broker(2).httpPort}${path}`)).json() as Promise<T>;
+    const topic = await http<{ partitions: { leader: number; highWatermark: number }[] }>('/admin/topics/spread');
+    expect(new Set(topic.partitions.map((p) => p.leader))).toEqual(new Set([1, 2, 3]));
+    expect(topic.partitions.map((p) => p.highWatermark)).toEqual([11, 11, 11, 11, 11, 11]);
+    const groups = await http<{ groupId: string; coordinator: number; members: unknown[]; lag: { lag: number }[] }[]>('/admin/groups');
+    const g = groups.find((x) => x.groupId === groupId)!;
+    expect(g.coordinator).not.toBe(2);
+    expect(g.lag.reduce((a, r) => a + r.lag, 0)).toBe(6);
+    const cid = (await http<{ data: { cluster_id: string }[] }>('/v3/clusters')).data[0]!.cluster_id;
+    const lags = await http<{ data: { partition_id: number; lag: number }[] }>(`/v3/clusters/${cid}/consumer-groups/${groupId}/lags`);
+    expect(lags.data.map((l) => l.lag)).toEqual([1, 1, 1, 1, 1, 1]);
+    const overview = await http<{ topics: { name: string; highWatermark: number }[] }>('/admin/overview');
+    expect(overview.topics.find((t) => t.name === 'spread')!.highWatermark).toBe(66);
+    // The coordinator's lag gauge (a snapshot refreshed as it is scraped) reports the group too.
+    await until(async () => (await fleet.metric(g.coordinator, 'floe_consumer_group_lag', { group: groupId })) === 6, 20_000, 'the lag gauge on the coordinator');
   });
 
   it('@platformatic/kafka KIP-848 members bootstrapped from different brokers share a topic led by every broker', async () => {
