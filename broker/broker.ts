@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './log.ts';
 import { BrokerMetrics } from './metrics.ts';
 import { Connection } from './connection.ts';
 import { HandlerRegistry } from './handlers/registry.ts';
+import type { HandlerServices } from './handlers/broker-services.ts';
 import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
 import type { PartitionLog } from './partition/partition-log.ts';
 import { PartitionLeadership } from './partition/partition-leadership.ts';
@@ -39,7 +40,7 @@ import type { ObjectStore } from '../s3stream/object-store/object-store.ts';
 import { startHttpServer } from './http/http-server.ts';
 import type { FastifyInstance } from 'fastify';
 
-export class Broker {
+export class Broker implements HandlerServices {
   readonly config: BrokerConfig;
   readonly log: Logger;
   readonly metrics = new BrokerMetrics();

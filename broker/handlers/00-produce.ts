@@ -6,8 +6,8 @@ import { ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultProduceResponse, defaultPartitionProduceResponse, type PartitionProduceResponse, type TopicProduceResponse } from '../../protocol/generated/ProduceResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { cleanupPolicyIncludes, effectiveTopicConfig } from '../topics/topic-configs.ts';
-import { defineHandler } from './handler.ts';
-import type { Broker } from '../broker.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { ProduceServices } from './broker-services.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
 import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { readRecords } from '../../protocol/records/record.ts';
@@ -33,7 +33,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
  * coordinator will end. A coordinator on another broker is asked
  * (AddPartitionsToTxn v4, verifyOnly). Other batches pass.
  */
-function transactionalBatchError(broker: Broker, transactionalId: string | null, records: Buffer, topic: string, partition: number, log: PartitionLog): number | Promise<number> {
+function transactionalBatchError(broker: Pick<ProduceServices, 'transactions'>, transactionalId: string | null, records: Buffer, topic: string, partition: number, log: PartitionLog): number | Promise<number> {
   if (records.length < RECORD_BATCH_HEADER_BYTES || (records.readInt16BE(ATTRIBUTES) & 0x30) !== 0x10) return ErrorCode.NONE;
   const producerId = records.readBigInt64BE(PRODUCER_ID);
   const producerEpoch = records.readInt16BE(PRODUCER_EPOCH);
@@ -67,7 +67,7 @@ export const produceHandler = defineHandler({
   // v0-2 carry magic 0/1 message sets, which floe does not accept.
   minVersion: 3,
   maxVersion: 11,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<ProduceServices>) => {
     const { broker } = ctx;
     const acks = req.acks;
     const timeoutMs = Math.max(0, req.timeoutMs);
@@ -172,6 +172,6 @@ export const produceHandler = defineHandler({
   },
 });
 
-function countErrors(broker: Broker, responses: TopicProduceResponse[]): void {
+function countErrors(broker: Pick<ProduceServices, 'metrics'>, responses: TopicProduceResponse[]): void {
   for (const t of responses) for (const p of t.partitionResponses) if (p.errorCode !== ErrorCode.NONE) broker.metrics.produceError(p.errorCode);
 }

@@ -13,6 +13,7 @@ import { defaultFetchResponse, defaultPartitionData, type FetchableTopicResponse
 import type { FetchRequest } from '../../protocol/generated/FetchRequest.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
+import type { FetchServices } from './broker-services.ts';
 import type { FetchSource } from '../partition/fetch-source.ts';
 import { PartitionReplica } from '../partition/partition-replicas.ts';
 import type { TopicRecord } from '../topics/topic-registry.ts';
@@ -128,7 +129,7 @@ export const fetchHandler = defineHandler({
   api: FetchApi,
   minVersion: 4,
   maxVersion: 17,
-  handle: async (req: FetchRequest, ctx: RequestContext) => {
+  handle: async (req: FetchRequest, ctx: RequestContext<FetchServices>) => {
     const { broker } = ctx;
     const v = ctx.apiVersion;
     const sessions = broker.fetchSessions;

@@ -7,13 +7,14 @@ import { ListOffsetsApi } from '../../protocol/generated/index.ts';
 import { defaultListOffsetsResponse, defaultListOffsetsPartitionResponse, type ListOffsetsTopicResponse } from '../../protocol/generated/ListOffsetsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { partitionFailure } from '../partition/partition-log.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { PartitionLookup } from './broker-services.ts';
 
 export const listOffsetsHandler = defineHandler({
   api: ListOffsetsApi,
   minVersion: 1,
   maxVersion: 9,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<PartitionLookup>) => {
     const { broker } = ctx;
     const topics: ListOffsetsTopicResponse[] = [];
     for (const t of req.topics) {

@@ -11,10 +11,10 @@ import {
 import { ZERO_UUID } from '../../protocol/primitives/reader.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem, type TopicRecord } from '../topics/topic-registry.ts';
-import { defineHandler } from './handler.ts';
-import type { Broker } from '../broker.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { ClusterInfo, TopicAdmin } from './broker-services.ts';
 
-function describeTopic(broker: Broker, t: TopicRecord): MetadataResponseTopic {
+function describeTopic(broker: ClusterInfo, t: TopicRecord): MetadataResponseTopic {
   const view = broker.member.view;
   return {
     ...defaultMetadataResponseTopic(),
@@ -37,7 +37,7 @@ export const metadataHandler = defineHandler({
   api: MetadataApi,
   minVersion: 0,
   maxVersion: 12,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<ClusterInfo & TopicAdmin>) => {
     const { broker } = ctx;
     const topics: MetadataResponseTopic[] = [];
     if (req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0)) {

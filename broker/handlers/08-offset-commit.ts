@@ -8,13 +8,14 @@ import { OffsetCommitApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetCommitResponse, type OffsetCommitResponseTopic } from '../../protocol/generated/OffsetCommitResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { offsetCommitEntries } from './offset-commit-entries.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices, TopicCatalog } from './broker-services.ts';
 
 export const offsetCommitHandler = defineHandler({
   api: OffsetCommitApi,
   minVersion: 0,
   maxVersion: 9,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<GroupServices & TopicCatalog>) => {
     const { broker } = ctx;
     const topics: OffsetCommitResponseTopic[] = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE })) }));
     const setAll = (code: number): OffsetCommitResponseTopic[] => {

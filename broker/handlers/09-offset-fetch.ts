@@ -7,7 +7,8 @@ import { OffsetFetchApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetFetchResponse, type OffsetFetchResponseTopics } from '../../protocol/generated/OffsetFetchResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { GroupCoordinator } from '../groups/group-coordinator.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): OffsetFetchResponseTopics[] {
   const wanted = topics ?? [...groups.allCommitted(groupId)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition).sort((a, b) => a - b) }));
@@ -28,7 +29,7 @@ export const offsetFetchHandler = defineHandler({
   api: OffsetFetchApi,
   minVersion: 0,
   maxVersion: 9,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<GroupServices>) => {
     const groups = ctx.broker.groups;
     if (ctx.apiVersion >= 8) {
       return {

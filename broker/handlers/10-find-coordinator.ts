@@ -5,7 +5,8 @@
 import { FindCoordinatorApi } from '../../protocol/generated/index.ts';
 import { defaultFindCoordinatorResponse, type Coordinator } from '../../protocol/generated/FindCoordinatorResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices, TransactionServices } from './broker-services.ts';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -14,7 +15,7 @@ export const findCoordinatorHandler = defineHandler({
   api: FindCoordinatorApi,
   minVersion: 0,
   maxVersion: 6,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<GroupServices & TransactionServices>) => {
     const { broker } = ctx;
     const one = (key: string): Coordinator => {
       const none = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });

@@ -3,13 +3,14 @@
 import { JoinGroupApi } from '../../protocol/generated/index.ts';
 import { defaultJoinGroupResponse } from '../../protocol/generated/JoinGroupResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 export const joinGroupHandler = defineHandler({
   api: JoinGroupApi,
   minVersion: 0,
   maxVersion: 9,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<GroupServices>) => {
     if (req.groupId === '') return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, memberId: req.memberId };
     const notHere = ctx.broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultJoinGroupResponse(), errorCode: notHere, generationId: -1, memberId: req.memberId };

@@ -3,13 +3,14 @@
 import { HeartbeatApi } from '../../protocol/generated/index.ts';
 import { defaultHeartbeatResponse } from '../../protocol/generated/HeartbeatResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 export const heartbeatHandler = defineHandler({
   api: HeartbeatApi,
   minVersion: 0,
   maxVersion: 4,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<GroupServices>) => {
     const notHere = ctx.broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultHeartbeatResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);

@@ -3,13 +3,14 @@
 import { SyncGroupApi } from '../../protocol/generated/index.ts';
 import { defaultSyncGroupResponse } from '../../protocol/generated/SyncGroupResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 export const syncGroupHandler = defineHandler({
   api: SyncGroupApi,
   minVersion: 0,
   maxVersion: 5,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<GroupServices>) => {
     const notHere = ctx.broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultSyncGroupResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);

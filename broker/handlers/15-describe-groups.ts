@@ -3,13 +3,14 @@
 import { DescribeGroupsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeGroupsResponse, defaultDescribedGroup } from '../../protocol/generated/DescribeGroupsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 export const describeGroupsHandler = defineHandler({
   api: DescribeGroupsApi,
   minVersion: 0,
   maxVersion: 5,
-  handle: (req, ctx) => ({
+  handle: (req, ctx: RequestContext<GroupServices>) => ({
     ...defaultDescribeGroupsResponse(),
     groups: req.groups.map((groupId) => {
       const notHere = ctx.broker.groups.coordinatorError(groupId);

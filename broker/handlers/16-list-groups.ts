@@ -2,13 +2,14 @@
 
 import { ListGroupsApi } from '../../protocol/generated/index.ts';
 import { defaultListGroupsResponse } from '../../protocol/generated/ListGroupsResponse.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 export const listGroupsHandler = defineHandler({
   api: ListGroupsApi,
   minVersion: 0,
   maxVersion: 5,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<GroupServices>) => {
     const groups = ctx.broker.groups;
     const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));

@@ -8,7 +8,8 @@ import { defaultCreateTopicsResponse, defaultCreatableTopicResult, type Creatabl
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../topics/topic-registry.ts';
 import { validateTopicConfigs, TOPIC_CONFIGS, effectiveTopicConfig } from '../topics/topic-configs.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TopicAdmin } from './broker-services.ts';
 
 /** Bound on partitions per topic, so one request cannot create millions of streams. */
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
@@ -17,7 +18,7 @@ export const createTopicsHandler = defineHandler({
   api: CreateTopicsApi,
   minVersion: 0,
   maxVersion: 7,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TopicAdmin>) => {
     const { broker } = ctx;
     const topics: CreatableTopicResult[] = [];
     const seen = new Set<string>();

@@ -6,13 +6,14 @@ import { DeleteTopicsApi } from '../../protocol/generated/index.ts';
 import { defaultDeleteTopicsResponse, type DeletableTopicResult } from '../../protocol/generated/DeleteTopicsResponse.ts';
 import { ZERO_UUID } from '../../protocol/primitives/reader.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TopicAdmin } from './broker-services.ts';
 
 export const deleteTopicsHandler = defineHandler({
   api: DeleteTopicsApi,
   minVersion: 0,
   maxVersion: 6,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TopicAdmin>) => {
     const { broker } = ctx;
     const wanted = ctx.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const responses: DeletableTopicResult[] = [];

@@ -6,13 +6,14 @@ import { DeleteRecordsApi } from '../../protocol/generated/index.ts';
 import { defaultDeleteRecordsResponse, type DeleteRecordsTopicResult } from '../../protocol/generated/DeleteRecordsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { partitionFailure } from '../partition/partition-log.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { PartitionLookup } from './broker-services.ts';
 
 export const deleteRecordsHandler = defineHandler({
   api: DeleteRecordsApi,
   minVersion: 0,
   maxVersion: 2,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<PartitionLookup>) => {
     const topics: DeleteRecordsTopicResult[] = [];
     for (const t of req.topics) {
       const topic = ctx.broker.topics.get(t.name);

@@ -5,13 +5,14 @@
 
 import { InitProducerIdApi } from '../../protocol/generated/index.ts';
 import { defaultInitProducerIdResponse } from '../../protocol/generated/InitProducerIdResponse.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TransactionServices } from './broker-services.ts';
 
 export const initProducerIdHandler = defineHandler({
   api: InitProducerIdApi,
   minVersion: 0,
   maxVersion: 5,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     if (req.transactionalId !== null) {
       const notHere = transactions.coordinatorError(req.transactionalId);

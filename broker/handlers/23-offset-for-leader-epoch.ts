@@ -5,13 +5,14 @@
 import { OffsetForLeaderEpochApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetForLeaderEpochResponse, type OffsetForLeaderTopicResult } from '../../protocol/generated/OffsetForLeaderEpochResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { PartitionLookup } from './broker-services.ts';
 
 export const offsetForLeaderEpochHandler = defineHandler({
   api: OffsetForLeaderEpochApi,
   minVersion: 0,
   maxVersion: 4,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<PartitionLookup>) => {
     const topics: OffsetForLeaderTopicResult[] = [];
     for (const t of req.topics) {
       const topic = ctx.broker.topics.get(t.topic);

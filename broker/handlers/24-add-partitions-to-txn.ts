@@ -6,13 +6,14 @@
 
 import { AddPartitionsToTxnApi } from '../../protocol/generated/index.ts';
 import { defaultAddPartitionsToTxnResponse } from '../../protocol/generated/AddPartitionsToTxnResponse.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TransactionServices } from './broker-services.ts';
 
 export const addPartitionsToTxnHandler = defineHandler({
   api: AddPartitionsToTxnApi,
   minVersion: 0,
   maxVersion: 5,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     if (ctx.apiVersion >= 4) {
       const resultsByTransaction = await Promise.all(req.transactions.map(async (tx) => {

@@ -3,13 +3,14 @@
 
 import { AddOffsetsToTxnApi } from '../../protocol/generated/index.ts';
 import { defaultAddOffsetsToTxnResponse } from '../../protocol/generated/AddOffsetsToTxnResponse.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TransactionServices } from './broker-services.ts';
 
 export const addOffsetsToTxnHandler = defineHandler({
   api: AddOffsetsToTxnApi,
   minVersion: 0,
   maxVersion: 3,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     const errorCode = transactions.coordinatorError(req.transactionalId)
       ?? await transactions.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);

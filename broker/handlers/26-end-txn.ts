@@ -5,13 +5,14 @@
 
 import { EndTxnApi } from '../../protocol/generated/index.ts';
 import { defaultEndTxnResponse } from '../../protocol/generated/EndTxnResponse.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TransactionServices } from './broker-services.ts';
 
 export const endTxnHandler = defineHandler({
   api: EndTxnApi,
   minVersion: 0,
   maxVersion: 3,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     const errorCode = transactions.coordinatorError(req.transactionalId)
       ?? await transactions.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);

@@ -6,13 +6,14 @@
 
 import { WriteTxnMarkersApi } from '../../protocol/generated/index.ts';
 import { defaultWriteTxnMarkersResponse } from '../../protocol/generated/WriteTxnMarkersResponse.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TransactionServices } from './broker-services.ts';
 
 export const writeTxnMarkersHandler = defineHandler({
   api: WriteTxnMarkersApi,
   minVersion: 0,
   maxVersion: 1,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { markers } = ctx.broker.transactions;
     return {
       ...defaultWriteTxnMarkersResponse(),

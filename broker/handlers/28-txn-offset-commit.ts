@@ -8,14 +8,15 @@ import { TxnOffsetCommitApi } from '../../protocol/generated/index.ts';
 import { defaultTxnOffsetCommitResponse, type TxnOffsetCommitResponseTopic } from '../../protocol/generated/TxnOffsetCommitResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { offsetCommitEntries } from './offset-commit-entries.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices, TopicCatalog, TransactionServices } from './broker-services.ts';
 import { OFFSETS_TOPIC } from '../groups/group-coordinator.ts';
 
 export const txnOffsetCommitHandler = defineHandler({
   api: TxnOffsetCommitApi,
   minVersion: 0,
   maxVersion: 3,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<GroupServices & TransactionServices & TopicCatalog>) => {
     const { broker } = ctx;
     const topics: TxnOffsetCommitResponseTopic[] = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE })) }));
     const setAll = (code: number): { throttleTimeMs: number; topics: TxnOffsetCommitResponseTopic[] } => {

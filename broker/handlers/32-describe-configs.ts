@@ -7,7 +7,8 @@ import { defaultDescribeConfigsResponse, type DescribeConfigsResourceResult, typ
 import { ErrorCode } from '../../protocol/errors.ts';
 import { TOPIC_CONFIGS } from '../topics/topic-configs.ts';
 import { brokerConfigEntries } from '../config.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TopicCatalog } from './broker-services.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 /** Kafka's ConfigSource values. */
@@ -18,7 +19,7 @@ export const describeConfigsHandler = defineHandler({
   api: DescribeConfigsApi,
   minVersion: 0,
   maxVersion: 4,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<TopicCatalog>) => {
     const { broker } = ctx;
     const results: DescribeConfigsResult[] = [];
     for (const r of req.resources) {

@@ -4,13 +4,14 @@
 import { AlterConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/AlterConfigsResponse.ts';
 import { alterTopicConfigs } from './alter-topic-configs.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TopicCatalog } from './broker-services.ts';
 
 export const alterConfigsHandler = defineHandler({
   api: AlterConfigsApi,
   minVersion: 0,
   maxVersion: 2,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TopicCatalog>) => {
     const responses: AlterConfigsResourceResponse[] = [];
     for (const r of req.resources) {
       const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, () => {

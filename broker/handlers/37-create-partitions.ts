@@ -5,13 +5,14 @@ import { CreatePartitionsApi } from '../../protocol/generated/index.ts';
 import { defaultCreatePartitionsResponse, type CreatePartitionsTopicResult } from '../../protocol/generated/CreatePartitionsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { PARTITIONS_PER_TOPIC_MAX } from './19-create-topics.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TopicAdmin } from './broker-services.ts';
 
 export const createPartitionsHandler = defineHandler({
   api: CreatePartitionsApi,
   minVersion: 0,
   maxVersion: 3,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TopicAdmin>) => {
     const results: CreatePartitionsTopicResult[] = [];
     for (const t of req.topics) {
       const topic = ctx.broker.topics.get(t.name);

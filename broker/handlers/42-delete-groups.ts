@@ -3,13 +3,14 @@
 import { DeleteGroupsApi } from '../../protocol/generated/index.ts';
 import { defaultDeleteGroupsResponse } from '../../protocol/generated/DeleteGroupsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 export const deleteGroupsHandler = defineHandler({
   api: DeleteGroupsApi,
   minVersion: 0,
   maxVersion: 2,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<GroupServices>) => {
     const groups = ctx.broker.groups;
     const results = [];
     for (const groupId of req.groupsNames) {

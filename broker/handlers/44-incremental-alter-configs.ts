@@ -5,7 +5,8 @@ import { IncrementalAlterConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultIncrementalAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/IncrementalAlterConfigsResponse.ts';
 import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { alterTopicConfigs } from './alter-topic-configs.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TopicCatalog } from './broker-services.ts';
 
 const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
@@ -13,7 +14,7 @@ export const incrementalAlterConfigsHandler = defineHandler({
   api: IncrementalAlterConfigsApi,
   minVersion: 0,
   maxVersion: 1,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<TopicCatalog>) => {
     const responses: AlterConfigsResourceResponse[] = [];
     for (const r of req.resources) {
       const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, (configs) => {

@@ -4,13 +4,14 @@
 import { OffsetDeleteApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetDeleteResponse, type OffsetDeleteResponseTopic } from '../../protocol/generated/OffsetDeleteResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices, TopicCatalog } from './broker-services.ts';
 
 export const offsetDeleteHandler = defineHandler({
   api: OffsetDeleteApi,
   minVersion: 0,
   maxVersion: 0,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<GroupServices & TopicCatalog>) => {
     const groups = ctx.broker.groups;
     const notHere = groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultOffsetDeleteResponse(), errorCode: notHere };

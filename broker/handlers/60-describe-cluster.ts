@@ -3,7 +3,8 @@
 import { DescribeClusterApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeClusterResponse } from '../../protocol/generated/DescribeClusterResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { ClusterInfo } from './broker-services.ts';
 
 const ENDPOINT_TYPE_BROKERS = 1;
 
@@ -11,7 +12,7 @@ export const describeClusterHandler = defineHandler({
   api: DescribeClusterApi,
   minVersion: 0,
   maxVersion: 1,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<ClusterInfo>) => {
     const { broker } = ctx;
     if (req.endpointType !== ENDPOINT_TYPE_BROKERS) {
       return { ...defaultDescribeClusterResponse(), errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints are served' };

@@ -6,13 +6,14 @@
 import { DescribeProducersApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeProducersResponse } from '../../protocol/generated/DescribeProducersResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { PartitionLookup } from './broker-services.ts';
 
 export const describeProducersHandler = defineHandler({
   api: DescribeProducersApi,
   minVersion: 0,
   maxVersion: 0,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<PartitionLookup>) => {
     const { broker } = ctx;
     return {
       ...defaultDescribeProducersResponse(),

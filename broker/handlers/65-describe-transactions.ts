@@ -5,13 +5,14 @@
 import { DescribeTransactionsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeTransactionsResponse } from '../../protocol/generated/DescribeTransactionsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TransactionServices } from './broker-services.ts';
 
 export const describeTransactionsHandler = defineHandler({
   api: DescribeTransactionsApi,
   minVersion: 0,
   maxVersion: 0,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     return {
       ...defaultDescribeTransactionsResponse(),

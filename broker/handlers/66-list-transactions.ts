@@ -4,7 +4,8 @@
 
 import { ListTransactionsApi } from '../../protocol/generated/index.ts';
 import { defaultListTransactionsResponse } from '../../protocol/generated/ListTransactionsResponse.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { TransactionServices } from './broker-services.ts';
 
 const STATES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'];
 
@@ -12,7 +13,7 @@ export const listTransactionsHandler = defineHandler({
   api: ListTransactionsApi,
   minVersion: 0,
   maxVersion: 1,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<TransactionServices>) => {
     const unknownStateFilters = req.stateFilters.filter((s) => !STATES.includes(s));
     const listed = ctx.broker.transactions.list(req.stateFilters, req.producerIdFilters, ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1);
     return {

@@ -5,7 +5,8 @@ import { ConsumerGroupHeartbeatApi } from '../../protocol/generated/index.ts';
 import { defaultConsumerGroupHeartbeatResponse, type TopicPartitions } from '../../protocol/generated/ConsumerGroupHeartbeatResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { TopicPartitionSet } from '../groups/assignors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices } from './broker-services.ts';
 
 function toSet(tps: readonly { topicId: string; partitions: readonly number[] }[]): TopicPartitionSet {
   const out: TopicPartitionSet = new Map();
@@ -25,7 +26,7 @@ export const consumerGroupHeartbeatHandler = defineHandler({
   api: ConsumerGroupHeartbeatApi,
   minVersion: 0,
   maxVersion: 1,
-  handle: async (req, ctx) => {
+  handle: async (req, ctx: RequestContext<GroupServices>) => {
     const fail = (errorCode: number, errorMessage: string) => ({ ...defaultConsumerGroupHeartbeatResponse(), errorCode, errorMessage });
     if (req.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can\'t be empty.');
     if (req.memberEpoch !== 0 && req.memberId === '') return fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');

@@ -5,10 +5,10 @@ import { ConsumerGroupDescribeApi } from '../../protocol/generated/index.ts';
 import { defaultConsumerGroupDescribeResponse, defaultDescribedGroup, defaultMember, type TopicPartitions } from '../../protocol/generated/ConsumerGroupDescribeResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { TopicPartitionSet } from '../groups/assignors.ts';
-import type { Broker } from '../broker.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { GroupServices, TopicCatalog } from './broker-services.ts';
 
-function toWire(broker: Broker, a: TopicPartitionSet): { topicPartitions: TopicPartitions[] } {
+function toWire(broker: Pick<TopicCatalog, 'topics'>, a: TopicPartitionSet): { topicPartitions: TopicPartitions[] } {
   return {
     topicPartitions: [...a].filter(([, ps]) => ps.size > 0).map(([topicId, ps]) => ({
       topicId, topicName: broker.topics.getById(topicId)?.name ?? '', partitions: [...ps].sort((x, y) => x - y),
@@ -20,7 +20,7 @@ export const consumerGroupDescribeHandler = defineHandler({
   api: ConsumerGroupDescribeApi,
   minVersion: 0,
   maxVersion: 0,
-  handle: (req, ctx) => ({
+  handle: (req, ctx: RequestContext<GroupServices & TopicCatalog>) => ({
     ...defaultConsumerGroupDescribeResponse(),
     groups: req.groupIds.map((groupId) => {
       const notHere = ctx.broker.groups.coordinatorError(groupId);

@@ -7,7 +7,8 @@ import {
   defaultDescribeTopicPartitionsResponse, defaultDescribeTopicPartitionsResponseTopic, type DescribeTopicPartitionsResponseTopic, type Cursor,
 } from '../../protocol/generated/DescribeTopicPartitionsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { defineHandler } from './handler.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { ClusterInfo, TopicCatalog } from './broker-services.ts';
 
 /** Kafka's max.request.partition.size.limit default: the most partitions one response carries. */
 const PARTITIONS_PER_RESPONSE_MAX = 2000;
@@ -16,7 +17,7 @@ export const describeTopicPartitionsHandler = defineHandler({
   api: DescribeTopicPartitionsApi,
   minVersion: 0,
   maxVersion: 0,
-  handle: (req, ctx) => {
+  handle: (req, ctx: RequestContext<ClusterInfo & TopicCatalog>) => {
     const { broker } = ctx;
     const view = broker.member.view;
     const names = (req.topics.length === 0 ? broker.topics.all().map((t) => t.name) : req.topics.map((t) => t.name)).sort();

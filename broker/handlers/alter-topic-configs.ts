@@ -4,7 +4,7 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { validateTopicConfigs } from '../topics/topic-configs.ts';
-import type { Broker } from '../broker.ts';
+import type { TopicCatalog } from './broker-services.ts';
 import { ResourceType } from './32-describe-configs.ts';
 
 export interface AlterOutcome {
@@ -13,7 +13,7 @@ export interface AlterOutcome {
 }
 
 export async function alterTopicConfigs(
-  broker: Broker, resourceType: number, resourceName: string, validateOnly: boolean,
+  broker: Pick<TopicCatalog, 'topics'>, resourceType: number, resourceName: string, validateOnly: boolean,
   next: (current: Record<string, string>) => Record<string, string> | string,
 ): Promise<AlterOutcome> {
   if (resourceType === ResourceType.BROKER) {

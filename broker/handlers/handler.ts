@@ -1,12 +1,14 @@
 // Owns the contract between the connection layer and API handlers: what a
-// handler gets (the broker, the request, its version) and returns (the
-// response, or undefined when Kafka sends none, as for acks=0 Produce).
+// handler gets (the narrow views of the broker it names, the request, its
+// version) and returns (the response, or undefined when Kafka sends none, as
+// for acks=0 Produce).
 
 import type { ApiDescriptor } from '../../protocol/generated/index.ts';
-import type { Broker } from '../broker.ts';
+import type { HandlerServices } from './broker-services.ts';
 
-export interface RequestContext {
-  broker: Broker;
+export interface RequestContext<S = HandlerServices> {
+  /** The views of the broker this handler uses (see broker-services.ts). */
+  broker: S;
   apiVersion: number;
   clientId: string | null;
   /** The client's address, as DescribeGroups reports it. */
@@ -20,17 +22,22 @@ export interface RequestContext {
   inOrder<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export interface ApiHandler<Req, Res> {
+export interface ApiHandler<Req, Res, S = HandlerServices> {
   readonly api: ApiDescriptor<Req, Res>;
   /** Versions this handler really serves; ApiVersions advertises exactly these. */
   readonly minVersion: number;
   readonly maxVersion: number;
-  handle(req: Req, ctx: RequestContext): Promise<Res | undefined> | Res | undefined;
+  handle(req: Req, ctx: RequestContext<S>): Promise<Res | undefined> | Res | undefined;
 }
 
 /** Erases the request/response types so handlers of different APIs share one table. */
 export type AnyApiHandler = ApiHandler<unknown, unknown>;
 
-export function defineHandler<Req, Res>(h: ApiHandler<Req, Res>): AnyApiHandler {
+/**
+ * A handler for the table. `S`, the views it uses, is inferred from its
+ * context's annotation (`ctx: RequestContext<GroupServices>`); the check
+ * below refuses a handler that asks for something the broker does not provide.
+ */
+export function defineHandler<Req, Res, S = HandlerServices>(h: ApiHandler<Req, Res, S> & (HandlerServices extends S ? unknown : { servicesTheBrokerLacks: never })): AnyApiHandler {
   return h as unknown as AnyApiHandler;
 }

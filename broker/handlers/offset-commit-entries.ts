@@ -5,7 +5,7 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OFFSET_METADATA_BYTES_MAX, type OffsetCommitEntry } from '../groups/group-coordinator.ts';
-import type { Broker } from '../broker.ts';
+import type { TopicCatalog } from './broker-services.ts';
 
 interface CommitRequestTopic {
   name: string;
@@ -13,7 +13,7 @@ interface CommitRequestTopic {
 }
 
 export function offsetCommitEntries(
-  broker: Broker,
+  broker: Pick<TopicCatalog, 'topics'>,
   requested: readonly CommitRequestTopic[],
   answers: readonly { partitions: { errorCode: number }[] }[],
   partitionCheck?: (topic: string, partition: number) => number,
