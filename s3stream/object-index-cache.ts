@@ -12,7 +12,7 @@
 //
 // Bounded by entries across all streams; least recently used pages go first.
 
-import type { IndexValue } from './stream-store.ts';
+import type { IndexValue } from './stream-keys.ts';
 
 export interface IndexEntry {
   base: number;

@@ -2,9 +2,10 @@
 // durable in the local WAL (local-wal mode) or in object storage (object-wal
 // mode), packed by the uploader into stream-set objects whose index is
 // committed to the metadata store before the WAL is trimmed. Reads come from
-// the in-memory tail, else from objects through a bounded block cache with
-// read-ahead. Must not know about the Kafka wire format: a chunk is bytes
-// with a [baseOffset, endOffset) range given by the caller.
+// the in-memory tail, else from objects (RegionReader: block cache, read-ahead,
+// bounded GETs) found through the index (StreamIndex); rewrites of uploaded
+// regions are RegionRewriter's. Must not know about the Kafka wire format: a
+// chunk is bytes with a [baseOffset, endOffset) range given by the caller.
 //
 // Ownership: a stream is served by the process that opened it with the
 // epoch its owner key holds (`e/<id>`). Every index change of the stream
@@ -13,16 +14,19 @@
 // can never commit after another took over: its pending appends fail with
 // StreamFencedError. Who owns what is decided above this layer.
 
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GroupCommitWal } from '../wal/group-commit-wal.ts';
 import type { ObjectStore } from './object-store/object-store.ts';
 import { nextCounter, type MetadataOp, type MetadataStore, type MetadataValue } from './metadata/metadata-store.ts';
-import { buildStreamSetObject, parseRegion, readStreamSetFooter, type Chunk } from './stream-set-object.ts';
-import { BlockCache, type CacheStats } from './block-cache.ts';
+import { buildStreamSetObject, type Chunk } from './stream-set-object.ts';
+import type { CacheStats } from './block-cache.ts';
 import { owned, ownedCopy } from './owned-buffer.ts';
 import { FifoQueue } from './fifo-queue.ts';
-import { ObjectIndexCache, type ObjectIndexCacheStats } from './object-index-cache.ts';
+import type { ObjectIndexCacheStats } from './object-index-cache.ts';
+import { RegionReader, type RegionReaderStats } from './region-reader.ts';
+import { StreamIndex } from './stream-index.ts';
+import { RegionRewriter, type CompactionOptions, type RegionRewriterStats } from './region-rewriter.ts';
+import { newObjectKey, streamKey, streamOwnerKey, type IndexValue, type StreamOwner } from './stream-keys.ts';
 
 export type DurabilityMode = 'local-wal' | 'object-wal';
 
@@ -61,7 +65,6 @@ export type AckGate = (streamId: number) => Promise<void> | undefined;
 export type RegionLookup = (offset: number) => IndexValue | undefined;
 
 /** Index entries read into the cache per miss (one range query). */
-const INDEX_CACHE_PAGE = 128;
 
 export const UPLOAD_INTERVAL_MS_DEFAULT = 250;
 export const UPLOAD_BYTES_DEFAULT = 8 * 1024 * 1024;
@@ -94,41 +97,6 @@ interface StreamState {
   mem: FifoQueue<MemChunk>;
 }
 
-/** An index entry: where a region of a stream is (object, position, length) and the offset it ends at. */
-export interface IndexValue {
-  o: string;
-  p: number;
-  l: number;
-  e: number;
-  /** Upload time (ms): the age time-based retention goes by. */
-  t?: number;
-}
-
-/** How many live index regions an object holds; at 0 the object is scheduled for deletion. */
-interface ObjectRefs {
-  n: number;
-}
-
-interface DroppedRegion {
-  key: string;
-  value: IndexValue;
-  /** When set, the region must still be at this version (compaction); otherwise it is removed as found. */
-  version?: number;
-}
-
-export interface CompactionOptions {
-  /** Regions at least this large are left alone. */
-  regionBytesMin?: number;
-  /** A merged region is at most this large. */
-  targetBytes?: number;
-  /** Regions younger than this are left for tail readers. */
-  minAgeMs?: number;
-}
-
-export const COMPACTION_REGION_BYTES_MIN_DEFAULT = 1024 * 1024;
-export const COMPACTION_TARGET_BYTES_DEFAULT = 8 * 1024 * 1024;
-export const COMPACTION_MIN_AGE_MS_DEFAULT = 60_000;
-
 export interface RetentionPolicy {
   /** Regions uploaded longer ago than this are deleted; -1 keeps forever. */
   retentionMs: number;
@@ -147,23 +115,13 @@ export interface StreamStoreStats {
   lastUploadError: string | undefined;
   readsFromMemory: number;
   readsFromObjects: number;
-  /** Objects read whole for a read replica (one GET for all the partitions in them). */
-  wholeObjectReads: number;
+  regionReads: RegionReaderStats;
   indexCache: ObjectIndexCacheStats;
   objectsDeleted: number;
-  compactions: number;
-  regionsCompacted: number;
+  rewrites: RegionRewriterStats;
   /** Index commits refused because the stream's owner key moved on (this process was deposed). */
   fencedCommits: number;
   blockCache: CacheStats;
-}
-
-/** Who may append to a stream, and since when: the value of its owner key. */
-export interface StreamOwner {
-  /** The owning process (a broker's node id). */
-  owner: number;
-  /** Bumped on every change of owner; the partition's leader epoch. */
-  epoch: number;
 }
 
 export class StreamFencedError extends Error {
@@ -182,22 +140,8 @@ export class StreamNotFoundError extends Error {
   }
 }
 
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-const streamKey = (id: number): string => `s/${pad(id, 12)}`;
-/** The owner key of a stream: its value is a StreamOwner; its version is the fence. */
-export const streamOwnerKey = (id: number): string => `e/${pad(id, 12)}`;
-export const STREAM_OWNER_PREFIX = 'e/';
-export const streamIdOfOwnerKey = (key: string): number => Number(key.slice(STREAM_OWNER_PREFIX.length));
-const indexPrefix = (id: number): string => `i/${pad(id, 12)}/`;
-const indexKey = (id: number, base: number): string => `${indexPrefix(id)}${pad(base, 16)}`;
-const objectRefsKey = (objectKey: string): string => `o/${objectKey}`;
-const gcKey = (objectKey: string): string => `gc/${objectKey}`;
 /** Objects no longer referenced are deleted this long afterwards, so in-flight reads still find them. */
 export const OBJECT_DELETE_GRACE_MS_DEFAULT = 60_000;
-
-function newObjectKey(): string {
-  return `data/${Date.now().toString(36).padStart(10, '0')}-${randomBytes(8).toString('hex')}`;
-}
 
 function walEntryHeader(streamId: number, base: number, end: number): Buffer {
   const h = Buffer.allocUnsafe(WAL_ENTRY_HEADER_BYTES);
@@ -205,11 +149,6 @@ function walEntryHeader(streamId: number, base: number, end: number): Buffer {
   h.writeBigUInt64BE(BigInt(base), 8);
   h.writeBigUInt64BE(BigInt(end), 16);
   return h;
-}
-
-interface CachedRegion {
-  chunks: Chunk[];
-  byteLength: number;
 }
 
 export class StreamStore {
@@ -227,10 +166,9 @@ export class StreamStore {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private capacityWaiters: (() => void)[] = [];
-  private readonly regions: BlockCache<CachedRegion>;
-  /** Index pages of the streams owned here (bounded; see ObjectIndexCache). */
-  private readonly index = new ObjectIndexCache();
-  private readonly regionLoads = new Map<string, Promise<CachedRegion>>();
+  private readonly reader: RegionReader;
+  private readonly index: StreamIndex;
+  private readonly rewriter: RegionRewriter;
   readonly stats: StreamStoreStats;
 
   private constructor(opts: StreamStoreOptions) {
@@ -247,10 +185,17 @@ export class StreamStore {
       fencedUploadsOnly: opts.fencedUploadsOnly ?? false,
       walSegmentBytes: opts.walSegmentBytes,
     };
-    this.regions = new BlockCache(this.opts.blockCacheBytesMax);
+    this.reader = new RegionReader(this.opts.objectStore, this.opts.blockCacheBytesMax);
+    this.index = new StreamIndex(this.opts.metadata);
+    this.rewriter = new RegionRewriter(this.opts.objectStore, this.index, this.reader, {
+      isOpen: (id) => this.streams.has(id),
+      fenceOps: (id) => this.fenceOps(id),
+      dropCachedUpTo: (id, endOffset) => this.dropCachedUpTo(id, endOffset),
+    });
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
-      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, wholeObjectReads: 0, indexCache: this.index.stats, objectsDeleted: 0, compactions: 0, regionsCompacted: 0, fencedCommits: 0, blockCache: this.regions.stats,
+      uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, regionReads: this.reader.stats,
+      indexCache: this.index.cache.stats, objectsDeleted: 0, rewrites: this.rewriter.stats, fencedCommits: 0, blockCache: this.reader.cache.stats,
     };
   }
 
@@ -266,8 +211,8 @@ export class StreamStore {
 
   /** A stream's state as the metadata store has it: start from its key, end from its last index region. */
   private async loadState(id: number, start: number): Promise<StreamState> {
-    const [last] = await this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 1 });
-    const end = Math.max(start, last === undefined ? 0 : (last.value as unknown as IndexValue).e);
+    const [last] = await this.index.newest(id, 1);
+    const end = Math.max(start, last?.value.e ?? 0);
     return { id, fenceVersion: undefined, epoch: -1, startOffset: start, endOffset: end, durableEnd: end, mem: new FifoQueue() };
   }
 
@@ -390,7 +335,7 @@ export class StreamStore {
   private forget(s: StreamState, reason: Error): number {
     if (this.streams.get(s.id) !== s) return 0;
     this.streams.delete(s.id);
-    this.index.invalidate(s.id);
+    this.index.cache.invalidate(s.id);
     let dropped = 0;
     for (const c of s.mem) {
       if (!c.uploaded) {
@@ -594,13 +539,8 @@ export class StreamStore {
       // Each attempt leaves out streams forgotten meanwhile; a refusal caused by fencing drops the fenced streams and goes again.
       for (let attempt = 0; ; attempt++) {
         const live = index.filter((e) => current(e.streamId));
-        const ops: MetadataOp[] = live.map((e) => ({
-          op: 'put', key: indexKey(e.streamId, e.baseOffset), value: { o: key, p: e.position, l: e.length, e: e.endOffset, t: now },
-        }));
+        const ops = this.index.uploadOps(key, live, now);
         for (const id of new Set(live.map((e) => e.streamId))) ops.push(...this.fenceOps(id));
-        ops.push(live.length > 0
-          ? { op: 'put', key: objectRefsKey(key), value: { n: live.length } }
-          : { op: 'put', key: gcKey(key), value: { at: now } });
         if (await this.opts.metadata.commit(ops)) break;
         const fenced = await this.dropFenced(new Set(live.map((e) => e.streamId)));
         if (fenced.length === 0 || attempt >= 8) throw new Error('index commit refused');
@@ -691,10 +631,8 @@ export class StreamStore {
    * follows a stream it does not own and keeps the recent entries itself.
    */
   async indexEntriesAfter(id: number, afterBase: number | undefined, limit: number): Promise<{ base: number; value: IndexValue }[]> {
-    const entries = afterBase === undefined
-      ? await this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 1 })
-      : await this.opts.metadata.range(indexPrefix(id), { start: indexKey(id, afterBase + 1), limit });
-    return entries.map((e) => ({ base: Number(e.key.slice(-16)), value: e.value as unknown as IndexValue }));
+    const entries = afterBase === undefined ? await this.index.newest(id, 1) : await this.index.after(id, afterBase, limit);
+    return entries.map((e) => ({ base: e.base, value: e.value }));
   }
 
   /** The log start offset of a stream as stored; undefined when it does not exist. */
@@ -710,17 +648,18 @@ export class StreamStore {
    */
   async prefetch(id: number, offset: number, known?: RegionLookup): Promise<void> {
     const region = await this.locate(id, offset, known);
-    if (region !== undefined) await this.loadRegion(region.value, { wholeObject: known !== undefined });
+    if (region !== undefined) await this.reader.load(region, { wholeObject: known !== undefined });
   }
 
   /** The region holding `offset` (or the next one): from the reader's own entries when it has them, else the index. */
-  private locate(id: number, offset: number, known: RegionLookup | undefined): Promise<{ value: IndexValue } | undefined> {
+  private locate(id: number, offset: number, known: RegionLookup | undefined): Promise<IndexValue | undefined> {
     const hit = known?.(offset);
-    return hit !== undefined ? Promise.resolve({ value: hit }) : this.findRegion(id, offset);
+    return hit !== undefined ? Promise.resolve(hit) : this.index.find(id, offset, () => this.openEpoch(id) !== undefined);
   }
 
   private async readRange(id: number, from: number, until: number, maxBytes: number, mem: FifoQueue<MemChunk> | undefined, known?: RegionLookup): Promise<Chunk[]> {
-    const find = (offset: number): Promise<{ value: IndexValue } | undefined> => this.locate(id, offset, known);
+    const find = (offset: number): Promise<IndexValue | undefined> => this.locate(id, offset, known);
+    const wholeObject = known !== undefined;
     const out: Chunk[] = [];
     let bytes = 0;
     let cur = from;
@@ -741,7 +680,7 @@ export class StreamStore {
       const region = await find(cur);
       if (region === undefined) break;
       this.stats.readsFromObjects++;
-      const cached = await this.loadRegion(region.value, { wholeObject: known !== undefined });
+      const cached = await this.reader.load(region, { wholeObject });
       for (const c of cached.chunks) {
         if (c.endOffset <= cur) continue;
         if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
@@ -749,9 +688,9 @@ export class StreamStore {
         bytes += c.data.length;
         cur = c.endOffset;
       }
-      if (cur < region.value.e && cur < until) break; // stopped inside the region because of maxBytes
+      if (cur < region.e && cur < until) break; // stopped inside the region because of maxBytes
       // Read-ahead: a sequential reader will want the next region next.
-      void find(region.value.e).then((next) => (next !== undefined ? this.loadRegion(next.value, { wholeObject: known !== undefined }) : undefined)).catch(() => undefined);
+      void find(region.e).then((next) => { if (next !== undefined) this.reader.readAhead(next, wholeObject); }).catch(() => undefined);
     }
     return out;
   }
@@ -767,9 +706,9 @@ export class StreamStore {
     let bytes = 0;
     for (const c of s.mem) bytes += c.data.length;
     if (bytes < bytesMax) {
-      for (const e of await this.opts.metadata.range(indexPrefix(id), { reverse: true, limit: 256 })) {
-        const v = e.value as unknown as IndexValue;
-        const base = Number(e.key.slice(-16));
+      for (const e of await this.index.newest(id, 256)) {
+        const v = e.value;
+        const base = e.base;
         if (base >= start) continue;
         start = Math.max(base, s.startOffset);
         bytes += v.l;
@@ -799,254 +738,45 @@ export class StreamStore {
     return lo;
   }
 
-  private async findRegion(id: number, offset: number): Promise<{ value: IndexValue } | undefined> {
-    // Streams owned here: the index cache, filled a page at a time from the region holding `offset`.
-    const owned = this.openEpoch(id) !== undefined;
-    if (owned) {
-      const hit = this.index.lookup(id, offset);
-      if (hit !== undefined) return { value: hit };
-    }
-    const generation = this.index.generation(id);
-    const [floor] = await this.opts.metadata.range(indexPrefix(id), { start: indexKey(id, offset), reverse: true, limit: 1 });
-    const from = floor !== undefined && (floor.value as unknown as IndexValue).e > offset ? floor.key : indexKey(id, offset);
-    const page = await this.opts.metadata.range(indexPrefix(id), { start: from, limit: owned ? INDEX_CACHE_PAGE : 1 });
-    if (owned && this.openEpoch(id) !== undefined) {
-      this.index.add(id, page.map((e) => ({ base: Number(e.key.slice(-16)), value: e.value as unknown as IndexValue })), generation);
-    }
-    return page[0] === undefined ? undefined : { value: page[0].value as unknown as IndexValue };
-  }
-
-  /**
-   * A region from the block cache, or read from its object. `cache: false` is
-   * for compaction: the regions it reads are about to be replaced, so caching
-   * them would only evict what consumers are reading (and grow memory).
-   */
-  private loadRegion(v: IndexValue, { cache = true, wholeObject = false }: { cache?: boolean; wholeObject?: boolean } = {}): Promise<CachedRegion> {
-    const key = `${v.o}@${v.p}`;
-    const hit = this.regions.get(key);
-    if (hit !== undefined) return Promise.resolve(hit);
-    const inFlight = this.regionLoads.get(key) ?? this.regionLoads.get(`${v.o}@*`);
-    if (inFlight !== undefined) return inFlight.then((r) => this.regions.get(key) ?? r);
-    if (wholeObject) return this.loadObject(v);
-    const read = this.opts.objectStore.get(v.o, { start: v.p, end: v.p + v.l });
-    if (!cache) return read.then((buf) => ({ chunks: parseRegion(buf), byteLength: buf.length }));
-    const load = read.then((buf) => {
-      const region: CachedRegion = { chunks: parseRegion(owned(buf)), byteLength: buf.length };
-      this.regions.set(key, region);
-      return region;
-    }).finally(() => this.regionLoads.delete(key));
-    this.regionLoads.set(key, load);
-    return load;
-  }
-
-  /**
-   * Reads a whole object once and caches every region in it: for a broker
-   * reading other brokers' recent uploads (read replicas), whose consumers
-   * want the object's other partitions next, one GET instead of one per
-   * partition. An object without a readable footer falls back to a range read.
-   */
-  private loadObject(v: IndexValue): Promise<CachedRegion> {
-    const objectLoad = `${v.o}@*`;
-    const load = this.opts.objectStore.get(v.o).then((buf) => {
-      const obj = owned(buf);
-      let mine: CachedRegion | undefined;
-      for (const e of readStreamSetFooter(obj)) {
-        const region: CachedRegion = { chunks: parseRegion(obj.subarray(e.position, e.position + e.length)), byteLength: e.length };
-        this.regions.set(`${v.o}@${e.position}`, region);
-        if (e.position === v.p) mine = region;
-      }
-      this.stats.wholeObjectReads++;
-      return mine;
-    }).finally(() => this.regionLoads.delete(objectLoad));
-    const region = load.then((r) => r ?? this.loadRegion(v), () => this.loadRegion(v));
-    this.regionLoads.set(objectLoad, region);
-    return region;
-  }
-
   /** Moves the log start offset forward; index entries wholly below it are removed. */
   async trim(id: number, newStartOffset: number): Promise<void> {
     const s = this.stream(id);
     if (newStartOffset <= s.startOffset) return;
     const start = Math.min(newStartOffset, s.endOffset);
     const dropped: { key: string; value: IndexValue }[] = [];
-    for (const e of await this.opts.metadata.range(indexPrefix(id))) {
-      const v = e.value as unknown as IndexValue;
-      if (v.e <= start) dropped.push({ key: e.key, value: v });
+    for (const e of await this.index.entries(id)) {
+      if (e.value.e <= start) dropped.push({ key: e.key, value: e.value });
       else break;
     }
-    await this.commitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }, ...this.fenceOps(id)], dropped);
+    await this.index.commitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }, ...this.fenceOps(id)], dropped);
     s.startOffset = start;
     while (s.mem.length > 0 && s.mem.at(0)!.uploaded && s.mem.at(0)!.endOffset <= start) {
       this.tailBytes -= s.mem.shift()!.data.length;
     }
   }
 
-  /**
-   * Commits `ops` together with the removal of index regions, decrementing
-   * each object's region count; an object left with none is scheduled for
-   * deletion after the grace period (see collectGarbage).
-   */
-  private async commitWithRefs(ops: MetadataOp[], dropped: readonly DroppedRegion[]): Promise<void> {
-    if (!(await this.tryCommitWithRefs(ops, dropped))) throw new Error('index change refused ten times: concurrent writers on the same objects');
-  }
-
-  /** As commitWithRefs; false when a dropped region's version check fails (it changed meanwhile). */
-  private async tryCommitWithRefs(ops: MetadataOp[], dropped: readonly DroppedRegion[]): Promise<boolean> {
-    // Index pages of these streams are dropped before and after: a page loaded across the commit is not kept.
-    const changed = new Set(dropped.map((d) => Number(d.key.slice(2, 14))));
-    for (const id of changed) this.index.invalidate(id);
-    try {
-      return await this.commitRefsOnce(ops, dropped);
-    } finally {
-      for (const id of changed) this.index.invalidate(id);
-    }
-  }
-
-  private async commitRefsOnce(ops: MetadataOp[], dropped: readonly DroppedRegion[]): Promise<boolean> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      // A region replaced in place (compaction keeps the first region's key) is overwritten, not deleted.
-      const replaced = new Map(dropped.filter((d) => ops.some((o) => o.op === 'put' && o.key === d.key)).map((d) => [d.key, d]));
-      const all: MetadataOp[] = [
-        ...ops.map((o) => {
-          const d = replaced.get(o.key);
-          return d?.version !== undefined ? { ...o, expectVersion: d.version } : o;
-        }),
-        ...dropped.filter((d) => !replaced.has(d.key)).map((d) => ({ op: 'delete' as const, key: d.key, ...(d.version !== undefined ? { expectVersion: d.version } : {}) })),
-      ];
-      if (dropped.some((d) => d.version !== undefined)) {
-        // The regions themselves must be unchanged; only object counts may race and be retried.
-        for (const d of dropped) {
-          const cur = await this.opts.metadata.get(d.key);
-          if (cur === undefined || (d.version !== undefined && cur.version !== d.version)) return false;
-        }
-      }
-      const perObject = new Map<string, number>();
-      for (const d of dropped) perObject.set(d.value.o, (perObject.get(d.value.o) ?? 0) + 1);
-      const now = Date.now();
-      for (const [objectKey, n] of perObject) {
-        const cur = await this.opts.metadata.get(objectRefsKey(objectKey));
-        const left = ((cur?.value as unknown as ObjectRefs | undefined)?.n ?? n) - n;
-        if (left > 0) {
-          all.push({ op: 'put', key: objectRefsKey(objectKey), value: { n: left }, expectVersion: cur?.version ?? 0 });
-        } else {
-          all.push({ op: 'delete', key: objectRefsKey(objectKey), expectVersion: cur?.version ?? 0 });
-          all.push({ op: 'put', key: gcKey(objectKey), value: { at: now } });
-        }
-      }
-      if (await this.opts.metadata.commit(all)) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Compaction: merges a stream's oldest run of small regions (each under
-   * `regionBytesMin`, together at most `targetBytes`, all older than
-   * `minAgeMs`) into one region of a new single-stream object, and swaps the
-   * index entries in one compare-and-set commit. Replaced objects are deleted
-   * by collectGarbage after the grace period, so in-flight readers are not
-   * broken. Returns how many regions were merged (0: nothing to do, or a
-   * concurrent trim won and the new object was left to GC).
-   */
-  async compact(id: number, opts: CompactionOptions = {}, now = Date.now()): Promise<number> {
-    const regionBytesMin = opts.regionBytesMin ?? COMPACTION_REGION_BYTES_MIN_DEFAULT;
-    const targetBytes = opts.targetBytes ?? COMPACTION_TARGET_BYTES_DEFAULT;
-    const minAgeMs = opts.minAgeMs ?? COMPACTION_MIN_AGE_MS_DEFAULT;
-    if (!this.streams.has(id)) return 0;
-    const run: { key: string; value: IndexValue; version: number }[] = [];
-    let bytes = 0;
-    for (const e of await this.opts.metadata.range(indexPrefix(id))) {
-      const v = e.value as unknown as IndexValue;
-      const small = v.l < regionBytesMin && (v.t === undefined || now - v.t >= minAgeMs);
-      if (!small || bytes + v.l > targetBytes) {
-        if (run.length >= 2) break;
-        run.length = 0;
-        bytes = 0;
-        if (!small) continue;
-      }
-      run.push({ key: e.key, value: v, version: e.version });
-      bytes += v.l;
-    }
-    if (run.length < 2) return 0;
-    const chunks: Chunk[] = [];
-    for (const r of run) chunks.push(...(await this.loadRegion(r.value, { cache: false })).chunks);
-    if ((await this.replaceRegions(id, run, chunks)) === undefined) return 0;
-    this.stats.compactions++;
-    this.stats.regionsCompacted += run.length;
-    return run.length;
-  }
-
-  /**
-   * Writes `chunks` as one region of a new object and swaps it in for the
-   * `run` of regions in one fenced compare-and-set commit; undefined when the
-   * commit lost (the run changed, or the stream was taken over): the new
-   * object is left to GC.
-   */
-  private async replaceRegions(id: number, run: readonly { key: string; value: IndexValue; version: number }[], chunks: Chunk[]): Promise<{ endOffset: number; sizeBytes: number } | undefined> {
-    const key = newObjectKey();
-    const { body, index, sizeBytes } = buildStreamSetObject(new Map([[id, chunks]]));
-    await this.opts.objectStore.put(key, body);
-    const merged = index[0]!;
-    const ok = await this.tryCommitWithRefs([
-      { op: 'put', key: indexKey(id, merged.baseOffset), value: { o: key, p: merged.position, l: merged.length, e: merged.endOffset, t: Math.max(...run.map((r) => r.value.t ?? 0)) } },
-      { op: 'put', key: objectRefsKey(key), value: { n: 1 } },
-      ...this.fenceOps(id),
-    ], run);
-    if (!ok) {
-      await this.opts.metadata.commit([{ op: 'put', key: gcKey(key), value: { at: Date.now() } }]);
-      return undefined;
-    }
-    return { endOffset: merged.endOffset, sizeBytes };
+  /** Compaction: see RegionRewriter.compact. */
+  compact(id: number, opts: CompactionOptions = {}, now = Date.now()): Promise<number> {
+    return this.rewriter.compact(id, opts, now);
   }
 
   /** The stream's uploaded regions, oldest first: their offset ranges, sizes and upload times. */
   async uploadedRegions(id: number): Promise<{ baseOffset: number; endOffset: number; bytes: number; uploadedAt: number | undefined }[]> {
-    return (await this.opts.metadata.range(indexPrefix(id))).map((e) => {
-      const v = e.value as unknown as IndexValue;
-      return { baseOffset: Number(e.key.slice(e.key.lastIndexOf('/') + 1)), endOffset: v.e, bytes: v.l, uploadedAt: v.t };
-    });
+    return (await this.index.entries(id)).map((e) => ({ baseOffset: e.base, endOffset: e.value.e, bytes: e.value.l, uploadedAt: e.value.t }));
   }
 
-  /**
-   * Rewrites the uploaded regions lying wholly in [fromOffset, untilOffset)
-   * through `transform` (each chunk keeps its offset range; its data may
-   * lose batches, as a cleaned log does), a run of regions of about
-   * `targetBytes` into one region of a new object at a time, each run
-   * swapped in one fenced compare-and-set commit (a deposed leader, or a
-   * trim or compaction that changed a region meanwhile, makes it fail: the
-   * new object goes to GC and the rewrite stops). Returns the offset up to
-   * which the log was rewritten, and bytes in and out.
-   */
-  async rewriteRegions(id: number, fromOffset: number, untilOffset: number, transform: (c: Chunk) => Chunk, targetBytes: number): Promise<{ rewrittenTo: number; bytesIn: number; bytesOut: number }> {
-    const result = { rewrittenTo: fromOffset, bytesIn: 0, bytesOut: 0 };
-    const entries = (await this.opts.metadata.range(indexPrefix(id)))
-      .map((e) => ({ key: e.key, value: e.value as unknown as IndexValue, version: e.version, base: Number(e.key.slice(e.key.lastIndexOf('/') + 1)) }))
-      .filter((e) => e.base >= fromOffset && e.value.e <= untilOffset);
-    let i = 0;
-    while (i < entries.length) {
-      if (!this.streams.has(id)) return result;
-      const run: typeof entries = [];
-      let bytes = 0;
-      while (i < entries.length && (run.length === 0 || bytes + entries[i]!.value.l <= targetBytes)) {
-        run.push(entries[i]!);
-        bytes += entries[i]!.value.l;
-        i++;
-      }
-      const chunks: Chunk[] = [];
-      for (const r of run) for (const c of (await this.loadRegion(r.value, { cache: false })).chunks) chunks.push(transform(c));
-      const merged = await this.replaceRegions(id, run, chunks);
-      if (merged === undefined) return result;
-      const sizeBytes = merged.sizeBytes;
-      result.rewrittenTo = merged.endOffset;
-      // The tail cache still holds the old chunks of the range: readers must get the rewritten ones.
-      const st = this.streams.get(id);
-      while (st !== undefined && st.mem.length > 0 && st.mem.at(0)!.uploaded && st.mem.at(0)!.endOffset <= merged.endOffset) {
-        this.tailBytes -= st.mem.shift()!.data.length;
-      }
-      this.stats.tailCacheBytes = this.tailBytes;
-      result.bytesIn += bytes;
-      result.bytesOut += sizeBytes;
+  /** Rewrites uploaded regions through `transform` (a cleaned log): see RegionRewriter.rewrite. */
+  rewriteRegions(id: number, fromOffset: number, untilOffset: number, transform: (c: Chunk) => Chunk, targetBytes: number): Promise<{ rewrittenTo: number; bytesIn: number; bytesOut: number }> {
+    return this.rewriter.rewrite(id, fromOffset, untilOffset, transform, targetBytes);
+  }
+
+  /** Drops the tail cache's uploaded chunks ending at or before `endOffset` (rewritten: readers must get the new ones). */
+  private dropCachedUpTo(id: number, endOffset: number): void {
+    const st = this.streams.get(id);
+    while (st !== undefined && st.mem.length > 0 && st.mem.at(0)!.uploaded && st.mem.at(0)!.endOffset <= endOffset) {
+      this.tailBytes -= st.mem.shift()!.data.length;
     }
-    return result;
+    this.stats.tailCacheBytes = this.tailBytes;
   }
 
   /**
@@ -1058,7 +788,7 @@ export class StreamStore {
   async applyRetention(id: number, policy: RetentionPolicy, now = Date.now()): Promise<number> {
     const s = this.stream(id);
     if (policy.retentionMs < 0 && policy.retentionBytes < 0) return s.startOffset;
-    const regions = (await this.opts.metadata.range(indexPrefix(id))).map((e) => e.value as unknown as IndexValue);
+    const regions = (await this.index.entries(id)).map((e) => e.value);
     let total = regions.reduce((a, r) => a + r.l, 0);
     let newStart = s.startOffset;
     for (const r of regions) {
@@ -1075,21 +805,14 @@ export class StreamStore {
   /** Deletes objects whose grace period has passed; returns how many. */
   async collectGarbage(graceMs = OBJECT_DELETE_GRACE_MS_DEFAULT, now = Date.now()): Promise<number> {
     let deleted = 0;
-    for (const e of await this.opts.metadata.range('gc/')) {
-      const at = (e.value as { at: number }).at;
-      if (now - at < graceMs) continue;
-      const objectKey = e.key.slice(3);
-      for (const k of this.regionCacheKeys(objectKey)) this.regions.delete(k);
-      await this.opts.objectStore.delete(objectKey);
-      await this.opts.metadata.commit([{ op: 'delete', key: e.key, expectVersion: e.version }]);
+    for (const e of await this.index.dueForDeletion(graceMs, now)) {
+      this.reader.evictObject(e.objectKey);
+      await this.opts.objectStore.delete(e.objectKey);
+      await this.index.deleted(e);
       deleted++;
     }
     this.stats.objectsDeleted += deleted;
     return deleted;
-  }
-
-  private regionCacheKeys(objectKey: string): string[] {
-    return this.regions.keys().filter((k) => k.startsWith(`${objectKey}@`));
   }
 
   /**
@@ -1100,8 +823,8 @@ export class StreamStore {
   async deleteStream(id: number): Promise<void> {
     const s = this.streams.get(id);
     if (s !== undefined) this.forget(s, new StreamNotFoundError(id));
-    const dropped = (await this.opts.metadata.range(indexPrefix(id))).map((e) => ({ key: e.key, value: e.value as unknown as IndexValue }));
-    await this.commitWithRefs([{ op: 'delete', key: streamKey(id) }, { op: 'delete', key: streamOwnerKey(id) }], dropped);
+    const dropped = (await this.index.entries(id)).map((e) => ({ key: e.key, value: e.value }));
+    await this.index.commitWithRefs([{ op: 'delete', key: streamKey(id) }, { op: 'delete', key: streamOwnerKey(id) }], dropped);
   }
 
   /** Uploads what is pending (best effort) and closes the WAL. */

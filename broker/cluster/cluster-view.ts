@@ -9,7 +9,7 @@
 
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import { CoalescingTask } from '../coalescing-task.ts';
-import { STREAM_OWNER_PREFIX, streamIdOfOwnerKey, type StreamOwner } from '../../s3stream/stream-store.ts';
+import { STREAM_OWNER_PREFIX, streamIdOfOwnerKey, type StreamOwner } from '../../s3stream/stream-keys.ts';
 
 export const BROKER_PREFIX = 'b/';
 export const CONTROLLER_KEY = 'controller';

@@ -7,7 +7,7 @@
 // partition moves no data: the new owner opens the stream from the index.
 
 import type { MetadataOp, MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
-import { streamOwnerKey, type StreamOwner } from '../../s3stream/stream-store.ts';
+import { streamOwnerKey, type StreamOwner } from '../../s3stream/stream-keys.ts';
 import { brokerKey, CONTROLLER_KEY, type ClusterView, type ControllerRecord } from './cluster-view.ts';
 import type { Logger } from '../log.ts';
 

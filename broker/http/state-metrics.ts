@@ -32,8 +32,8 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_upload_failures', 'Failed upload attempts since start (retried).', [], (g) => g.set(s.uploadFailures));
   gauge('floe_upload_bytes', 'Bytes uploaded since start.', [], (g) => g.set(s.uploadedBytes));
   gauge('floe_upload_seconds_sum', 'Time spent uploading and indexing since start.', [], (g) => g.set(s.uploadSecondsTotal));
-  gauge('floe_compactions', 'Compactions (runs of small regions merged) since start.', [], (g) => g.set(s.compactions));
-  gauge('floe_regions_compacted', 'Regions merged away by compaction since start.', [], (g) => g.set(s.regionsCompacted));
+  gauge('floe_compactions', 'Compactions (runs of small regions merged) since start.', [], (g) => g.set(s.rewrites.compactions));
+  gauge('floe_regions_compacted', 'Regions merged away by compaction since start.', [], (g) => g.set(s.rewrites.regionsCompacted));
   gauge('floe_objects_deleted', 'Objects deleted after they were no longer referenced, since start.', [], (g) => g.set(s.objectsDeleted));
   gauge('floe_tail_cache_bytes', 'Recent data held in memory for tail reads.', [], (g) => g.set(s.tailCacheBytes));
   gauge('floe_block_cache_bytes', 'Object regions cached for catch-up reads.', [], (g) => g.set(s.blockCache.bytes));
@@ -45,7 +45,10 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
     g.set({ outcome: 'hit' }, s.indexCache.hits);
     g.set({ outcome: 'miss' }, s.indexCache.misses);
   });
-  gauge('floe_whole_object_reads', 'Objects read whole for read replicas (one GET for every partition in them) since start.', [], (g) => g.set(s.wholeObjectReads));
+  gauge('floe_whole_object_reads', 'Objects read whole for read replicas (one GET for every partition in them) since start.', [], (g) => g.set(s.regionReads.wholeObjectReads));
+  gauge('floe_object_gets_in_flight', 'Object-store GETs of regions in flight (bounded; readers beyond the bound wait).', [], (g) => g.set(s.regionReads.getsInFlight));
+  gauge('floe_object_gets_waiting', 'Region reads waiting for a GET slot.', [], (g) => g.set(s.regionReads.getsWaiting));
+  gauge('floe_read_aheads_skipped', 'Read-aheads not sent because every GET slot was taken, since start.', [], (g) => g.set(s.regionReads.readAheadsSkipped));
   gauge('floe_reads_from_objects', 'Stream reads served from object storage since start.', [], (g) => g.set(s.readsFromObjects));
 
   gauge('floe_stream_fenced_commits', 'Index commits refused because another broker had taken the partition over (this broker was deposed) since start.', [], (g) => g.set(s.fencedCommits));

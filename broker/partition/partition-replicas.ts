@@ -19,7 +19,8 @@
 // (bounded, expiring long before a replaced object is deleted), so reads
 // at the tail cost object GETs but no metadata queries.
 
-import type { IndexValue, StreamStore } from '../../s3stream/stream-store.ts';
+import type { StreamStore } from '../../s3stream/stream-store.ts';
+import type { IndexValue } from '../../s3stream/stream-keys.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { AbortedRange, FetchSource } from './fetch-source.ts';
 import { CoalescingTask } from '../coalescing-task.ts';

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, afterEach, beforeEach, describe, expect, it } from
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StreamFencedError, StreamStore, streamOwnerKey, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { StreamFencedError, StreamStore, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { streamOwnerKey } from '../../s3stream/stream-keys.ts';
 import { MemoryMetadataStore } from '../../s3stream/metadata/memory-metadata-store.ts';
 import { FileSystemObjectStore } from '../../s3stream/object-store/filesystem-object-store.ts';
 import { S3ObjectStore } from '../../s3stream/object-store/s3-object-store.ts';

@@ -3,7 +3,8 @@
 // until it is killed with SIGKILL by the test.
 
 import { join } from 'node:path';
-import { StreamStore, streamOwnerKey, type DurabilityMode, type StreamOwner } from '../../s3stream/stream-store.ts';
+import { StreamStore, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { streamOwnerKey, type StreamOwner } from '../../s3stream/stream-keys.ts';
 import { FileSystemObjectStore } from '../../s3stream/object-store/filesystem-object-store.ts';
 import { LmdbMetadataStore } from '../../s3stream/metadata/lmdb-metadata-store.ts';
 
