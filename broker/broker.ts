@@ -21,6 +21,7 @@ import { PartitionLeadership } from './partition/partition-leadership.ts';
 import { PartitionReplicas } from './partition/partition-replicas.ts';
 import { forgetStreamTransactions } from './partition/partition-transactions.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
+import type { ListenerEndpoint } from './listeners.ts';
 import { BrokerLinks } from './cluster/broker-links.ts';
 import { ClusterAdmin } from './admin/cluster-admin.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
@@ -73,11 +74,11 @@ export class Broker implements HandlerServices {
   /** What the HTTP API, MCP and admin pages ask of the cluster. */
   readonly admin = new ClusterAdmin(this);
   leadership!: PartitionLeadership;
-  private server: Server | undefined;
+  /** One server per Kafka listener, in the order configured. */
+  private readonly servers: { name: string; server: Server; boundPort: number }[] = [];
   private readonly connections = new Set<Connection>();
   private unwatchTopics: (() => void) | undefined;
   private stopListeners: (() => void)[] = [];
-  private boundPort = 0;
 
   private constructor(config: BrokerConfig, log: Logger, metadata: MetadataStore, objectStore: InstrumentedObjectStore, backend: ObjectStore, streams: StreamStore) {
     this.config = config;
@@ -143,7 +144,7 @@ export class Broker implements HandlerServices {
       broker.httpPort = http.port;
     }
     log.info({
-      host: config.host, port: broker.boundPort, httpPort: broker.httpPort, nodeId: config.nodeId, dataDir: config.dataDir, durability: config.durability,
+      host: config.host, port: broker.port, listeners: broker.servers.map((l) => ({ name: l.name, port: l.boundPort })), httpPort: broker.httpPort, nodeId: config.nodeId, dataDir: config.dataDir, durability: config.durability,
       objectStore: objectStore.kind, metadata: metadata instanceof PostgresMetadataStore ? 'postgres' : 'lmdb', clusterId: broker.clusterId,
       controller: broker.member.view.controllerId, partitionsLed: broker.leadership.size,
     }, 'floe broker started');
@@ -164,14 +165,14 @@ export class Broker implements HandlerServices {
    */
   private async joinCluster(): Promise<void> {
     this.member = new ClusterMember(this.metadata, this.log, {
-      nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, rack: this.config.brokerRack,
+      nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, listeners: this.advertisedListeners(), rack: this.config.brokerRack,
       heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs, sessionTimeoutMs: this.config.brokerSessionTimeoutMs,
       uncleanLeaderElection: this.config.uncleanLeaderElectionEnable,
       ...(this.localWalFleet ? { pendingStreams: () => this.streams.streamsWithPendingData() } : {}),
     }, () => this.topics.all().map((t) => t.streams));
     // local-wal fleet: nothing is acknowledged before the registration lists its stream as holding WAL-only data.
     if (this.localWalFleet) this.streams.setAckGate((id) => this.member.ensureListed(id));
-    this.links = new BrokerLinks(this.member.view, this.config.brokerSessionTimeoutMs);
+    this.links = new BrokerLinks(this.member.view, this.config.interBrokerListenerName, this.config.brokerSessionTimeoutMs);
     this.leadership = new PartitionLeadership(this.streams, this.metadata, this.topics, this.member.view, this.log, {
       onLead: async (topic, partition, log) => {
         this.replicas.drop(log.streamId);
@@ -193,34 +194,44 @@ export class Broker implements HandlerServices {
     await this.member.start();
   }
 
-  private listen(): Promise<void> {
-    this.server = createServer((socket) => this.onConnection(socket));
-    return new Promise((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.config.port, this.config.host, () => {
-        const addr = this.server!.address();
-        this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.config.port;
-        resolve();
+  private async listen(): Promise<void> {
+    for (const l of this.config.listeners) {
+      const server = createServer((socket) => this.onConnection(socket, l.name));
+      const boundPort = await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(l.port, l.host, () => {
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr !== null ? addr.port : l.port);
+        });
       });
-    });
+      this.servers.push({ name: l.name, server, boundPort });
+    }
   }
 
-  /** The port clients are told to use (the bound port when configured as 0). */
+  /** Each listener's address as clients of it are told (an advertised port 0 is the bound port). */
+  advertisedListeners(): ListenerEndpoint[] {
+    return this.config.listeners.map((l) => ({
+      name: l.name, host: l.advertisedHost, port: l.advertisedPort === 0 ? (this.servers.find((x) => x.name === l.name)?.boundPort ?? 0) : l.advertisedPort,
+    }));
+  }
+
+  /** The port clients of the first listener are told (the bound port when configured as 0). */
   get advertisedPort(): number {
-    return this.config.port === 0 && this.config.advertisedPort === 0 ? this.boundPort : this.config.advertisedPort;
+    return this.advertisedListeners()[0]!.port;
   }
 
+  /** The first listener's bound port. */
   get port(): number {
-    return this.boundPort;
+    return this.servers[0]?.boundPort ?? 0;
   }
 
-  private onConnection(socket: Socket): void {
+  private onConnection(socket: Socket, listener: string): void {
     if (this.stopping || this.connections.size >= this.config.maxConnections) {
       this.metrics.connectionsRefused.inc();
       socket.destroy();
       return;
     }
-    const c = new Connection(socket, this);
+    const c = new Connection(socket, this, listener);
     this.connections.add(c);
     this.metrics.connectionsOpen = this.connections.size;
     socket.on('close', () => {
@@ -298,7 +309,7 @@ export class Broker implements HandlerServices {
     await this.member.depart(() => this.leadership.size > 0, this.config.controlledShutdownMaxWaitMs);
     this.stopping = true;
     this.log.info({ partitionsLed: this.leadership.size }, 'stopping: no new connections, finishing in-flight requests');
-    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    const closed = Promise.all(this.servers.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))));
     for (const fn of this.stopListeners) fn();
     const deadline = Date.now() + 10_000;
     while ([...this.connections].some((c) => c.inFlightRequests > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -4,6 +4,7 @@
 // file (--config), validated at start with a message naming the bad key.
 
 import { readFileSync } from 'node:fs';
+import { LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, ListenerConfigError, parseListeners, type ListenerConfig } from './listeners.ts';
 
 type Kind = 'string' | 'int' | 'bool' | 'enum';
 
@@ -27,6 +28,10 @@ export const SETTINGS = [
   { name: 'port', flag: '--port', env: 'FLOE_PORT', kind: 'int', default: '9092', help: 'Port of the Kafka listener.' },
   { name: 'advertised.host', flag: '--advertised-host', env: 'FLOE_ADVERTISED_HOST', kind: 'string', default: undefined, help: 'Host clients are told to connect to (default: --host).' },
   { name: 'advertised.port', flag: '--advertised-port', env: 'FLOE_ADVERTISED_PORT', kind: 'int', default: undefined, help: 'Port clients are told to connect to (default: --port).' },
+  { name: 'listeners', flag: '--listeners', env: 'FLOE_LISTENERS', kind: 'string', default: undefined, help: 'Kafka listeners, NAME://HOST:PORT,... (replaces --host/--port). Requests are answered with the addresses of the listener they came in on.' },
+  { name: 'advertised.listeners', flag: '--advertised-listeners', env: 'FLOE_ADVERTISED_LISTENERS', kind: 'string', default: undefined, help: 'What clients of each listener are told, NAME://HOST:PORT,... (default: each listener\'s own address; port 0: the bound port).' },
+  { name: 'listener.security.protocol.map', flag: '--listener-security-protocol-map', env: 'FLOE_LISTENER_SECURITY_PROTOCOL_MAP', kind: 'string', default: LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, help: 'NAME:PROTOCOL for each listener; floe serves PLAINTEXT only so far.' },
+  { name: 'inter.broker.listener.name', flag: '--inter-broker-listener-name', env: 'FLOE_INTER_BROKER_LISTENER_NAME', kind: 'string', default: undefined, help: 'The listener brokers of a fleet use to reach each other (default: the first).' },
   { name: 'data.dir', flag: '--data-dir', env: 'FLOE_DATA_DIR', kind: 'string', default: './data', help: 'Directory for the WAL, LMDB metadata and (by default) objects.' },
   { name: 'node.id', flag: '--node-id', env: 'FLOE_NODE_ID', kind: 'int', default: '1', help: 'This broker\'s id in metadata responses.' },
   { name: 'metadata', flag: '--metadata', env: 'FLOE_METADATA', kind: 'string', default: 'lmdb', help: 'Metadata store: lmdb (in the data directory, one broker) or a PostgreSQL URL postgres://USER@HOST:PORT/DB (a fleet: every broker on the same database and bucket is one cluster).' },
@@ -96,6 +101,9 @@ export interface BrokerConfig {
   port: number;
   advertisedHost: string;
   advertisedPort: number;
+  /** The Kafka listeners; the first is the one --host/--port describe when `listeners` is not set. */
+  listeners: ListenerConfig[];
+  interBrokerListenerName: string;
   dataDir: string;
   nodeId: number;
   /** PostgreSQL URL of a fleet's metadata store; undefined: LMDB in the data directory. */
@@ -240,11 +248,24 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const heartbeatMs = positive('broker.heartbeat.interval.ms');
   const sessionMs = positive('broker.session.timeout.ms');
   if (sessionMs <= heartbeatMs * 2) throw new ConfigError(`broker.session.timeout.ms (${sessionMs}) must be more than twice broker.heartbeat.interval.ms (${heartbeatMs})`);
+  let listeners: ReturnType<typeof parseListeners>;
+  try {
+    listeners = parseListeners({
+      listeners: str('listeners'), advertisedListeners: str('advertised.listeners'), protocolMap: str('listener.security.protocol.map')!,
+      interBrokerListenerName: str('inter.broker.listener.name'), host, port, advertisedHost: str('advertised.host'), advertisedPort: optInt('advertised.port'),
+    });
+  } catch (e) {
+    if (e instanceof ListenerConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+  const first = listeners.listeners[0]!;
   return {
-    host,
-    port,
-    advertisedHost: str('advertised.host') ?? host,
-    advertisedPort: optInt('advertised.port') ?? port,
+    host: first.host,
+    port: first.port,
+    advertisedHost: first.advertisedHost,
+    advertisedPort: first.advertisedPort,
+    listeners: listeners.listeners,
+    interBrokerListenerName: listeners.interBrokerListenerName,
     dataDir: str('data.dir')!,
     nodeId: int('node.id'),
     metadataUrl: fleet ? metadata : undefined,
@@ -306,7 +327,9 @@ export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
     ['broker.heartbeat.interval.ms', String(c.brokerHeartbeatIntervalMs)],
     ['unclean.leader.election.enable', String(c.uncleanLeaderElectionEnable)],
     ['broker.session.timeout.ms', String(c.brokerSessionTimeoutMs)],
-    ['advertised.listeners', `PLAINTEXT://${c.advertisedHost}:${c.advertisedPort}`],
+    ['listeners', c.listeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(',')],
+    ['advertised.listeners', c.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(',')],
+    ['inter.broker.listener.name', c.interBrokerListenerName],
     ['log.dirs', c.dataDir],
     ['auto.create.topics.enable', String(c.autoCreateTopicsEnable)],
     ['num.partitions', String(c.numPartitions)],

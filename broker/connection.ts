@@ -29,10 +29,12 @@ export class Connection {
   private orderChain: Promise<unknown> = Promise.resolve();
   readonly remote: string;
   private readonly clientHost: string;
+  private readonly listener: string;
 
-  constructor(socket: Socket, broker: Broker) {
+  constructor(socket: Socket, broker: Broker, listener: string) {
     this.socket = socket;
     this.broker = broker;
+    this.listener = listener;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.clientHost = `/${socket.remoteAddress ?? ''}`;
     this.decoder = new FrameDecoder(broker.config.socketRequestMaxBytes);
@@ -109,7 +111,7 @@ export class Connection {
     }
     const started = process.hrtime.bigint();
     Promise.resolve()
-      .then(() => handler.handle(request, { broker: this.broker, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
+      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
       .then((response) => {
         this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
         this.complete(slot, response === undefined ? undefined : writeResponseFrame(handler.api, apiVersion, correlationId, response));

@@ -1,5 +1,5 @@
 // Owns this broker's connections to the other brokers of its fleet, over
-// their Kafka listeners (the addresses they registered): one connection per
+// their inter-broker listeners (the addresses they registered): one connection per
 // broker, opened when first needed, replaced when it drops. Used for what a
 // broker must ask another (transaction markers on partitions it leads).
 // Every request is bounded in time; a broker that does not answer is an
@@ -8,6 +8,7 @@
 import { WireClient } from '../../protocol/wire-client.ts';
 import type { ApiDescriptor } from '../../protocol/generated/index.ts';
 import type { ClusterView } from './cluster-view.ts';
+import { endpointOn } from '../listeners.ts';
 
 export class BrokerUnreachableError extends Error {
   readonly code = 'FLOE_ERR_BROKER_UNREACHABLE';
@@ -18,25 +19,28 @@ export class BrokerUnreachableError extends Error {
 
 export class BrokerLinks {
   private readonly view: ClusterView;
+  private readonly listener: string;
   private readonly requestTimeoutMs: number;
   private readonly links = new Map<number, { address: string; client: Promise<WireClient> }>();
   private closed = false;
   readonly stats = { requests: 0, failures: 0, connects: 0 };
 
-  constructor(view: ClusterView, requestTimeoutMs: number) {
+  constructor(view: ClusterView, listener: string, requestTimeoutMs: number) {
     this.view = view;
+    this.listener = listener;
     this.requestTimeoutMs = requestTimeoutMs;
   }
 
   private connection(nodeId: number): Promise<WireClient> {
     const reg = this.view.registration(nodeId);
     if (reg === undefined) return Promise.reject(new BrokerUnreachableError(nodeId, 'not registered'));
-    const address = `${reg.host}:${reg.port}`;
+    const { host, port } = endpointOn(reg, this.listener);
+    const address = `${host}:${port}`;
     const existing = this.links.get(nodeId);
     if (existing !== undefined && existing.address === address) return existing.client;
     existing?.client.then((c) => c.close(), () => undefined);
     this.stats.connects++;
-    const client = WireClient.connect(reg.host, reg.port);
+    const client = WireClient.connect(host, port);
     const link = { address, client };
     this.links.set(nodeId, link);
     client.then((c) => c.closed.then(() => { if (this.links.get(nodeId) === link) this.links.delete(nodeId); }), () => { if (this.links.get(nodeId) === link) this.links.delete(nodeId); });

@@ -10,11 +10,14 @@ import type { MetadataStore, MetadataValue } from '../../s3stream/metadata/metad
 import { brokerKey, ClusterView, type BrokerRegistration } from './cluster-view.ts';
 import { Controller } from './controller.ts';
 import type { Logger } from '../log.ts';
+import type { ListenerEndpoint } from '../listeners.ts';
 
 export interface ClusterMemberOptions {
   nodeId: number;
   host: string;
   port: number;
+  /** Every listener's advertised address (brokers reach each other on the inter-broker one). */
+  listeners: ListenerEndpoint[];
   rack: string | null;
   heartbeatIntervalMs: number;
   sessionTimeoutMs: number;
@@ -59,7 +62,7 @@ export class ClusterMember {
     this.view = new ClusterView(md, opts.nodeId, opts.sessionTimeoutMs);
     this.controller = new Controller(md, this.view, log, partitionGroups, opts.uncleanLeaderElection ?? false);
     this.registration = {
-      nodeId: opts.nodeId, host: opts.host, port: opts.port, rack: opts.rack,
+      nodeId: opts.nodeId, host: opts.host, port: opts.port, listeners: opts.listeners, rack: opts.rack,
       instance: randomBytes(8).toString('hex'), shuttingDown: false, beat: 0,
       ...(opts.pendingStreams !== undefined ? { unuploaded: [] } : {}),
     };

@@ -10,6 +10,7 @@
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import { CoalescingTask } from '../coalescing-task.ts';
 import { STREAM_OWNER_PREFIX, streamIdOfOwnerKey, type StreamOwner } from '../../s3stream/stream-keys.ts';
+import type { ListenerEndpoint } from '../listeners.ts';
 
 export const BROKER_PREFIX = 'b/';
 export const CONTROLLER_KEY = 'controller';
@@ -17,8 +18,11 @@ export const brokerKey = (nodeId: number): string => `${BROKER_PREFIX}${nodeId}`
 
 export interface BrokerRegistration {
   nodeId: number;
+  /** The first listener's advertised address (all a broker registered before listeners existed). */
   host: string;
   port: number;
+  /** Every listener's advertised address: requests are answered with those of the listener they came in on. */
+  listeners?: ListenerEndpoint[];
   rack: string | null;
   /** Random per process start: tells a restarted broker from its previous life. */
   instance: string;

@@ -12,6 +12,7 @@ import { ZERO_UUID } from '../../protocol/primitives/reader.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem, type TopicRecord } from '../topics/topic-registry.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
+import { endpointOn } from '../listeners.ts';
 import type { ClusterInfo, TopicAdmin } from './broker-services.ts';
 
 function describeTopic(broker: ClusterInfo, t: TopicRecord): MetadataResponseTopic {
@@ -68,7 +69,7 @@ export const metadataHandler = defineHandler({
     }
     return {
       ...defaultMetadataResponse(),
-      brokers: broker.member.view.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker.member.view.liveBrokers().map((b) => ({ nodeId: b.nodeId, ...endpointOn(b, ctx.listener), rack: b.rack })),
       clusterId: broker.clusterId,
       controllerId: broker.member.view.controllerId,
       topics,

@@ -6,6 +6,7 @@ import { FindCoordinatorApi } from '../../protocol/generated/index.ts';
 import { defaultFindCoordinatorResponse, type Coordinator } from '../../protocol/generated/FindCoordinatorResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
+import { endpointOn } from '../listeners.ts';
 import type { GroupServices, TransactionServices } from './broker-services.ts';
 
 const KEY_TYPE_GROUP = 0;
@@ -23,13 +24,13 @@ export const findCoordinatorHandler = defineHandler({
         if (key === '') return none(ErrorCode.INVALID_REQUEST, 'empty transactional id');
         const coordinator = broker.transactions.coordinatorOf(key);
         if (coordinator === undefined) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the transactional id\'s __transaction_state partition has no live leader yet');
-        return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: ErrorCode.NONE, errorMessage: null };
+        return { key, nodeId: coordinator.nodeId, ...endpointOn(coordinator, ctx.listener), errorCode: ErrorCode.NONE, errorMessage: null };
       }
       if (req.keyType !== KEY_TYPE_GROUP) return none(ErrorCode.INVALID_REQUEST, `unknown key type ${req.keyType}`);
       if (key === '') return none(ErrorCode.INVALID_REQUEST, 'empty group id');
       const leader = broker.groups.coordinatorOf(key);
       if (leader === undefined) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group\'s offsets partition has no live leader yet' };
-      return { key, nodeId: leader.nodeId, host: leader.host, port: leader.port, errorCode: ErrorCode.NONE, errorMessage: null };
+      return { key, nodeId: leader.nodeId, ...endpointOn(leader, ctx.listener), errorCode: ErrorCode.NONE, errorMessage: null };
     };
     if (ctx.apiVersion >= 4) return { ...defaultFindCoordinatorResponse(), coordinators: req.coordinatorKeys.map(one) };
     const c = one(req.key);

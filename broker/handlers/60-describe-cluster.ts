@@ -4,6 +4,7 @@ import { DescribeClusterApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeClusterResponse } from '../../protocol/generated/DescribeClusterResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
+import { endpointOn } from '../listeners.ts';
 import type { ClusterInfo } from './broker-services.ts';
 
 const ENDPOINT_TYPE_BROKERS = 1;
@@ -21,7 +22,7 @@ export const describeClusterHandler = defineHandler({
       ...defaultDescribeClusterResponse(),
       clusterId: broker.clusterId,
       controllerId: broker.member.view.controllerId,
-      brokers: broker.member.view.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker.member.view.liveBrokers().map((b) => ({ brokerId: b.nodeId, ...endpointOn(b, ctx.listener), rack: b.rack })),
     };
   },
 });

@@ -9,6 +9,8 @@ import type { HandlerServices } from './broker-services.ts';
 export interface RequestContext<S = HandlerServices> {
   /** The views of the broker this handler uses (see broker-services.ts). */
   broker: S;
+  /** The listener the request came in on: brokers are named by their address on it. */
+  listener: string;
   apiVersion: number;
   clientId: string | null;
   /** The client's address, as DescribeGroups reports it. */

@@ -68,7 +68,11 @@ describe('deploy/docker-compose.yml', () => {
       expect(floe.environment?.FLOE_DURABILITY).toBe('object-wal');
       expect(floe.build?.dockerfile).toBe('deploy/Dockerfile');
       ids.add(floe.environment!.FLOE_NODE_ID!);
-      ports.add(floe.environment!.FLOE_ADVERTISED_PORT!);
+      // Host clients are told each broker's published port; brokers reach each other by service name.
+      const advertised = new Map(floe.environment!.FLOE_ADVERTISED_LISTENERS!.split(',').map((l) => [l.split('://')[0]!, l.split('://')[1]!]));
+      ports.add(advertised.get('EXTERNAL')!);
+      expect(advertised.get('INTERNAL')).toBe(`${name}:19092`);
+      expect(floe.environment!.FLOE_INTER_BROKER_LISTENER_NAME).toBe('INTERNAL');
     }
     expect(ids.size).toBe(3);
     expect(ports.size).toBe(3);
@@ -146,12 +150,11 @@ describe('deploy/Dockerfile', () => {
         const env = {
           ...compose.services[name]!.environment!,
           // This machine's loopback, ports it picks, temp dirs and test servers instead of the compose network and volumes.
-          FLOE_HOST: '127.0.0.1', FLOE_ADVERTISED_HOST: '127.0.0.1', FLOE_PORT: '0', FLOE_ADVERTISED_PORT: '', FLOE_HTTP_PORT: '0',
+          FLOE_LISTENERS: 'EXTERNAL://127.0.0.1:0,INTERNAL://127.0.0.1:0', FLOE_ADVERTISED_LISTENERS: '', FLOE_HTTP_PORT: '0',
           FLOE_DATA_DIR: dataDir, FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_METADATA: metadata,
           AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
         };
-        const { FLOE_ADVERTISED_PORT: _unset, ...rest } = env;
-        const child = spawn(process.execPath, entry.slice(1), { cwd: root, env: { ...process.env, ...rest }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, entry.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
         children.push(child);
         started.push(await waitForBrokerStarted(child, collectOutput(child), name));
       }
