@@ -21,7 +21,11 @@ import { PartitionLeadership } from './partition/partition-leadership.ts';
 import { PartitionReplicas } from './partition/partition-replicas.ts';
 import { forgetStreamTransactions } from './partition/partition-transactions.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
-import type { ListenerEndpoint } from './listeners.ts';
+import type { ListenerConfig, ListenerEndpoint } from './listeners.ts';
+import { ScramCredentialStore } from './security/scram-credentials.ts';
+import { ConnectionSession } from './security/connection-session.ts';
+import { loadTlsOptions, tlsPrincipal } from './security/tls-options.ts';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { BrokerLinks } from './cluster/broker-links.ts';
 import { ClusterAdmin } from './admin/cluster-admin.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
@@ -61,6 +65,7 @@ export class Broker implements HandlerServices {
   /** Partitions led elsewhere that this broker serves to consumers of its rack (KIP-392). */
   readonly replicas: PartitionReplicas;
   readonly producerIds: ProducerIdBlocks;
+  readonly scramCredentials: ScramCredentialStore;
   clusterId = '';
   stopping = false;
   /** local-wal fleet, shutting down: produce is refused so every partition can be uploaded and handed over. */
@@ -89,6 +94,7 @@ export class Broker implements HandlerServices {
     this.streams = streams;
     this.topics = new TopicRegistry(metadata, streams);
     this.producerIds = new ProducerIdBlocks(metadata);
+    this.scramCredentials = new ScramCredentialStore(metadata);
     this.replicas = new PartitionReplicas(streams, metadata);
     this.groups = new GroupCoordinator(this, {
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
@@ -196,7 +202,9 @@ export class Broker implements HandlerServices {
 
   private async listen(): Promise<void> {
     for (const l of this.config.listeners) {
-      const server = createServer((socket) => this.onConnection(socket, l.name));
+      const ssl = this.config.ssl;
+      const tls = ssl === undefined ? undefined : loadTlsOptions(ssl, l.protocol === 'SSL' ? ssl.clientAuth : 'none');
+      const server = this.listenerServer(l, tls);
       const boundPort = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(l.port, l.host, () => {
@@ -206,6 +214,17 @@ export class Broker implements HandlerServices {
       });
       this.servers.push({ name: l.name, server, boundPort });
     }
+  }
+
+  /** A plain TCP server, or a TLS one for SSL and SASL_SSL listeners (a failed handshake is counted, never fatal). */
+  private listenerServer(l: ListenerConfig, tls: ReturnType<typeof loadTlsOptions> | undefined): Server {
+    if (l.protocol !== 'SSL' && l.protocol !== 'SASL_SSL') return createServer((socket) => this.onConnection(socket, l));
+    const server = createTlsServer(tls!, (socket: TLSSocket) => this.onConnection(socket, l, l.protocol === 'SSL' ? tlsPrincipal(socket) : undefined));
+    server.on('tlsClientError', (e, socket) => {
+      this.metrics.tlsHandshakeFailures.inc();
+      this.log.debug({ err: e.message, remote: socket.remoteAddress, listener: l.name }, 'TLS handshake failed');
+    });
+    return server;
   }
 
   /** Each listener's address as clients of it are told (an advertised port 0 is the bound port). */
@@ -225,13 +244,13 @@ export class Broker implements HandlerServices {
     return this.servers[0]?.boundPort ?? 0;
   }
 
-  private onConnection(socket: Socket, listener: string): void {
+  private onConnection(socket: Socket, listener: ListenerConfig, principal?: string): void {
     if (this.stopping || this.connections.size >= this.config.maxConnections) {
       this.metrics.connectionsRefused.inc();
       socket.destroy();
       return;
     }
-    const c = new Connection(socket, this, listener);
+    const c = new Connection(socket, this, listener.name, new ConnectionSession(listener.protocol, principal));
     this.connections.add(c);
     this.metrics.connectionsOpen = this.connections.size;
     socket.on('close', () => {

@@ -54,6 +54,15 @@ export const SETTINGS = [
   { name: 'socket.request.max.bytes', flag: '--socket-request-max-bytes', env: 'FLOE_SOCKET_REQUEST_MAX_BYTES', kind: 'int', default: String(100 * 1024 * 1024), help: 'Largest request frame accepted; larger ones close the connection.' },
   { name: 'max.connections', flag: '--max-connections', env: 'FLOE_MAX_CONNECTIONS', kind: 'int', default: '1000', help: 'Connections beyond this are refused.' },
   { name: 'queued.max.requests.per.connection', flag: '--queued-max-requests', env: 'FLOE_QUEUED_MAX_REQUESTS', kind: 'int', default: '64', help: 'In-flight requests per connection before reading from it pauses.' },
+  { name: 'ssl.keystore.type', flag: '--ssl-keystore-type', env: 'FLOE_SSL_KEYSTORE_TYPE', kind: 'enum', values: ['PEM', 'PKCS12'], default: 'PEM', help: 'Format of ssl.keystore.location: PEM (private key and certificate chain in one file) or PKCS12.' },
+  { name: 'ssl.keystore.location', flag: '--ssl-keystore-location', env: 'FLOE_SSL_KEYSTORE_LOCATION', kind: 'string', default: undefined, help: 'The broker\'s private key and certificate chain, for SSL and SASL_SSL listeners.' },
+  { name: 'ssl.keystore.password', flag: '--ssl-keystore-password', env: 'FLOE_SSL_KEYSTORE_PASSWORD', kind: 'string', default: undefined, help: 'Password of a PKCS12 keystore.' },
+  { name: 'ssl.key.password', flag: '--ssl-key-password', env: 'FLOE_SSL_KEY_PASSWORD', kind: 'string', default: undefined, help: 'Passphrase of an encrypted PEM private key.' },
+  { name: 'ssl.truststore.location', flag: '--ssl-truststore-location', env: 'FLOE_SSL_TRUSTSTORE_LOCATION', kind: 'string', default: undefined, help: 'PEM CA certificates that client certificates must chain to (mTLS).' },
+  { name: 'ssl.client.auth', flag: '--ssl-client-auth', env: 'FLOE_SSL_CLIENT_AUTH', kind: 'enum', values: ['none', 'requested', 'required'], default: 'none', help: 'Whether SSL clients present a certificate; its subject is then the principal (SSL listeners).' },
+  { name: 'sasl.enabled.mechanisms', flag: '--sasl-enabled-mechanisms', env: 'FLOE_SASL_ENABLED_MECHANISMS', kind: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN', help: 'SASL mechanisms offered on SASL listeners (PLAIN checks the SCRAM credentials).' },
+  { name: 'sasl.server.max.receive.size', flag: '--sasl-server-max-receive-size', env: 'FLOE_SASL_SERVER_MAX_RECEIVE_SIZE', kind: 'int', default: '524288', help: 'Largest frame accepted before a SASL client has authenticated.' },
+  { name: 'connection.failed.authentication.delay.ms', flag: '--connection-failed-authentication-delay-ms', env: 'FLOE_CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', kind: 'int', default: '100', help: 'How long a failed authentication is held before it is answered and the connection closed.' },
   { name: 'connections.max.idle.ms', flag: '--connections-max-idle-ms', env: 'FLOE_CONNECTIONS_MAX_IDLE_MS', kind: 'int', default: '600000', help: 'Idle connections are closed after this long.' },
   { name: 'auto.create.topics.enable', flag: '--auto-create-topics-enable', env: 'FLOE_AUTO_CREATE_TOPICS_ENABLE', kind: 'bool', default: 'true', help: 'Create unknown topics on Metadata requests that allow it.' },
   { name: 'num.partitions', flag: '--num-partitions', env: 'FLOE_NUM_PARTITIONS', kind: 'int', default: '1', help: 'Partitions of auto-created topics and of CreateTopics with -1.' },
@@ -123,6 +132,11 @@ export interface BrokerConfig {
   tailCacheBytesMax: number;
   blockCacheBytesMax: number;
   socketRequestMaxBytes: number;
+  /** TLS of SSL and SASL_SSL listeners; undefined when no listener uses TLS. */
+  ssl: SslConfig | undefined;
+  saslEnabledMechanisms: string[];
+  saslServerMaxReceiveSize: number;
+  connectionFailedAuthenticationDelayMs: number;
   maxConnections: number;
   queuedMaxRequestsPerConnection: number;
   connectionsMaxIdleMs: number;
@@ -283,6 +297,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     tailCacheBytesMax: int('tail.cache.bytes.max'),
     blockCacheBytesMax: int('block.cache.bytes.max'),
     socketRequestMaxBytes: positive('socket.request.max.bytes'),
+    ssl: sslConfig(listeners.listeners, {
+      keystoreType: oneOf('ssl.keystore.type', ['PEM', 'PKCS12'] as const), keystoreLocation: str('ssl.keystore.location'), keystorePassword: str('ssl.keystore.password'),
+      keyPassword: str('ssl.key.password'), truststoreLocation: str('ssl.truststore.location'), clientAuth: oneOf('ssl.client.auth', ['none', 'requested', 'required'] as const),
+    }),
+    saslEnabledMechanisms: saslMechanisms(str('sasl.enabled.mechanisms')!),
+    saslServerMaxReceiveSize: positive('sasl.server.max.receive.size'),
+    connectionFailedAuthenticationDelayMs: int('connection.failed.authentication.delay.ms'),
     maxConnections: positive('max.connections'),
     queuedMaxRequestsPerConnection: positive('queued.max.requests.per.connection'),
     connectionsMaxIdleMs: positive('connections.max.idle.ms'),
@@ -318,6 +339,33 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   };
 }
 
+export interface SslConfig {
+  keystoreType: 'PEM' | 'PKCS12';
+  keystoreLocation: string;
+  keystorePassword: string | undefined;
+  keyPassword: string | undefined;
+  truststoreLocation: string | undefined;
+  clientAuth: 'none' | 'requested' | 'required';
+}
+
+function sslConfig(listeners: readonly ListenerConfig[], c: Omit<SslConfig, 'keystoreLocation'> & { keystoreLocation: string | undefined }): SslConfig | undefined {
+  const tls = listeners.filter((l) => l.protocol === 'SSL' || l.protocol === 'SASL_SSL');
+  if (tls.length === 0) return undefined;
+  if (c.keystoreLocation === undefined) throw new ConfigError(`listener ${tls[0]!.name} is ${tls[0]!.protocol}: set ssl.keystore.location (the broker's key and certificate)`);
+  if (c.clientAuth !== 'none' && c.truststoreLocation === undefined) throw new ConfigError(`ssl.client.auth=${c.clientAuth} needs ssl.truststore.location (the CA client certificates chain to)`);
+  return { ...c, keystoreLocation: c.keystoreLocation };
+}
+
+export const SUPPORTED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+function saslMechanisms(value: string): string[] {
+  const ms = value.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '');
+  for (const m of ms) {
+    if (!(SUPPORTED_SASL_MECHANISMS as readonly string[]).includes(m)) throw new ConfigError(`sasl.enabled.mechanisms: ${m} is not supported (${SUPPORTED_SASL_MECHANISMS.join(', ')})`);
+  }
+  return ms;
+}
+
 /** The settings as Kafka-style name/value pairs, for DescribeConfigs (nothing here is secret). */
 export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
   return [
@@ -330,6 +378,9 @@ export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
     ['listeners', c.listeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(',')],
     ['advertised.listeners', c.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(',')],
     ['inter.broker.listener.name', c.interBrokerListenerName],
+    ['listener.security.protocol.map', c.listeners.map((l) => `${l.name}:${l.protocol}`).join(',')],
+    ['sasl.enabled.mechanisms', c.saslEnabledMechanisms.join(',')],
+    ['ssl.client.auth', c.ssl?.clientAuth ?? 'none'],
     ['log.dirs', c.dataDir],
     ['auto.create.topics.enable', String(c.autoCreateTopicsEnable)],
     ['num.partitions', String(c.numPartitions)],

@@ -12,6 +12,8 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { ApiKey, ApiVersionsApi } from '../protocol/generated/index.ts';
 import { defaultApiVersionsResponse } from '../protocol/generated/ApiVersionsResponse.ts';
 import type { Broker } from './broker.ts';
+import type { ConnectionSession } from './security/connection-session.ts';
+import { saslStep } from './security/sasl-authenticator.ts';
 
 interface Slot {
   done: boolean;
@@ -30,14 +32,17 @@ export class Connection {
   readonly remote: string;
   private readonly clientHost: string;
   private readonly listener: string;
+  private readonly session: ConnectionSession;
 
-  constructor(socket: Socket, broker: Broker, listener: string) {
+  constructor(socket: Socket, broker: Broker, listener: string, session: ConnectionSession) {
     this.socket = socket;
     this.broker = broker;
     this.listener = listener;
+    this.session = session;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.clientHost = `/${socket.remoteAddress ?? ''}`;
-    this.decoder = new FrameDecoder(broker.config.socketRequestMaxBytes);
+    // Until a SASL client has authenticated, only frames of SASL's size are read.
+    this.decoder = new FrameDecoder(session.authenticated ? broker.config.socketRequestMaxBytes : Math.min(broker.config.socketRequestMaxBytes, broker.config.saslServerMaxReceiveSize));
     socket.setNoDelay(true);
     socket.setTimeout(broker.config.connectionsMaxIdleMs);
     socket.on('timeout', () => {
@@ -70,6 +75,10 @@ export class Connection {
 
   private onFrame(frame: Buffer): void {
     if (this.closed) return;
+    if (this.session.rawTokens && !this.session.authenticated) {
+      this.onRawSaslToken(frame);
+      return;
+    }
     let header;
     try {
       header = readRequestFrame(frame);
@@ -90,6 +99,13 @@ export class Connection {
       this.socket.pause();
     }
     const { apiKey, apiVersion, correlationId } = header;
+    if (!this.session.authenticated && apiKey !== ApiKey.ApiVersions && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {
+      // As Kafka: anything else before authentication is a protocol violation; the connection goes.
+      this.broker.metrics.unauthenticatedRequests.inc();
+      this.broker.log.debug({ remote: this.remote, apiKey }, 'closing connection: request before SASL authentication');
+      this.close('request before authentication');
+      return;
+    }
     const handler = this.broker.handlers.get(apiKey);
     const supported = handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     if (!supported) {
@@ -111,10 +127,13 @@ export class Connection {
     }
     const started = process.hrtime.bigint();
     Promise.resolve()
-      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
+      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
       .then((response) => {
         this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
+        if (this.session.authenticated) this.decoder.frameBytesMax = this.broker.config.socketRequestMaxBytes;
         this.complete(slot, response === undefined ? undefined : writeResponseFrame(handler.api, apiVersion, correlationId, response));
+        // A failed authentication is answered, then the connection goes (as Kafka does).
+        if (this.session.failed) this.socket.end();
       })
       .catch((e: unknown) => {
         // A handler exception is a bug in floe: log it loudly and drop the connection rather than guess an answer.
@@ -122,6 +141,29 @@ export class Connection {
         this.broker.log.error({ err: e instanceof Error ? e.stack : String(e), api: handler.api.name, version: apiVersion }, 'request handler failed');
         this.close('handler error');
       });
+  }
+
+  /** A SASL token after a v0 SaslHandshake: answered raw (size-prefixed); a failure closes the connection. */
+  private onRawSaslToken(token: Buffer): void {
+    const slot: Slot = { done: false, chunks: undefined };
+    this.slots.push(slot);
+    this.inFlight++;
+    saslStep(this.session, token, {
+      metrics: this.broker.metrics, log: this.broker.log, failureDelayMs: this.broker.config.connectionFailedAuthenticationDelayMs, listener: this.listener, client: this.clientHost,
+    }).then((r) => {
+      if (!r.ok) {
+        this.complete(slot, undefined);
+        this.close('SASL authentication failed');
+        return;
+      }
+      if (this.session.authenticated) this.decoder.frameBytesMax = this.broker.config.socketRequestMaxBytes;
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(r.response.length, 0);
+      this.complete(slot, [size, r.response]);
+    }, (e: unknown) => {
+      this.broker.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'SASL step failed');
+      this.close('SASL error');
+    });
   }
 
   private inOrder<T>(fn: () => Promise<T>): Promise<T> {

@@ -4,12 +4,17 @@
 // (which listener brokers use to reach each other). A request is answered
 // with the addresses of the listener it came in on, as Kafka does, so one
 // fleet can serve clients outside a container network on one listener and
-// talk to itself on another. Only PLAINTEXT is served so far: a listener
-// mapped to another protocol is refused at start, never served in clear.
+// talk to itself on another. A listener's security protocol (PLAINTEXT,
+// SSL, SASL_PLAINTEXT, SASL_SSL) says whether it speaks TLS and whether
+// clients must authenticate with SASL; the inter-broker listener is
+// PLAINTEXT so far (brokers have no credentials of their own yet).
 
-/** One listener: where it binds, and what its clients are told (port 0: the bound port). */
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/** One listener: where it binds, what its clients are told (port 0: the bound port), and its security protocol. */
 export interface ListenerConfig {
   name: string;
+  protocol: SecurityProtocol;
   host: string;
   port: number;
   advertisedHost: string;
@@ -25,7 +30,8 @@ export interface ListenerEndpoint {
 
 /** Kafka's default map: each protocol name is a listener name for itself. */
 export const LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT = 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL';
-const SUPPORTED_PROTOCOLS = new Set(['PLAINTEXT']);
+const PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+const isProtocol = (p: string): p is SecurityProtocol => (PROTOCOLS as readonly string[]).includes(p);
 
 export class ListenerConfigError extends Error {
   readonly code = 'FLOE_ERR_CONFIG';
@@ -55,7 +61,7 @@ export function parseListeners(opts: {
   listeners: string | undefined; advertisedListeners: string | undefined; protocolMap: string; interBrokerListenerName: string | undefined;
   host: string; port: number; advertisedHost: string | undefined; advertisedPort: number | undefined;
 }): { listeners: ListenerConfig[]; interBrokerListenerName: string } {
-  let listeners: ListenerConfig[];
+  let listeners: Omit<ListenerConfig, 'protocol'>[];
   if (opts.listeners === undefined) {
     listeners = [{ name: 'PLAINTEXT', host: opts.host, port: opts.port, advertisedHost: opts.advertisedHost ?? opts.host, advertisedPort: opts.advertisedPort ?? opts.port }];
   } else {
@@ -85,14 +91,17 @@ export function parseListeners(opts: {
     if (name === undefined || protocol === undefined || name === '' || protocol === '') throw new ListenerConfigError(`listener.security.protocol.map: ${JSON.stringify(pair)} is not NAME:PROTOCOL`);
     return [name.toUpperCase(), protocol.toUpperCase()] as const;
   }));
-  for (const l of listeners) {
+  const withProtocols = listeners.map((l): ListenerConfig => {
     const protocol = map.get(l.name);
     if (protocol === undefined) throw new ListenerConfigError(`listener ${l.name} has no security protocol in listener.security.protocol.map`);
-    if (!SUPPORTED_PROTOCOLS.has(protocol)) throw new ListenerConfigError(`listener ${l.name}: security protocol ${protocol} is not supported by floe yet (PLAINTEXT only)`);
-  }
-  const interBroker = opts.interBrokerListenerName?.toUpperCase() ?? listeners[0]!.name;
-  if (!names.has(interBroker)) throw new ListenerConfigError(`inter.broker.listener.name ${interBroker} is not in listeners`);
-  return { listeners, interBrokerListenerName: interBroker };
+    if (!isProtocol(protocol)) throw new ListenerConfigError(`listener ${l.name}: unknown security protocol ${protocol} (PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL)`);
+    return { ...l, protocol };
+  });
+  const interBroker = opts.interBrokerListenerName?.toUpperCase() ?? withProtocols[0]!.name;
+  const ib = withProtocols.find((l) => l.name === interBroker);
+  if (ib === undefined) throw new ListenerConfigError(`inter.broker.listener.name ${interBroker} is not in listeners`);
+  if (ib.protocol !== 'PLAINTEXT') throw new ListenerConfigError(`the inter-broker listener ${interBroker} must be PLAINTEXT for now (brokers have no credentials of their own yet); add a PLAINTEXT listener on a private address and name it in inter.broker.listener.name`);
+  return { listeners: withProtocols, interBrokerListenerName: interBroker };
 }
 
 /** A registered broker's address on a listener; one registered without listeners (or without that one) by its only address. */

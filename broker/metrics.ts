@@ -12,6 +12,9 @@ export class BrokerMetrics {
   connectionsOpen = 0;
   readonly connectionsRefused: Counter;
   readonly badFrames: Counter;
+  readonly authentications: Counter;
+  readonly tlsHandshakeFailures: Counter;
+  readonly unauthenticatedRequests: Counter;
   readonly unsupportedRequests: Counter;
   readonly handlerErrors: Counter;
   readonly produceThrottled: Counter;
@@ -33,6 +36,9 @@ export class BrokerMetrics {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'floe_process_' });
     this.connectionsRefused = new Counter({ name: 'floe_connections_refused_total', help: 'Connections refused (max.connections or stopping).', registers: [r] });
+    this.authentications = new Counter({ name: 'floe_authentications_total', help: 'SASL authentications by mechanism and outcome (a failure is answered after connection.failed.authentication.delay.ms and closes the connection).', labelNames: ['mechanism', 'outcome'], registers: [r] });
+    this.tlsHandshakeFailures = new Counter({ name: 'floe_tls_handshake_failures_total', help: 'TLS handshakes that failed (bad or missing client certificate, protocol errors).', registers: [r] });
+    this.unauthenticatedRequests = new Counter({ name: 'floe_unauthenticated_requests_total', help: 'Requests other than ApiVersions and SASL sent before authenticating on a SASL listener; their connections were closed.', registers: [r] });
     this.badFrames = new Counter({ name: 'floe_bad_frames_total', help: 'Frames that could not be parsed or were too large; their connections were closed.', registers: [r] });
     this.unsupportedRequests = new Counter({ name: 'floe_unsupported_requests_total', help: 'Requests for an API or version floe does not serve.', registers: [r] });
     this.handlerErrors = new Counter({ name: 'floe_handler_errors_total', help: 'Request handlers that threw (bugs); their connections were closed.', registers: [r] });

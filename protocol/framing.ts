@@ -26,7 +26,8 @@ export class InvalidFrameSizeError extends Error {
 const SIZE_PREFIX_BYTES = 4;
 
 export class FrameDecoder {
-  private readonly frameBytesMax: number;
+  /** Changeable: a SASL listener accepts small frames only until the client has authenticated. */
+  frameBytesMax: number;
   private chunks: Buffer[] = [];
   private buffered = 0;
 

@@ -17,6 +17,7 @@ import type { TransactionCoordinator } from '../transactions/transaction-coordin
 import type { FetchSessionCache } from '../fetch-sessions.ts';
 import type { StreamStore } from '../../s3stream/stream-store.ts';
 import type { ApiVersion } from '../../protocol/generated/ApiVersionsResponse.ts';
+import type { ScramCredentialStore } from '../security/scram-credentials.ts';
 
 /** The topic catalogue every broker caches, and the broker's configuration. */
 export interface TopicCatalog {
@@ -76,10 +77,18 @@ export interface FetchServices extends PartitionLookup {
   onStop(fn: () => void): () => void;
 }
 
+/** Credentials, and the security settings authentication follows. */
+export interface SecurityServices {
+  readonly config: BrokerConfig;
+  readonly scramCredentials: ScramCredentialStore;
+  readonly metrics: BrokerMetrics;
+  readonly log: Logger;
+}
+
 /** The APIs and versions this broker serves. */
 export interface ApiCatalog {
   readonly handlers: { advertised(): ApiVersion[] };
 }
 
 /** Everything a handler may be given; the Broker is one. */
-export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog;
+export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog & SecurityServices;

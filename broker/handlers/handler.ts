@@ -5,12 +5,15 @@
 
 import type { ApiDescriptor } from '../../protocol/generated/index.ts';
 import type { HandlerServices } from './broker-services.ts';
+import type { ConnectionSession } from '../security/connection-session.ts';
 
 export interface RequestContext<S = HandlerServices> {
   /** The views of the broker this handler uses (see broker-services.ts). */
   broker: S;
   /** The listener the request came in on: brokers are named by their address on it. */
   listener: string;
+  /** Who the client is (its principal) and where its SASL authentication stands. */
+  session: ConnectionSession;
   apiVersion: number;
   clientId: string | null;
   /** The client's address, as DescribeGroups reports it. */

@@ -40,6 +40,10 @@ import { listTransactionsHandler } from './66-list-transactions.ts';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.ts';
 import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
 import { consumerGroupDescribeHandler } from './69-consumer-group-describe.ts';
+import { saslHandshakeHandler } from './17-sasl-handshake.ts';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.ts';
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.ts';
 
 const ALL: readonly AnyApiHandler[] = [
   produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
@@ -50,6 +54,7 @@ const ALL: readonly AnyApiHandler[] = [
   describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
   addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, writeTxnMarkersHandler, txnOffsetCommitHandler,
   describeTransactionsHandler, listTransactionsHandler, describeProducersHandler,
+  saslHandshakeHandler, saslAuthenticateHandler, describeUserScramCredentialsHandler, alterUserScramCredentialsHandler,
 ];
 
 export class HandlerRegistry {

@@ -9,7 +9,7 @@ import { endpointOn } from '../../broker/listeners.ts';
 
 it('without listeners: one PLAINTEXT listener from --host/--port, advertised as --advertised-host/--advertised-port', () => {
   const c = loadConfig(['--host', '0.0.0.0', '--port', '9093', '--advertised-host', 'kafka.example', '--advertised-port', '19093'], {});
-  expect(c.listeners).toEqual([{ name: 'PLAINTEXT', host: '0.0.0.0', port: 9093, advertisedHost: 'kafka.example', advertisedPort: 19093 }]);
+  expect(c.listeners).toEqual([{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', host: '0.0.0.0', port: 9093, advertisedHost: 'kafka.example', advertisedPort: 19093 }]);
   expect(c.interBrokerListenerName).toBe('PLAINTEXT');
 });
 
@@ -21,8 +21,8 @@ it('named listeners, each advertised as configured or as itself; the inter-broke
     '--inter-broker-listener-name', 'INTERNAL',
   ], {});
   expect(c.listeners).toEqual([
-    { name: 'INTERNAL', host: '0.0.0.0', port: 19092, advertisedHost: 'floe-1', advertisedPort: 19092 },
-    { name: 'EXTERNAL', host: '127.0.0.1', port: 9092, advertisedHost: 'localhost', advertisedPort: 9092 },
+    { name: 'INTERNAL', protocol: 'PLAINTEXT', host: '0.0.0.0', port: 19092, advertisedHost: 'floe-1', advertisedPort: 19092 },
+    { name: 'EXTERNAL', protocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092, advertisedHost: 'localhost', advertisedPort: 9092 },
   ]);
   expect(c.interBrokerListenerName).toBe('INTERNAL');
   // The first listener is what --host/--port used to be.
@@ -42,7 +42,8 @@ it('refuses what it cannot serve or does not understand, naming the setting', ()
     }
     throw new Error(`accepted ${args.join(' ')}`);
   };
-  expect(bad(['--listeners', 'SASL_SSL://127.0.0.1:9093'])).toMatch(/SASL_SSL is not supported/);
+  expect(bad(['--listeners', 'SASL_SSL://127.0.0.1:9093'])).toMatch(/inter-broker listener SASL_SSL must be PLAINTEXT/);
+  expect(bad(['--listeners', 'PLAINTEXT://127.0.0.1:9092,X://127.0.0.1:9093', '--listener-security-protocol-map', 'PLAINTEXT:PLAINTEXT,X:TLS'])).toMatch(/unknown security protocol TLS/);
   expect(bad(['--listeners', 'CLIENT://127.0.0.1:9093'])).toMatch(/CLIENT has no security protocol/);
   expect(bad(['--listeners', 'PLAINTEXT://127.0.0.1'])).toMatch(/is not NAME:\/\/HOST:PORT/);
   expect(bad(['--listeners', 'PLAINTEXT://127.0.0.1:9092,PLAINTEXT://127.0.0.1:9093'])).toMatch(/named twice/);

@@ -1,0 +1,28 @@
+// SaslHandshake: the client names its SASL mechanism; the tokens follow in
+// SaslAuthenticate (v1), or raw, each a size-prefixed frame without a Kafka
+// header, until authenticated (v0, which older clients and librdkafka's
+// feature check still need).
+
+import { SaslHandshakeApi } from '../../protocol/generated/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { newExchange } from '../security/sasl-exchange.ts';
+import { defineHandler, type RequestContext } from './handler.ts';
+import type { SecurityServices } from './broker-services.ts';
+
+export const saslHandshakeHandler = defineHandler({
+  api: SaslHandshakeApi,
+  minVersion: 0,
+  maxVersion: 1,
+  handle: (req, ctx: RequestContext<SecurityServices>) => {
+    const { session } = ctx;
+    const mechanisms = ctx.broker.config.saslEnabledMechanisms;
+    // Not a SASL listener, or already authenticated (re-authentication is not served yet).
+    if (!session.needsSasl || session.authenticated || session.mechanism !== undefined) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+    const exchange = mechanisms.includes(req.mechanism) ? newExchange(req.mechanism, ctx.broker.scramCredentials) : undefined;
+    if (exchange === undefined) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
+    session.mechanism = req.mechanism;
+    session.exchange = exchange;
+    session.rawTokens = ctx.apiVersion === 0;
+    return { errorCode: ErrorCode.NONE, mechanisms };
+  },
+});

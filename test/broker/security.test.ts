@@ -1,0 +1,240 @@
+// TLS and SASL on one broker with four listeners — PLAINTEXT (inter-broker,
+// and where the test's admin creates users), SSL with required client
+// certificates, SASL_SSL and SASL_PLAINTEXT — driven by real clients:
+// confluent-kafka-python creates SCRAM users (AlterUserScramCredentials) and
+// describes them; kcat (librdkafka) over SASL_SSL with SCRAM-SHA-512, over SSL
+// with a client certificate, over SASL_PLAINTEXT with PLAIN; kafkajs with
+// SCRAM-SHA-256 over SASL_SSL. And the bad input Kafka answers in its own
+// way: wrong passwords, garbage tokens, requests before authenticating,
+// oversized frames before authenticating, certificates from a CA the broker
+// does not trust; the broker stays up for everyone else.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { BrokerProcess } from '../support/broker-process.ts';
+import { runCommand } from '../support/run-command.ts';
+import { makeTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
+import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
+import { until } from '../support/until.ts';
+import { AlterUserScramCredentialsApi, MetadataApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../protocol/generated/index.ts';
+import { defaultMetadataRequest } from '../../protocol/generated/MetadataRequest.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+
+const SCRAM_USERS = join(import.meta.dirname, '../support/python/scram_users.py');
+
+let certs: TestCertificates;
+let broker: BrokerProcess;
+let ports: Map<string, number>;
+
+async function metric(name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+  return text.split('\n').filter((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && l.includes(labels)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+const addr = (listener: string): string => `127.0.0.1:${ports.get(listener)}`;
+
+function kcat(listener: string, settings: Record<string, string>, args: string[], input?: string) {
+  const x = Object.entries(settings).flatMap(([k, v]) => ['-X', `${k}=${v}`]);
+  return runCommand('kcat', ['-b', addr(listener), ...x, ...args], { timeoutMs: 30_000, ...(input !== undefined ? { input } : {}) });
+}
+
+beforeAll(async () => {
+  certs = await makeTestCertificates();
+  broker = await BrokerProcess.start({
+    args: [
+      '--listeners', 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
+      '--ssl-keystore-location', certs.serverKeystore, '--ssl-truststore-location', certs.ca, '--ssl-client-auth', 'required',
+    ],
+  });
+  const line = broker.log.split('\n').find((l) => l.includes('"floe broker started"'))!;
+  ports = new Map((JSON.parse(line) as { listeners: { name: string; port: number }[] }).listeners.map((l) => [l.name, l.port]));
+  // Users, as an operator creates them with any Kafka admin client (here on the PLAINTEXT listener).
+  const r = await runCommand(PYTHON, [SCRAM_USERS, addr('PLAINTEXT'), 'alice:SCRAM-SHA-512:alice-secret:8192', 'bob:SCRAM-SHA-256:bob-secret:4096'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
+  if (r.code !== 0) throw new Error(`scram_users.py failed: ${r.stderr}`);
+}, 120_000);
+
+afterAll(async () => {
+  await broker?.stop();
+  certs?.destroy();
+});
+
+describe('credentials', () => {
+  it('confluent-kafka-python created and describes the SCRAM users (mechanism and iterations, never secrets)', async () => {
+    const r = await runCommand(PYTHON, [SCRAM_USERS, addr('PLAINTEXT'), 'carol:SCRAM-SHA-256:short:100'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { described: Record<string, [string, number][]>; errors: Record<string, string> };
+    expect(out.described.alice).toEqual([['SCRAM_SHA_512', 8192]]);
+    expect(out.described.bob).toEqual([['SCRAM_SHA_256', 4096]]);
+    // Kafka's rule: at least 4096 iterations.
+    expect(out.errors.carol).toMatch(/UNACCEPTABLE_CREDENTIAL|iterations/i);
+    expect(out.described.carol).toBeUndefined();
+  });
+
+  it('AlterUserScramCredentials answers each bad entry with Kafka\'s error code', async () => {
+    const c = await WireClient.connect('127.0.0.1', ports.get('PLAINTEXT')!);
+    try {
+      const salt = Buffer.from('salt-salt-salt');
+      const up = (name: string, mechanism: number, iterations: number) => ({ name, mechanism, iterations, salt, saltedPassword: Buffer.alloc(64, 1) });
+      const r = await c.request(AlterUserScramCredentialsApi, 0, {
+        deletions: [{ name: 'nobody', mechanism: 1 }],
+        upsertions: [up('', 1, 4096), up('dave', 9, 4096), up('erin', 2, 20000), up('frank', 1, 4096), up('frank', 1, 4096)],
+      });
+      const byUser = new Map(r.results.map((x) => [x.user, x.errorCode]));
+      expect(byUser.get('nobody')).toBe(ErrorCode.RESOURCE_NOT_FOUND);
+      expect(byUser.get('')).toBe(ErrorCode.UNACCEPTABLE_CREDENTIAL);
+      expect(byUser.get('dave')).toBe(ErrorCode.UNSUPPORTED_SASL_MECHANISM);
+      expect(byUser.get('erin')).toBe(ErrorCode.UNACCEPTABLE_CREDENTIAL);
+      expect(byUser.get('frank')).toBe(ErrorCode.DUPLICATE_RESOURCE);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('clients', () => {
+  it('kcat over SASL_SSL with SCRAM-SHA-512 produces and consumes; Metadata names the SASL_SSL addresses', async () => {
+    const sasl = { 'security.protocol': 'SASL_SSL', 'ssl.ca.location': certs.ca, 'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': 'alice', 'sasl.password': 'alice-secret' };
+    const p = await kcat('SASL_SSL', sasl, ['-P', '-t', 'secure', '-K:'], 'k1:v1\nk2:v2\n');
+    expect(p.code, p.stderr).toBe(0);
+    const c = await kcat('SASL_SSL', sasl, ['-C', '-t', 'secure', '-e', '-f', '%k=%s\\n']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.trim().split('\n')).toEqual(['k1=v1', 'k2=v2']);
+    const l = await kcat('SASL_SSL', sasl, ['-L', '-J']);
+    expect((JSON.parse(l.stdout) as { brokers: { name: string }[] }).brokers.map((b) => b.name)).toEqual([addr('SASL_SSL')]);
+    expect(await metric('floe_authentications_total', 'mechanism="SCRAM-SHA-512",outcome="ok"')).toBeGreaterThan(0);
+  });
+
+  it('kcat over SASL_PLAINTEXT with PLAIN (checked against the SCRAM credentials)', async () => {
+    const plain = { 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanisms': 'PLAIN', 'sasl.username': 'bob', 'sasl.password': 'bob-secret' };
+    const c = await kcat('SASL_PLAINTEXT', plain, ['-C', '-t', 'secure', '-e', '-f', '%s\\n']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.trim().split('\n')).toEqual(['v1', 'v2']);
+    const wrong = await kcat('SASL_PLAINTEXT', { ...plain, 'sasl.password': 'nope' }, ['-L']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/Authentication failed|SASL_AUTHENTICATION_FAILED|Invalid username or password/i);
+  });
+
+  it('kcat over SSL with a client certificate; without one, or with one from an untrusted CA, the handshake fails', async () => {
+    const tls = { 'security.protocol': 'SSL', 'ssl.ca.location': certs.ca };
+    const ok = await kcat('SSL', { ...tls, 'ssl.certificate.location': certs.clientCert, 'ssl.key.location': certs.clientKey }, ['-C', '-t', 'secure', '-e', '-f', '%s\\n']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim().split('\n')).toEqual(['v1', 'v2']);
+    const before = await metric('floe_tls_handshake_failures_total');
+    const none = await kcat('SSL', tls, ['-L', '-m', '5']);
+    expect(none.code).not.toBe(0);
+    const stranger = await kcat('SSL', { ...tls, 'ssl.certificate.location': certs.strangerCert, 'ssl.key.location': certs.strangerKey }, ['-L', '-m', '5']);
+    expect(stranger.code).not.toBe(0);
+    expect(await metric('floe_tls_handshake_failures_total')).toBeGreaterThanOrEqual(before + 2);
+  });
+
+  it('kafkajs with SCRAM-SHA-256 over SASL_SSL', async () => {
+    const kafka = new Kafka({
+      clientId: 'scram', brokers: [addr('SASL_SSL')], logLevel: logLevel.NOTHING,
+      ssl: { ca: [readFileSync(certs.ca, 'utf8')] }, sasl: { mechanism: 'scram-sha-256', username: 'bob', password: 'bob-secret' },
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    const [r] = await producer.send({ topic: 'secure', acks: -1, messages: [{ key: 'k3', value: 'v3' }] });
+    expect(r!.errorCode).toBe(0);
+    await producer.disconnect();
+    const bad = new Kafka({
+      clientId: 'scram-bad', brokers: [addr('SASL_SSL')], logLevel: logLevel.NOTHING, retry: { retries: 0 },
+      ssl: { ca: [readFileSync(certs.ca, 'utf8')] }, sasl: { mechanism: 'scram-sha-256', username: 'bob', password: 'wrong' },
+    }).producer();
+    await expect(bad.connect()).rejects.toThrow(/SASL SCRAM SHA256 authentication failed|SASL_AUTHENTICATION_FAILED|Authentication failed/i);
+  });
+});
+
+describe('bad input', () => {
+  const saslClient = async (): Promise<WireClient> => WireClient.connect('127.0.0.1', ports.get('SASL_PLAINTEXT')!);
+
+  it('a request before authenticating closes the connection; ApiVersions and the handshake are allowed', async () => {
+    const before = await metric('floe_unauthenticated_requests_total');
+    const c = await saslClient();
+    await expect(c.request(MetadataApi, 12, { ...defaultMetadataRequest(), topics: null })).rejects.toThrow();
+    await c.closed;
+    expect(await metric('floe_unauthenticated_requests_total')).toBe(before + 1);
+    const h = await saslClient();
+    try {
+      const r = await h.request(SaslHandshakeApi, 1, { mechanism: 'GSSAPI' });
+      expect(r.errorCode).toBe(ErrorCode.UNSUPPORTED_SASL_MECHANISM);
+      expect(r.mechanisms).toEqual(['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN']);
+      const a = await h.request(SaslAuthenticateApi, 2, { authBytes: Buffer.from('x') });
+      expect(a.errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('garbage SCRAM tokens and wrong passwords get SASL_AUTHENTICATION_FAILED and a closed connection, are counted, and others carry on', async () => {
+    const failedBefore = await metric('floe_authentications_total', 'outcome="failed"');
+    const c = await saslClient();
+    expect((await c.request(SaslHandshakeApi, 1, { mechanism: 'SCRAM-SHA-512' })).errorCode).toBe(ErrorCode.NONE);
+    const a = await c.request(SaslAuthenticateApi, 2, { authBytes: Buffer.from([0xff, 0x00, 0x13, 0x37]) });
+    expect(a.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+    await c.closed;
+    // Forty wrong passwords at once: each is held for the failure delay, none takes the broker down.
+    const plain = { 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanisms': 'PLAIN', 'sasl.username': 'bob', 'sasl.password': 'guess' };
+    const guesses = await Promise.all(Array.from({ length: 40 }, () => kcat('SASL_PLAINTEXT', plain, ['-L', '-m', '5'])));
+    expect(guesses.every((g) => g.code !== 0)).toBe(true);
+    expect(await metric('floe_authentications_total', 'outcome="failed"')).toBeGreaterThanOrEqual(failedBefore + 41);
+    const good = await kcat('SASL_PLAINTEXT', { ...plain, 'sasl.password': 'bob-secret' }, ['-C', '-t', 'secure', '-e', '-f', '%s\\n']);
+    expect(good.code, good.stderr).toBe(0);
+  });
+
+  it('SaslHandshake v0: raw tokens (no Kafka header) authenticate; a wrong one closes the connection', async () => {
+    const frame = (body: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, 0].map((_, i) => (body.length >>> (24 - 8 * i)) & 0xff)), body]);
+    const str16 = (s: string): Buffer => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
+    // Request header v1: api key, version, correlation id, client id.
+    const header = (apiKey: number, correlationId: number): Buffer => Buffer.concat([Buffer.from([0, apiKey, 0, 0, 0, 0, 0, correlationId]), str16('raw')]);
+    const session = async (password: string): Promise<{ frames: Buffer[]; closed: boolean }> => {
+      const socket = connect(ports.get('SASL_PLAINTEXT')!, '127.0.0.1');
+      const frames: Buffer[] = [];
+      let buf = Buffer.alloc(0);
+      let closed = false;
+      socket.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+          frames.push(buf.subarray(4, 4 + buf.readInt32BE(0)));
+          buf = buf.subarray(4 + buf.readInt32BE(0));
+        }
+      });
+      socket.on('close', () => { closed = true; });
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(frame(Buffer.concat([header(17, 1), str16('PLAIN')])));
+      await until(() => frames.length === 1, 10_000, 'the v0 handshake answer');
+      socket.write(frame(Buffer.from(`\u0000bob\u0000${password}`)));
+      await until(() => frames.length === 2 || closed, 10_000, 'the raw token answered or the connection closed');
+      if (!closed) {
+        socket.write(frame(header(18, 2))); // ApiVersions v0, no body
+        await until(() => frames.length === 3, 10_000, 'an ApiVersions answer after authenticating');
+      }
+      socket.destroy();
+      return { frames, closed };
+    };
+    const ok = await session('bob-secret');
+    expect(ok.frames[0]!.readInt16BE(4)).toBe(ErrorCode.NONE); // handshake v0: correlation id, then error code
+    expect(ok.frames[1]!.length).toBe(0); // PLAIN's empty server answer, raw
+    expect(ok.frames[2]!.readInt32BE(0)).toBe(2); // the ApiVersions answer's correlation id
+    const bad = await session('guess');
+    expect(bad.closed).toBe(true);
+    expect(bad.frames.length).toBe(1);
+  });
+
+  it('a frame larger than sasl.server.max.receive.size before authenticating closes the connection', async () => {
+    const before = await metric('floe_bad_frames_total');
+    const socket = connect(ports.get('SASL_PLAINTEXT')!, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    const frame = Buffer.alloc(4);
+    frame.writeInt32BE(1024 * 1024, 0);
+    socket.write(frame);
+    await closed;
+    expect(await metric('floe_bad_frames_total')).toBe(before + 1);
+  });
+});
