@@ -23,6 +23,8 @@ import { forgetStreamTransactions } from './partition/partition-transactions.ts'
 import { ClusterMember } from './cluster/cluster-member.ts';
 import type { ListenerConfig, ListenerEndpoint } from './listeners.ts';
 import { ScramCredentialStore } from './security/scram-credentials.ts';
+import { AclStore } from './security/acl-store.ts';
+import { Authorizer } from './security/authorizer.ts';
 import { ConnectionSession } from './security/connection-session.ts';
 import { loadTlsOptions, tlsPrincipal } from './security/tls-options.ts';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -66,6 +68,8 @@ export class Broker implements HandlerServices {
   readonly replicas: PartitionReplicas;
   readonly producerIds: ProducerIdBlocks;
   readonly scramCredentials: ScramCredentialStore;
+  readonly acls: AclStore;
+  readonly authorizer: Authorizer;
   clusterId = '';
   stopping = false;
   /** local-wal fleet, shutting down: produce is refused so every partition can be uploaded and handed over. */
@@ -95,6 +99,8 @@ export class Broker implements HandlerServices {
     this.topics = new TopicRegistry(metadata, streams);
     this.producerIds = new ProducerIdBlocks(metadata);
     this.scramCredentials = new ScramCredentialStore(metadata);
+    this.acls = new AclStore(metadata);
+    this.authorizer = new Authorizer(config.authorizer, () => this.acls.bindings());
     this.replicas = new PartitionReplicas(streams, metadata);
     this.groups = new GroupCoordinator(this, {
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
@@ -130,6 +136,8 @@ export class Broker implements HandlerServices {
     const broker = new Broker(config, log, metadata, objectStore, backend, streams);
     await broker.topics.load();
     broker.clusterId = await broker.loadClusterId();
+    // ACLs are known before the first request is authorized.
+    await broker.acls.start();
     // The listener first: the registration carries the port it got.
     await broker.listen();
     await broker.joinCluster();
@@ -340,6 +348,7 @@ export class Broker implements HandlerServices {
     this.transactions.close();
     this.links.close();
     this.unwatchTopics?.();
+    this.acls.stop();
     this.replicas.close();
     await this.streams.close();
     await this.member.stop();

@@ -23,6 +23,10 @@ interface Setting {
 /** Kafka's class name for rack-aware fetching (KIP-392); floe's default, since every broker can serve every partition. */
 export const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
 
+/** Kafka's authorizer class names; floe's ACL authorizer answers to either. */
+export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+const LEGACY_AUTHORIZER = 'kafka.security.authorizer.AclAuthorizer';
+
 export const SETTINGS = [
   { name: 'host', flag: '--host', env: 'FLOE_HOST', kind: 'string', default: '127.0.0.1', help: 'Address the Kafka listener binds to.' },
   { name: 'port', flag: '--port', env: 'FLOE_PORT', kind: 'int', default: '9092', help: 'Port of the Kafka listener.' },
@@ -63,6 +67,9 @@ export const SETTINGS = [
   { name: 'sasl.enabled.mechanisms', flag: '--sasl-enabled-mechanisms', env: 'FLOE_SASL_ENABLED_MECHANISMS', kind: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN', help: 'SASL mechanisms offered on SASL listeners (PLAIN checks the SCRAM credentials).' },
   { name: 'sasl.server.max.receive.size', flag: '--sasl-server-max-receive-size', env: 'FLOE_SASL_SERVER_MAX_RECEIVE_SIZE', kind: 'int', default: '524288', help: 'Largest frame accepted before a SASL client has authenticated.' },
   { name: 'connection.failed.authentication.delay.ms', flag: '--connection-failed-authentication-delay-ms', env: 'FLOE_CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', kind: 'int', default: '100', help: 'How long a failed authentication is held before it is answered and the connection closed.' },
+  { name: 'authorizer.class.name', flag: '--authorizer-class-name', env: 'FLOE_AUTHORIZER_CLASS_NAME', kind: 'string', default: '', help: `Set to ${STANDARD_AUTHORIZER} to enforce ACLs (empty: everything is allowed).` },
+  { name: 'super.users', flag: '--super-users', env: 'FLOE_SUPER_USERS', kind: 'string', default: '', help: 'Principals that bypass ACLs, separated by semicolons (User:admin;User:ANONYMOUS).' },
+  { name: 'allow.everyone.if.no.acl.found', flag: '--allow-everyone-if-no-acl-found', env: 'FLOE_ALLOW_EVERYONE_IF_NO_ACL_FOUND', kind: 'bool', default: 'false', help: 'With ACLs on: whether a resource no ACL names is open to everyone.' },
   { name: 'connections.max.idle.ms', flag: '--connections-max-idle-ms', env: 'FLOE_CONNECTIONS_MAX_IDLE_MS', kind: 'int', default: '600000', help: 'Idle connections are closed after this long.' },
   { name: 'auto.create.topics.enable', flag: '--auto-create-topics-enable', env: 'FLOE_AUTO_CREATE_TOPICS_ENABLE', kind: 'bool', default: 'true', help: 'Create unknown topics on Metadata requests that allow it.' },
   { name: 'num.partitions', flag: '--num-partitions', env: 'FLOE_NUM_PARTITIONS', kind: 'int', default: '1', help: 'Partitions of auto-created topics and of CreateTopics with -1.' },
@@ -132,6 +139,8 @@ export interface BrokerConfig {
   tailCacheBytesMax: number;
   blockCacheBytesMax: number;
   socketRequestMaxBytes: number;
+  /** ACLs enforced (authorizer.class.name set), who bypasses them, and what a resource without ACLs allows. */
+  authorizer: { enabled: boolean; superUsers: Set<string>; allowEveryoneIfNoAclFound: boolean };
   /** TLS of SSL and SASL_SSL listeners; undefined when no listener uses TLS. */
   ssl: SslConfig | undefined;
   saslEnabledMechanisms: string[];
@@ -297,6 +306,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     tailCacheBytesMax: int('tail.cache.bytes.max'),
     blockCacheBytesMax: int('block.cache.bytes.max'),
     socketRequestMaxBytes: positive('socket.request.max.bytes'),
+    authorizer: authorizerConfig(str('authorizer.class.name') ?? '', str('super.users') ?? '', bool('allow.everyone.if.no.acl.found')),
     ssl: sslConfig(listeners.listeners, {
       keystoreType: oneOf('ssl.keystore.type', ['PEM', 'PKCS12'] as const), keystoreLocation: str('ssl.keystore.location'), keystorePassword: str('ssl.keystore.password'),
       keyPassword: str('ssl.key.password'), truststoreLocation: str('ssl.truststore.location'), clientAuth: oneOf('ssl.client.auth', ['none', 'requested', 'required'] as const),
@@ -356,6 +366,16 @@ function sslConfig(listeners: readonly ListenerConfig[], c: Omit<SslConfig, 'key
   return { ...c, keystoreLocation: c.keystoreLocation };
 }
 
+
+function authorizerConfig(className: string, superUsers: string, allowEveryone: boolean): BrokerConfig['authorizer'] {
+  if (className !== '' && className !== STANDARD_AUTHORIZER && className !== LEGACY_AUTHORIZER) {
+    throw new ConfigError(`authorizer.class.name must be ${STANDARD_AUTHORIZER} (or empty), got ${JSON.stringify(className)}`);
+  }
+  const users = superUsers.split(';').map((u) => u.trim()).filter((u) => u !== '');
+  for (const u of users) if (!/^[^:]+:.+$/.test(u)) throw new ConfigError(`super.users: ${JSON.stringify(u)} is not a principal (User:NAME)`);
+  return { enabled: className !== '', superUsers: new Set(users), allowEveryoneIfNoAclFound: allowEveryone };
+}
+
 export const SUPPORTED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
 function saslMechanisms(value: string): string[] {
@@ -380,6 +400,9 @@ export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
     ['inter.broker.listener.name', c.interBrokerListenerName],
     ['listener.security.protocol.map', c.listeners.map((l) => `${l.name}:${l.protocol}`).join(',')],
     ['sasl.enabled.mechanisms', c.saslEnabledMechanisms.join(',')],
+    ['authorizer.class.name', c.authorizer.enabled ? STANDARD_AUTHORIZER : ''],
+    ['super.users', [...c.authorizer.superUsers].join(';')],
+    ['allow.everyone.if.no.acl.found', String(c.authorizer.allowEveryoneIfNoAclFound)],
     ['ssl.client.auth', c.ssl?.clientAuth ?? 'none'],
     ['log.dirs', c.dataDir],
     ['auto.create.topics.enable', String(c.autoCreateTopicsEnable)],

@@ -33,12 +33,18 @@ export class Connection {
   private readonly clientHost: string;
   private readonly listener: string;
   private readonly session: ConnectionSession;
+  private readonly allowed: (operation: number, resourceType: number, resourceName: string) => boolean;
+  private readonly allowedOnSome: (operation: number, resourceType: number) => boolean;
 
   constructor(socket: Socket, broker: Broker, listener: string, session: ConnectionSession) {
     this.socket = socket;
     this.broker = broker;
     this.listener = listener;
     this.session = session;
+    // ACL hosts are plain addresses: an IPv4 client on a dual-stack socket is named as IPv4.
+    const host = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    this.allowed = (operation, resourceType, resourceName) => broker.authorizer.authorize(session.principal, host, operation, resourceType, resourceName);
+    this.allowedOnSome = (operation, resourceType) => broker.authorizer.authorizeByResourceType(session.principal, host, operation, resourceType);
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.clientHost = `/${socket.remoteAddress ?? ''}`;
     // Until a SASL client has authenticated, only frames of SASL's size are read.
@@ -127,7 +133,7 @@ export class Connection {
     }
     const started = process.hrtime.bigint();
     Promise.resolve()
-      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
+      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, allowed: this.allowed, allowedOnSome: this.allowedOnSome, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
       .then((response) => {
         this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
         if (this.session.authenticated) this.decoder.frameBytesMax = this.broker.config.socketRequestMaxBytes;

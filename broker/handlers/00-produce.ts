@@ -6,6 +6,7 @@ import { ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultProduceResponse, defaultPartitionProduceResponse, type PartitionProduceResponse, type TopicProduceResponse } from '../../protocol/generated/ProduceResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { cleanupPolicyIncludes, effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { ProduceServices } from './broker-services.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
@@ -84,8 +85,11 @@ export const produceHandler = defineHandler({
         }
       }
       const full = !broker.streams.hasCapacity();
+      const txnDenied = req.transactionalId !== null && !ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
       for (const t of req.topicData) {
         const topic = broker.topics.get(t.name);
+        const denied = txnDenied ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+          : !ctx.allowed(AclOperation.WRITE, ResourceType.TOPIC, t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.NONE;
         const partitionResponses: PartitionProduceResponse[] = [];
         for (const p of t.partitionData) {
           // Kafka answers a failed partition with base offset -1.
@@ -93,6 +97,10 @@ export const produceHandler = defineHandler({
           partitionResponses.push(out);
           if (badAcks) {
             out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
+            continue;
+          }
+          if (denied !== ErrorCode.NONE) {
+            out.errorCode = denied;
             continue;
           }
           // A draining broker (local-wal fleet, shutting down) takes nothing more: its partitions are about to move.

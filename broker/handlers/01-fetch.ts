@@ -12,6 +12,7 @@ import { FetchApi } from '../../protocol/generated/index.ts';
 import { defaultFetchResponse, defaultPartitionData, type FetchableTopicResponse, type PartitionData } from '../../protocol/generated/FetchResponse.ts';
 import type { FetchRequest } from '../../protocol/generated/FetchRequest.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { FetchServices } from './broker-services.ts';
 import type { FetchSource } from '../partition/fetch-source.ts';
@@ -178,10 +179,13 @@ export const fetchHandler = defineHandler({
     for (const w of wanted) {
       const topic = resolve(w.topicKey);
       const out: PartitionData = { ...defaultPartitionData(), partitionIndex: w.partition, records: EMPTY };
-      let log: FetchSource | undefined = topic === undefined ? undefined : broker.partition(topic, w.partition);
+      // By name, known or not (v12 and older name topics), as Kafka: an unknown topic tells nothing to one who may not read it.
+      const name = topic?.name ?? (v < 13 ? w.topicName : undefined);
+      const denied = name !== undefined && !ctx.allowed(AclOperation.READ, ResourceType.TOPIC, name);
+      let log: FetchSource | undefined = topic === undefined || denied ? undefined : broker.partition(topic, w.partition);
       let preferredReadReplica = -1;
       const streamId = topic?.streams[w.partition];
-      if (clientRack !== undefined && streamId !== undefined) {
+      if (clientRack !== undefined && streamId !== undefined && !denied) {
         if (log !== undefined) {
           const replica = view.rackReplica(streamId, clientRack);
           if (replica !== undefined && replica !== view.nodeId) preferredReadReplica = replica;
@@ -191,7 +195,8 @@ export const fetchHandler = defineHandler({
         }
       }
       if (log === undefined) {
-        out.errorCode = topic === undefined && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : broker.partitionError(topic, w.partition);
+        out.errorCode = denied ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+          : topic === undefined && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : broker.partitionError(topic, w.partition);
         out.highWatermark = -1n;
         out.lastStableOffset = -1n;
       }

@@ -7,6 +7,7 @@ import { ListOffsetsApi } from '../../protocol/generated/index.ts';
 import { defaultListOffsetsResponse, defaultListOffsetsPartitionResponse, type ListOffsetsTopicResponse } from '../../protocol/generated/ListOffsetsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { partitionFailure } from '../partition/partition-log.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { PartitionLookup } from './broker-services.ts';
 
@@ -23,6 +24,10 @@ export const listOffsetsHandler = defineHandler({
       for (const p of t.partitions) {
         const out = { ...defaultListOffsetsPartitionResponse(), partitionIndex: p.partitionIndex };
         partitions.push(out);
+        if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) {
+          out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          continue;
+        }
         const log = topic === undefined ? undefined : broker.partition(topic, p.partitionIndex);
         if (log === undefined) {
           out.errorCode = broker.partitionError(topic, p.partitionIndex);

@@ -11,6 +11,7 @@ import {
 import { ZERO_UUID } from '../../protocol/primitives/reader.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem, type TopicRecord } from '../topics/topic-registry.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { endpointOn } from '../listeners.ts';
 import type { ClusterInfo, TopicAdmin } from './broker-services.ts';
@@ -42,11 +43,16 @@ export const metadataHandler = defineHandler({
     const { broker } = ctx;
     const topics: MetadataResponseTopic[] = [];
     if (req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0)) {
-      for (const t of broker.topics.all()) topics.push(describeTopic(broker, t));
+      // Only the topics the principal may describe are listed.
+      for (const t of broker.topics.all()) if (ctx.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) topics.push(describeTopic(broker, t));
     } else {
       for (const rt of req.topics) {
         let t = rt.name !== null ? broker.topics.get(rt.name) : broker.topics.getById(rt.topicId);
         const name = rt.name ?? t?.name ?? null;
+        if (name !== null && !ctx.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+          topics.push({ ...defaultMetadataResponseTopic(), name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
         if (t === undefined && name !== null) {
           const problem = topicNameProblem(name);
           if (problem !== undefined) {
@@ -54,6 +60,11 @@ export const metadataHandler = defineHandler({
             continue;
           }
           const allow = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
+          const mayCreate = ctx.allowed(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) || ctx.allowed(AclOperation.CREATE, ResourceType.TOPIC, name);
+          if (allow && broker.config.autoCreateTopicsEnable && !mayCreate) {
+            topics.push({ ...defaultMetadataResponseTopic(), name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+            continue;
+          }
           if (allow && broker.config.autoCreateTopicsEnable) {
             // Creation is complete when it returns, so the topic is answered at once, ready to use
             // (Kafka's LEADER_NOT_AVAILABLE here only reflects its asynchronous creation).

@@ -8,6 +8,7 @@ import { OffsetCommitApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetCommitResponse, type OffsetCommitResponseTopic } from '../../protocol/generated/OffsetCommitResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { offsetCommitEntries } from './offset-commit-entries.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices, TopicCatalog } from './broker-services.ts';
 
@@ -23,6 +24,7 @@ export const offsetCommitHandler = defineHandler({
       return topics;
     };
     if (req.groupId === '') return { ...defaultOffsetCommitResponse(), topics: setAll(ErrorCode.INVALID_GROUP_ID) };
+    if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return { ...defaultOffsetCommitResponse(), topics: setAll(ErrorCode.GROUP_AUTHORIZATION_FAILED) };
     const notHere = broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultOffsetCommitResponse(), topics: setAll(notHere) };
     const group = broker.groups.group(req.groupId);
@@ -35,6 +37,10 @@ export const offsetCommitHandler = defineHandler({
         : group.checkCommitter(req.memberId, generation);
     if (typeof check === 'number' && check !== ErrorCode.NONE) return { ...defaultOffsetCommitResponse(), topics: setAll(check) };
     const partitionCheck = typeof check === 'function' ? check : undefined;
+    // A topic the principal may not read is answered TOPIC_AUTHORIZATION_FAILED and not committed.
+    for (const t of topics) {
+      if (!ctx.allowed(AclOperation.READ, ResourceType.TOPIC, t.name)) for (const p of t.partitions) p.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    }
     const entries = offsetCommitEntries(broker, req.topics, topics, partitionCheck);
     try {
       await broker.groups.commit(req.groupId, entries);

@@ -3,6 +3,7 @@
 import { JoinGroupApi } from '../../protocol/generated/index.ts';
 import { defaultJoinGroupResponse } from '../../protocol/generated/JoinGroupResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices } from './broker-services.ts';
 
@@ -12,6 +13,7 @@ export const joinGroupHandler = defineHandler({
   maxVersion: 9,
   handle: async (req, ctx: RequestContext<GroupServices>) => {
     if (req.groupId === '') return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.INVALID_GROUP_ID, generationId: -1, memberId: req.memberId };
+    if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, memberId: req.memberId };
     const notHere = ctx.broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultJoinGroupResponse(), errorCode: notHere, generationId: -1, memberId: req.memberId };
     const group = ctx.broker.groups.groupOrCreate(req.groupId);

@@ -3,6 +3,7 @@
 import { LeaveGroupApi } from '../../protocol/generated/index.ts';
 import { defaultLeaveGroupResponse, type MemberResponse } from '../../protocol/generated/LeaveGroupResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices } from './broker-services.ts';
 
@@ -11,6 +12,7 @@ export const leaveGroupHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   handle: async (req, ctx: RequestContext<GroupServices>) => {
+    if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return { ...defaultLeaveGroupResponse(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const notHere = ctx.broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultLeaveGroupResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);

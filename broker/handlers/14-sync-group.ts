@@ -3,6 +3,7 @@
 import { SyncGroupApi } from '../../protocol/generated/index.ts';
 import { defaultSyncGroupResponse } from '../../protocol/generated/SyncGroupResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices } from './broker-services.ts';
 
@@ -11,6 +12,7 @@ export const syncGroupHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   handle: async (req, ctx: RequestContext<GroupServices>) => {
+    if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const notHere = ctx.broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return { ...defaultSyncGroupResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);

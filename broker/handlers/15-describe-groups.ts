@@ -3,6 +3,7 @@
 import { DescribeGroupsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeGroupsResponse, defaultDescribedGroup } from '../../protocol/generated/DescribeGroupsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices } from './broker-services.ts';
 
@@ -13,6 +14,7 @@ export const describeGroupsHandler = defineHandler({
   handle: (req, ctx: RequestContext<GroupServices>) => ({
     ...defaultDescribeGroupsResponse(),
     groups: req.groups.map((groupId) => {
+      if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { ...defaultDescribedGroup(), groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
       const notHere = ctx.broker.groups.coordinatorError(groupId);
       if (notHere !== undefined) return { ...defaultDescribedGroup(), groupId, errorCode: notHere };
       const g = ctx.broker.groups.group(groupId);

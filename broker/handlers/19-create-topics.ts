@@ -8,6 +8,7 @@ import { defaultCreateTopicsResponse, defaultCreatableTopicResult, type Creatabl
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../topics/topic-registry.ts';
 import { validateTopicConfigs, TOPIC_CONFIGS, effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicAdmin } from './broker-services.ts';
 
@@ -36,6 +37,10 @@ export const createTopicsHandler = defineHandler({
         continue;
       }
       seen.add(t.name);
+      if (!ctx.allowed(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) && !ctx.allowed(AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+        fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+        continue;
+      }
       const nameProblem = topicNameProblem(t.name);
       if (nameProblem !== undefined) { fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem); continue; }
       if (broker.topics.get(t.name) !== undefined) { fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`); continue; }

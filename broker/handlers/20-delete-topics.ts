@@ -6,6 +6,7 @@ import { DeleteTopicsApi } from '../../protocol/generated/index.ts';
 import { defaultDeleteTopicsResponse, type DeletableTopicResult } from '../../protocol/generated/DeleteTopicsResponse.ts';
 import { ZERO_UUID } from '../../protocol/primitives/reader.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicAdmin } from './broker-services.ts';
 
@@ -19,6 +20,11 @@ export const deleteTopicsHandler = defineHandler({
     const responses: DeletableTopicResult[] = [];
     for (const w of wanted) {
       const t = w.name !== null ? broker.topics.get(w.name) : broker.topics.getById(w.topicId);
+      const name = w.name ?? t?.name;
+      if (name !== undefined && !ctx.allowed(AclOperation.DELETE, ResourceType.TOPIC, name)) {
+        responses.push({ name: w.name, topicId: w.topicId, errorMessage: null, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        continue;
+      }
       if (t === undefined) {
         responses.push({
           name: w.name, topicId: w.topicId, errorMessage: null,

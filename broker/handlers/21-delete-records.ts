@@ -6,6 +6,7 @@ import { DeleteRecordsApi } from '../../protocol/generated/index.ts';
 import { defaultDeleteRecordsResponse, type DeleteRecordsTopicResult } from '../../protocol/generated/DeleteRecordsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { partitionFailure } from '../partition/partition-log.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { PartitionLookup } from './broker-services.ts';
 
@@ -18,7 +19,12 @@ export const deleteRecordsHandler = defineHandler({
     for (const t of req.topics) {
       const topic = ctx.broker.topics.get(t.name);
       const partitions = [];
+      const denied = !ctx.allowed(AclOperation.DELETE, ResourceType.TOPIC, t.name);
       for (const p of t.partitions) {
+        if (denied) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
         const log = topic === undefined ? undefined : ctx.broker.partition(topic, p.partitionIndex);
         if (log === undefined) {
           partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ctx.broker.partitionError(topic, p.partitionIndex) });

@@ -5,6 +5,8 @@
 
 import { InitProducerIdApi } from '../../protocol/generated/index.ts';
 import { defaultInitProducerIdResponse } from '../../protocol/generated/InitProducerIdResponse.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
 
@@ -15,10 +17,17 @@ export const initProducerIdHandler = defineHandler({
   handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     if (req.transactionalId !== null) {
+      if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) {
+        return { ...defaultInitProducerIdResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+      }
       const notHere = transactions.coordinatorError(req.transactionalId);
       if (notHere !== undefined) return { ...defaultInitProducerIdResponse(), errorCode: notHere, producerId: -1n, producerEpoch: -1 };
       const r = await transactions.initProducerId(req.transactionalId, req.transactionTimeoutMs, req.producerId, req.producerEpoch, ctx.apiVersion);
       return { ...defaultInitProducerIdResponse(), ...r };
+    }
+    // An idempotent producer needs IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (as Kafka since 3.0).
+    if (!ctx.allowed(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_NAME) && !ctx.allowedOnSome(AclOperation.WRITE, ResourceType.TOPIC)) {
+      return { ...defaultInitProducerIdResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     }
     // A producer re-initialising with its id (KIP-360) gets a bumped epoch for the same id.
     if (req.producerId >= 0n && req.producerEpoch >= 0) {

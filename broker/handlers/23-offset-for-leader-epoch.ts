@@ -5,6 +5,7 @@
 import { OffsetForLeaderEpochApi } from '../../protocol/generated/index.ts';
 import { defaultOffsetForLeaderEpochResponse, type OffsetForLeaderTopicResult } from '../../protocol/generated/OffsetForLeaderEpochResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { PartitionLookup } from './broker-services.ts';
 
@@ -19,6 +20,7 @@ export const offsetForLeaderEpochHandler = defineHandler({
       topics.push({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
+          if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, t.topic)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           const log = topic === undefined ? undefined : ctx.broker.partition(topic, p.partition);
           if (log === undefined) return { errorCode: ctx.broker.partitionError(topic, p.partition), partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           if (p.currentLeaderEpoch > log.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };

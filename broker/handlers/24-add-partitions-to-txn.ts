@@ -6,6 +6,8 @@
 
 import { AddPartitionsToTxnApi } from '../../protocol/generated/index.ts';
 import { defaultAddPartitionsToTxnResponse } from '../../protocol/generated/AddPartitionsToTxnResponse.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
 
@@ -34,6 +36,10 @@ export const addPartitionsToTxnHandler = defineHandler({
       ...defaultAddPartitionsToTxnResponse(),
       resultsByTopicV3AndBelow: topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) })),
     });
+    if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId)) return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const deniedTopics = topics.filter((t) => !ctx.allowed(AclOperation.WRITE, ResourceType.TOPIC, t.name)).map((t) => t.name);
+    // As Kafka: one topic refused fails the request; the others are answered OPERATION_NOT_ATTEMPTED.
+    if (deniedTopics.length > 0) return answer((t) => (deniedTopics.includes(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
     const notHere = transactions.coordinatorError(req.v3AndBelowTransactionalId);
     if (notHere !== undefined) return answer(() => notHere);
     const codes = await transactions.addPartitions(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, topics);

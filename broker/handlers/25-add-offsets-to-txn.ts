@@ -3,6 +3,8 @@
 
 import { AddOffsetsToTxnApi } from '../../protocol/generated/index.ts';
 import { defaultAddOffsetsToTxnResponse } from '../../protocol/generated/AddOffsetsToTxnResponse.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
 
@@ -12,6 +14,8 @@ export const addOffsetsToTxnHandler = defineHandler({
   maxVersion: 3,
   handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
+    if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { ...defaultAddOffsetsToTxnResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return { ...defaultAddOffsetsToTxnResponse(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const errorCode = transactions.coordinatorError(req.transactionalId)
       ?? await transactions.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
     return { ...defaultAddOffsetsToTxnResponse(), errorCode };

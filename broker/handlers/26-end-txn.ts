@@ -5,6 +5,8 @@
 
 import { EndTxnApi } from '../../protocol/generated/index.ts';
 import { defaultEndTxnResponse } from '../../protocol/generated/EndTxnResponse.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
 
@@ -14,6 +16,7 @@ export const endTxnHandler = defineHandler({
   maxVersion: 3,
   handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
+    if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { ...defaultEndTxnResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     const errorCode = transactions.coordinatorError(req.transactionalId)
       ?? await transactions.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     return { ...defaultEndTxnResponse(), errorCode };

@@ -6,6 +6,8 @@
 
 import { WriteTxnMarkersApi } from '../../protocol/generated/index.ts';
 import { defaultWriteTxnMarkersResponse } from '../../protocol/generated/WriteTxnMarkersResponse.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
 
@@ -15,6 +17,14 @@ export const writeTxnMarkersHandler = defineHandler({
   maxVersion: 1,
   handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { markers } = ctx.broker.transactions;
+    // Only brokers send markers: CLUSTER_ACTION on the cluster.
+    const denied = !ctx.allowed(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_NAME);
+    if (denied) {
+      return {
+        ...defaultWriteTxnMarkersResponse(),
+        markers: req.markers.map((m) => ({ producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })) })) })),
+      };
+    }
     return {
       ...defaultWriteTxnMarkersResponse(),
       markers: await Promise.all(req.markers.map(async (m) => {

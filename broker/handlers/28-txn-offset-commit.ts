@@ -8,6 +8,7 @@ import { TxnOffsetCommitApi } from '../../protocol/generated/index.ts';
 import { defaultTxnOffsetCommitResponse, type TxnOffsetCommitResponseTopic } from '../../protocol/generated/TxnOffsetCommitResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { offsetCommitEntries } from './offset-commit-entries.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices, TopicCatalog, TransactionServices } from './broker-services.ts';
 import { OFFSETS_TOPIC } from '../groups/group-coordinator.ts';
@@ -23,6 +24,8 @@ export const txnOffsetCommitHandler = defineHandler({
       for (const t of topics) for (const p of t.partitions) p.errorCode = code;
       return { ...defaultTxnOffsetCommitResponse(), topics };
     };
+    if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return setAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return setAll(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const notHere = broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return setAll(notHere);
     const txn = broker.transactions.coordinatedElsewhere(req.transactionalId)

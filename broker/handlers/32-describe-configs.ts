@@ -7,6 +7,8 @@ import { defaultDescribeConfigsResponse, type DescribeConfigsResourceResult, typ
 import { ErrorCode } from '../../protocol/errors.ts';
 import { TOPIC_CONFIGS } from '../topics/topic-configs.ts';
 import { brokerConfigEntries } from '../config.ts';
+import { AclOperation } from '../security/acl.ts';
+import { configDenied } from './config-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicCatalog } from './broker-services.ts';
 
@@ -25,6 +27,11 @@ export const describeConfigsHandler = defineHandler({
     for (const r of req.resources) {
       const out: DescribeConfigsResult = { errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
       results.push(out);
+      const denied = configDenied(ctx, AclOperation.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+      if (denied !== undefined) {
+        out.errorCode = denied;
+        continue;
+      }
       const wanted = (name: string): boolean => r.configurationKeys === null || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
       if (r.resourceType === ResourceType.TOPIC) {
         const t = broker.topics.get(r.resourceName);

@@ -4,6 +4,8 @@
 import { AlterConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/AlterConfigsResponse.ts';
 import { alterTopicConfigs } from './alter-topic-configs.ts';
+import { AclOperation } from '../security/acl.ts';
+import { configDenied } from './config-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicCatalog } from './broker-services.ts';
 
@@ -14,6 +16,11 @@ export const alterConfigsHandler = defineHandler({
   handle: async (req, ctx: RequestContext<TopicCatalog>) => {
     const responses: AlterConfigsResourceResponse[] = [];
     for (const r of req.resources) {
+      const denied = configDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied !== undefined) {
+        responses.push({ errorCode: denied, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
+        continue;
+      }
       const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, () => {
         const configs: Record<string, string> = {};
         for (const c of r.configs) {

@@ -5,6 +5,7 @@ import { CreatePartitionsApi } from '../../protocol/generated/index.ts';
 import { defaultCreatePartitionsResponse, type CreatePartitionsTopicResult } from '../../protocol/generated/CreatePartitionsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { PARTITIONS_PER_TOPIC_MAX } from './19-create-topics.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicAdmin } from './broker-services.ts';
 
@@ -17,6 +18,7 @@ export const createPartitionsHandler = defineHandler({
     for (const t of req.topics) {
       const topic = ctx.broker.topics.get(t.name);
       const result = (errorCode: number, errorMessage: string | null): void => { results.push({ name: t.name, errorCode, errorMessage }); };
+      if (!ctx.allowed(AclOperation.ALTER, ResourceType.TOPIC, t.name)) { result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'); continue; }
       if (topic === undefined) { result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`); continue; }
       const current = topic.streams.length;
       if (t.count < current) { result(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`); continue; }

@@ -3,6 +3,7 @@
 import { DeleteGroupsApi } from '../../protocol/generated/index.ts';
 import { defaultDeleteGroupsResponse } from '../../protocol/generated/DeleteGroupsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices } from './broker-services.ts';
 
@@ -15,7 +16,9 @@ export const deleteGroupsHandler = defineHandler({
     const results = [];
     for (const groupId of req.groupsNames) {
       const notHere = groups.coordinatorError(groupId);
-      if (notHere !== undefined) {
+      if (!ctx.allowed(AclOperation.DELETE, ResourceType.GROUP, groupId)) {
+        results.push({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+      } else if (notHere !== undefined) {
         results.push({ groupId, errorCode: notHere });
       } else if (!groups.groupIds().includes(groupId)) {
         results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });

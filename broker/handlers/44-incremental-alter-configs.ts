@@ -5,6 +5,8 @@ import { IncrementalAlterConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultIncrementalAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/IncrementalAlterConfigsResponse.ts';
 import { effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { alterTopicConfigs } from './alter-topic-configs.ts';
+import { AclOperation } from '../security/acl.ts';
+import { configDenied } from './config-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicCatalog } from './broker-services.ts';
 
@@ -17,6 +19,11 @@ export const incrementalAlterConfigsHandler = defineHandler({
   handle: async (req, ctx: RequestContext<TopicCatalog>) => {
     const responses: AlterConfigsResourceResponse[] = [];
     for (const r of req.resources) {
+      const denied = configDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied !== undefined) {
+        responses.push({ errorCode: denied, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
+        continue;
+      }
       const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, (configs) => {
         for (const c of r.configs) {
           const list = (): string[] => effectiveTopicConfig(configs, c.name).split(',').map((s) => s.trim()).filter((s) => s.length > 0);

@@ -4,6 +4,7 @@
 import { DescribeUserScramCredentialsApi } from '../../protocol/generated/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { scramMechanismId } from '../security/scram-credentials.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { SecurityServices } from './broker-services.ts';
 
@@ -12,6 +13,7 @@ export const describeUserScramCredentialsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 0,
   handle: async (req, ctx: RequestContext<SecurityServices>) => {
+    if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', results: [] };
     const all = await ctx.broker.scramCredentials.list();
     const names = req.users === null || req.users.length === 0 ? [...all.keys()].sort() : req.users.map((u) => u.name);
     const seen = new Map<string, number>();

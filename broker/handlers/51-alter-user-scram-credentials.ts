@@ -7,6 +7,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import {
   SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, SCRAM_MECHANISM_BY_ID, credentialFromSaltedPassword, type ScramCredential, type ScramMechanism,
 } from '../security/scram-credentials.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { SecurityServices } from './broker-services.ts';
 
@@ -16,6 +17,10 @@ export const alterUserScramCredentialsHandler = defineHandler({
   maxVersion: 0,
   handle: async (req, ctx: RequestContext<SecurityServices>) => {
     const store = ctx.broker.scramCredentials;
+    if (!ctx.allowed(AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) {
+      const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];
+      return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' })) };
+    }
     const errors = new Map<string, { code: number; message: string }>();
     const fail = (user: string, code: number, message: string): void => { if (!errors.has(user)) errors.set(user, { code, message }); };
     const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];

@@ -3,6 +3,7 @@
 import { DescribeClusterApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeClusterResponse } from '../../protocol/generated/DescribeClusterResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import { endpointOn } from '../listeners.ts';
 import type { ClusterInfo } from './broker-services.ts';
@@ -17,6 +18,9 @@ export const describeClusterHandler = defineHandler({
     const { broker } = ctx;
     if (req.endpointType !== ENDPOINT_TYPE_BROKERS) {
       return { ...defaultDescribeClusterResponse(), errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints are served' };
+    }
+    if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) {
+      return { ...defaultDescribeClusterResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
     }
     return {
       ...defaultDescribeClusterResponse(),

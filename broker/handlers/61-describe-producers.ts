@@ -6,6 +6,7 @@
 import { DescribeProducersApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeProducersResponse } from '../../protocol/generated/DescribeProducersResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { PartitionLookup } from './broker-services.ts';
 
@@ -22,6 +23,7 @@ export const describeProducersHandler = defineHandler({
         return {
           name: t.name,
           partitions: t.partitionIndexes.map((partitionIndex) => {
+            if (!ctx.allowed(AclOperation.READ, ResourceType.TOPIC, t.name)) return { partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
             const log = topic === undefined ? undefined : broker.partition(topic, partitionIndex);
             if (log === undefined) return { partitionIndex, errorCode: broker.partitionError(topic, partitionIndex), errorMessage: null, activeProducers: [] };
             return {

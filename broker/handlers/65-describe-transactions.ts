@@ -5,6 +5,7 @@
 import { DescribeTransactionsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeTransactionsResponse } from '../../protocol/generated/DescribeTransactionsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
 
@@ -18,6 +19,7 @@ export const describeTransactionsHandler = defineHandler({
       ...defaultDescribeTransactionsResponse(),
       transactionStates: req.transactionalIds.map((transactionalId) => {
         const none = { transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
+        if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return { ...none, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
         const notHere = transactions.coordinatorError(transactionalId);
         if (notHere !== undefined) return { ...none, errorCode: notHere };
         const t = transactions.describe(transactionalId);

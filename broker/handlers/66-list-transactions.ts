@@ -4,6 +4,7 @@
 
 import { ListTransactionsApi } from '../../protocol/generated/index.ts';
 import { defaultListTransactionsResponse } from '../../protocol/generated/ListTransactionsResponse.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
 
@@ -15,7 +16,8 @@ export const listTransactionsHandler = defineHandler({
   maxVersion: 1,
   handle: (req, ctx: RequestContext<TransactionServices>) => {
     const unknownStateFilters = req.stateFilters.filter((s) => !STATES.includes(s));
-    const listed = ctx.broker.transactions.list(req.stateFilters, req.producerIdFilters, ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1);
+    const listed = ctx.broker.transactions.list(req.stateFilters, req.producerIdFilters, ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1)
+      .filter((t) => ctx.allowed(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId));
     return {
       ...defaultListTransactionsResponse(),
       unknownStateFilters,

@@ -5,6 +5,7 @@ import { ConsumerGroupHeartbeatApi } from '../../protocol/generated/index.ts';
 import { defaultConsumerGroupHeartbeatResponse, type TopicPartitions } from '../../protocol/generated/ConsumerGroupHeartbeatResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { TopicPartitionSet } from '../groups/assignors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices } from './broker-services.ts';
 
@@ -32,6 +33,9 @@ export const consumerGroupHeartbeatHandler = defineHandler({
     if (req.memberEpoch !== 0 && req.memberId === '') return fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');
     if (req.memberEpoch === -2 && req.instanceId === null) return fail(ErrorCode.INVALID_REQUEST, 'InstanceId can\'t be null.');
     if (req.memberEpoch < -2) return fail(ErrorCode.INVALID_REQUEST, `MemberEpoch is invalid: ${req.memberEpoch}.`);
+    if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
+    const denied = (req.subscribedTopicNames ?? []).filter((t) => !ctx.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, t));
+    if (denied.length > 0) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Topic authorization failed: ${denied.join(', ')}.`);
     const notHere = ctx.broker.groups.coordinatorError(req.groupId);
     if (notHere !== undefined) return fail(notHere, 'This is not the coordinator of the group (now).');
     const group = ctx.broker.groups.consumerGroupOrCreate(req.groupId);

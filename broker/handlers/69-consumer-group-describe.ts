@@ -5,6 +5,7 @@ import { ConsumerGroupDescribeApi } from '../../protocol/generated/index.ts';
 import { defaultConsumerGroupDescribeResponse, defaultDescribedGroup, defaultMember, type TopicPartitions } from '../../protocol/generated/ConsumerGroupDescribeResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { TopicPartitionSet } from '../groups/assignors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { GroupServices, TopicCatalog } from './broker-services.ts';
 
@@ -23,6 +24,7 @@ export const consumerGroupDescribeHandler = defineHandler({
   handle: (req, ctx: RequestContext<GroupServices & TopicCatalog>) => ({
     ...defaultConsumerGroupDescribeResponse(),
     groups: req.groupIds.map((groupId) => {
+      if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { ...defaultDescribedGroup(), groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Group authorization failed.' };
       const notHere = ctx.broker.groups.coordinatorError(groupId);
       if (notHere !== undefined) return { ...defaultDescribedGroup(), groupId, errorCode: notHere };
       const g = ctx.broker.groups.consumerGroup(groupId);

@@ -7,6 +7,7 @@ import {
   defaultDescribeTopicPartitionsResponse, defaultDescribeTopicPartitionsResponseTopic, type DescribeTopicPartitionsResponseTopic, type Cursor,
 } from '../../protocol/generated/DescribeTopicPartitionsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { ClusterInfo, TopicCatalog } from './broker-services.ts';
 
@@ -20,13 +21,18 @@ export const describeTopicPartitionsHandler = defineHandler({
   handle: (req, ctx: RequestContext<ClusterInfo & TopicCatalog>) => {
     const { broker } = ctx;
     const view = broker.member.view;
-    const names = (req.topics.length === 0 ? broker.topics.all().map((t) => t.name) : req.topics.map((t) => t.name)).sort();
+    // Listing all: only the topics the principal may describe; named ones it may not are answered TOPIC_AUTHORIZATION_FAILED.
+    const names = (req.topics.length === 0 ? broker.topics.all().map((t) => t.name).filter((n) => ctx.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, n)) : req.topics.map((t) => t.name)).sort();
     let budget = Math.min(Math.max(1, req.responsePartitionLimit), PARTITIONS_PER_RESPONSE_MAX);
     const topics: DescribeTopicPartitionsResponseTopic[] = [];
     let nextCursor: Cursor | null = null;
     for (const name of names) {
       if (req.cursor !== null && name < req.cursor.topicName) continue;
       const t = broker.topics.get(name);
+      if (!ctx.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+        topics.push({ ...defaultDescribeTopicPartitionsResponseTopic(), name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        continue;
+      }
       if (t === undefined) {
         topics.push({ ...defaultDescribeTopicPartitionsResponseTopic(), name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
         continue;

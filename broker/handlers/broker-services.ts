@@ -18,6 +18,8 @@ import type { FetchSessionCache } from '../fetch-sessions.ts';
 import type { StreamStore } from '../../s3stream/stream-store.ts';
 import type { ApiVersion } from '../../protocol/generated/ApiVersionsResponse.ts';
 import type { ScramCredentialStore } from '../security/scram-credentials.ts';
+import type { AclStore } from '../security/acl-store.ts';
+import type { Authorizer } from '../security/authorizer.ts';
 
 /** The topic catalogue every broker caches, and the broker's configuration. */
 export interface TopicCatalog {
@@ -85,10 +87,16 @@ export interface SecurityServices {
   readonly log: Logger;
 }
 
+/** The ACL bindings of the cluster, and whether they are enforced. */
+export interface AclServices {
+  readonly acls: AclStore;
+  readonly authorizer: Pick<Authorizer, 'enabled'>;
+}
+
 /** The APIs and versions this broker serves. */
 export interface ApiCatalog {
   readonly handlers: { advertised(): ApiVersion[] };
 }
 
 /** Everything a handler may be given; the Broker is one. */
-export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog & SecurityServices;
+export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog & SecurityServices & AclServices;

@@ -14,6 +14,10 @@ export interface RequestContext<S = HandlerServices> {
   listener: string;
   /** Who the client is (its principal) and where its SASL authentication stands. */
   session: ConnectionSession;
+  /** Whether the client's principal, from its host, may do `operation` on the resource (always, with ACLs off). */
+  allowed(operation: number, resourceType: number, resourceName: string): boolean;
+  /** Whether some ACL lets the principal do `operation` on some resource of the type (Kafka's authorizeByResourceType). */
+  allowedOnSome(operation: number, resourceType: number): boolean;
   apiVersion: number;
   clientId: string | null;
   /** The client's address, as DescribeGroups reports it. */

@@ -41,6 +41,9 @@ import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.t
 import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
 import { consumerGroupDescribeHandler } from './69-consumer-group-describe.ts';
 import { saslHandshakeHandler } from './17-sasl-handshake.ts';
+import { describeAclsHandler } from './29-describe-acls.ts';
+import { createAclsHandler } from './30-create-acls.ts';
+import { deleteAclsHandler } from './31-delete-acls.ts';
 import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.ts';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.ts';
@@ -54,6 +57,7 @@ const ALL: readonly AnyApiHandler[] = [
   describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
   addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, writeTxnMarkersHandler, txnOffsetCommitHandler,
   describeTransactionsHandler, listTransactionsHandler, describeProducersHandler,
+  describeAclsHandler, createAclsHandler, deleteAclsHandler,
   saslHandshakeHandler, saslAuthenticateHandler, describeUserScramCredentialsHandler, alterUserScramCredentialsHandler,
 ];
 

@@ -51,6 +51,11 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_read_aheads_skipped', 'Read-aheads not sent because every GET slot was taken, since start.', [], (g) => g.set(s.regionReads.readAheadsSkipped));
   gauge('floe_reads_from_objects', 'Stream reads served from object storage since start.', [], (g) => g.set(s.readsFromObjects));
 
+  gauge('floe_authorization_decisions', 'ACL checks since start, by outcome (only with authorizer.class.name set).', ['outcome'], (g) => {
+    g.set({ outcome: 'allowed' }, broker.authorizer.stats.allowed);
+    g.set({ outcome: 'denied' }, broker.authorizer.stats.denied);
+  });
+  gauge('floe_acl_bindings', 'ACL bindings this broker enforces (its copy of the metadata store\'s).', [], (g) => g.set(broker.acls.bindings().length));
   gauge('floe_stream_fenced_commits', 'Index commits refused because another broker had taken the partition over (this broker was deposed) since start.', [], (g) => g.set(s.fencedCommits));
 
   const member = broker.member;

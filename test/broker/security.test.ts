@@ -7,11 +7,14 @@
 // SCRAM-SHA-256 over SASL_SSL. And the bad input Kafka answers in its own
 // way: wrong passwords, garbage tokens, requests before authenticating,
 // oversized frames before authenticating, certificates from a CA the broker
-// does not trust; the broker stays up for everyone else.
+// does not trust; the broker stays up for everyone else. ACLs are on
+// (User:ANONYMOUS, the PLAINTEXT admin, is a super user): each principal
+// below has only the rights the test grants it, and one without any gets
+// Kafka's error code on every API it tries.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } from 'kafkajs';
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { BrokerProcess } from '../support/broker-process.ts';
@@ -20,7 +23,16 @@ import { makeTestCertificates, type TestCertificates } from '../support/test-cer
 import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
 import { until } from '../support/until.ts';
-import { AlterUserScramCredentialsApi, MetadataApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../protocol/generated/index.ts';
+import {
+  AlterUserScramCredentialsApi, CreateTopicsApi, DeleteTopicsApi, DescribeAclsApi, FetchApi, JoinGroupApi, MetadataApi, OffsetCommitApi, ProduceApi,
+  SaslAuthenticateApi, SaslHandshakeApi,
+} from '../../protocol/generated/index.ts';
+import { defaultFetchPartition, defaultFetchRequest } from '../../protocol/generated/FetchRequest.ts';
+import { defaultJoinGroupRequest } from '../../protocol/generated/JoinGroupRequest.ts';
+import { defaultOffsetCommitRequest, defaultOffsetCommitRequestPartition } from '../../protocol/generated/OffsetCommitRequest.ts';
+import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
+import { buildRecordBatch } from '../../protocol/records/record.ts';
+import { ZERO_UUID } from '../../protocol/primitives/reader.ts';
 import { defaultMetadataRequest } from '../../protocol/generated/MetadataRequest.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 
@@ -48,13 +60,31 @@ beforeAll(async () => {
     args: [
       '--listeners', 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
       '--ssl-keystore-location', certs.serverKeystore, '--ssl-truststore-location', certs.ca, '--ssl-client-auth', 'required',
+      '--authorizer-class-name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', '--super-users', 'User:ANONYMOUS',
     ],
   });
   const line = broker.log.split('\n').find((l) => l.includes('"floe broker started"'))!;
   ports = new Map((JSON.parse(line) as { listeners: { name: string; port: number }[] }).listeners.map((l) => [l.name, l.port]));
   // Users, as an operator creates them with any Kafka admin client (here on the PLAINTEXT listener).
-  const r = await runCommand(PYTHON, [SCRAM_USERS, addr('PLAINTEXT'), 'alice:SCRAM-SHA-512:alice-secret:8192', 'bob:SCRAM-SHA-256:bob-secret:4096'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
+  const r = await runCommand(PYTHON, [SCRAM_USERS, addr('PLAINTEXT'), 'alice:SCRAM-SHA-512:alice-secret:8192', 'bob:SCRAM-SHA-256:bob-secret:4096', 'carol:SCRAM-SHA-256:carol-secret:4096'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
   if (r.code !== 0) throw new Error(`scram_users.py failed: ${r.stderr}`);
+  // The topic and the rights, granted by the super user over PLAINTEXT with kafkajs's admin client.
+  const admin = new Kafka({ clientId: 'acl-admin', brokers: [addr('PLAINTEXT')], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'secure', numPartitions: 1 }] });
+  const allow = (principal: string, operation: AclOperationTypes, resourceName = 'secure', resourceType = AclResourceTypes.TOPIC, resourcePatternType = ResourcePatternTypes.LITERAL) => ({
+    resourceType, resourceName, resourcePatternType, principal, host: '*', operation, permissionType: AclPermissionTypes.ALLOW,
+  });
+  await admin.createAcls({
+    acl: [
+      allow('User:alice', AclOperationTypes.ALL),
+      allow('User:bob', AclOperationTypes.READ),
+      allow('User:bob', AclOperationTypes.WRITE),
+      // The client certificate's subject, as Kafka names an SSL principal.
+      allow('User:CN=alice,OU=eng,O=floe,C=US', AclOperationTypes.READ),
+    ],
+  });
+  await admin.disconnect();
 }, 120_000);
 
 afterAll(async () => {
@@ -64,13 +94,13 @@ afterAll(async () => {
 
 describe('credentials', () => {
   it('confluent-kafka-python created and describes the SCRAM users (mechanism and iterations, never secrets)', async () => {
-    const r = await runCommand(PYTHON, [SCRAM_USERS, addr('PLAINTEXT'), 'carol:SCRAM-SHA-256:short:100'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
+    const r = await runCommand(PYTHON, [SCRAM_USERS, addr('PLAINTEXT'), 'dora:SCRAM-SHA-256:short:100'], { timeoutMs: 60_000, env: currentConfluentKafkaEnv() });
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { described: Record<string, [string, number][]>; errors: Record<string, string> };
     expect(out.described.alice).toEqual([['SCRAM_SHA_512', 8192]]);
     expect(out.described.bob).toEqual([['SCRAM_SHA_256', 4096]]);
     // Kafka's rule: at least 4096 iterations.
-    expect(out.errors.carol).toMatch(/UNACCEPTABLE_CREDENTIAL|iterations/i);
-    expect(out.described.carol).toBeUndefined();
+    expect(out.errors.dora).toMatch(/UNACCEPTABLE_CREDENTIAL|iterations/i);
+    expect(out.described.dora).toBeUndefined();
   });
 
   it('AlterUserScramCredentials answers each bad entry with Kafka\'s error code', async () => {
@@ -236,5 +266,100 @@ describe('bad input', () => {
     socket.write(frame);
     await closed;
     expect(await metric('floe_bad_frames_total')).toBe(before + 1);
+  });
+});
+
+describe('ACLs', () => {
+  /** A wire client authenticated as `user` with PLAIN over SASL_PLAINTEXT, for exact error codes. */
+  const as = async (user: string, password: string): Promise<WireClient> => {
+    const c = await WireClient.connect('127.0.0.1', ports.get('SASL_PLAINTEXT')!);
+    expect((await c.request(SaslHandshakeApi, 1, { mechanism: 'PLAIN' })).errorCode).toBe(ErrorCode.NONE);
+    expect((await c.request(SaslAuthenticateApi, 2, { authBytes: Buffer.from(`\u0000${user}\u0000${password}`) })).errorCode).toBe(ErrorCode.NONE);
+    return c;
+  };
+  /** What carol gets for each API she tries on the topic 'secure' and the group 'carol-group'. */
+  const attempt = async (c: WireClient) => {
+    const listed = await c.request(MetadataApi, 12, { ...defaultMetadataRequest(), topics: null });
+    const named = await c.request(MetadataApi, 12, { ...defaultMetadataRequest(), topics: [{ topicId: ZERO_UUID, name: 'secure' }], allowAutoTopicCreation: false });
+    const produce = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'secure', partitionData: [{ index: 0, records: buildRecordBatch([{ value: 'from carol' }]) }] }] });
+    const fetched = await c.request(FetchApi, 12, {
+      ...defaultFetchRequest(), maxWaitMs: 0, topics: [{ topic: 'secure', topicId: ZERO_UUID, partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+    });
+    const join = await c.request(JoinGroupApi, 5, {
+      ...defaultJoinGroupRequest(), groupId: 'carol-group', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+    });
+    const commit = await c.request(OffsetCommitApi, 8, {
+      ...defaultOffsetCommitRequest(), groupId: 'carol-group', generationIdOrMemberEpoch: -1, memberId: '',
+      topics: [{ name: 'secure', partitions: [{ ...defaultOffsetCommitRequestPartition(), partitionIndex: 0, committedOffset: 1n }] }],
+    });
+    const create = await c.request(CreateTopicsApi, 7, { topics: [{ ...defaultCreatableTopic(), name: 'carol-topic', numPartitions: 1, replicationFactor: -1 }], timeoutMs: 10_000, validateOnly: false });
+    const del = await c.request(DeleteTopicsApi, 4, { topics: [], topicNames: ['secure'], timeoutMs: 10_000 });
+    const acls = await c.request(DescribeAclsApi, 2, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 });
+    return {
+      listed: listed.topics.map((t) => t.name), named: named.topics[0]!.errorCode, produce: produce.responses[0]!.partitionResponses[0]!.errorCode,
+      fetch: fetched.responses[0]!.partitions[0]!.errorCode, join: join.errorCode, commit: commit.topics[0]!.partitions[0]!.errorCode,
+      create: create.topics[0]!.errorCode, delete: del.responses[0]!.errorCode, describeAcls: acls.errorCode,
+    };
+  };
+  const adminClient = () => new Kafka({ clientId: 'acl-admin', brokers: [addr('PLAINTEXT')], logLevel: logLevel.NOTHING }).admin();
+
+  it('a principal without ACLs gets Kafka\'s error code on every API and sees no topic', async () => {
+    const c = await as('carol', 'carol-secret');
+    try {
+      expect(await attempt(c)).toEqual({
+        listed: [], named: ErrorCode.TOPIC_AUTHORIZATION_FAILED, produce: ErrorCode.TOPIC_AUTHORIZATION_FAILED, fetch: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        join: ErrorCode.GROUP_AUTHORIZATION_FAILED, commit: ErrorCode.GROUP_AUTHORIZATION_FAILED, create: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        delete: ErrorCode.TOPIC_AUTHORIZATION_FAILED, describeAcls: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+      });
+    } finally {
+      c.close();
+    }
+    expect(await metric('floe_authorization_decisions', 'outcome="denied"')).toBeGreaterThanOrEqual(9);
+  });
+
+  it('prefixed ALLOW grants, a literal DENY beats it, kafkajs describes and deletes the bindings, and the rights go with them', async () => {
+    const admin = adminClient();
+    await admin.connect();
+    const binding = (operation: AclOperationTypes, permissionType: AclPermissionTypes, resourceName: string, resourcePatternType: ResourcePatternTypes, resourceType = AclResourceTypes.TOPIC) => ({
+      resourceType, resourceName, resourcePatternType, principal: 'User:carol', host: '*', operation, permissionType,
+    });
+    await admin.createAcls({
+      acl: [
+        binding(AclOperationTypes.ALL, AclPermissionTypes.ALLOW, 'sec', ResourcePatternTypes.PREFIXED),
+        binding(AclOperationTypes.WRITE, AclPermissionTypes.DENY, 'secure', ResourcePatternTypes.LITERAL),
+        binding(AclOperationTypes.DELETE, AclPermissionTypes.DENY, 'secure', ResourcePatternTypes.LITERAL),
+        binding(AclOperationTypes.READ, AclPermissionTypes.ALLOW, 'carol-', ResourcePatternTypes.PREFIXED, AclResourceTypes.GROUP),
+      ],
+    });
+    const c = await as('carol', 'carol-secret');
+    try {
+      const r = await attempt(c);
+      expect(r.listed).toEqual(['secure']);
+      expect(r.named).toBe(ErrorCode.NONE);
+      expect(r.fetch).toBe(ErrorCode.NONE);
+      expect(r.produce).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED); // DENY WRITE beats the prefixed ALLOW ALL
+      expect(r.join).toBe(ErrorCode.MEMBER_ID_REQUIRED); // authorized: the group protocol's own first answer
+      expect(r.commit).toBe(ErrorCode.NONE);
+      expect(r.create).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED); // 'carol-topic' is not under 'sec'
+      expect(r.delete).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      expect(r.describeAcls).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    } finally {
+      c.close();
+    }
+    const described = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, principal: 'User:carol',
+      operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY,
+    });
+    expect(described.resources.map((x) => `${x.resourceType}:${x.resourceName}:${x.resourcePatternType}`).sort()).toEqual(['2:sec:4', '2:secure:3', '3:carol-:4']);
+    expect(described.resources.find((x) => x.resourceName === 'secure')!.acls.length).toBe(2);
+    const deleted = await admin.deleteAcls({ filters: [{ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, principal: 'User:carol', operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY }] });
+    expect(deleted.filterResponses[0]!.matchingAcls.length).toBe(4);
+    await admin.disconnect();
+    const again = await as('carol', 'carol-secret');
+    try {
+      expect((await attempt(again)).fetch).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    } finally {
+      again.close();
+    }
   });
 });
