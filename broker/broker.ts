@@ -25,6 +25,8 @@ import type { ListenerConfig, ListenerEndpoint } from './listeners.ts';
 import { ScramCredentialStore } from './security/scram-credentials.ts';
 import { AclStore } from './security/acl-store.ts';
 import { Authorizer } from './security/authorizer.ts';
+import { ClientQuotaStore } from './quotas/client-quotas.ts';
+import { RateLimiter } from './quotas/rate-limiter.ts';
 import { ConnectionSession } from './security/connection-session.ts';
 import { loadTlsOptions, tlsPrincipal } from './security/tls-options.ts';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -70,6 +72,8 @@ export class Broker implements HandlerServices {
   readonly scramCredentials: ScramCredentialStore;
   readonly acls: AclStore;
   readonly authorizer: Authorizer;
+  readonly quotas: ClientQuotaStore;
+  readonly rateLimiter: RateLimiter;
   clusterId = '';
   stopping = false;
   /** local-wal fleet, shutting down: produce is refused so every partition can be uploaded and handed over. */
@@ -101,6 +105,8 @@ export class Broker implements HandlerServices {
     this.scramCredentials = new ScramCredentialStore(metadata);
     this.acls = new AclStore(metadata);
     this.authorizer = new Authorizer(config.authorizer, () => this.acls.bindings());
+    this.quotas = new ClientQuotaStore(metadata);
+    this.rateLimiter = new RateLimiter(config.quotaWindowNum, config.quotaWindowSizeSeconds * 1000);
     this.replicas = new PartitionReplicas(streams, metadata);
     this.groups = new GroupCoordinator(this, {
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
@@ -138,6 +144,7 @@ export class Broker implements HandlerServices {
     broker.clusterId = await broker.loadClusterId();
     // ACLs are known before the first request is authorized.
     await broker.acls.start();
+    await broker.quotas.start();
     // The listener first: the registration carries the port it got.
     await broker.listen();
     await broker.joinCluster();
@@ -349,6 +356,7 @@ export class Broker implements HandlerServices {
     this.links.close();
     this.unwatchTopics?.();
     this.acls.stop();
+    this.quotas.stop();
     this.replicas.close();
     await this.streams.close();
     await this.member.stop();

@@ -70,6 +70,8 @@ export const SETTINGS = [
   { name: 'authorizer.class.name', flag: '--authorizer-class-name', env: 'FLOE_AUTHORIZER_CLASS_NAME', kind: 'string', default: '', help: `Set to ${STANDARD_AUTHORIZER} to enforce ACLs (empty: everything is allowed).` },
   { name: 'super.users', flag: '--super-users', env: 'FLOE_SUPER_USERS', kind: 'string', default: '', help: 'Principals that bypass ACLs, separated by semicolons (User:admin;User:ANONYMOUS).' },
   { name: 'allow.everyone.if.no.acl.found', flag: '--allow-everyone-if-no-acl-found', env: 'FLOE_ALLOW_EVERYONE_IF_NO_ACL_FOUND', kind: 'bool', default: 'false', help: 'With ACLs on: whether a resource no ACL names is open to everyone.' },
+  { name: 'quota.window.num', flag: '--quota-window-num', env: 'FLOE_QUOTA_WINDOW_NUM', kind: 'int', default: '11', help: 'Windows a client\'s byte rate is measured over.' },
+  { name: 'quota.window.size.seconds', flag: '--quota-window-size-seconds', env: 'FLOE_QUOTA_WINDOW_SIZE_SECONDS', kind: 'int', default: '1', help: 'Length of one quota window.' },
   { name: 'connections.max.idle.ms', flag: '--connections-max-idle-ms', env: 'FLOE_CONNECTIONS_MAX_IDLE_MS', kind: 'int', default: '600000', help: 'Idle connections are closed after this long.' },
   { name: 'auto.create.topics.enable', flag: '--auto-create-topics-enable', env: 'FLOE_AUTO_CREATE_TOPICS_ENABLE', kind: 'bool', default: 'true', help: 'Create unknown topics on Metadata requests that allow it.' },
   { name: 'num.partitions', flag: '--num-partitions', env: 'FLOE_NUM_PARTITIONS', kind: 'int', default: '1', help: 'Partitions of auto-created topics and of CreateTopics with -1.' },
@@ -139,6 +141,8 @@ export interface BrokerConfig {
   tailCacheBytesMax: number;
   blockCacheBytesMax: number;
   socketRequestMaxBytes: number;
+  quotaWindowNum: number;
+  quotaWindowSizeSeconds: number;
   /** ACLs enforced (authorizer.class.name set), who bypasses them, and what a resource without ACLs allows. */
   authorizer: { enabled: boolean; superUsers: Set<string>; allowEveryoneIfNoAclFound: boolean };
   /** TLS of SSL and SASL_SSL listeners; undefined when no listener uses TLS. */
@@ -306,6 +310,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     tailCacheBytesMax: int('tail.cache.bytes.max'),
     blockCacheBytesMax: int('block.cache.bytes.max'),
     socketRequestMaxBytes: positive('socket.request.max.bytes'),
+    quotaWindowNum: positive('quota.window.num'),
+    quotaWindowSizeSeconds: positive('quota.window.size.seconds'),
     authorizer: authorizerConfig(str('authorizer.class.name') ?? '', str('super.users') ?? '', bool('allow.everyone.if.no.acl.found')),
     ssl: sslConfig(listeners.listeners, {
       keystoreType: oneOf('ssl.keystore.type', ['PEM', 'PKCS12'] as const), keystoreLocation: str('ssl.keystore.location'), keystorePassword: str('ssl.keystore.password'),

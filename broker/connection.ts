@@ -29,6 +29,8 @@ export class Connection {
   private paused = false;
   private closed = false;
   private orderChain: Promise<unknown> = Promise.resolve();
+  private throttledUntil = 0;
+  private throttleTimer: NodeJS.Timeout | undefined;
   readonly remote: string;
   private readonly clientHost: string;
   private readonly listener: string;
@@ -133,7 +135,7 @@ export class Connection {
     }
     const started = process.hrtime.bigint();
     Promise.resolve()
-      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, allowed: this.allowed, allowedOnSome: this.allowedOnSome, apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
+      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, allowed: this.allowed, allowedOnSome: this.allowedOnSome, throttle: (ms) => this.throttle(ms), apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
       .then((response) => {
         this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
         if (this.session.authenticated) this.decoder.frameBytesMax = this.broker.config.socketRequestMaxBytes;
@@ -170,6 +172,25 @@ export class Connection {
       this.broker.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'SASL step failed');
       this.close('SASL error');
     });
+  }
+
+  /** Stops reading from the client for `ms` (KIP-219: the response says how long, the broker enforces it). */
+  private throttle(ms: number): void {
+    if (ms <= 0 || this.closed) return;
+    this.throttledUntil = Math.max(this.throttledUntil, Date.now() + ms);
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => this.resumeIfDue(), this.throttledUntil - Date.now());
+  }
+
+  private resumeIfDue(): void {
+    if (this.paused && !this.closed && this.inFlight < this.broker.config.queuedMaxRequestsPerConnection && Date.now() >= this.throttledUntil) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
   private inOrder<T>(fn: () => Promise<T>): Promise<T> {
@@ -213,15 +234,13 @@ export class Connection {
       this.broker.metrics.bytesOut.inc(s.chunks.reduce((a, c) => a + c.length, 0));
     }
     if (wrote) this.socket.uncork();
-    if (this.paused && this.inFlight < this.broker.config.queuedMaxRequestsPerConnection) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.resumeIfDue();
   }
 
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.throttleTimer);
     this.broker.log.debug({ remote: this.remote, reason }, 'connection closed');
     this.socket.destroy();
   }

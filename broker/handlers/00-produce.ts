@@ -7,8 +7,9 @@ import { defaultProduceResponse, defaultPartitionProduceResponse, type Partition
 import { ErrorCode } from '../../protocol/errors.ts';
 import { cleanupPolicyIncludes, effectiveTopicConfig } from '../topics/topic-configs.ts';
 import { AclOperation, ResourceType } from '../security/acl.ts';
+import { chargeBytes } from './quota-charge.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
-import type { ProduceServices } from './broker-services.ts';
+import type { ProduceServices, QuotaServices } from './broker-services.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
 import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { readRecords } from '../../protocol/records/record.ts';
@@ -68,7 +69,7 @@ export const produceHandler = defineHandler({
   // v0-2 carry magic 0/1 message sets, which floe does not accept.
   minVersion: 3,
   maxVersion: 11,
-  handle: async (req, ctx: RequestContext<ProduceServices>) => {
+  handle: async (req, ctx: RequestContext<ProduceServices & QuotaServices>) => {
     const { broker } = ctx;
     const acks = req.acks;
     const timeoutMs = Math.max(0, req.timeoutMs);
@@ -153,6 +154,10 @@ export const produceHandler = defineHandler({
       }
       return { responses, pending };
     });
+    // The client's producer_byte_rate, charged with the bytes it sent.
+    let requestBytes = 0;
+    for (const t of req.topicData) for (const p of t.partitionData) requestBytes += p.records === null ? 0 : recordsBuffer(p.records).length;
+    const throttleTimeMs = chargeBytes(ctx, 'producer_byte_rate', requestBytes);
     if (acks === 0) {
       countErrors(broker, responses);
       for (const p of pending) p.durable.catch(() => undefined);
@@ -176,7 +181,7 @@ export const produceHandler = defineHandler({
       for (const p of pending) p.durable.catch(() => undefined);
     }
     countErrors(broker, responses);
-    return { ...defaultProduceResponse(), responses };
+    return { ...defaultProduceResponse(), throttleTimeMs, responses };
   },
 });
 

@@ -13,8 +13,9 @@ import { defaultFetchResponse, defaultPartitionData, type FetchableTopicResponse
 import type { FetchRequest } from '../../protocol/generated/FetchRequest.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { AclOperation, ResourceType } from '../security/acl.ts';
+import { chargeBytes } from './quota-charge.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
-import type { FetchServices } from './broker-services.ts';
+import type { FetchServices, QuotaServices } from './broker-services.ts';
 import type { FetchSource } from '../partition/fetch-source.ts';
 import { PartitionReplica } from '../partition/partition-replicas.ts';
 import type { TopicRecord } from '../topics/topic-registry.ts';
@@ -130,7 +131,7 @@ export const fetchHandler = defineHandler({
   api: FetchApi,
   minVersion: 4,
   maxVersion: 17,
-  handle: async (req: FetchRequest, ctx: RequestContext<FetchServices>) => {
+  handle: async (req: FetchRequest, ctx: RequestContext<FetchServices & QuotaServices>) => {
     const { broker } = ctx;
     const v = ctx.apiVersion;
     const sessions = broker.fetchSessions;
@@ -259,6 +260,8 @@ export const fetchHandler = defineHandler({
       r.partitions.push(t.out);
     }
     if (session !== undefined) session.advance();
-    return { ...defaultFetchResponse(), sessionId: session?.id ?? 0, responses: [...byTopic.values()] };
+    // The client's consumer_byte_rate, charged with the bytes it is sent (Kafka mutes it after this answer).
+    const throttleTimeMs = chargeBytes(ctx, 'consumer_byte_rate', leaderBytes + replicaBytes);
+    return { ...defaultFetchResponse(), throttleTimeMs, sessionId: session?.id ?? 0, responses: [...byTopic.values()] };
   },
 });

@@ -19,6 +19,8 @@ import type { StreamStore } from '../../s3stream/stream-store.ts';
 import type { ApiVersion } from '../../protocol/generated/ApiVersionsResponse.ts';
 import type { ScramCredentialStore } from '../security/scram-credentials.ts';
 import type { AclStore } from '../security/acl-store.ts';
+import type { ClientQuotaStore } from '../quotas/client-quotas.ts';
+import type { RateLimiter } from '../quotas/rate-limiter.ts';
 import type { Authorizer } from '../security/authorizer.ts';
 
 /** The topic catalogue every broker caches, and the broker's configuration. */
@@ -93,10 +95,16 @@ export interface AclServices {
   readonly authorizer: Pick<Authorizer, 'enabled'>;
 }
 
+/** Client quotas (the cluster's, as this broker sees them) and the rates measured here. */
+export interface QuotaServices {
+  readonly quotas: ClientQuotaStore;
+  readonly rateLimiter: RateLimiter;
+}
+
 /** The APIs and versions this broker serves. */
 export interface ApiCatalog {
   readonly handlers: { advertised(): ApiVersion[] };
 }
 
 /** Everything a handler may be given; the Broker is one. */
-export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog & SecurityServices & AclServices;
+export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog & SecurityServices & AclServices & QuotaServices;

@@ -16,6 +16,8 @@ export interface RequestContext<S = HandlerServices> {
   session: ConnectionSession;
   /** Whether the client's principal, from its host, may do `operation` on the resource (always, with ACLs off). */
   allowed(operation: number, resourceType: number, resourceName: string): boolean;
+  /** Mutes the connection for `ms` once this response is sent (a client over its quota, KIP-219). */
+  throttle(ms: number): void;
   /** Whether some ACL lets the principal do `operation` on some resource of the type (Kafka's authorizeByResourceType). */
   allowedOnSome(operation: number, resourceType: number): boolean;
   apiVersion: number;

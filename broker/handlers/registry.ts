@@ -45,6 +45,8 @@ import { describeAclsHandler } from './29-describe-acls.ts';
 import { createAclsHandler } from './30-create-acls.ts';
 import { deleteAclsHandler } from './31-delete-acls.ts';
 import { saslAuthenticateHandler } from './36-sasl-authenticate.ts';
+import { describeClientQuotasHandler } from './48-describe-client-quotas.ts';
+import { alterClientQuotasHandler } from './49-alter-client-quotas.ts';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.ts';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.ts';
 
@@ -57,7 +59,7 @@ const ALL: readonly AnyApiHandler[] = [
   describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
   addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, writeTxnMarkersHandler, txnOffsetCommitHandler,
   describeTransactionsHandler, listTransactionsHandler, describeProducersHandler,
-  describeAclsHandler, createAclsHandler, deleteAclsHandler,
+  describeAclsHandler, createAclsHandler, deleteAclsHandler, describeClientQuotasHandler, alterClientQuotasHandler,
   saslHandshakeHandler, saslAuthenticateHandler, describeUserScramCredentialsHandler, alterUserScramCredentialsHandler,
 ];
 

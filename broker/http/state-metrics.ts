@@ -56,6 +56,9 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
     g.set({ outcome: 'denied' }, broker.authorizer.stats.denied);
   });
   gauge('floe_acl_bindings', 'ACL bindings this broker enforces (its copy of the metadata store\'s).', [], (g) => g.set(broker.acls.bindings().length));
+  gauge('floe_quota_throttles', 'Responses that throttled a client over its byte-rate quota since start.', [], (g) => g.set(broker.rateLimiter.stats.throttled));
+  gauge('floe_quota_throttle_ms_sum', 'Throttle time given to clients over their quotas since start (ms).', [], (g) => g.set(broker.rateLimiter.stats.throttleMsTotal));
+  gauge('floe_quota_clients_tracked', 'Clients whose byte rate is being measured (bounded).', [], (g) => g.set(broker.rateLimiter.tracked));
   gauge('floe_stream_fenced_commits', 'Index commits refused because another broker had taken the partition over (this broker was deposed) since start.', [], (g) => g.set(s.fencedCommits));
 
   const member = broker.member;
