@@ -31,6 +31,8 @@ export interface LoadTarget {
   floeHttpPort?: number;
   /** A fleet's HTTP ports: object-store request counts and bytes are summed over them. */
   floeHttpPorts?: number[];
+  /** How to open a connection (TLS, SASL); plain TCP when absent. */
+  connect?: (host: string, port: number) => Promise<WireClient>;
 }
 
 export interface LoadParams {
@@ -95,7 +97,8 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     return b;
   };
 
-  const admin = await WireClient.connect(host, port);
+  const open = target.connect ?? ((h: string, p: number) => WireClient.connect(h, p));
+  const admin = await open(host, port);
   const created = await admin.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], timeoutMs: 10_000, validateOnly: false });
   if (created.topics[0]!.errorCode !== 0) throw new Error(`create topic failed: ${created.topics[0]!.errorMessage}`);
   // A new topic's leaders may take a moment to be known everywhere (Apache Kafka's metadata propagates).
@@ -125,7 +128,7 @@ export async function runLoad(target: LoadTarget, params: LoadParams): Promise<L
     if (c === undefined) {
       // A broker the metadata does not list (the sink names itself oddly): the bootstrap address.
       const a = addresses.get(nodeId) ?? { host, port };
-      c = WireClient.connect(a.host === 'localhost' ? '127.0.0.1' : a.host, a.port).then((w) => { allConnections.push(w); return w; });
+      c = open(a.host === 'localhost' ? '127.0.0.1' : a.host, a.port).then((w) => { allConnections.push(w); return w; });
       pool.set(nodeId, c);
     }
     return c;

@@ -20,6 +20,11 @@ import { markdownTable, printTable, ratioCell, startApacheKafka } from './side-b
 import { BrokerProcess } from '../test/support/broker-process.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../test/support/s3-server.ts';
 import { freePort, waitForPort } from '../test/support/free-port.ts';
+import { makeTestCertificates } from '../test/support/test-certificates.ts';
+import { WireClient } from '../protocol/wire-client.ts';
+import { AlterUserScramCredentialsApi } from '../protocol/generated/index.ts';
+import { saltedPassword } from '../broker/security/scram-credentials.ts';
+import { randomBytes } from 'node:crypto';
 
 const OPTIONS = {
   workload: { type: 'string', help: 'a workload file of bench/workloads/ (its keys are these options; the command line wins)' },
@@ -44,6 +49,7 @@ const OPTIONS = {
   consumers: { type: 'string', default: '1', help: 'consumers reading the whole topic (more than one = fan-out)' },
   'catch-up': { type: 'boolean', help: 'consumers start after producing ends and read the backlog from offset 0' },
   label: { type: 'string', default: '', help: 'free text stored in the report' },
+  security: { type: 'string', default: 'plaintext', help: "floe's client listener: plaintext, ssl (TLS) or sasl_ssl (TLS + SASL/PLAIN); certificates are made with openssl" },
 } satisfies BenchOptions;
 
 /** The workload file's name (without .json), if one was given: it names the report. */
@@ -94,6 +100,37 @@ function diskSequentialWriteMBps(): number {
   }
 }
 
+/**
+ * --security: the broker gets a second listener (SSL or SASL_SSL; PLAINTEXT stays first, for the
+ * inter-broker link and to create the bench's SCRAM user), and the load connects to it.
+ */
+async function secureListener(): Promise<{ args: string[]; prepare: (b: BrokerProcess, t: LoadTarget) => Promise<void> }> {
+  const security = opt.security.toUpperCase();
+  if (security === 'PLAINTEXT') return { args: [], prepare: async () => undefined };
+  if (security !== 'SSL' && security !== 'SASL_SSL') throw new Error(`--security must be plaintext, ssl or sasl_ssl, got ${opt.security}`);
+  const certs = await makeTestCertificates();
+  process.once('exit', () => certs.destroy());
+  return {
+    args: ['--listeners', `PLAINTEXT://127.0.0.1:0,${security}://127.0.0.1:0`, '--ssl-keystore-location', certs.serverKeystore],
+    prepare: async (b, t) => {
+      const line = b.log.split('\n').find((l) => l.includes('"floe broker started"'))!;
+      t.port = (JSON.parse(line) as { listeners: { name: string; port: number }[] }).listeners.find((l) => l.name === security)!.port;
+      const ca = readFileSync(certs.ca);
+      if (security === 'SASL_SSL') {
+        const admin = await WireClient.connect('127.0.0.1', b.port);
+        const salt = randomBytes(24);
+        await admin.request(AlterUserScramCredentialsApi, 0, { deletions: [], upsertions: [{ name: 'bench', mechanism: 1, iterations: 4096, salt, saltedPassword: await saltedPassword('SCRAM-SHA-256', 'bench-secret', salt, 4096) }] });
+        admin.close();
+      }
+      t.connect = async (host, port) => {
+        const c = await WireClient.connectTls(host, port, { ca, servername: 'localhost' });
+        if (security === 'SASL_SSL') await c.authenticatePlain('bench', 'bench-secret');
+        return c;
+      };
+    },
+  };
+}
+
 /** Starts floe as the options say, runs the load, stops it. */
 async function runOnFloe(): Promise<LoadFigures> {
   let s3: S3TestServer | undefined;
@@ -105,9 +142,11 @@ async function runOnFloe(): Promise<LoadFigures> {
       await s3.start();
       env = { FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey };
     }
-    broker = await BrokerProcess.start({ args: ['--durability', opt.durability, '--upload-interval-ms', opt['upload-interval-ms'], ...opt['broker-arg'].flatMap((a) => a.split(' '))], env });
+    const secure = await secureListener();
+    broker = await BrokerProcess.start({ args: ['--durability', opt.durability, '--upload-interval-ms', opt['upload-interval-ms'], ...secure.args, ...opt['broker-arg'].flatMap((a) => a.split(' '))], env });
     const target: LoadTarget = { name: 'floe', host: '127.0.0.1', port: broker.port, floeHttpPort: broker.httpPort };
     if (broker.pid !== undefined) target.pid = broker.pid;
+    await secure.prepare(broker, target);
     return await runLoad(target, params);
   } finally {
     await broker?.destroy();
@@ -207,12 +246,12 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   const dir = join(import.meta.dirname, 'reports');
   mkdirSync(dir, { recursive: true });
-  const name = ['produce', WORKLOAD_NAME, opt['compare-kafka'] ? 'vs-kafka' : '', opt.target === 'sink' ? 'sink' : '', opt.client !== 'wire' ? opt.client : '',
+  const name = ['produce', WORKLOAD_NAME, opt['compare-kafka'] ? 'vs-kafka' : '', opt.security !== 'plaintext' ? opt.security : '', opt.target === 'sink' ? 'sink' : '', opt.client !== 'wire' ? opt.client : '',
     `${params.partitions}p`, opt.durability, opt.backend, when.replace(/[:.]/g, '-')].filter((s) => s !== '').join('-');
   const file = join(dir, `${name}.json`);
   const report = {
     workload: WORKLOAD_NAME || 'produce', command, label: opt.label, when, node: process.version,
-    params: { ...params, durability: opt.durability, backend: opt.backend, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null, brokerArgs: opt['broker-arg'] },
+    params: { ...params, security: opt.security, durability: opt.durability, backend: opt.backend, uploadIntervalMs: Number(opt['upload-interval-ms']), bootstrap: opt.bootstrap ?? null, brokerArgs: opt['broker-arg'] },
     diskSequentialWriteMBps: diskMBps,
     // The single run's figures at the top level, as reports always had them (bench compare reads them).
     ...runs.at(-1)!,

@@ -5,11 +5,12 @@
 // tests that need exact control over the bytes on the wire.
 
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { FrameDecoder } from './framing.ts';
 import { writeRequestFrame } from './request-header.ts';
 import { Reader } from './primitives/reader.ts';
 import { readResponseHeader } from './generated/ResponseHeader.ts';
-import type { ApiDescriptor } from './generated/index.ts';
+import { SaslAuthenticateApi, SaslHandshakeApi, type ApiDescriptor } from './generated/index.ts';
 
 interface Waiter {
   resolve: (frame: Buffer) => void;
@@ -54,6 +55,23 @@ export class WireClient {
       s.once('connect', () => resolve(new WireClient(s)));
       s.once('error', reject);
     });
+  }
+
+  /** As `connect`, over TLS (an SSL or SASL_SSL listener). */
+  static connectTls(host: string, port: number, options: ConnectionOptions): Promise<WireClient> {
+    return new Promise((resolve, reject) => {
+      const s = connectTls({ host, port, ...options });
+      s.once('secureConnect', () => resolve(new WireClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** SASL/PLAIN on a SASL listener (SaslHandshake v1, SaslAuthenticate v2); rejects when refused. */
+  async authenticatePlain(user: string, password: string): Promise<void> {
+    const h = await this.request(SaslHandshakeApi, 1, { mechanism: 'PLAIN' });
+    if (h.errorCode !== 0) throw new Error(`SaslHandshake refused PLAIN (error ${h.errorCode}; offered ${h.mechanisms.join(', ')})`);
+    const a = await this.request(SaslAuthenticateApi, 2, { authBytes: Buffer.from(`\u0000${user}\u0000${password}`, 'utf8') });
+    if (a.errorCode !== 0) throw new Error(`SASL/PLAIN authentication failed: ${a.errorMessage ?? a.errorCode}`);
   }
 
   get isClosed(): boolean {
