@@ -23,6 +23,7 @@ import { forgetStreamTransactions } from './partition/partition-transactions.ts'
 import { ClusterMember } from './cluster/cluster-member.ts';
 import type { ListenerConfig, ListenerEndpoint } from './listeners.ts';
 import { ScramCredentialStore } from './security/scram-credentials.ts';
+import { SaslMechanisms } from './security/sasl-exchange.ts';
 import { AclStore } from './security/acl-store.ts';
 import { Authorizer } from './security/authorizer.ts';
 import { ClientQuotaStore } from './quotas/client-quotas.ts';
@@ -70,6 +71,7 @@ export class Broker implements HandlerServices {
   readonly replicas: PartitionReplicas;
   readonly producerIds: ProducerIdBlocks;
   readonly scramCredentials: ScramCredentialStore;
+  readonly sasl: SaslMechanisms;
   readonly acls: AclStore;
   readonly authorizer: Authorizer;
   readonly quotas: ClientQuotaStore;
@@ -103,6 +105,7 @@ export class Broker implements HandlerServices {
     this.topics = new TopicRegistry(metadata, streams);
     this.producerIds = new ProducerIdBlocks(metadata);
     this.scramCredentials = new ScramCredentialStore(metadata);
+    this.sasl = new SaslMechanisms(this.scramCredentials, config.oauthBearer);
     this.acls = new AclStore(metadata);
     this.authorizer = new Authorizer(config.authorizer, () => this.acls.bindings());
     this.quotas = new ClientQuotaStore(metadata);

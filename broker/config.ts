@@ -4,6 +4,7 @@
 // file (--config), validated at start with a message naming the bad key.
 
 import { readFileSync } from 'node:fs';
+import type { OAuthBearerConfig } from './security/oauthbearer.ts';
 import { LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, ListenerConfigError, parseListeners, type ListenerConfig } from './listeners.ts';
 
 type Kind = 'string' | 'int' | 'bool' | 'enum';
@@ -65,6 +66,12 @@ export const SETTINGS = [
   { name: 'ssl.truststore.location', flag: '--ssl-truststore-location', env: 'FLOE_SSL_TRUSTSTORE_LOCATION', kind: 'string', default: undefined, help: 'PEM CA certificates that client certificates must chain to (mTLS).' },
   { name: 'ssl.client.auth', flag: '--ssl-client-auth', env: 'FLOE_SSL_CLIENT_AUTH', kind: 'enum', values: ['none', 'requested', 'required'], default: 'none', help: 'Whether SSL clients present a certificate; its subject is then the principal (SSL listeners).' },
   { name: 'sasl.enabled.mechanisms', flag: '--sasl-enabled-mechanisms', env: 'FLOE_SASL_ENABLED_MECHANISMS', kind: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN', help: 'SASL mechanisms offered on SASL listeners (PLAIN checks the SCRAM credentials).' },
+  { name: 'sasl.oauthbearer.jwks.endpoint.url', flag: '--sasl-oauthbearer-jwks-endpoint-url', env: 'FLOE_SASL_OAUTHBEARER_JWKS_ENDPOINT_URL', kind: 'string', default: undefined, help: 'JWKS (https:// or file://) whose keys OAUTHBEARER tokens must be signed with.' },
+  { name: 'sasl.oauthbearer.expected.audience', flag: '--sasl-oauthbearer-expected-audience', env: 'FLOE_SASL_OAUTHBEARER_EXPECTED_AUDIENCE', kind: 'string', default: '', help: 'Comma-separated audiences a token must name one of (empty: not checked).' },
+  { name: 'sasl.oauthbearer.expected.issuer', flag: '--sasl-oauthbearer-expected-issuer', env: 'FLOE_SASL_OAUTHBEARER_EXPECTED_ISSUER', kind: 'string', default: undefined, help: 'The issuer a token must name (unset: not checked).' },
+  { name: 'sasl.oauthbearer.sub.claim.name', flag: '--sasl-oauthbearer-sub-claim-name', env: 'FLOE_SASL_OAUTHBEARER_SUB_CLAIM_NAME', kind: 'string', default: 'sub', help: 'The claim whose value is the principal name.' },
+  { name: 'sasl.oauthbearer.clock.skew.seconds', flag: '--sasl-oauthbearer-clock-skew-seconds', env: 'FLOE_SASL_OAUTHBEARER_CLOCK_SKEW_SECONDS', kind: 'int', default: '30', help: 'Clock skew allowed when checking exp, nbf and iat.' },
+  { name: 'sasl.oauthbearer.jwks.endpoint.refresh.ms', flag: '--sasl-oauthbearer-jwks-endpoint-refresh-ms', env: 'FLOE_SASL_OAUTHBEARER_JWKS_ENDPOINT_REFRESH_MS', kind: 'int', default: '3600000', help: 'How often the JWKS is reloaded.' },
   { name: 'sasl.server.max.receive.size', flag: '--sasl-server-max-receive-size', env: 'FLOE_SASL_SERVER_MAX_RECEIVE_SIZE', kind: 'int', default: '524288', help: 'Largest frame accepted before a SASL client has authenticated.' },
   { name: 'connection.failed.authentication.delay.ms', flag: '--connection-failed-authentication-delay-ms', env: 'FLOE_CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', kind: 'int', default: '100', help: 'How long a failed authentication is held before it is answered and the connection closed.' },
   { name: 'authorizer.class.name', flag: '--authorizer-class-name', env: 'FLOE_AUTHORIZER_CLASS_NAME', kind: 'string', default: '', help: `Set to ${STANDARD_AUTHORIZER} to enforce ACLs (empty: everything is allowed).` },
@@ -148,6 +155,8 @@ export interface BrokerConfig {
   /** TLS of SSL and SASL_SSL listeners; undefined when no listener uses TLS. */
   ssl: SslConfig | undefined;
   saslEnabledMechanisms: string[];
+  /** OAUTHBEARER token validation; undefined unless the mechanism is enabled. */
+  oauthBearer: OAuthBearerConfig | undefined;
   saslServerMaxReceiveSize: number;
   connectionFailedAuthenticationDelayMs: number;
   maxConnections: number;
@@ -318,6 +327,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       keyPassword: str('ssl.key.password'), truststoreLocation: str('ssl.truststore.location'), clientAuth: oneOf('ssl.client.auth', ['none', 'requested', 'required'] as const),
     }),
     saslEnabledMechanisms: saslMechanisms(str('sasl.enabled.mechanisms')!),
+    oauthBearer: oauthBearerConfig(saslMechanisms(str('sasl.enabled.mechanisms')!).includes('OAUTHBEARER'), {
+      jwksUrl: str('sasl.oauthbearer.jwks.endpoint.url'), expectedAudience: (str('sasl.oauthbearer.expected.audience') ?? '').split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      expectedIssuer: str('sasl.oauthbearer.expected.issuer'), subClaimName: str('sasl.oauthbearer.sub.claim.name')!,
+      clockSkewSeconds: int('sasl.oauthbearer.clock.skew.seconds'), jwksRefreshMs: positive('sasl.oauthbearer.jwks.endpoint.refresh.ms'),
+    }),
     saslServerMaxReceiveSize: positive('sasl.server.max.receive.size'),
     connectionFailedAuthenticationDelayMs: int('connection.failed.authentication.delay.ms'),
     maxConnections: positive('max.connections'),
@@ -382,7 +396,14 @@ function authorizerConfig(className: string, superUsers: string, allowEveryone: 
   return { enabled: className !== '', superUsers: new Set(users), allowEveryoneIfNoAclFound: allowEveryone };
 }
 
-export const SUPPORTED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SUPPORTED_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
+
+function oauthBearerConfig(enabled: boolean, c: Omit<OAuthBearerConfig, 'jwksUrl'> & { jwksUrl: string | undefined }): OAuthBearerConfig | undefined {
+  if (!enabled) return undefined;
+  if (c.jwksUrl === undefined) throw new ConfigError('sasl.enabled.mechanisms has OAUTHBEARER: set sasl.oauthbearer.jwks.endpoint.url (the keys tokens are signed with)');
+  if (!/^(https?|file):\/\//.test(c.jwksUrl)) throw new ConfigError(`sasl.oauthbearer.jwks.endpoint.url must be an https://, http:// or file:// URL, got ${JSON.stringify(c.jwksUrl)}`);
+  return { ...c, jwksUrl: c.jwksUrl };
+}
 
 function saslMechanisms(value: string): string[] {
   const ms = value.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '');

@@ -5,7 +5,6 @@
 
 import { SaslHandshakeApi } from '../../protocol/generated/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { newExchange } from '../security/sasl-exchange.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { SecurityServices } from './broker-services.ts';
 
@@ -18,7 +17,7 @@ export const saslHandshakeHandler = defineHandler({
     const mechanisms = ctx.broker.config.saslEnabledMechanisms;
     // Not a SASL listener, or already authenticated (re-authentication is not served yet).
     if (!session.needsSasl || session.authenticated || session.mechanism !== undefined) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
-    const exchange = mechanisms.includes(req.mechanism) ? newExchange(req.mechanism, ctx.broker.scramCredentials) : undefined;
+    const exchange = mechanisms.includes(req.mechanism) ? ctx.broker.sasl.exchange(req.mechanism) : undefined;
     if (exchange === undefined) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
     session.mechanism = req.mechanism;
     session.exchange = exchange;

@@ -18,6 +18,7 @@ import type { FetchSessionCache } from '../fetch-sessions.ts';
 import type { StreamStore } from '../../s3stream/stream-store.ts';
 import type { ApiVersion } from '../../protocol/generated/ApiVersionsResponse.ts';
 import type { ScramCredentialStore } from '../security/scram-credentials.ts';
+import type { SaslMechanisms } from '../security/sasl-exchange.ts';
 import type { AclStore } from '../security/acl-store.ts';
 import type { ClientQuotaStore } from '../quotas/client-quotas.ts';
 import type { RateLimiter } from '../quotas/rate-limiter.ts';
@@ -85,6 +86,7 @@ export interface FetchServices extends PartitionLookup {
 export interface SecurityServices {
   readonly config: BrokerConfig;
   readonly scramCredentials: ScramCredentialStore;
+  readonly sasl: SaslMechanisms;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
 }

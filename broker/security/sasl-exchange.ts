@@ -1,6 +1,7 @@
 // Owns the server side of the SASL mechanisms floe offers: PLAIN (RFC 4616,
-// checked against the SCRAM credentials: no password is stored anywhere) and
-// SCRAM-SHA-256/512 (RFC 5802/7677, two round trips). An exchange turns the
+// checked against the SCRAM credentials: no password is stored anywhere),
+// SCRAM-SHA-256/512 (RFC 5802/7677, two round trips) and OAUTHBEARER
+// (oauthbearer.ts). An exchange turns the
 // client's tokens into the server's answers and, at the end, a principal.
 // Must not know about Kafka framing or connections.
 
@@ -8,6 +9,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   SCRAM_MECHANISMS, digest, hmac, passwordMatches, type ScramCredentialStore, type ScramMechanism,
 } from './scram-credentials.ts';
+import { JwksKeys, OAuthBearerExchange, type OAuthBearerConfig } from './oauthbearer.ts';
 
 export type SaslStep =
   | { kind: 'continue'; response: Buffer }
@@ -131,8 +133,20 @@ export class ScramExchange implements SaslExchange {
   }
 }
 
-export function newExchange(mechanism: string, credentials: ScramCredentialStore): SaslExchange | undefined {
-  if (mechanism === 'PLAIN') return new PlainExchange(credentials);
-  if (mechanism === 'SCRAM-SHA-256' || mechanism === 'SCRAM-SHA-512') return new ScramExchange(mechanism, credentials);
-  return undefined;
+/** The mechanisms a broker offers, each a new exchange per authentication. */
+export class SaslMechanisms {
+  private readonly credentials: ScramCredentialStore;
+  private readonly oauth: { cfg: OAuthBearerConfig; jwks: JwksKeys } | undefined;
+
+  constructor(credentials: ScramCredentialStore, oauth: OAuthBearerConfig | undefined) {
+    this.credentials = credentials;
+    this.oauth = oauth === undefined ? undefined : { cfg: oauth, jwks: new JwksKeys(oauth) };
+  }
+
+  exchange(mechanism: string): SaslExchange | undefined {
+    if (mechanism === 'PLAIN') return new PlainExchange(this.credentials);
+    if (mechanism === 'SCRAM-SHA-256' || mechanism === 'SCRAM-SHA-512') return new ScramExchange(mechanism, this.credentials);
+    if (mechanism === 'OAUTHBEARER' && this.oauth !== undefined) return new OAuthBearerExchange(this.oauth.cfg, this.oauth.jwks);
+    return undefined;
+  }
 }

@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } from 'kafkajs';
 import { connect } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { runCommand } from '../support/run-command.ts';
 import { makeTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
@@ -39,6 +41,15 @@ import { ErrorCode } from '../../protocol/errors.ts';
 const SCRAM_USERS = join(import.meta.dirname, '../support/python/scram_users.py');
 
 let certs: TestCertificates;
+/** OAUTHBEARER: the issuer's signing key (its public half is the broker's JWKS) and a stranger's. */
+const issuerKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const strangerKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+function jwt(claims: Record<string, unknown>, key = issuerKey.privateKey): string {
+  const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${enc({ alg: 'RS256', typ: 'JWT', kid: 'issuer-1' })}.${enc(claims)}`;
+  return `${body}.${cryptoSign('sha256', Buffer.from(body), key).toString('base64url')}`;
+}
+const now = (): number => Math.floor(Date.now() / 1000);
 let broker: BrokerProcess;
 let ports: Map<string, number>;
 
@@ -56,10 +67,14 @@ function kcat(listener: string, settings: Record<string, string>, args: string[]
 
 beforeAll(async () => {
   certs = await makeTestCertificates();
+  const jwks = join(certs.dir, 'jwks.json');
+  writeFileSync(jwks, JSON.stringify({ keys: [{ ...issuerKey.publicKey.export({ format: 'jwk' }), kid: 'issuer-1', alg: 'RS256', use: 'sig' }] }));
   broker = await BrokerProcess.start({
     args: [
       '--listeners', 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
       '--ssl-keystore-location', certs.serverKeystore, '--ssl-truststore-location', certs.ca, '--ssl-client-auth', 'required',
+      '--sasl-enabled-mechanisms', 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER', '--sasl-oauthbearer-jwks-endpoint-url', pathToFileURL(jwks).href,
+      '--sasl-oauthbearer-expected-audience', 'floe', '--sasl-oauthbearer-expected-issuer', 'https://issuer.test',
       '--authorizer-class-name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', '--super-users', 'User:ANONYMOUS',
     ],
   });
@@ -80,6 +95,7 @@ beforeAll(async () => {
       allow('User:alice', AclOperationTypes.ALL),
       allow('User:bob', AclOperationTypes.READ),
       allow('User:bob', AclOperationTypes.WRITE),
+      allow('User:dave', AclOperationTypes.WRITE),
       // The client certificate's subject, as Kafka names an SSL principal.
       allow('User:CN=alice,OU=eng,O=floe,C=US', AclOperationTypes.READ),
     ],
@@ -178,6 +194,39 @@ describe('clients', () => {
   });
 });
 
+describe('OAUTHBEARER', () => {
+  const producerWith = (token: string) => new Kafka({
+    clientId: 'oauth', brokers: [addr('SASL_SSL')], logLevel: logLevel.NOTHING, retry: { retries: 0 },
+    ssl: { ca: [readFileSync(certs.ca, 'utf8')] }, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) },
+  }).producer();
+  const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'dave', iss: 'https://issuer.test', aud: 'floe', iat: now(), exp: now() + 300, ...extra });
+
+  it('kafkajs with a token signed by the JWKS\'s key produces as the token\'s subject', async () => {
+    const p = producerWith(jwt(claims()));
+    await p.connect();
+    const [r] = await p.send({ topic: 'secure', acks: -1, messages: [{ key: 'k4', value: 'from dave' }] });
+    expect(r!.errorCode).toBe(0);
+    await p.disconnect();
+    expect(await metric('floe_authentications_total', 'mechanism="OAUTHBEARER",outcome="ok"')).toBeGreaterThan(0);
+  });
+
+  it('an expired token, a token signed by another key, another audience or issuer, or no subject, is refused', async () => {
+    const before = await metric('floe_authentications_total', 'mechanism="OAUTHBEARER",outcome="failed"');
+    const bad = [
+      jwt(claims({ exp: now() - 600, iat: now() - 900 })),
+      jwt(claims(), strangerKey.privateKey),
+      jwt(claims({ aud: 'someone-else' })),
+      jwt(claims({ iss: 'https://evil.test' })),
+      jwt(claims({ sub: undefined })),
+    ];
+    for (const token of bad) {
+      const p = producerWith(token);
+      await expect(p.connect()).rejects.toThrow();
+    }
+    expect(await metric('floe_authentications_total', 'mechanism="OAUTHBEARER",outcome="failed"')).toBe(before + bad.length);
+  });
+});
+
 describe('bad input', () => {
   const saslClient = async (): Promise<WireClient> => WireClient.connect('127.0.0.1', ports.get('SASL_PLAINTEXT')!);
 
@@ -191,7 +240,7 @@ describe('bad input', () => {
     try {
       const r = await h.request(SaslHandshakeApi, 1, { mechanism: 'GSSAPI' });
       expect(r.errorCode).toBe(ErrorCode.UNSUPPORTED_SASL_MECHANISM);
-      expect(r.mechanisms).toEqual(['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN']);
+      expect(r.mechanisms).toEqual(['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN', 'OAUTHBEARER']);
       const a = await h.request(SaslAuthenticateApi, 2, { authBytes: Buffer.from('x') });
       expect(a.errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
     } finally {
