@@ -23,6 +23,7 @@ import { BrokerProcess } from '../support/broker-process.ts';
 import { runCommand } from '../support/run-command.ts';
 import { makeTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
+import { jsonLines, runJava } from '../support/java.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
 import { until } from '../support/until.ts';
 import {
@@ -174,6 +175,20 @@ describe('clients', () => {
     const stranger = await kcat('SSL', { ...tls, 'ssl.certificate.location': certs.strangerCert, 'ssl.key.location': certs.strangerKey }, ['-L', '-m', '5']);
     expect(stranger.code).not.toBe(0);
     expect(await metric('floe_tls_handshake_failures_total')).toBeGreaterThanOrEqual(before + 2);
+  });
+
+  it('the Java client (Apache Kafka 4.3) with SCRAM-SHA-512 over SASL_SSL: an idempotent producer', async () => {
+    const config = join(certs.dir, 'java-client.properties');
+    writeFileSync(config, [
+      'security.protocol=SASL_SSL', 'sasl.mechanism=SCRAM-SHA-512',
+      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="alice-secret";',
+      'ssl.truststore.type=PEM', `ssl.truststore.location=${certs.ca}`,
+    ].join('\n'));
+    const r = await runJava('floe.check.ClientCheck', ['produce', addr('SASL_SSL'), 'secure', '20', 'none', '1'], 120_000, [`-Dfloe.client.config=${config}`]);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const acks = jsonLines<{ key: string; error: string | null }>(r.stdout);
+    expect(acks.length).toBe(20);
+    expect(acks.every((a) => a.error === null)).toBe(true);
   });
 
   it('kafkajs with SCRAM-SHA-256 over SASL_SSL', async () => {

@@ -49,6 +49,23 @@ public final class ClientCheck {
     return b.append('"').toString();
   }
 
+  /**
+   * Every client's settings start from the file -Dfloe.client.config names, if any (security:
+   * security.protocol, sasl.*, ssl.*), so each scenario runs unchanged over any listener.
+   */
+  static Properties base() {
+    Properties p = new Properties();
+    String file = System.getProperty("floe.client.config");
+    if (file != null) {
+      try (java.io.FileReader r = new java.io.FileReader(file)) {
+        p.load(r);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return p;
+  }
+
   static synchronized void out(String json) {
     System.out.println(json);
     System.out.flush();
@@ -66,7 +83,7 @@ public final class ClientCheck {
 
   /** Idempotent, acks=all, the given codec; keys k<i>, values v<i>, partition i % partitions. */
   static int produce(String bootstrap, String topic, int count, String compression, int partitions) throws Exception {
-    Properties p = new Properties();
+    Properties p = base();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -76,7 +93,7 @@ public final class ClientCheck {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     // The topic with its partitions first (auto-creation would make num.partitions of them).
-    Properties ap = new Properties();
+    Properties ap = base();
     ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(ap)) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
@@ -107,7 +124,7 @@ public final class ClientCheck {
    * leaves by a condition, never by a quiet period), commits after every poll, prints each record.
    */
   static int consume(String bootstrap, String topic, String group, String protocol, int expected, long timeoutMs, boolean untilStdinCloses) {
-    Properties p = new Properties();
+    Properties p = base();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
@@ -167,12 +184,12 @@ public final class ClientCheck {
    * what a read_committed and a read_uncommitted consumer (assigned, from the start) each read.
    */
   static int transactions(String bootstrap, String topic) throws Exception {
-    Properties ap = new Properties();
+    Properties ap = base();
     ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(ap)) {
       admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
     }
-    Properties p = new Properties();
+    Properties p = base();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic + "-txn");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -192,7 +209,7 @@ public final class ClientCheck {
       }
     }
     for (String isolation : List.of("read_committed", "read_uncommitted")) {
-      Properties c = new Properties();
+      Properties c = base();
       c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
       c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -222,7 +239,7 @@ public final class ClientCheck {
 
   /** The admin API a user reaches for first; each step prints what the broker answered. */
   static int admin(String bootstrap, String topic) throws Exception {
-    Properties p = new Properties();
+    Properties p = base();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
       var cluster = admin.describeCluster();
@@ -246,7 +263,7 @@ public final class ClientCheck {
       out("{\"step\":\"createPartitions\",\"partitions\":" + admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size() + "}");
 
       // Ten records in partition 0, then offsets, deleteRecords and group offsets.
-      Properties pp = new Properties();
+      Properties pp = base();
       pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
       pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
