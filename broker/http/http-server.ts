@@ -4,6 +4,8 @@
 // fleet, whichever broker is asked). Must not be on the Kafka path.
 
 import Fastify, { type FastifyInstance } from 'fastify';
+import { httpAllowed, registerHttpAuth } from './http-auth.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import type { Broker } from '../broker.ts';
 import { brokerConfigEntries } from '../config.ts';
 import { registerStateMetrics } from './state-metrics.ts';
@@ -24,6 +26,15 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export async function startHttpServer(broker: Broker, host: string, port: number): Promise<{ app: FastifyInstance; port: number }> {
   const app = Fastify({ logger: false });
   const admin = broker.admin;
+  registerHttpAuth(app, broker);
+  // The admin pages describe the whole cluster: DESCRIBE on it (always allowed with ACLs off).
+  app.addHook('preHandler', async (req, reply) => {
+    const path = req.url.split('?')[0]!;
+    if (path !== '/' && !path.startsWith('/admin/')) return undefined;
+    const operation = path === '/admin/config' ? AclOperation.DESCRIBE_CONFIGS : AclOperation.DESCRIBE;
+    if (httpAllowed(broker, req)(operation, ResourceType.CLUSTER, CLUSTER_NAME)) return undefined;
+    return reply.code(403).send({ error_code: 403, message: 'not authorized: DESCRIBE on the cluster is required' });
+  });
   registerStateMetrics(broker, broker.metrics.registry);
 
   app.get('/metrics', async (_req, reply) => {

@@ -13,6 +13,8 @@ import { z } from 'zod';
 import type { Broker } from '../broker.ts';
 import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
 import { encodeData } from './record-encoding.ts';
+import { httpAllowed, type HttpAllowed } from './http-auth.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 
 
 type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
@@ -22,19 +24,21 @@ const failed = (e: AdminError | string): ToolResult => ({
   content: [{ type: 'text', text: typeof e === 'string' ? e : `${e.error}: ${e.message}` }], isError: true,
 });
 
-function buildServer(broker: Broker): McpServer {
+function buildServer(broker: Broker, may: HttpAllowed): McpServer {
+  const refused = (what: string): ToolResult => failed(`${what}: not authorized by the cluster's ACLs`);
   const admin = broker.admin;
   const server = new McpServer({ name: 'floe', version: '0.1.0' });
 
   server.registerTool('list_topics', {
     description: 'Lists every topic of the Kafka cluster with its partition count and whether it is internal (names starting with __). Takes no input.',
     inputSchema: {},
-  }, async () => ok({ topics: admin.listTopics() }));
+  }, async () => ok({ topics: admin.listTopics().filter((t) => may(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) }));
 
   server.registerTool('describe_topic', {
     description: 'Describes one topic: its configs and, per partition, the leader broker, leader epoch, log start offset and high watermark (the offset the next record will get). Fails with UNKNOWN_TOPIC_OR_PARTITION for an unknown topic.',
     inputSchema: { topic: z.string().min(1).describe('topic name') },
   }, async ({ topic }) => {
+    if (!may(AclOperation.DESCRIBE, ResourceType.TOPIC, topic)) return refused('TOPIC_AUTHORIZATION_FAILED');
     const t = await admin.describeTopic(topic);
     return t === undefined ? failed(`UNKNOWN_TOPIC_OR_PARTITION: unknown topic ${topic}`) : ok({ ...t });
   });
@@ -47,6 +51,7 @@ function buildServer(broker: Broker): McpServer {
       configs: z.record(z.string(), z.string()).optional().describe('topic configs by name'),
     },
   }, async ({ topic, partitions, configs }) => {
+    if (!may(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) && !may(AclOperation.CREATE, ResourceType.TOPIC, topic)) return refused('TOPIC_AUTHORIZATION_FAILED');
     const e = await admin.createTopic(topic, partitions ?? -1, configs ?? {});
     return e === undefined ? ok({ created: topic }) : failed(e);
   });
@@ -63,6 +68,7 @@ function buildServer(broker: Broker): McpServer {
       })).min(1).max(ADMIN_PRODUCE_RECORDS_MAX),
     },
   }, async ({ topic, partition, records }) => {
+    if (!may(AclOperation.WRITE, ResourceType.TOPIC, topic)) return refused('TOPIC_AUTHORIZATION_FAILED');
     const res = await admin.produce(topic, partition, records.map((r) => ({
       key: r.key ?? null, value: r.value, headers: Object.entries(r.headers ?? {}).map(([key, value]) => ({ key, value })),
     })));
@@ -78,6 +84,7 @@ function buildServer(broker: Broker): McpServer {
       max_records: z.number().int().min(1).max(ADMIN_READ_RECORDS_MAX).optional(),
     },
   }, async ({ topic, partition, offset, max_records }) => {
+    if (!may(AclOperation.READ, ResourceType.TOPIC, topic)) return refused('TOPIC_AUTHORIZATION_FAILED');
     const res = await admin.read(topic, partition, offset, max_records ?? 20);
     if (isAdminError(res)) return failed(res);
     return ok({
@@ -92,14 +99,14 @@ function buildServer(broker: Broker): McpServer {
   server.registerTool('consumer_lag', {
     description: 'Reports a consumer group\'s lag per partition: its committed offset, the partition\'s high watermark and the difference, from the group\'s coordinator and the partitions\' leaders wherever they are in the fleet. An unknown group answers no rows.',
     inputSchema: { group: z.string().min(1) },
-  }, async ({ group }) => ok({ lag: await admin.lag(group) }));
+  }, async ({ group }) => (may(AclOperation.DESCRIBE, ResourceType.GROUP, group) ? ok({ lag: await admin.lag(group) }) : refused('GROUP_AUTHORIZATION_FAILED')));
 
   return server;
 }
 
 export function registerMcp(app: FastifyInstance, broker: Broker): void {
   app.post('/mcp', async (req, reply) => {
-    const server = buildServer(broker);
+    const server = buildServer(broker, httpAllowed(broker, req));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();
     reply.raw.on('close', () => {

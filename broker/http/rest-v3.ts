@@ -12,6 +12,8 @@ import type { RecordInput } from '../../protocol/records/record.ts';
 import type { Broker } from '../broker.ts';
 import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
 import { decodeData, encodeData } from './record-encoding.ts';
+import { httpAllowed } from './http-auth.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 
 const RETRIABLE = new Set<number>([ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS]);
 
@@ -28,6 +30,9 @@ function fail(reply: FastifyReply, status: number, message: string, kafkaError?:
 }
 
 const failAdmin = (reply: FastifyReply, e: AdminError): ReturnType<typeof fail> => fail(reply, httpStatusOf(e), e.message, e.error);
+
+/** Confluent's answer to a caller the ACLs refuse. */
+const denied = (reply: FastifyReply, kafkaError: string): ReturnType<typeof fail> => fail(reply, 403, 'Not authorized', kafkaError);
 
 
 /** One v3 produce entry as a record and its partition, or why it is malformed. */
@@ -69,11 +74,12 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
   app.get('/v3/clusters', async () => ({ kind: 'KafkaClusterList', data: [{ kind: 'KafkaCluster', cluster_id: clusterId(), controller_id: broker.member.view.controllerId }] }));
 
   app.get<{ Params: { cid: string } }>('/v3/clusters/:cid/topics', async (req, reply) => checkCluster(req.params.cid, reply)
-    ?? { kind: 'KafkaTopicList', data: admin.listTopics().map(topicView) });
+    ?? { kind: 'KafkaTopicList', data: admin.listTopics().filter((t) => httpAllowed(broker, req)(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)).map(topicView) });
 
   app.get<{ Params: { cid: string; topic: string } }>('/v3/clusters/:cid/topics/:topic', async (req, reply) => {
     const bad = checkCluster(req.params.cid, reply);
     if (bad !== undefined) return bad;
+    if (!httpAllowed(broker, req)(AclOperation.DESCRIBE, ResourceType.TOPIC, req.params.topic)) return denied(reply, 'TOPIC_AUTHORIZATION_FAILED');
     const t = await admin.describeTopic(req.params.topic);
     if (t === undefined) return fail(reply, 404, `This server does not host this topic: ${req.params.topic}`, 'UNKNOWN_TOPIC_OR_PARTITION');
     return {
@@ -87,6 +93,8 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
     if (bad !== undefined) return bad;
     const b = (req.body ?? {}) as { topic_name?: unknown; partitions_count?: unknown; configs?: unknown };
     if (typeof b.topic_name !== 'string') return fail(reply, 400, 'topic_name must be a string');
+    const may = httpAllowed(broker, req);
+    if (!may(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) && !may(AclOperation.CREATE, ResourceType.TOPIC, b.topic_name)) return denied(reply, 'TOPIC_AUTHORIZATION_FAILED');
     const partitions = b.partitions_count === undefined ? -1 : b.partitions_count;
     if (typeof partitions !== 'number' || !Number.isInteger(partitions)) return fail(reply, 400, 'partitions_count must be an integer');
     const configs: Record<string, string> = {};
@@ -120,6 +128,7 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
   app.post<{ Params: { cid: string; topic: string }; Body: unknown }>('/v3/clusters/:cid/topics/:topic/records', async (req, reply) => {
     const bad = checkCluster(req.params.cid, reply);
     if (bad !== undefined) return bad;
+    if (!httpAllowed(broker, req)(AclOperation.WRITE, ResourceType.TOPIC, req.params.topic)) return denied(reply, 'TOPIC_AUTHORIZATION_FAILED');
     const r = await produceOne(req.params.topic, req.body);
     if (typeof r === 'string') return fail(reply, 400, r);
     if (isAdminError(r)) return failAdmin(reply, r);
@@ -130,6 +139,7 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
   app.post<{ Params: { cid: string; topic: string }; Body: unknown }>('/v3/clusters/:cid/topics/:topic/records::batch', async (req, reply) => {
     const bad = checkCluster(req.params.cid, reply);
     if (bad !== undefined) return bad;
+    if (!httpAllowed(broker, req)(AclOperation.WRITE, ResourceType.TOPIC, req.params.topic)) return denied(reply, 'TOPIC_AUTHORIZATION_FAILED');
     const entries = (req.body as { entries?: unknown } | null)?.entries;
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > ADMIN_PRODUCE_RECORDS_MAX) return fail(reply, 400, `entries must be an array of 1 to ${ADMIN_PRODUCE_RECORDS_MAX} records`);
     // Validated whole before anything is written.
@@ -149,6 +159,7 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
     '/v3/clusters/:cid/topics/:topic/partitions/:partition/records', async (req, reply) => {
       const bad = checkCluster(req.params.cid, reply);
       if (bad !== undefined) return bad;
+      if (!httpAllowed(broker, req)(AclOperation.READ, ResourceType.TOPIC, req.params.topic)) return denied(reply, 'TOPIC_AUTHORIZATION_FAILED');
       const partition = Number(req.params.partition);
       const offset = Number(req.query.offset ?? 0);
       const max = Number(req.query.max_records ?? 100);
@@ -167,5 +178,6 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
     });
 
   app.get<{ Params: { cid: string; group: string } }>('/v3/clusters/:cid/consumer-groups/:group/lags', async (req, reply) => checkCluster(req.params.cid, reply)
+    ?? (httpAllowed(broker, req)(AclOperation.DESCRIBE, ResourceType.GROUP, req.params.group) ? undefined : denied(reply, 'GROUP_AUTHORIZATION_FAILED'))
     ?? { kind: 'KafkaConsumerLagList', data: (await admin.lag(req.params.group)).map((l) => ({ consumer_group_id: l.group, topic_name: l.topic, partition_id: l.partition, current_offset: l.committed, log_end_offset: l.highWatermark, lag: l.lag })) });
 }
