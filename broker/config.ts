@@ -72,6 +72,7 @@ export const SETTINGS = [
   { name: 'sasl.oauthbearer.sub.claim.name', flag: '--sasl-oauthbearer-sub-claim-name', env: 'FLOE_SASL_OAUTHBEARER_SUB_CLAIM_NAME', kind: 'string', default: 'sub', help: 'The claim whose value is the principal name.' },
   { name: 'sasl.oauthbearer.clock.skew.seconds', flag: '--sasl-oauthbearer-clock-skew-seconds', env: 'FLOE_SASL_OAUTHBEARER_CLOCK_SKEW_SECONDS', kind: 'int', default: '30', help: 'Clock skew allowed when checking exp, nbf and iat.' },
   { name: 'sasl.oauthbearer.jwks.endpoint.refresh.ms', flag: '--sasl-oauthbearer-jwks-endpoint-refresh-ms', env: 'FLOE_SASL_OAUTHBEARER_JWKS_ENDPOINT_REFRESH_MS', kind: 'int', default: '3600000', help: 'How often the JWKS is reloaded.' },
+  { name: 'connections.max.reauth.ms', flag: '--connections-max-reauth-ms', env: 'FLOE_CONNECTIONS_MAX_REAUTH_MS', kind: 'int', default: '0', help: 'KIP-368: a SASL session lasts at most this long (an OAUTHBEARER one no longer than its token); the client re-authenticates on the same connection or it is closed. 0: sessions never expire.' },
   { name: 'sasl.server.max.receive.size', flag: '--sasl-server-max-receive-size', env: 'FLOE_SASL_SERVER_MAX_RECEIVE_SIZE', kind: 'int', default: '524288', help: 'Largest frame accepted before a SASL client has authenticated.' },
   { name: 'connection.failed.authentication.delay.ms', flag: '--connection-failed-authentication-delay-ms', env: 'FLOE_CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', kind: 'int', default: '100', help: 'How long a failed authentication is held before it is answered and the connection closed.' },
   { name: 'authorizer.class.name', flag: '--authorizer-class-name', env: 'FLOE_AUTHORIZER_CLASS_NAME', kind: 'string', default: '', help: `Set to ${STANDARD_AUTHORIZER} to enforce ACLs (empty: everything is allowed).` },
@@ -158,6 +159,7 @@ export interface BrokerConfig {
   /** OAUTHBEARER token validation; undefined unless the mechanism is enabled. */
   oauthBearer: OAuthBearerConfig | undefined;
   saslServerMaxReceiveSize: number;
+  connectionsMaxReauthMs: number;
   connectionFailedAuthenticationDelayMs: number;
   maxConnections: number;
   queuedMaxRequestsPerConnection: number;
@@ -333,6 +335,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       clockSkewSeconds: int('sasl.oauthbearer.clock.skew.seconds'), jwksRefreshMs: positive('sasl.oauthbearer.jwks.endpoint.refresh.ms'),
     }),
     saslServerMaxReceiveSize: positive('sasl.server.max.receive.size'),
+    connectionsMaxReauthMs: int('connections.max.reauth.ms'),
     connectionFailedAuthenticationDelayMs: int('connection.failed.authentication.delay.ms'),
     maxConnections: positive('max.connections'),
     queuedMaxRequestsPerConnection: positive('queued.max.requests.per.connection'),

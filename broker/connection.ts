@@ -107,7 +107,15 @@ export class Connection {
       this.socket.pause();
     }
     const { apiKey, apiVersion, correlationId } = header;
-    if (!this.session.authenticated && apiKey !== ApiKey.ApiVersions && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {
+    const saslOrVersions = apiKey === ApiKey.ApiVersions || apiKey === ApiKey.SaslHandshake || apiKey === ApiKey.SaslAuthenticate;
+    if (!saslOrVersions && this.session.expired()) {
+      // KIP-368: the session ended without re-authentication; as Kafka, the connection goes.
+      this.broker.metrics.unauthenticatedRequests.inc();
+      this.broker.log.debug({ remote: this.remote, apiKey }, 'closing connection: SASL session expired');
+      this.close('SASL session expired');
+      return;
+    }
+    if (!this.session.authenticated && !saslOrVersions) {
       // As Kafka: anything else before authentication is a protocol violation; the connection goes.
       this.broker.metrics.unauthenticatedRequests.inc();
       this.broker.log.debug({ remote: this.remote, apiKey }, 'closing connection: request before SASL authentication');
@@ -157,7 +165,7 @@ export class Connection {
     this.slots.push(slot);
     this.inFlight++;
     saslStep(this.session, token, {
-      metrics: this.broker.metrics, log: this.broker.log, failureDelayMs: this.broker.config.connectionFailedAuthenticationDelayMs, listener: this.listener, client: this.clientHost,
+      maxReauthMs: this.broker.config.connectionsMaxReauthMs, metrics: this.broker.metrics, log: this.broker.log, failureDelayMs: this.broker.config.connectionFailedAuthenticationDelayMs, listener: this.listener, client: this.clientHost,
     }).then((r) => {
       if (!r.ok) {
         this.complete(slot, undefined);

@@ -15,13 +15,17 @@ export const saslHandshakeHandler = defineHandler({
   handle: (req, ctx: RequestContext<SecurityServices>) => {
     const { session } = ctx;
     const mechanisms = ctx.broker.config.saslEnabledMechanisms;
-    // Not a SASL listener, or already authenticated (re-authentication is not served yet).
-    if (!session.needsSasl || session.authenticated || session.mechanism !== undefined) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+    if (!session.needsSasl || session.exchange !== undefined) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+    // KIP-368: an authenticated client re-authenticates, with the same mechanism, only when sessions expire.
+    if (session.authenticated && (ctx.broker.config.connectionsMaxReauthMs <= 0 || req.mechanism !== session.mechanism || ctx.apiVersion === 0)) {
+      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+    }
+    session.reauthenticating = session.authenticated;
     const exchange = mechanisms.includes(req.mechanism) ? ctx.broker.sasl.exchange(req.mechanism) : undefined;
     if (exchange === undefined) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
     session.mechanism = req.mechanism;
     session.exchange = exchange;
-    session.rawTokens = ctx.apiVersion === 0;
+    session.rawTokens = ctx.apiVersion === 0 && !session.authenticated;
     return { errorCode: ErrorCode.NONE, mechanisms };
   },
 });

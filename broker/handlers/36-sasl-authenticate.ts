@@ -15,12 +15,14 @@ export const saslAuthenticateHandler = defineHandler({
   maxVersion: 2,
   handle: async (req, ctx: RequestContext<SecurityServices>) => {
     const { session, broker } = ctx;
-    const answer = (errorCode: number, errorMessage: string | null, authBytes: Buffer = Buffer.alloc(0)) => ({ errorCode, errorMessage, authBytes, sessionLifetimeMs: 0n });
-    if (session.authenticated || session.exchange === undefined) {
+    // v1+: how long the session lasts (KIP-368); the client re-authenticates before then.
+    const lifetime = (): bigint => (session.authenticated && session.expiresAt !== undefined ? BigInt(Math.max(0, session.expiresAt - Date.now())) : 0n);
+    const answer = (errorCode: number, errorMessage: string | null, authBytes: Buffer = Buffer.alloc(0)) => ({ errorCode, errorMessage, authBytes, sessionLifetimeMs: errorCode === ErrorCode.NONE ? lifetime() : 0n });
+    if (session.exchange === undefined) {
       return answer(ErrorCode.ILLEGAL_SASL_STATE, 'SaslAuthenticate without a SaslHandshake choosing a mechanism');
     }
     const r = await saslStep(session, req.authBytes, {
-      metrics: broker.metrics, log: broker.log, failureDelayMs: broker.config.connectionFailedAuthenticationDelayMs, listener: ctx.listener, client: ctx.clientHost,
+      maxReauthMs: broker.config.connectionsMaxReauthMs, metrics: broker.metrics, log: broker.log, failureDelayMs: broker.config.connectionFailedAuthenticationDelayMs, listener: ctx.listener, client: ctx.clientHost,
     });
     return r.ok ? answer(ErrorCode.NONE, null, r.response) : answer(ErrorCode.SASL_AUTHENTICATION_FAILED, r.message);
   },

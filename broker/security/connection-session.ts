@@ -15,6 +15,10 @@ export class ConnectionSession {
   /** Set by SaslHandshake; SaslAuthenticate continues its exchange. */
   mechanism: string | undefined;
   exchange: SaslExchange | undefined;
+  /** KIP-368: when the authenticated session ends unless renewed (ms since the epoch); undefined: never. */
+  expiresAt: number | undefined;
+  /** A re-authentication is under way: the principal must come out the same. */
+  reauthenticating = false;
   /** SaslHandshake v0: the tokens come raw (no Kafka header) until authenticated. */
   rawTokens = false;
   /** Authentication failed: the connection closes once the answer is written. */
@@ -35,9 +39,16 @@ export class ConnectionSession {
     return this.authenticatedNow;
   }
 
-  authenticatedAs(principal: string): void {
+  authenticatedAs(principal: string, expiresAt: number | undefined): void {
     this.principal = principal;
     this.authenticatedNow = true;
     this.exchange = undefined;
+    this.reauthenticating = false;
+    this.expiresAt = expiresAt;
+  }
+
+  /** An expired session may only re-authenticate (KIP-368): anything else closes the connection. */
+  expired(now = Date.now()): boolean {
+    return this.expiresAt !== undefined && now > this.expiresAt;
   }
 }

@@ -122,6 +122,6 @@ export class OAuthBearerExchange implements SaslExchange {
     }
     const sub = claims[this.cfg.subClaimName];
     if (typeof sub !== 'string' || sub === '') return failed(`Invalid JWT: no ${this.cfg.subClaimName} claim`);
-    return { kind: 'done', response: Buffer.alloc(0), principal: `User:${sub}` };
+    return { kind: 'done', response: Buffer.alloc(0), principal: `User:${sub}`, expiresAtMs: claims.exp * 1000 };
   }
 }

@@ -13,7 +13,7 @@ import { JwksKeys, OAuthBearerExchange, type OAuthBearerConfig } from './oauthbe
 
 export type SaslStep =
   | { kind: 'continue'; response: Buffer }
-  | { kind: 'done'; response: Buffer; principal: string }
+  | { kind: 'done'; response: Buffer; principal: string; /** When the credential itself expires (an OAUTHBEARER token), ms since the epoch. */ expiresAtMs?: number }
   | { kind: 'failed'; message: string };
 
 export interface SaslExchange {
