@@ -29,7 +29,7 @@ import { Authorizer } from './security/authorizer.ts';
 import { ClientQuotaStore } from './quotas/client-quotas.ts';
 import { RateLimiter } from './quotas/rate-limiter.ts';
 import { ConnectionSession } from './security/connection-session.ts';
-import { loadTlsOptions, tlsPrincipal } from './security/tls-options.ts';
+import { loadTlsOptions, tlsPrincipal, watchTlsFiles } from './security/tls-options.ts';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { BrokerLinks } from './cluster/broker-links.ts';
 import { ClusterAdmin } from './admin/cluster-admin.ts';
@@ -238,6 +238,23 @@ export class Broker implements HandlerServices {
   private listenerServer(l: ListenerConfig, tls: ReturnType<typeof loadTlsOptions> | undefined): Server {
     if (l.protocol !== 'SSL' && l.protocol !== 'SASL_SSL') return createServer((socket) => this.onConnection(socket, l));
     const server = createTlsServer(tls!, (socket: TLSSocket) => this.onConnection(socket, l, l.protocol === 'SSL' ? tlsPrincipal(socket) : undefined));
+    // Renewed certificates (same files, new contents) serve new connections without a restart.
+    const ssl = this.config.ssl!;
+    const stop = watchTlsFiles(ssl, (e) => {
+      if (e !== undefined) {
+        this.log.warn({ err: e.message, listener: l.name }, 'TLS files changed but could not be loaded; the previous certificates stay in use');
+        return;
+      }
+      try {
+        server.setSecureContext(loadTlsOptions(ssl, l.protocol === 'SSL' ? ssl.clientAuth : 'none'));
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, listener: l.name }, 'TLS files changed but are not a usable key and certificate; the previous ones stay in use');
+        return;
+      }
+      this.metrics.tlsReloads.inc();
+      this.log.info({ listener: l.name }, 'TLS certificates reloaded');
+    });
+    this.stopListeners.push(stop);
     server.on('tlsClientError', (e, socket) => {
       this.metrics.tlsHandshakeFailures.inc();
       this.log.debug({ err: e.message, remote: socket.remoteAddress, listener: l.name }, 'TLS handshake failed');

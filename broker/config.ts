@@ -65,6 +65,7 @@ export const SETTINGS = [
   { name: 'ssl.key.password', flag: '--ssl-key-password', env: 'FLOE_SSL_KEY_PASSWORD', kind: 'string', default: undefined, help: 'Passphrase of an encrypted PEM private key.' },
   { name: 'ssl.truststore.location', flag: '--ssl-truststore-location', env: 'FLOE_SSL_TRUSTSTORE_LOCATION', kind: 'string', default: undefined, help: 'PEM CA certificates that client certificates must chain to (mTLS).' },
   { name: 'ssl.client.auth', flag: '--ssl-client-auth', env: 'FLOE_SSL_CLIENT_AUTH', kind: 'enum', values: ['none', 'requested', 'required'], default: 'none', help: 'Whether SSL clients present a certificate; its subject is then the principal (SSL listeners).' },
+  { name: 'floe.ssl.reload.check.ms', flag: '--ssl-reload-check-ms', env: 'FLOE_SSL_RELOAD_CHECK_MS', kind: 'int', default: '30000', help: 'How often the keystore and truststore files are checked; changed ones are loaded for new connections (0: never).' },
   { name: 'sasl.enabled.mechanisms', flag: '--sasl-enabled-mechanisms', env: 'FLOE_SASL_ENABLED_MECHANISMS', kind: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN', help: 'SASL mechanisms offered on SASL listeners (PLAIN checks the SCRAM credentials).' },
   { name: 'sasl.oauthbearer.jwks.endpoint.url', flag: '--sasl-oauthbearer-jwks-endpoint-url', env: 'FLOE_SASL_OAUTHBEARER_JWKS_ENDPOINT_URL', kind: 'string', default: undefined, help: 'JWKS (https:// or file://) whose keys OAUTHBEARER tokens must be signed with.' },
   { name: 'sasl.oauthbearer.expected.audience', flag: '--sasl-oauthbearer-expected-audience', env: 'FLOE_SASL_OAUTHBEARER_EXPECTED_AUDIENCE', kind: 'string', default: '', help: 'Comma-separated audiences a token must name one of (empty: not checked).' },
@@ -327,6 +328,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     ssl: sslConfig(listeners.listeners, {
       keystoreType: oneOf('ssl.keystore.type', ['PEM', 'PKCS12'] as const), keystoreLocation: str('ssl.keystore.location'), keystorePassword: str('ssl.keystore.password'),
       keyPassword: str('ssl.key.password'), truststoreLocation: str('ssl.truststore.location'), clientAuth: oneOf('ssl.client.auth', ['none', 'requested', 'required'] as const),
+      reloadCheckMs: int('floe.ssl.reload.check.ms'),
     }),
     saslEnabledMechanisms: saslMechanisms(str('sasl.enabled.mechanisms')!),
     oauthBearer: oauthBearerConfig(saslMechanisms(str('sasl.enabled.mechanisms')!).includes('OAUTHBEARER'), {
@@ -374,6 +376,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
 export interface SslConfig {
   keystoreType: 'PEM' | 'PKCS12';
+  reloadCheckMs: number;
   keystoreLocation: string;
   keystorePassword: string | undefined;
   keyPassword: string | undefined;

@@ -14,6 +14,7 @@ export class BrokerMetrics {
   readonly badFrames: Counter;
   readonly authentications: Counter;
   readonly tlsHandshakeFailures: Counter;
+  readonly tlsReloads: Counter;
   readonly unauthenticatedRequests: Counter;
   readonly unsupportedRequests: Counter;
   readonly handlerErrors: Counter;
@@ -37,6 +38,7 @@ export class BrokerMetrics {
     collectDefaultMetrics({ register: r, prefix: 'floe_process_' });
     this.connectionsRefused = new Counter({ name: 'floe_connections_refused_total', help: 'Connections refused (max.connections or stopping).', registers: [r] });
     this.authentications = new Counter({ name: 'floe_authentications_total', help: 'SASL authentications by mechanism and outcome (a failure is answered after connection.failed.authentication.delay.ms and closes the connection).', labelNames: ['mechanism', 'outcome'], registers: [r] });
+    this.tlsReloads = new Counter({ name: 'floe_tls_reloads_total', help: 'Times changed keystore or truststore files were loaded for new TLS connections.', registers: [r] });
     this.tlsHandshakeFailures = new Counter({ name: 'floe_tls_handshake_failures_total', help: 'TLS handshakes that failed (bad or missing client certificate, protocol errors).', registers: [r] });
     this.unauthenticatedRequests = new Counter({ name: 'floe_unauthenticated_requests_total', help: 'Requests other than ApiVersions and SASL sent before authenticating on a SASL listener; their connections were closed.', registers: [r] });
     this.badFrames = new Counter({ name: 'floe_bad_frames_total', help: 'Frames that could not be parsed or were too large; their connections were closed.', registers: [r] });

@@ -5,7 +5,7 @@
 // order, as Kafka's default principal builder gives it). Must not know about
 // Kafka requests.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { TlsOptions, TLSSocket } from 'node:tls';
 import type { SslConfig } from '../config.ts';
 
@@ -27,6 +27,38 @@ export function loadTlsOptions(ssl: SslConfig, clientAuth: SslConfig['clientAuth
     rejectUnauthorized: clientAuth === 'required',
     minVersion: 'TLSv1.2',
   };
+}
+
+/**
+ * Calls `onChange` (with an error when the new files do not load) whenever
+ * the keystore or truststore file changes, checked every reloadCheckMs;
+ * returns the stopper.
+ */
+export function watchTlsFiles(ssl: SslConfig, onChange: (e: Error | undefined) => void): () => void {
+  if (ssl.reloadCheckMs <= 0) return () => undefined;
+  const files = [ssl.keystoreLocation, ...(ssl.truststoreLocation !== undefined ? [ssl.truststoreLocation] : [])];
+  const stamp = (): string => files.map((f) => {
+    try {
+      const s = statSync(f);
+      return `${s.mtimeMs}:${s.size}`;
+    } catch {
+      return 'missing';
+    }
+  }).join('|');
+  let last = stamp();
+  const timer = setInterval(() => {
+    const now = stamp();
+    if (now === last) return;
+    last = now;
+    try {
+      loadTlsOptions(ssl, ssl.clientAuth);
+      onChange(undefined);
+    } catch (e) {
+      onChange(e as Error);
+    }
+  }, ssl.reloadCheckMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 const RFC2253_ESCAPE = /[,+"\\<>;]/g;
