@@ -6,7 +6,7 @@
 
 import { AddPartitionsToTxnApi } from '../../protocol/generated/index.ts';
 import { defaultAddPartitionsToTxnResponse } from '../../protocol/generated/AddPartitionsToTxnResponse.ts';
-import { AclOperation, ResourceType } from '../security/acl.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TransactionServices } from './broker-services.ts';
@@ -18,6 +18,8 @@ export const addPartitionsToTxnHandler = defineHandler({
   handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     if (ctx.apiVersion >= 4) {
+      // The batched form is what brokers send each other: CLUSTER_ACTION on the cluster.
+      if (!ctx.allowed(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_NAME)) return { ...defaultAddPartitionsToTxnResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
       const resultsByTransaction = await Promise.all(req.transactions.map(async (tx) => {
         const topics = tx.topics.map((t) => ({ name: t.name, partitions: t.partitions }));
         const notHere = transactions.coordinatorError(tx.transactionalId);
