@@ -446,8 +446,20 @@ export class ConsumerGroup {
     return topics;
   }
 
+  /**
+   * The group is unloaded (its offsets partition is led elsewhere now): timers
+   * stop, and members waiting in a JoinGroup or SyncGroup are answered
+   * NOT_COORDINATOR at once, as Kafka does, so they look for the new
+   * coordinator instead of waiting out their request timeout.
+   */
   close(): void {
     clearTimeout(this.rebalanceTimer);
-    for (const m of this.members.values()) clearTimeout(m.sessionTimer);
+    for (const m of this.members.values()) {
+      clearTimeout(m.sessionTimer);
+      m.joinWaiter?.(this.fail(ErrorCode.NOT_COORDINATOR, m.memberId));
+      m.syncWaiter?.({ errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: EMPTY });
+      m.joinWaiter = undefined;
+      m.syncWaiter = undefined;
+    }
   }
 }
