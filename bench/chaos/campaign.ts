@@ -1,0 +1,260 @@
+// Owns one fault campaign: a fleet (PostgreSQL, the S3 test server, N
+// object-wal brokers) under a workload of idempotent producers and group
+// consumers (confluent-kafka-python, librdkafka), faults chosen from a seed
+// with quiet periods between them, then healing, a final read of the whole
+// topic and the checker (history-checker.ts). Returns the report; writing it
+// and the exit code are the caller's. Every fault is undone before the next.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrokerProcess } from '../../test/support/broker-process.ts';
+import { PostgresTestServer } from '../../test/support/postgres.ts';
+import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../../test/support/s3-server.ts';
+import { PYTHON, currentConfluentKafkaEnv } from '../../test/support/python-env.ts';
+import { runCommand } from '../../test/support/run-command.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
+import { CreateTopicsApi, MetadataApi } from '../../protocol/generated/index.ts';
+import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
+import { checkHistory, type Ack, type Anomaly, type History, type Read, type Send } from './history-checker.ts';
+
+const CLIENT = join(import.meta.dirname, '../../test/support/python/chaos_client.py');
+const FINAL_READ = join(import.meta.dirname, '../../test/support/python/idempotent_produce_consume.py');
+
+export const FAULT_KINDS = ['kill-broker', 'pause-broker', 'kill-controller', 'kill-two-brokers', 'kill-postgres', 'pause-postgres', 'restart-s3'] as const;
+export type FaultKind = typeof FAULT_KINDS[number];
+
+export interface CampaignOptions {
+  seed: number;
+  durationMs: number;
+  brokers: number;
+  faults: readonly FaultKind[];
+  producers: number;
+  consumers: number;
+  partitions: number;
+  /** Records per second per producer. */
+  rate: number;
+  /** Quiet time between faults (a fault lasts 1-4 s of it more). */
+  quietMs: number;
+  /** Clients must make progress within this long after the last fault. */
+  progressWithinMs: number;
+  /** Go through every fault kind (in a seeded order) before repeating one, so a short campaign has them all. */
+  everyKind?: boolean;
+  log?: (line: string) => void;
+  /** A directory to keep each client's history (JSON lines) and each broker's log in, for a look at an anomaly. */
+  keepHistoryIn?: string;
+}
+
+export interface FaultRecord { kind: FaultKind; target: string; startedAt: number; endedAt: number }
+
+export interface CampaignReport {
+  options: Omit<CampaignOptions, 'log'>;
+  startedAt: number;
+  endedAt: number;
+  faults: FaultRecord[];
+  sent: number;
+  acknowledged: number;
+  producerErrors: number;
+  read: number;
+  finalRead: number;
+  anomalies: Anomaly[];
+  /** Seconds from each broker fault's end to the next acknowledgement of every producer. */
+  recoverySeconds: number[];
+  /** Per second: faults active, acks, reads, producer errors (for the timeline chart). */
+  timeline: { s: number; acks: number; reads: number; errors: number; fault: string }[];
+}
+
+/** mulberry32: a small seeded generator, so a seed replays the same campaign. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Client { name: string; child: ChildProcess; lines: string[]; exited: Promise<number | null> }
+
+function startClient(args: string[], name: string): Client {
+  const child = spawn(PYTHON, [CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: currentConfluentKafkaEnv() });
+  const lines: string[] = [];
+  let rest = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const text = rest + d.toString();
+    const parts = text.split('\n');
+    rest = parts.pop()!;
+    lines.push(...parts.filter((l) => l !== ''));
+  });
+  child.stderr!.on('data', () => undefined);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { name, child, lines, exited };
+}
+
+async function controllerOf(brokers: BrokerProcess[]): Promise<number> {
+  for (const [i, b] of brokers.entries()) {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${b.httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+      if (/^floe_controller_active 1$/m.test(text)) return i;
+    } catch {
+      // A broker that does not answer is not the one to find.
+    }
+  }
+  return -1;
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
+  const log = o.log ?? (() => undefined);
+  const random = seeded(o.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const dir = mkdtempSync(join(tmpdir(), 'floe-chaos-'));
+  const stopFile = join(dir, 'stop');
+  const pg = await PostgresTestServer.start();
+  const s3 = new S3TestServer();
+  await s3.start();
+  const brokers: BrokerProcess[] = [];
+  const clients: Client[] = [];
+  const faults: FaultRecord[] = [];
+  const startedAt = Date.now();
+  try {
+    const url = await pg.newDatabase();
+    for (let i = 0; i < o.brokers; i++) {
+      brokers.push(await BrokerProcess.start({
+        args: [
+          '--node-id', String(i + 1), '--metadata', url, '--durability', 'object-wal', '--s3-endpoint', s3.endpoint, '--s3-bucket', S3_TEST_BUCKET,
+          '--s3-key-prefix', 'chaos/', '--upload-interval-ms', '50', '--broker-session-timeout-ms', '3000',
+        ],
+        env: { AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+      }));
+    }
+    const bootstrap = brokers.map((b) => b.bootstrap).join(',');
+    const admin = await WireClient.connect('127.0.0.1', brokers[0]!.port);
+    const created = await admin.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'chaos', numPartitions: o.partitions, replicationFactor: -1 }], timeoutMs: 30_000, validateOnly: false });
+    if (created.topics[0]!.errorCode !== 0) throw new Error(`create topic: ${created.topics[0]!.errorMessage}`);
+    for (let attempt = 0; ; attempt++) {
+      const md = await admin.request(MetadataApi, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'chaos' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      if (md.topics[0]!.partitions.every((p) => p.leaderId >= 0)) break;
+      if (attempt > 100) throw new Error('the topic has no leaders');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    admin.close();
+
+    for (let i = 0; i < o.producers; i++) clients.push(startClient(['produce', bootstrap, 'chaos', String(o.partitions), `p${i + 1}`, stopFile, String(o.rate)], `p${i + 1}`));
+    for (let i = 0; i < o.consumers; i++) clients.push(startClient(['consume', bootstrap, 'chaos', 'chaos-group', `c${i + 1}`, stopFile], `c${i + 1}`));
+
+    // Faults until the deadline, each undone before the quiet period that follows it.
+    const deadline = startedAt + o.durationMs;
+    await new Promise((r) => setTimeout(r, o.quietMs));
+    let order: FaultKind[] = [];
+    while (Date.now() + o.quietMs < deadline) {
+      if (order.length === 0) order = [...o.faults].sort(() => random() - 0.5);
+      const kind = o.everyKind === true ? order.shift()! : pick(o.faults);
+      const holdMs = 1000 + Math.floor(random() * 3000);
+      const f: FaultRecord = { kind, target: '', startedAt: Date.now(), endedAt: 0 };
+      const hold = (): Promise<void> => new Promise((r) => setTimeout(r, holdMs));
+      if (kind === 'kill-broker' || kind === 'kill-controller') {
+        let i = kind === 'kill-controller' ? await controllerOf(brokers) : Math.floor(random() * brokers.length);
+        if (i < 0) i = 0;
+        f.target = `broker ${i + 1}`;
+        await brokers[i]!.kill9();
+        await hold();
+        await brokers[i]!.startAgain();
+      } else if (kind === 'kill-two-brokers') {
+        const first = Math.floor(random() * brokers.length);
+        const second = (first + 1 + Math.floor(random() * (brokers.length - 1))) % brokers.length;
+        f.target = `brokers ${first + 1} and ${second + 1}`;
+        await Promise.all([brokers[first]!.kill9(), brokers[second]!.kill9()]);
+        await hold();
+        await Promise.all([brokers[first]!.startAgain(), brokers[second]!.startAgain()]);
+      } else if (kind === 'pause-broker') {
+        const i = Math.floor(random() * brokers.length);
+        f.target = `broker ${i + 1}`;
+        brokers[i]!.pause();
+        await hold();
+        brokers[i]!.resume();
+      } else if (kind === 'kill-postgres') {
+        f.target = 'postgresql';
+        await pg.kill9();
+        await hold();
+        await pg.startAgain();
+      } else if (kind === 'pause-postgres') {
+        f.target = 'postgresql';
+        process.kill(pg.pid!, 'SIGSTOP');
+        await hold();
+        process.kill(pg.pid!, 'SIGCONT');
+      } else {
+        f.target = 's3';
+        await s3.stop();
+        await hold();
+        await s3.start();
+      }
+      f.endedAt = Date.now();
+      faults.push(f);
+      log(`chaos: ${kind} of ${f.target} for ${((f.endedAt - f.startedAt) / 1000).toFixed(1)} s`);
+      await new Promise((r) => setTimeout(r, o.quietMs));
+    }
+    const lastFaultEndedAt = faults.at(-1)?.endedAt ?? startedAt;
+    // Healed: the clients must show progress within the bound, then stop.
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(o.progressWithinMs + 2000, lastFaultEndedAt + o.progressWithinMs + 2000 - Date.now()))));
+    writeFileSync(stopFile, '');
+    const endedAt = Date.now();
+    await Promise.all(clients.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 150_000))])));
+    for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+
+    if (o.keepHistoryIn !== undefined) {
+      mkdirSync(o.keepHistoryIn, { recursive: true });
+      for (const c of clients) writeFileSync(join(o.keepHistoryIn, `${c.name}.jsonl`), `${c.lines.join('\n')}\n`);
+      for (const [i, b] of brokers.entries()) writeFileSync(join(o.keepHistoryIn, `broker-${i + 1}.log`), b.log);
+    }
+    const events = clients.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number }));
+    const sends: Send[] = events.filter((e) => e.e === 'send').map((e) => ({ key: e.k!, t: e.t }));
+    const acks: Ack[] = events.filter((e) => e.e === 'ack').map((e) => ({ key: e.k!, partition: e.p!, offset: e.o!, t: e.t }));
+    const reads: Read[] = events.filter((e) => e.e === 'read').map((e) => ({ consumer: e.c!, epoch: e.epoch!, key: e.k!, partition: e.p!, offset: e.o!, t: e.t }));
+    const errors = events.filter((e) => e.e === 'err');
+
+    const final = await runCommand(PYTHON, [FINAL_READ, 'consume', bootstrap, 'chaos', String(o.partitions), String(sends.length * 2 + 10)], { timeoutMs: 300_000, env: currentConfluentKafkaEnv() });
+    const finalRead = final.stdout.trim().split('\n').filter((l) => l.startsWith('{"partition"')).map((l) => JSON.parse(l) as { partition: number; offset: number; key: string });
+
+    const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
+    const anomalies = checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) });
+
+    const recoverySeconds = faults.filter((f) => f.kind.includes('broker') || f.kind === 'kill-controller').map((f) => {
+      const next = Math.max(...clients.filter((c) => c.name.startsWith('p')).map((c) => acks.find((a) => a.key.startsWith(`${c.name}-`) && a.t >= f.endedAt)?.t ?? Number.NaN));
+      return (next - f.endedAt) / 1000;
+    });
+    const seconds = Math.ceil((endedAt - startedAt) / 1000);
+    const timeline = Array.from({ length: seconds }, (_, s) => {
+      const from = startedAt + s * 1000;
+      const inSecond = (t: number): boolean => t >= from && t < from + 1000;
+      return {
+        s, acks: acks.filter((a) => inSecond(a.t)).length, reads: reads.filter((r) => inSecond(r.t)).length, errors: errors.filter((e) => inSecond(e.t)).length,
+        fault: faults.filter((f) => f.startedAt < from + 1000 && f.endedAt >= from).map((f) => f.kind).join(','),
+      };
+    });
+    const { log: _log, keepHistoryIn: _keep, ...options } = o;
+    return {
+      options, startedAt, endedAt, faults, sent: sends.length, acknowledged: acks.length, producerErrors: errors.length,
+      read: reads.length, finalRead: finalRead.length, anomalies, recoverySeconds, timeline,
+    };
+  } finally {
+    if (!existsSync(stopFile)) writeFileSync(stopFile, '');
+    for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    for (const b of brokers) {
+      b.resume();
+      await b.destroy();
+    }
+    if (pg.pid !== undefined) {
+      try {
+        process.kill(pg.pid, 'SIGCONT');
+      } catch {
+        // Not running.
+      }
+    }
+    await s3.destroy();
+    await pg.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
