@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
+import { WatchedRecords } from '../watched-records.ts';
 
 export const QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'] as const;
 export type QuotaKey = typeof QUOTA_KEYS[number];
@@ -27,33 +28,27 @@ export const QUOTA_ENTITIES_MAX = 100_000;
 
 export class ClientQuotaStore {
   private readonly md: MetadataStore;
-  private cached: StoredQuota[] = [];
-  private unwatch: (() => void) | undefined;
+  private readonly copy: WatchedRecords<StoredQuota>;
 
   constructor(md: MetadataStore) {
     this.md = md;
+    this.copy = new WatchedRecords<StoredQuota>(md, PREFIX);
   }
 
-  async start(): Promise<void> {
-    await this.reload();
-    this.unwatch = this.md.watch(PREFIX, () => { void this.reload().catch(() => undefined); });
+  start(): Promise<void> {
+    return this.copy.start();
   }
 
   stop(): void {
-    this.unwatch?.();
-  }
-
-  private async reload(): Promise<void> {
-    this.cached = (await this.md.range(PREFIX)).map((e) => e.value as unknown as StoredQuota);
+    this.copy.stop();
   }
 
   all(): readonly StoredQuota[] {
-    return this.cached;
+    return this.copy.all;
   }
 
-  async current(): Promise<readonly StoredQuota[]> {
-    await this.reload();
-    return this.cached;
+  current(): Promise<readonly StoredQuota[]> {
+    return this.copy.reload();
   }
 
   /** Sets and removes values of one entity; an entity left with none is removed. */
@@ -65,7 +60,7 @@ export class ClientQuotaStore {
     await this.md.commit([Object.keys(values).length === 0
       ? { op: 'delete', key }
       : { op: 'put', key, value: { entity, values } as unknown as MetadataValue }]);
-    await this.reload();
+    await this.copy.reload();
   }
 
   /**
@@ -74,7 +69,7 @@ export class ClientQuotaStore {
    * client, default user, client-id, default client. Undefined: unlimited.
    */
   quotaFor(user: string, clientId: string, key: QuotaKey): number | undefined {
-    const find = (u: string | null | undefined, c: string | null | undefined): number | undefined => this.cached.find((q) => q.entity.user === u && q.entity['client-id'] === c && q.values[key] !== undefined)?.values[key];
+    const find = (u: string | null | undefined, c: string | null | undefined): number | undefined => this.copy.all.find((q) => q.entity.user === u && q.entity['client-id'] === c && q.values[key] !== undefined)?.values[key];
     const order: [string | null | undefined, string | null | undefined][] = [
       [user, clientId], [user, null], [user, undefined], [null, clientId], [null, null], [null, undefined], [undefined, clientId], [undefined, null],
     ];

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
 import type { AclBinding } from './acl.ts';
+import { WatchedRecords } from '../watched-records.ts';
 
 const PREFIX = 'acl/';
 export const ACL_BINDINGS_MAX = 100_000;
@@ -15,49 +16,42 @@ const keyOf = (b: AclBinding): string => `${PREFIX}${createHash('sha256').update
 
 export class AclStore {
   private readonly md: MetadataStore;
-  private cached: AclBinding[] = [];
-  private unwatch: (() => void) | undefined;
+  private readonly copy: WatchedRecords<AclBinding>;
 
   constructor(md: MetadataStore) {
     this.md = md;
+    this.copy = new WatchedRecords<AclBinding>(md, PREFIX);
   }
 
-  async start(): Promise<void> {
-    await this.reload();
-    this.unwatch = this.md.watch(PREFIX, () => { void this.reload().catch(() => undefined); });
+  start(): Promise<void> {
+    return this.copy.start();
   }
 
   stop(): void {
-    this.unwatch?.();
-  }
-
-  private async reload(): Promise<void> {
-    this.cached = (await this.md.range(PREFIX)).map((e) => e.value as unknown as AclBinding);
+    this.copy.stop();
   }
 
   /** This broker's copy (at most a watch round behind the store). */
   bindings(): readonly AclBinding[] {
-    return this.cached;
+    return this.copy.all;
   }
 
   /** Adds bindings (an existing one is left as is); false when the bound on bindings would be passed. */
   async create(bindings: readonly AclBinding[]): Promise<boolean> {
-    await this.reload();
-    if (this.cached.length + bindings.length > ACL_BINDINGS_MAX) return false;
+    if ((await this.copy.reload()).length + bindings.length > ACL_BINDINGS_MAX) return false;
     await this.md.commit(bindings.map((b) => ({ op: 'put' as const, key: keyOf(b), value: { ...b } as unknown as MetadataValue })));
-    await this.reload();
+    await this.copy.reload();
     return true;
   }
 
   async delete(bindings: readonly AclBinding[]): Promise<void> {
     if (bindings.length === 0) return;
     await this.md.commit(bindings.map((b) => ({ op: 'delete' as const, key: keyOf(b) })));
-    await this.reload();
+    await this.copy.reload();
   }
 
   /** The store's current bindings (not the cached copy), for DescribeAcls and DeleteAcls. */
-  async current(): Promise<AclBinding[]> {
-    await this.reload();
-    return this.cached;
+  async current(): Promise<readonly AclBinding[]> {
+    return this.copy.reload();
   }
 }

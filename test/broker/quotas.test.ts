@@ -53,7 +53,7 @@ it('a kcat producer over its producer_byte_rate is held to it; one without a quo
   const lines = Array.from({ length: 320 }, (_, i) => `${String(i).padStart(4, '0')}${'x'.repeat(1020)}`).join('\n') + '\n'; // 320 KiB
   const produce = (clientId: string) => runCommand('kcat', [
     '-b', broker.bootstrap, '-P', '-t', `quota-${clientId}`, '-X', `client.id=${clientId}`, '-X', 'batch.size=16384', '-X', 'linger.ms=0',
-  ], { input: lines, timeoutMs: 60_000 });
+  ], { input: lines, timeoutMs: 150_000 });
 
   const throttlesBefore = await metric('floe_quota_throttles');
   const fast = await produce('free-producer');
@@ -72,4 +72,4 @@ it('a kcat producer over its producer_byte_rate is held to it; one without a quo
   // Every record arrived.
   const consumed = await runCommand('kcat', ['-b', broker.bootstrap, '-C', '-t', 'quota-slow-producer', '-e', '-f', '%s\\n'], { timeoutMs: 30_000 });
   expect(consumed.stdout.trim().split('\n').length).toBe(320);
-});
+}, 300_000);
