@@ -26,6 +26,8 @@ import type { ObjectIndexCacheStats } from './object-index-cache.ts';
 import { RegionReader, type RegionReaderStats } from './region-reader.ts';
 import { StreamIndex } from './stream-index.ts';
 import { RegionRewriter, type CompactionOptions, type RegionRewriterStats } from './region-rewriter.ts';
+import { ObjectCollector } from './object-collector.ts';
+import { retentionStart, type RetentionPolicy } from './retention.ts';
 import { newObjectKey, streamKey, streamOwnerKey, type IndexValue, type StreamOwner } from './stream-keys.ts';
 
 export type DurabilityMode = 'local-wal' | 'object-wal';
@@ -97,12 +99,7 @@ interface StreamState {
   mem: FifoQueue<MemChunk>;
 }
 
-export interface RetentionPolicy {
-  /** Regions uploaded longer ago than this are deleted; -1 keeps forever. */
-  retentionMs: number;
-  /** Oldest regions are deleted while the stream's uploaded bytes exceed this; -1 means no limit. */
-  retentionBytes: number;
-}
+export type { RetentionPolicy } from './retention.ts';
 
 export interface StreamStoreStats {
   streams: number;
@@ -169,6 +166,7 @@ export class StreamStore {
   private readonly reader: RegionReader;
   private readonly index: StreamIndex;
   private readonly rewriter: RegionRewriter;
+  private readonly collector: ObjectCollector;
   readonly stats: StreamStoreStats;
 
   private constructor(opts: StreamStoreOptions) {
@@ -192,6 +190,7 @@ export class StreamStore {
       fenceOps: (id) => this.fenceOps(id),
       dropCachedUpTo: (id, endOffset) => this.dropCachedUpTo(id, endOffset),
     });
+    this.collector = new ObjectCollector(this.opts.objectStore, this.index, this.reader);
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
       uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, regionReads: this.reader.stats,
@@ -779,40 +778,20 @@ export class StreamStore {
     this.stats.tailCacheBytes = this.tailBytes;
   }
 
-  /**
-   * Retention by time and by bytes: deletes whole uploaded regions from the
-   * start of the stream (as Kafka deletes whole segments), never data that is
-   * only in memory. Time goes by upload time, at most one upload interval
-   * after the data was appended.
-   */
+  /** Retention by time and by bytes (see retention.ts); returns the stream's start offset after it. */
   async applyRetention(id: number, policy: RetentionPolicy, now = Date.now()): Promise<number> {
     const s = this.stream(id);
     if (policy.retentionMs < 0 && policy.retentionBytes < 0) return s.startOffset;
-    const regions = (await this.index.entries(id)).map((e) => e.value);
-    let total = regions.reduce((a, r) => a + r.l, 0);
-    let newStart = s.startOffset;
-    for (const r of regions) {
-      const tooOld = policy.retentionMs >= 0 && r.t !== undefined && now - r.t > policy.retentionMs;
-      const tooBig = policy.retentionBytes >= 0 && total > policy.retentionBytes;
-      if (!tooOld && !tooBig) break;
-      newStart = r.e;
-      total -= r.l;
-    }
+    const newStart = retentionStart((await this.index.entries(id)).map((e) => e.value), s.startOffset, policy, now);
     if (newStart > s.startOffset) await this.trim(id, newStart);
     return s.startOffset;
   }
 
-  /** Deletes objects whose grace period has passed; returns how many. */
+  /** Deletes objects whose grace period has passed (see ObjectCollector); returns how many. */
   async collectGarbage(graceMs = OBJECT_DELETE_GRACE_MS_DEFAULT, now = Date.now()): Promise<number> {
-    let deleted = 0;
-    for (const e of await this.index.dueForDeletion(graceMs, now)) {
-      this.reader.evictObject(e.objectKey);
-      await this.opts.objectStore.delete(e.objectKey);
-      await this.index.deleted(e);
-      deleted++;
-    }
-    this.stats.objectsDeleted += deleted;
-    return deleted;
+    const n = await this.collector.collect(graceMs, now);
+    this.stats.objectsDeleted += n;
+    return n;
   }
 
   /**
