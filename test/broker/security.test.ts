@@ -40,6 +40,7 @@ import { defaultMetadataRequest } from '../../protocol/generated/MetadataRequest
 import { ErrorCode } from '../../protocol/errors.ts';
 
 const SCRAM_USERS = join(import.meta.dirname, '../support/python/scram_users.py');
+const SECURE_CLIENT = join(import.meta.dirname, '../support/python/secure_client.py');
 
 let certs: TestCertificates;
 /** OAUTHBEARER: the issuer's signing key (its public half is the broker's JWKS) and a stranger's. */
@@ -189,6 +190,16 @@ describe('clients', () => {
     const acks = jsonLines<{ key: string; error: string | null }>(r.stdout);
     expect(acks.length).toBe(20);
     expect(acks.every((a) => a.error === null)).toBe(true);
+  });
+
+  it('confluent-kafka-python (current, from PyPI) over SASL_SSL with SCRAM-SHA-512: idempotent produce, then read back', async () => {
+    const r = await runCommand(PYTHON, [SECURE_CLIENT, addr('SASL_SSL'), 'secure', '5',
+      'security.protocol=SASL_SSL', 'sasl.mechanisms=SCRAM-SHA-512', 'sasl.username=alice', 'sasl.password=alice-secret', `ssl.ca.location=${certs.ca}`,
+    ], { timeoutMs: 90_000, env: currentConfluentKafkaEnv() });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { produced: number; read: string[] };
+    expect(out.produced).toBe(5);
+    expect(out.read).toEqual(['py-0', 'py-1', 'py-2', 'py-3', 'py-4']);
   });
 
   it('kafkajs with SCRAM-SHA-256 over SASL_SSL', async () => {
