@@ -33,11 +33,12 @@ export const LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT = 'PLAINTEXT:PLAINTEXT,SSL:S
 const PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 const isProtocol = (p: string): p is SecurityProtocol => (PROTOCOLS as readonly string[]).includes(p);
 
+/** A listener setting that cannot be served; the config loader reports it as a ConfigError. */
 export class ListenerConfigError extends Error {
   readonly code = 'FLOE_ERR_CONFIG';
   constructor(message: string) {
     super(message);
-    this.name = 'ConfigError';
+    this.name = 'ListenerConfigError';
   }
 }
 

@@ -215,8 +215,18 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     const reads: Read[] = events.filter((e) => e.e === 'read').map((e) => ({ consumer: e.c!, epoch: e.epoch!, key: e.k!, partition: e.p!, offset: e.o!, t: e.t }));
     const errors = events.filter((e) => e.e === 'err');
 
-    const final = await runCommand(PYTHON, [FINAL_READ, 'consume', bootstrap, 'chaos', String(o.partitions), String(sends.length * 2 + 10)], { timeoutMs: 300_000, env: currentConfluentKafkaEnv() });
-    const finalRead = final.stdout.trim().split('\n').filter((l) => l.startsWith('{"partition"')).map((l) => JSON.parse(l) as { partition: number; offset: number; key: string });
+    // The whole topic, once the fleet has healed: read again (bounded) until a read ends with every acknowledged record's offset covered.
+    const ackedEnd = new Map<number, number>();
+    for (const a of acks) ackedEnd.set(a.partition, Math.max(ackedEnd.get(a.partition) ?? -1, a.offset));
+    let finalRead: { partition: number; offset: number; key: string }[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const final = await runCommand(PYTHON, [FINAL_READ, 'consume', bootstrap, 'chaos', String(o.partitions), String(sends.length * 2 + 10), '150'], { timeoutMs: 600_000, env: currentConfluentKafkaEnv() });
+      finalRead = final.stdout.trim().split('\n').filter((l) => l.startsWith('{"partition"')).map((l) => JSON.parse(l) as { partition: number; offset: number; key: string });
+      const readEnd = new Map<number, number>();
+      for (const r of finalRead) readEnd.set(r.partition, Math.max(readEnd.get(r.partition) ?? -1, r.offset));
+      if ([...ackedEnd].every(([p, end]) => (readEnd.get(p) ?? -1) >= end)) break;
+      log(`chaos: the final read ended short (${finalRead.length} records); reading again`);
+    }
 
     const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
     const anomalies = checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) });

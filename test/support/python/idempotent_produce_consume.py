@@ -39,13 +39,13 @@ def produce(bootstrap, topic, count, partitions, pause_s=0.0):
     sys.exit(1 if left else 0)
 
 
-def consume(bootstrap, topic, partitions, expected):
+def consume(bootstrap, topic, partitions, expected, idle_polls=50):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-assign-only", "enable.auto.commit": False,
                   "auto.offset.reset": "earliest"})
     c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     got = 0
     idle = 0
-    while got < expected and idle < 50:
+    while got < expected and idle < idle_polls:
         m = c.poll(0.2)
         if m is None:
             idle += 1
@@ -64,4 +64,4 @@ if __name__ == "__main__":
     if mode == "produce":
         produce(bootstrap, topic, int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]) if len(sys.argv) > 6 else 0.0)
     else:
-        consume(bootstrap, topic, int(sys.argv[4]), int(sys.argv[5]))
+        consume(bootstrap, topic, int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]) if len(sys.argv) > 6 else 50)
