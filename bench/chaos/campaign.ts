@@ -225,7 +225,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       const readEnd = new Map<number, number>();
       for (const r of finalRead) readEnd.set(r.partition, Math.max(readEnd.get(r.partition) ?? -1, r.offset));
       if ([...ackedEnd].every(([p, end]) => (readEnd.get(p) ?? -1) >= end)) break;
-      log(`chaos: the final read ended short (${finalRead.length} records); reading again`);
+      log(`chaos: the final read ended short (${finalRead.length} records, exit ${final.code}${final.timedOut ? ', timed out' : ''}); reading again`);
+      if (o.keepHistoryIn !== undefined) {
+        writeFileSync(join(o.keepHistoryIn, `final-read-${attempt}.txt`), `${final.stdout.split('\n').slice(0, 200).join('\n')}\n--- stderr ---\n${final.stderr.slice(-20_000)}`);
+      }
     }
 
     const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
