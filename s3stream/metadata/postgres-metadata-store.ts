@@ -7,6 +7,7 @@
 // hide a failed commit as a success.
 
 import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { WatchList, type MetadataOp, type MetadataStore, type RangeOptions, type VersionedEntry } from './metadata-store.ts';
 
 export interface PostgresMetadataStoreOptions {
@@ -71,6 +72,27 @@ const MIGRATIONS: readonly string[] = [
      RETURN true;
    EXCEPTION WHEN unique_violation THEN
      RETURN false;
+   END $$;`,
+  // A commit whose connection died before its answer may or may not have happened (a backend
+  // can outlive its postmaster for a moment): each commit carries an id, recorded in the same
+  // transaction, so the retry of one that did happen answers true instead of failing its own
+  // version checks. Ids are kept ten minutes, far longer than any retry.
+  `CREATE TABLE floe_commits (id text PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+   CREATE FUNCTION floe_commit_once(commit_id text, ops jsonb, changed text) RETURNS boolean LANGUAGE plpgsql AS $$
+   DECLARE
+     ok boolean;
+   BEGIN
+     IF EXISTS (SELECT 1 FROM floe_commits WHERE id = commit_id) THEN
+       RETURN true;
+     END IF;
+     ok := floe_commit(ops, changed);
+     IF ok THEN
+       INSERT INTO floe_commits (id) VALUES (commit_id);
+     END IF;
+     IF random() < 0.01 THEN
+       DELETE FROM floe_commits WHERE at < now() - interval '10 minutes';
+     END IF;
+     RETURN ok;
    END $$;`,
 ];
 
@@ -208,7 +230,9 @@ export class PostgresMetadataStore implements MetadataStore {
   async commit(ops: readonly MetadataOp[]): Promise<boolean> {
     if (ops.length === 0) return true;
     const changed = changedSegments(ops);
-    const { rows } = await this.query((c) => c.query<{ ok: boolean }>('SELECT floe_commit($1::jsonb, $2) AS ok', [JSON.stringify(ops), changed]));
+    // One id for every attempt: a retry after an unanswered attempt that did commit answers true.
+    const id = randomUUID();
+    const { rows } = await this.query((c) => c.query<{ ok: boolean }>('SELECT floe_commit_once($1, $2::jsonb, $3) AS ok', [id, JSON.stringify(ops), changed]));
     const ok = rows[0]?.ok === true;
     // Our own watchers hear at once; the NOTIFY reaches the other brokers (and us again, harmlessly).
     if (ok) this.watchers.changed(ops.map((o) => o.key));

@@ -14,6 +14,7 @@ import { PostgresMetadataStore } from '../../s3stream/metadata/postgres-metadata
 import { nextCounter, type MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import { PostgresTestServer } from '../support/postgres.ts';
 import { until } from '../support/until.ts';
+import pg from 'pg';
 
 let pgServer: PostgresTestServer;
 const dirs: string[] = [];
@@ -138,6 +139,24 @@ describe('postgres', () => {
     await until(() => heard > 0, 5_000, 'a NOTIFY from the other store');
     await a.close();
     await b.close();
+  });
+
+  it('a commit sent again after its answer was lost is not applied twice, and answers true (the retry of an ambiguous commit)', async () => {
+    const url = await pgServer.newDatabase();
+    const s = await PostgresMetadataStore.open({ url });
+    await s.commit([{ op: 'put', key: 'x', value: 1 }]);
+    // What a retry sends: the same commit id, after the first attempt committed but its answer never came.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const ops = JSON.stringify([{ op: 'put', key: 'x', value: 2, expectVersion: 1 }]);
+    const first = await c.query<{ ok: boolean }>('SELECT floe_commit_once($1, $2::jsonb, $3) AS ok', ['commit-1', ops, 'x']);
+    const retry = await c.query<{ ok: boolean }>('SELECT floe_commit_once($1, $2::jsonb, $3) AS ok', ['commit-1', ops, 'x']);
+    expect([first.rows[0]!.ok, retry.rows[0]!.ok]).toEqual([true, true]);
+    expect(await s.get('x')).toMatchObject({ value: 2, version: 2 });
+    // Another commit with the same ops and a new id is refused by its version check, as it should be.
+    expect(await s.commit([{ op: 'put', key: 'x', value: 2, expectVersion: 1 }])).toBe(false);
+    await c.end();
+    await s.close();
   });
 
   it('one upload of 1,000 index entries commits in one round trip', async () => {
