@@ -190,12 +190,23 @@ export class Connection {
       this.paused = true;
       this.socket.pause();
     }
-    clearTimeout(this.throttleTimer);
-    this.throttleTimer = setTimeout(() => this.resumeIfDue(), this.throttledUntil - Date.now());
+    this.resumeIfDue();
   }
 
+  /**
+   * Resumes reading unless the connection is still throttled (then it looks again when the
+   * throttle ends: a timer may fire a millisecond before Date.now() says it is due) or has too
+   * many requests in flight (then the next completed one calls this again).
+   */
   private resumeIfDue(): void {
-    if (this.paused && !this.closed && this.inFlight < this.broker.config.queuedMaxRequestsPerConnection && Date.now() >= this.throttledUntil) {
+    if (!this.paused || this.closed) return;
+    const wait = this.throttledUntil - Date.now();
+    if (wait > 0) {
+      clearTimeout(this.throttleTimer);
+      this.throttleTimer = setTimeout(() => this.resumeIfDue(), wait);
+      return;
+    }
+    if (this.inFlight < this.broker.config.queuedMaxRequestsPerConnection) {
       this.paused = false;
       this.socket.resume();
     }
