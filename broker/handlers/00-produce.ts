@@ -154,10 +154,12 @@ export const produceHandler = defineHandler({
       }
       return { responses, pending };
     });
-    // The client's producer_byte_rate, charged with the bytes it sent.
-    let requestBytes = 0;
-    for (const t of req.topicData) for (const p of t.partitionData) requestBytes += p.records === null ? 0 : recordsBuffer(p.records).length;
-    const throttleTimeMs = chargeBytes(ctx, 'producer_byte_rate', requestBytes);
+    // The client's producer_byte_rate, charged with the bytes it sent (counted only when a quota applies).
+    const throttleTimeMs = chargeBytes(ctx, 'producer_byte_rate', () => {
+      let bytes = 0;
+      for (const t of req.topicData) for (const p of t.partitionData) bytes += p.records === null ? 0 : recordsBuffer(p.records).length;
+      return bytes;
+    });
     if (acks === 0) {
       countErrors(broker, responses);
       for (const p of pending) p.durable.catch(() => undefined);

@@ -261,7 +261,7 @@ export const fetchHandler = defineHandler({
     }
     if (session !== undefined) session.advance();
     // The client's consumer_byte_rate, charged with the bytes it is sent (Kafka mutes it after this answer).
-    const throttleTimeMs = chargeBytes(ctx, 'consumer_byte_rate', leaderBytes + replicaBytes);
+    const throttleTimeMs = chargeBytes(ctx, 'consumer_byte_rate', () => leaderBytes + replicaBytes);
     return { ...defaultFetchResponse(), throttleTimeMs, sessionId: session?.id ?? 0, responses: [...byTopic.values()] };
   },
 });
