@@ -167,7 +167,8 @@ export class PartitionLog implements FetchSource {
       const lastSeq = first.baseSequence + first.lastOffsetDelta;
       const check = this.producers.check(pid, first.producerEpoch, first.baseSequence, lastSeq);
       if (check.kind === 'duplicate') {
-        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, durable: Promise.resolve() };
+        // Kafka answers a retried batch with its first copy's offset once that copy is replicated; here, once it is durable.
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, durable: check.durable };
       }
       if (check.kind === 'error') return fail(check.errorCode, check.message);
     }
@@ -180,11 +181,11 @@ export class PartitionLog implements FetchSource {
       if (opts.logAppendTime) b.setLogAppendTime(BigInt(now));
       next += b.lastOffsetDelta + 1;
     }
-    if (pid >= 0n) this.producers.record(pid, first.producerEpoch, first.baseSequence, first.baseSequence + first.lastOffsetDelta, base, Number(first.maxTimestamp));
     // The first batch of a transaction here opens it (the last stable offset stops there) before it is acknowledged.
     const opened = first.isTransactional ? this.transactions.begin(pid, base) : undefined;
     const written = this.store.append(this.streamId, base, next, data).then(() => this.notifyHighWatermark());
     const durable = opened === undefined ? written : Promise.all([written, opened]).then(() => undefined);
+    if (pid >= 0n) this.producers.record(pid, first.producerEpoch, first.baseSequence, first.baseSequence + first.lastOffsetDelta, base, Number(first.maxTimestamp), durable);
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: base, logAppendTimeMs: now, durable };
   }
 

@@ -14,6 +14,13 @@ interface BatchMeta {
   firstSeq: number;
   lastSeq: number;
   baseOffset: number;
+  /**
+   * Settles as the batch's own append did (durable, or refused); absent once
+   * known durable (read back from the log). A retry is answered only then:
+   * acknowledging a copy whose first write may still be lost would ack a
+   * record that is not in the log.
+   */
+  durable?: Promise<void>;
 }
 
 interface ProducerEntry {
@@ -25,7 +32,7 @@ interface ProducerEntry {
 
 export type SequenceCheck =
   | { kind: 'append' }
-  | { kind: 'duplicate'; baseOffset: number }
+  | { kind: 'duplicate'; baseOffset: number; durable: Promise<void> }
   | { kind: 'error'; errorCode: number; message: string };
 
 const INT32_MAX = 2147483647;
@@ -53,7 +60,7 @@ export class ProducerStateTable {
       return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} must start at sequence 0, got ${firstSeq}` };
     }
     for (const b of p.batches) {
-      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', baseOffset: b.baseOffset };
+      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', baseOffset: b.baseOffset, durable: b.durable ?? Promise.resolve() };
     }
     const last = p.batches[p.batches.length - 1];
     if (last !== undefined && firstSeq !== nextSeq(last.lastSeq)) {
@@ -75,7 +82,8 @@ export class ProducerStateTable {
     if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) this.producers.delete(this.producers.keys().next().value as bigint);
   }
 
-  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp = -1): void {
+  /** A batch appended (with the promise of its durability) or read back from the log (durable: undefined). */
+  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp = -1, durable?: Promise<void>): void {
     let p = this.producers.get(producerId);
     if (p === undefined || epoch > p.epoch) {
       p = { epoch, batches: [], lastTimestamp: -1 };
@@ -83,7 +91,13 @@ export class ProducerStateTable {
     p.lastTimestamp = timestamp;
     this.producers.delete(producerId);
     this.producers.set(producerId, p);
-    p.batches.push({ firstSeq, lastSeq, baseOffset });
+    const meta: BatchMeta = { firstSeq, lastSeq, baseOffset };
+    if (durable !== undefined) {
+      meta.durable = durable;
+      // Once durable, forget the promise (and what it holds); a refusal keeps it, for retries to see.
+      durable.then(() => { delete meta.durable; }, () => undefined);
+    }
+    p.batches.push(meta);
     if (p.batches.length > PRODUCER_BATCHES_REMEMBERED) p.batches.shift();
     if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) {
       this.producers.delete(this.producers.keys().next().value as bigint);

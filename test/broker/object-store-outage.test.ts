@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
-import { CreateTopicsApi, FetchApi, ProduceApi } from '../../protocol/generated/index.ts';
+import { CreateTopicsApi, FetchApi, InitProducerIdApi, ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
 import { buildRecordBatch } from '../../protocol/records/record.ts';
@@ -126,6 +126,45 @@ describe('bounded data waiting for upload', () => {
       let code = -1;
       while (code !== 0 && Date.now() < deadline) code = await produce(1000);
       expect(code).toBe(0);
+    } finally {
+      c.close();
+      await broker.destroy();
+    }
+  }, 60_000);
+});
+
+describe('an idempotent retry while its first copy waits for object storage', () => {
+  it('is acknowledged only once the first copy is durable, at its offset, and the log holds it once', async () => {
+    const broker = await BrokerProcess.start({
+      args: ['--durability', 'object-wal', '--upload-interval-ms', '50'],
+      env: { FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `retry-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'retried', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      const pid = await c.request(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      expect(pid.errorCode).toBe(0);
+      const batch = (seq: number, key: string): Buffer => buildRecordBatch([{ key, value: key }], { producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: seq });
+      const produce = async (records: Buffer, timeoutMs: number): Promise<{ errorCode: number; baseOffset: bigint }> => {
+        const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs, topicData: [{ name: 'retried', partitionData: [{ index: 0, records }] }] });
+        return r.responses[0]!.partitionResponses[0]!;
+      };
+      expect((await produce(batch(0, 'first'), 10_000)).errorCode).toBe(0);
+      await s3.stop();
+      // Appended, but not durable within its timeout: the client cannot know whether it was written, and retries.
+      expect((await produce(batch(1, 'second'), 300)).errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+      // The retry finds the first copy; it is still not durable, so the retry is not acknowledged either.
+      expect((await produce(batch(1, 'second'), 300)).errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+      await s3.start();
+      const retried = await produce(batch(1, 'second'), 20_000);
+      expect(retried).toMatchObject({ errorCode: 0, baseOffset: 1n });
+      const f = await c.request(FetchApi, 11, {
+        ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+        topics: [{ topic: 'retried', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }],
+      });
+      const p = f.responses[0]!.partitions[0]!;
+      expect(p.highWatermark).toBe(2n);
+      expect(splitRecordBatches(recordsBuffer(p.records!)).map((b) => [Number(b.baseOffset), b.baseSequence])).toEqual([[0, 0], [1, 1]]);
     } finally {
       c.close();
       await broker.destroy();
