@@ -18,6 +18,7 @@ import { WireClient } from '../../protocol/wire-client.ts';
 import { CreateTopicsApi, MetadataApi } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { checkHistory, type Ack, type Anomaly, type History, type Read, type Send } from './history-checker.ts';
+import { batchesBetween, describeBatch } from './batch-headers.ts';
 
 const CLIENT = join(import.meta.dirname, '../../test/support/python/chaos_client.py');
 const FINAL_READ = join(import.meta.dirname, '../../test/support/python/idempotent_produce_consume.py');
@@ -77,7 +78,10 @@ function seeded(seed: number): () => number {
   };
 }
 
-interface Client { name: string; child: ChildProcess; lines: string[]; exited: Promise<number | null> }
+interface Client { name: string; child: ChildProcess; lines: string[]; stderr: string[]; exited: Promise<number | null> }
+
+/** Bound on the client diagnostics (librdkafka's idempotence log) kept per client. */
+const CLIENT_STDERR_LINES_MAX = 20_000;
 
 function startClient(args: string[], name: string): Client {
   const child = spawn(PYTHON, [CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: currentConfluentKafkaEnv() });
@@ -89,9 +93,13 @@ function startClient(args: string[], name: string): Client {
     rest = parts.pop()!;
     lines.push(...parts.filter((l) => l !== ''));
   });
-  child.stderr!.on('data', () => undefined);
+  const stderr: string[] = [];
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr.push(d.toString());
+    if (stderr.length > CLIENT_STDERR_LINES_MAX) stderr.splice(0, stderr.length - CLIENT_STDERR_LINES_MAX);
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { name, child, lines, exited };
+  return { name, child, lines, stderr, exited };
 }
 
 async function controllerOf(brokers: BrokerProcess[]): Promise<number> {
@@ -207,6 +215,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     if (o.keepHistoryIn !== undefined) {
       mkdirSync(o.keepHistoryIn, { recursive: true });
       for (const c of clients) writeFileSync(join(o.keepHistoryIn, `${c.name}.jsonl`), `${c.lines.join('\n')}\n`);
+      for (const c of clients) writeFileSync(join(o.keepHistoryIn, `${c.name}.stderr.log`), c.stderr.join(''));
       for (const [i, b] of brokers.entries()) writeFileSync(join(o.keepHistoryIn, `broker-${i + 1}.log`), b.log);
     }
     const events = clients.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number }));
@@ -233,6 +242,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
 
     const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
     const anomalies = checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) });
+    // A record written twice: what the log holds there says who wrote each copy (producer epoch, leader epoch).
+    for (const a of anomalies.filter((x) => x.copies !== undefined).slice(0, 10)) {
+      for (const { partition, offset } of a.copies!) {
+        const batches = await batchesBetween(brokers.map((b) => b.port), 'chaos', partition, offset, offset);
+        a.detail += `; at ${partition}/${offset}: ${batches.length === 0 ? 'no batch read' : batches.map(describeBatch).join(' ')}`;
+      }
+    }
 
     const recoverySeconds = faults.filter((f) => f.kind.includes('broker') || f.kind === 'kill-controller').map((f) => {
       const next = Math.max(...clients.filter((c) => c.name.startsWith('p')).map((c) => acks.find((a) => a.key.startsWith(`${c.name}-`) && a.t >= f.endedAt)?.t ?? Number.NaN));

@@ -36,6 +36,8 @@ export type AnomalyKind = 'lost' | 'duplicate' | 'divergent' | 'misplaced' | 'ph
 export interface Anomaly {
   kind: AnomalyKind;
   detail: string;
+  /** For a duplicate: the offsets of its copies, so the log can be looked at there. */
+  copies?: { partition: number; offset: number }[];
 }
 
 export interface CheckOptions {
@@ -66,12 +68,13 @@ export function checkHistory(h: History, opts: CheckOptions): Anomaly[] {
   for (const r of h.finalRead) observe(r.key, r.partition, r.offset, 'final read');
 
   // One offset per record.
-  const placed = new Map<string, string>();
+  const placed = new Map<string, { partition: number; offset: number }>();
   for (const r of [...h.finalRead, ...h.reads]) {
-    const at = tp(r.partition, r.offset);
     const prev = placed.get(r.key);
-    if (prev === undefined) placed.set(r.key, at);
-    else if (prev !== at) out.push({ kind: 'duplicate', detail: `${r.key} at ${prev} and at ${at}` });
+    if (prev === undefined) placed.set(r.key, { partition: r.partition, offset: r.offset });
+    else if (prev.partition !== r.partition || prev.offset !== r.offset) {
+      out.push({ kind: 'duplicate', detail: `${r.key} at ${tp(prev.partition, prev.offset)} and at ${tp(r.partition, r.offset)}`, copies: [prev, { partition: r.partition, offset: r.offset }] });
+    }
   }
 
   const finalKeys = new Set(h.finalRead.map((r) => r.key));

@@ -29,6 +29,8 @@ def produce(bootstrap, topic, partitions, name, stopfile, rate):
     p = Producer({
         "bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
         "linger.ms": 5, "message.timeout.ms": 120000, "retry.backoff.ms": 100,
+        # Idempotence state changes (epoch bumps, drains, PID changes) to stderr: the campaign keeps them.
+        "debug": "eos",
     })
 
     def report(err, msg):
