@@ -20,6 +20,27 @@ export interface LeadershipHooks {
   onLose(topic: string, partition: number): void;
 }
 
+/** Partitions opened (or closed) at once by one sync. */
+export const PARTITION_OPENS_IN_PARALLEL_MAX = 16;
+
+/** Runs `fn` over `items`, at most `limit` at a time; every item is run, then the first failure (if any) is thrown. */
+async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+}
+
 export class PartitionLeadership {
   private readonly streams: StreamStore;
   private readonly metadata: MetadataStore;
@@ -90,33 +111,38 @@ export class PartitionLeadership {
         if (o !== undefined && o.owner === this.view.nodeId) wanted.set(streamId, { topic: t, partition: i, epoch: o.epoch });
       }
     }
-    for (const [streamId, served] of [...this.byStream]) {
+    const toClose = [...this.byStream].filter(([streamId, served]) => {
       const w = wanted.get(streamId);
-      if (w !== undefined && w.epoch === served.log.leaderEpoch && w.topic.id === served.topic.id) continue;
-      await this.close(streamId, served.topic, served.log);
+      return w === undefined || w.epoch !== served.log.leaderEpoch || w.topic.id !== served.topic.id;
+    });
+    // Closes and opens go in parallel (bounded): a close may wait for uploads and an open re-reads its
+    // partition's tail from object storage; a broker handing over or taking over many partitions (a
+    // restart, a failover) must not pay for them one by one.
+    await forEachBounded(toClose, PARTITION_OPENS_IN_PARALLEL_MAX, ([streamId, served]) => this.close(streamId, served.topic, served.log));
+    const toOpen = [...wanted].filter(([streamId]) => !this.byStream.has(streamId));
+    await forEachBounded(toOpen, PARTITION_OPENS_IN_PARALLEL_MAX, ([streamId, w]) => this.open(streamId, w));
+  }
+
+  private async open(streamId: number, w: { topic: TopicRecord; partition: number; epoch: number }): Promise<void> {
+    try {
+      await this.streams.openStream(streamId, w.epoch);
+    } catch (e) {
+      // The view was behind the store (moved again, or deleted): the next sync sees it.
+      if (e instanceof StreamFencedError || e instanceof StreamNotFoundError) return;
+      throw e;
     }
-    for (const [streamId, w] of wanted) {
-      if (this.byStream.has(streamId)) continue;
-      try {
-        await this.streams.openStream(streamId, w.epoch);
-      } catch (e) {
-        // The view was behind the store (moved again, or deleted): the next sync sees it.
-        if (e instanceof StreamFencedError || e instanceof StreamNotFoundError) continue;
-        throw e;
-      }
-      const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch, this.metadata);
-      await log.ready;
-      this.byStream.set(streamId, { topic: w.topic, log });
-      let logs = this.byTopic.get(w.topic.id);
-      if (logs === undefined) {
-        logs = [];
-        this.byTopic.set(w.topic.id, logs);
-      }
-      logs[w.partition] = log;
-      this.opened++;
-      this.log.debug({ topic: w.topic.name, partition: w.partition, leaderEpoch: w.epoch }, 'leading partition');
-      await this.hooks.onLead(w.topic, w.partition, log);
+    const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch, this.metadata);
+    await log.ready;
+    this.byStream.set(streamId, { topic: w.topic, log });
+    let logs = this.byTopic.get(w.topic.id);
+    if (logs === undefined) {
+      logs = [];
+      this.byTopic.set(w.topic.id, logs);
     }
+    logs[w.partition] = log;
+    this.opened++;
+    this.log.debug({ topic: w.topic.name, partition: w.partition, leaderEpoch: w.epoch }, 'leading partition');
+    await this.hooks.onLead(w.topic, w.partition, log);
   }
 
   private async close(streamId: number, topic: TopicRecord, log: PartitionLog): Promise<void> {
