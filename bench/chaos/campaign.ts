@@ -20,6 +20,8 @@ import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequ
 import { checkHistory, type Ack, type Anomaly, type History, type Read, type Send } from './history-checker.ts';
 import { batchesBetween, describeBatch } from './batch-headers.ts';
 
+/** A restarted broker not started by then is a liveness anomaly, and is killed and started once more. */
+const BROKER_START_TIMEOUT_MS = 120_000;
 const CLIENT = join(import.meta.dirname, '../../test/support/python/chaos_client.py');
 const FINAL_READ = join(import.meta.dirname, '../../test/support/python/idempotent_produce_consume.py');
 
@@ -80,8 +82,8 @@ function seeded(seed: number): () => number {
 
 interface Client { name: string; child: ChildProcess; lines: string[]; stderr: string[]; exited: Promise<number | null> }
 
-/** Bound on the client diagnostics (librdkafka's idempotence log) kept per client. */
-const CLIENT_STDERR_LINES_MAX = 20_000;
+/** Bound on the client diagnostics (librdkafka's idempotence and group logs) kept per client, newest kept. */
+const CLIENT_STDERR_CHARS_MAX = 8_000_000;
 
 function startClient(args: string[], name: string): Client {
   const child = spawn(PYTHON, [CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: currentConfluentKafkaEnv() });
@@ -94,9 +96,12 @@ function startClient(args: string[], name: string): Client {
     lines.push(...parts.filter((l) => l !== ''));
   });
   const stderr: string[] = [];
+  let stderrChars = 0;
   child.stderr!.on('data', (d: Buffer) => {
-    stderr.push(d.toString());
-    if (stderr.length > CLIENT_STDERR_LINES_MAX) stderr.splice(0, stderr.length - CLIENT_STDERR_LINES_MAX);
+    const text = d.toString();
+    stderr.push(text);
+    stderrChars += text.length;
+    while (stderrChars > CLIENT_STDERR_CHARS_MAX && stderr.length > 1) stderrChars -= stderr.shift()!.length;
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { name, child, lines, stderr, exited };
@@ -127,6 +132,21 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const clients: Client[] = [];
   const faults: FaultRecord[] = [];
   const startedAt = Date.now();
+  /** Found by the campaign itself rather than in the history (a broker slow to come back). */
+  const ownAnomalies: Anomaly[] = [];
+  // A broker restarted after a fault must come back within the liveness bound; a slower start is reported, not fatal.
+  const startAgain = async (i: number): Promise<void> => {
+    const t0 = Date.now();
+    try {
+      await brokers[i]!.startAgain();
+    } catch (e) {
+      ownAnomalies.push({ kind: 'slow-restart', detail: `broker ${i + 1} did not start within ${BROKER_START_TIMEOUT_MS} ms: ${(e as Error).message.slice(0, 2000)}` });
+      await brokers[i]!.kill9();
+      await brokers[i]!.startAgain();
+    }
+    const took = Date.now() - t0;
+    if (took > o.progressWithinMs) ownAnomalies.push({ kind: 'slow-restart', detail: `broker ${i + 1} took ${(took / 1000).toFixed(1)} s to start again` });
+  };
   try {
     const url = await pg.newDatabase();
     for (let i = 0; i < o.brokers; i++) {
@@ -136,6 +156,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
           '--s3-key-prefix', 'chaos/', '--upload-interval-ms', '50', '--broker-session-timeout-ms', '3000',
         ],
         env: { AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+        startTimeoutMs: BROKER_START_TIMEOUT_MS,
       }));
     }
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
@@ -169,14 +190,14 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         f.target = `broker ${i + 1}`;
         await brokers[i]!.kill9();
         await hold();
-        await brokers[i]!.startAgain();
+        await startAgain(i);
       } else if (kind === 'kill-two-brokers') {
         const first = Math.floor(random() * brokers.length);
         const second = (first + 1 + Math.floor(random() * (brokers.length - 1))) % brokers.length;
         f.target = `brokers ${first + 1} and ${second + 1}`;
         await Promise.all([brokers[first]!.kill9(), brokers[second]!.kill9()]);
         await hold();
-        await Promise.all([brokers[first]!.startAgain(), brokers[second]!.startAgain()]);
+        await Promise.all([startAgain(first), startAgain(second)]);
       } else if (kind === 'pause-broker') {
         const i = Math.floor(random() * brokers.length);
         f.target = `broker ${i + 1}`;
@@ -216,7 +237,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       mkdirSync(o.keepHistoryIn, { recursive: true });
       for (const c of clients) writeFileSync(join(o.keepHistoryIn, `${c.name}.jsonl`), `${c.lines.join('\n')}\n`);
       for (const c of clients) writeFileSync(join(o.keepHistoryIn, `${c.name}.stderr.log`), c.stderr.join(''));
-      for (const [i, b] of brokers.entries()) writeFileSync(join(o.keepHistoryIn, `broker-${i + 1}.log`), b.log);
+      for (const [i, b] of brokers.entries()) writeFileSync(join(o.keepHistoryIn, `broker-${i + 1}.log`), b.logAcrossRestarts);
     }
     const events = clients.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number }));
     const sends: Send[] = events.filter((e) => e.e === 'send').map((e) => ({ key: e.k!, t: e.t }));
@@ -241,7 +262,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     }
 
     const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
-    const anomalies = checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) });
+    const anomalies = [...ownAnomalies, ...checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) })];
     // A record written twice: what the log holds there says who wrote each copy (producer epoch, leader epoch).
     for (const a of anomalies.filter((x) => x.copies !== undefined).slice(0, 10)) {
       for (const { partition, offset } of a.copies!) {

@@ -31,7 +31,10 @@ export interface History {
   endedAt: number;
 }
 
-export type AnomalyKind = 'lost' | 'duplicate' | 'divergent' | 'misplaced' | 'phantom' | 'non-monotonic' | 'skipped' | 'log-gap' | 'no-progress';
+export type AnomalyKind = 'lost' | 'duplicate' | 'divergent' | 'misplaced' | 'phantom' | 'non-monotonic' | 'skipped' | 'log-gap' | 'no-progress' | 'slow-restart';
+
+/** Anomalies of availability rather than of what was written or read. */
+export const LIVENESS_KINDS: readonly AnomalyKind[] = ['no-progress', 'slow-restart'];
 
 export interface Anomaly {
   kind: AnomalyKind;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseBenchArgs, type BenchOptions } from '../cli-options.ts';
 import { lineChartSvg } from '../svg-chart.ts';
 import { FAULT_KINDS, runCampaign, type CampaignReport, type FaultKind } from './campaign.ts';
+import { LIVENESS_KINDS } from './history-checker.ts';
 
 const OPTIONS = {
   minutes: { type: 'string', default: '2', help: 'how long faults are injected' },
@@ -69,6 +70,6 @@ if (isMain) {
     { name: 'fault active (x100)', points: report.timeline.map((t): [number, number] => [t.s, t.fault === '' ? 0 : 100]) },
   ]));
   console.log(`report: ${file} (and .md, .timeline.svg)`);
-  const safety = report.anomalies.filter((a) => a.kind !== 'no-progress');
+  const safety = report.anomalies.filter((a) => !LIVENESS_KINDS.includes(a.kind));
   process.exit(safety.length > 0 || (opt['strict-liveness'] && report.anomalies.length > 0) ? 1 : 0);
 }

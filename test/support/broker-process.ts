@@ -9,16 +9,21 @@ import { join } from 'node:path';
 import { collectOutput, waitForOutput, type ChildOutput } from './child-output.ts';
 
 const CLI = join(import.meta.dirname, '../../broker/cli.ts');
+const EARLIER_OUTPUT_CHARS_MAX = 4_000_000;
 
 export interface BrokerProcessOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   dataDir?: string;
+  /** How long a start may take before it fails (default 30 s). */
+  startTimeoutMs?: number;
 }
 
+const START_TIMEOUT_MS_DEFAULT = 30_000;
+
 /** Waits for a broker's start line (info level) and returns the ports it says it bound. */
-export async function waitForBrokerStarted(child: ChildProcess, output: ChildOutput, what: string): Promise<{ port: number; httpPort: number }> {
-  const started = await waitForOutput(child, output, /^(\{.*"msg":"floe broker started".*\})\n/m, what, 30_000);
+export async function waitForBrokerStarted(child: ChildProcess, output: ChildOutput, what: string, timeoutMs = START_TIMEOUT_MS_DEFAULT): Promise<{ port: number; httpPort: number }> {
+  const started = await waitForOutput(child, output, /^(\{.*"msg":"floe broker started".*\})\n/m, what, timeoutMs);
   const { port, httpPort } = JSON.parse(started[1]!) as { port: number; httpPort: number };
   return { port, httpPort };
 }
@@ -30,9 +35,12 @@ export class BrokerProcess {
   readonly dataDir: string;
   readonly args: string[];
   readonly env: NodeJS.ProcessEnv;
+  private readonly startTimeoutMs: number;
   private child: ChildProcess | undefined;
   private ownsDataDir: boolean;
   private output: ChildOutput | undefined;
+  /** What earlier runs of this broker printed (bounded, newest kept), for a history of restarts. */
+  private earlierOutput = '';
   private readonly signalled = new WeakSet<ChildProcess>();
 
   private constructor(opts: BrokerProcessOptions) {
@@ -40,6 +48,7 @@ export class BrokerProcess {
     this.dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'floe-broker-'));
     this.args = opts.args ?? [];
     this.env = opts.env ?? {};
+    this.startTimeoutMs = opts.startTimeoutMs ?? START_TIMEOUT_MS_DEFAULT;
   }
 
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -67,13 +76,14 @@ export class BrokerProcess {
       env: { ...process.env, ...this.env, FLOE_LOG_LEVEL: this.env.FLOE_LOG_LEVEL === 'debug' ? 'debug' : 'info' },
     });
     this.child = child;
+    if (this.output !== undefined) this.earlierOutput = `${this.earlierOutput}${this.output.text()}--- restarted ---\n`.slice(-EARLIER_OUTPUT_CHARS_MAX);
     const output = collectOutput(child);
     this.output = output;
     // A broker that dies on its own fails the tests with connection errors; say why.
     child.once('exit', (code, sig) => {
       if (!this.signalled.has(child)) process.stderr.write(`floe broker (pid ${child.pid}) exited by itself (${sig ?? code}); its last output:\n${output.text().slice(-4000)}\n`);
     });
-    const ports = await waitForBrokerStarted(child, output, 'broker');
+    const ports = await waitForBrokerStarted(child, output, 'broker', this.startTimeoutMs);
     this.port = ports.port;
     this.httpPort = ports.httpPort;
   }
@@ -81,6 +91,11 @@ export class BrokerProcess {
   /** What the broker printed since it was last started (bounded). */
   get log(): string {
     return this.output?.text() ?? '';
+  }
+
+  /** What the broker printed across its restarts (bounded, the newest kept). */
+  get logAcrossRestarts(): string {
+    return `${this.earlierOutput}${this.log}`;
   }
 
   private async signal(sig: NodeJS.Signals): Promise<number | null> {

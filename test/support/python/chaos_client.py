@@ -59,6 +59,8 @@ def consume(bootstrap, topic, group, name, stopfile):
     c = Consumer({
         "bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
         "enable.auto.commit": False, "session.timeout.ms": 10000, "max.poll.interval.ms": 60000,
+        # Group membership (joins, heartbeats, assignment, losses) to stderr: the campaign keeps it.
+        "debug": "cgrp",
     })
     epoch = [0]
 
