@@ -8,7 +8,10 @@
 // A partition that has taken offsets.topic.segment.bytes since its last
 // checkpoint gets a checkpoint: the latest value of every live key,
 // appended, after which everything before it is trimmed — Kafka's
-// compaction of this topic, so it stays bounded.
+// compaction of this topic, so it stays bounded. It comes sooner when the
+// partition has taken more than twice its live data (and at least 1 MiB)
+// since: a new coordinator replays the partition from object storage before
+// it answers, so what it replays is kept near the live data, not 100 MiB.
 
 import { ConsumerGroup, type ClassicGroupSnapshot, type GroupLimits } from './consumer-group.ts';
 import { ConsumerProtocolGroup, type ConsumerProtocolGroupSnapshot, type ConsumerProtocolLimits, type TopicCatalog } from './consumer-protocol-group.ts';
@@ -23,6 +26,10 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export const OFFSET_METADATA_BYTES_MAX = 4096;
 /** Bound on groups tracked in memory; a JoinGroup for one more gets COORDINATOR_NOT_AVAILABLE. */
 export const GROUPS_MAX = 100_000;
+/** A partition is checkpointed once it has taken this many times its last checkpoint's bytes (that checkpoint included)... */
+const CHECKPOINT_DIRTY_FACTOR = 3;
+/** ...and at least this many bytes (or offsets.topic.segment.bytes, when smaller). */
+const CHECKPOINT_BYTES_MIN = 1024 * 1024;
 
 export interface CommittedOffset {
   offset: bigint;
@@ -96,6 +103,8 @@ export class GroupCoordinator {
   private readonly segmentBytes: number;
   /** Per offsets partition: bytes appended since its last checkpoint. */
   private readonly bytesSinceCheckpoint: number[] = [];
+  /** Per offsets partition: the size of its last checkpoint (its live data then); 0 when unknown. */
+  private readonly checkpointBytes: number[] = [];
   /** Per offsets partition: offset commits appended but not yet applied (a checkpoint must not miss them). */
   private readonly commitsInFlight: number[] = [];
   private readonly checkpointing = new Set<number>();
@@ -183,6 +192,7 @@ export class GroupCoordinator {
     let loaded = 0;
     const snapshots = new Map<string, GroupSnapshot>();
     this.bytesSinceCheckpoint[p] = 0;
+    this.checkpointBytes[p] = 0;
     this.commitsInFlight[p] = 0;
     for await (const b of log.batches()) {
       this.bytesSinceCheckpoint[p]! += b.sizeBytes;
@@ -344,7 +354,8 @@ export class GroupCoordinator {
   /** Counts bytes written to an offsets partition; starts its checkpoint once enough have accumulated. */
   private wrote(partition: number, bytes: number): void {
     this.bytesSinceCheckpoint[partition] = (this.bytesSinceCheckpoint[partition] ?? 0) + bytes;
-    if (this.bytesSinceCheckpoint[partition]! < this.segmentBytes || this.checkpointing.has(partition)) return;
+    const due = Math.min(this.segmentBytes, Math.max(CHECKPOINT_BYTES_MIN, CHECKPOINT_DIRTY_FACTOR * (this.checkpointBytes[partition] ?? 0)));
+    if (this.bytesSinceCheckpoint[partition]! < due || this.checkpointing.has(partition)) return;
     if ((this.commitsInFlight[partition] ?? 0) > 0) return; // the last of them to finish comes back here
     this.checkpointing.add(partition);
     void this.checkpoint(partition).catch((e: unknown) => {
@@ -393,6 +404,7 @@ export class GroupCoordinator {
     // Everything before the checkpoint is now superseded by it.
     await log.deleteRecordsBefore(firstOffset);
     this.bytesSinceCheckpoint[partition] = bytes;
+    this.checkpointBytes[partition] = bytes;
     this.broker.log.info({ partition, keys: records.length, from: firstOffset }, '__consumer_offsets partition checkpointed and trimmed');
   }
 

@@ -72,3 +72,39 @@ describe('__consumer_offsets compaction', () => {
     c.close();
   }, 60_000);
 });
+
+describe('__consumer_offsets compaction before offsets.topic.segment.bytes', () => {
+  it('checkpoints a partition that took more than three times its live data (and 1 MiB), though far below the 100 MiB default', async () => {
+    const b = await BrokerProcess.start({ args: ['--offsets-topic-num-partitions', '1'] });
+    const c = await WireClient.connect('127.0.0.1', b.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'data', numPartitions: 3, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      // ~12 KiB per commit (three offsets with 4000-byte metadata): 100 commits are about 1.2 MiB of one group's 12 KiB of live data.
+      for (let i = 0; i < 100; i++) {
+        const r = await c.request(OffsetCommitApi, 8, {
+          groupId: 'big', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
+          topics: [{ name: 'data', partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, committedOffset: BigInt(i), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: `${i}`.padEnd(4000, '.') })) }],
+        });
+        expect(r.topics[0]!.partitions.every((p) => p.errorCode === 0)).toBe(true);
+      }
+      const deadline = Date.now() + 20_000;
+      let range = await offsetsRange(c);
+      while (range.start === 0n && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        range = await offsetsRange(c);
+      }
+      // 300 commit records, plus the checkpoint's own; everything before the checkpoint trimmed.
+      expect(range.end).toBeGreaterThanOrEqual(303n);
+      expect(range.start).toBeGreaterThan(0n);
+      expect(range.end - range.start).toBeLessThan(150n);
+      const fetched = await c.request(OffsetFetchApi, 8, {
+        groupId: '', topics: [], requireStable: false,
+        groups: [{ groupId: 'big', memberId: null, memberEpoch: -1, topics: [{ name: 'data', partitionIndexes: [0, 1, 2] }] }],
+      });
+      expect(fetched.groups[0]!.topics[0]!.partitions.map((p) => p.committedOffset)).toEqual([99n, 99n, 99n]);
+    } finally {
+      c.close();
+      await b.destroy();
+    }
+  }, 60_000);
+});
