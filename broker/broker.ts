@@ -48,6 +48,9 @@ import { FileSystemObjectStore } from '../s3stream/object-store/filesystem-objec
 import { S3ObjectStore } from '../s3stream/object-store/s3-object-store.ts';
 import type { ObjectStore } from '../s3stream/object-store/object-store.ts';
 import { startHttpServer } from './http/http-server.ts';
+
+/** A failed partition leadership sync is tried again after this long. */
+const SYNC_RETRY_MS = 1_000;
 import type { FastifyInstance } from 'fastify';
 
 export class Broker implements HandlerServices {
@@ -93,6 +96,7 @@ export class Broker implements HandlerServices {
   private readonly servers: { name: string; server: Server; boundPort: number }[] = [];
   private readonly connections = new Set<Connection>();
   private unwatchTopics: (() => void) | undefined;
+  private syncRetry: NodeJS.Timeout | undefined;
   private stopListeners: (() => void)[] = [];
 
   private constructor(config: BrokerConfig, log: Logger, metadata: MetadataStore, objectStore: InstrumentedObjectStore, backend: ObjectStore, streams: StreamStore) {
@@ -208,8 +212,17 @@ export class Broker implements HandlerServices {
         this.transactions.onLose(topic, partition);
       },
     });
+    // A failed sync (object storage or PostgreSQL down while a partition's tail is read) is tried
+    // again soon: waiting for the next change of the view could leave partitions unserved for good.
     const sync = (): void => {
-      this.leadership.sync().catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'partition leadership sync failed; retrying at the next change'));
+      this.leadership.sync().catch((e: unknown) => {
+        this.log.warn({ err: (e as Error).message }, `partition leadership sync failed; retrying in ${SYNC_RETRY_MS} ms`);
+        if (this.stopping || this.syncRetry !== undefined) return;
+        this.syncRetry = setTimeout(() => {
+          this.syncRetry = undefined;
+          if (!this.stopping) sync();
+        }, SYNC_RETRY_MS);
+      });
     };
     this.member.view.onChange(sync);
     this.unwatchTopics = this.metadata.watch('t/', () => {
@@ -375,6 +388,7 @@ export class Broker implements HandlerServices {
     this.transactions.close();
     this.links.close();
     this.unwatchTopics?.();
+    clearTimeout(this.syncRetry);
     this.acls.stop();
     this.quotas.stop();
     this.replicas.close();
