@@ -13,6 +13,9 @@ import { ApiKey, ApiVersionsApi } from '../protocol/generated/index.ts';
 import { defaultApiVersionsResponse } from '../protocol/generated/ApiVersionsResponse.ts';
 import type { Broker } from './broker.ts';
 import type { ConnectionSession } from './security/connection-session.ts';
+
+/** A request that takes this long is logged (JoinGroup parked through a rebalance, a produce waiting for storage...). */
+const SLOW_REQUEST_MS = 5_000;
 import { saslStep } from './security/sasl-authenticator.ts';
 
 interface Slot {
@@ -145,7 +148,10 @@ export class Connection {
     Promise.resolve()
       .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, allowed: this.allowed, allowedOnSome: this.allowedOnSome, throttle: (ms) => this.throttle(ms), apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
       .then((response) => {
-        this.broker.metrics.observeRequest(handler.api.name, apiVersion, Number(process.hrtime.bigint() - started) / 1e9);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.broker.metrics.observeRequest(handler.api.name, apiVersion, seconds);
+        // A request held this long holds every later response of the connection too (they go in order).
+        if (seconds * 1000 >= SLOW_REQUEST_MS) this.broker.log.info({ api: handler.api.name, version: apiVersion, clientId: header.clientId, remote: this.remote, ms: Math.round(seconds * 1000) }, 'slow request');
         if (this.session.authenticated) this.decoder.frameBytesMax = this.broker.config.socketRequestMaxBytes;
         this.complete(slot, response === undefined ? undefined : writeResponseFrame(handler.api, apiVersion, correlationId, response));
         // A failed authentication is answered, then the connection goes (as Kafka does).
