@@ -83,8 +83,13 @@ export class PartitionLeadership {
       if (log !== undefined) return log;
       const streamId = topic.streams[index];
       const o = streamId === undefined ? undefined : this.view.owner(streamId);
-      if (o === undefined || o.owner !== this.view.nodeId || Date.now() >= deadline) return undefined;
-      await (this.syncer.current?.catch(() => undefined) ?? new Promise((r) => setTimeout(r, 10)));
+      const left = deadline - Date.now();
+      if (o === undefined || o.owner !== this.view.nodeId || left <= 0) return undefined;
+      // The sync may open many partitions (and load their groups): look again as soon as it ends, or every 50 ms.
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise((r) => { timer = setTimeout(r, Math.min(left, 50)); });
+      await Promise.race([this.syncer.current?.catch(() => undefined) ?? tick, tick]);
+      clearTimeout(timer);
     }
   }
 
