@@ -241,13 +241,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     }
     const events = clients.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number }));
     const sends: Send[] = events.filter((e) => e.e === 'send').map((e) => ({ key: e.k!, t: e.t }));
-    const acks: Ack[] = events.filter((e) => e.e === 'ack').map((e) => ({ key: e.k!, partition: e.p!, offset: e.o!, t: e.t }));
+    const acks: Ack[] = events.filter((e) => e.e === 'ack').map((e) => ({ key: e.k!, partition: e.p!, offset: e.o ?? null, t: e.t }));
     const reads: Read[] = events.filter((e) => e.e === 'read').map((e) => ({ consumer: e.c!, epoch: e.epoch!, key: e.k!, partition: e.p!, offset: e.o!, t: e.t }));
     const errors = events.filter((e) => e.e === 'err');
 
     // The whole topic, once the fleet has healed: read again (bounded) until a read ends with every acknowledged record's offset covered.
     const ackedEnd = new Map<number, number>();
-    for (const a of acks) ackedEnd.set(a.partition, Math.max(ackedEnd.get(a.partition) ?? -1, a.offset));
+    for (const a of acks) ackedEnd.set(a.partition, Math.max(ackedEnd.get(a.partition) ?? -1, a.offset ?? -1));
     let finalRead: { partition: number; offset: number; key: string }[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
       const final = await runCommand(PYTHON, [FINAL_READ, 'consume', bootstrap, 'chaos', String(o.partitions), String(sends.length * 2 + 10), '150'], { timeoutMs: 600_000, env: currentConfluentKafkaEnv() });

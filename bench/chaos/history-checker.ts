@@ -7,7 +7,13 @@
 // skipped within one consumer's assignment, holes in the log, and clients
 // that made no progress within a bound after the last fault. Pure: no I/O.
 
-export interface Ack { key: string; partition: number; offset: number; t: number }
+/**
+ * An acknowledgement. Its offset is null when the client acknowledged the record implicitly:
+ * librdkafka's idempotent producer, when a request that timed out in flight is followed by one
+ * that succeeds, reports the earlier records delivered without an offset (they were written,
+ * it cannot say where). Such a record must still be in the log, once.
+ */
+export interface Ack { key: string; partition: number; offset: number | null; t: number }
 export interface Send { key: string; t: number }
 export interface Read {
   consumer: string;
@@ -52,7 +58,7 @@ export interface CheckOptions {
   /** Key prefix of each producer's records ("<producer>-<n>"). */
 }
 
-const tp = (p: number, o: number): string => `${p}/${o}`;
+const tp = (p: number, o: number | null): string => `${p}/${o ?? '(no offset)'}`;
 
 export function checkHistory(h: History, opts: CheckOptions): Anomaly[] {
   const out: Anomaly[] = [];
@@ -86,7 +92,7 @@ export function checkHistory(h: History, opts: CheckOptions): Anomaly[] {
   }
   for (const r of h.finalRead) {
     const a = acked.get(r.key);
-    if (a !== undefined && (a.partition !== r.partition || a.offset !== r.offset)) out.push({ kind: 'misplaced', detail: `${r.key} acknowledged at ${tp(a.partition, a.offset)}, read at ${tp(r.partition, r.offset)}` });
+    if (a !== undefined && (a.partition !== r.partition || (a.offset !== null && a.offset !== r.offset))) out.push({ kind: 'misplaced', detail: `${r.key} acknowledged at ${tp(a.partition, a.offset)}, read at ${tp(r.partition, r.offset)}` });
   }
   for (const r of [...h.reads, ...h.finalRead]) {
     if (!sent.has(r.key)) out.push({ kind: 'phantom', detail: `${r.key} read at ${tp(r.partition, r.offset)} was never sent` });

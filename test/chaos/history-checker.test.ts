@@ -44,6 +44,15 @@ describe('history checker', () => {
     expect(kinds(h)).toContain('divergent');
   });
 
+  it('takes an acknowledgement without an offset (librdkafka\'s implicit ack) as placed wherever the log has it, once', () => {
+    const h = clean();
+    h.acks[1] = { ...h.acks[1]!, offset: null };
+    expect(checkHistory(h, opts)).toEqual([]);
+    h.finalRead = h.finalRead.filter((r) => r.key !== 'p1-1');
+    h.reads = h.reads.filter((r) => r.key !== 'p1-1');
+    expect(kinds(h)).toContain('lost');
+  });
+
   it('finds a record read elsewhere than it was acknowledged', () => {
     const h = clean();
     h.acks[1] = { ...h.acks[1]!, offset: 7 };
