@@ -48,10 +48,10 @@ import { FileSystemObjectStore } from '../s3stream/object-store/filesystem-objec
 import { S3ObjectStore } from '../s3stream/object-store/s3-object-store.ts';
 import type { ObjectStore } from '../s3stream/object-store/object-store.ts';
 import { startHttpServer } from './http/http-server.ts';
+import type { FastifyInstance } from 'fastify';
 
 /** A failed partition leadership sync is tried again after this long. */
 const SYNC_RETRY_MS = 1_000;
-import type { FastifyInstance } from 'fastify';
 
 export class Broker implements HandlerServices {
   readonly config: BrokerConfig;

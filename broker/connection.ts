@@ -13,10 +13,10 @@ import { ApiKey, ApiVersionsApi } from '../protocol/generated/index.ts';
 import { defaultApiVersionsResponse } from '../protocol/generated/ApiVersionsResponse.ts';
 import type { Broker } from './broker.ts';
 import type { ConnectionSession } from './security/connection-session.ts';
+import { saslStep } from './security/sasl-authenticator.ts';
 
 /** A request that takes this long is logged (JoinGroup parked through a rebalance, a produce waiting for storage...). */
 const SLOW_REQUEST_MS = 5_000;
-import { saslStep } from './security/sasl-authenticator.ts';
 
 interface Slot {
   done: boolean;

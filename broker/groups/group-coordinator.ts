@@ -8,10 +8,10 @@
 // A partition that has taken offsets.topic.segment.bytes since its last
 // checkpoint gets a checkpoint: the latest value of every live key,
 // appended, after which everything before it is trimmed — Kafka's
-// compaction of this topic, so it stays bounded. It comes sooner when the
-// partition has taken more than twice its live data (and at least 1 MiB)
-// since: a new coordinator replays the partition from object storage before
-// it answers, so what it replays is kept near the live data, not 100 MiB.
+// compaction of this topic, so it stays bounded. It comes sooner once the
+// partition holds three times its last checkpoint (and at least 1 MiB): a
+// new coordinator replays the partition from object storage before it
+// answers, so what it replays is kept near the live data, not 100 MiB.
 
 import { ConsumerGroup, type ClassicGroupSnapshot, type GroupLimits } from './consumer-group.ts';
 import { ConsumerProtocolGroup, type ConsumerProtocolGroupSnapshot, type ConsumerProtocolLimits, type TopicCatalog } from './consumer-protocol-group.ts';

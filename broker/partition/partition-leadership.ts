@@ -88,7 +88,8 @@ export class PartitionLeadership {
       // The sync may open many partitions (and load their groups): look again as soon as it ends, or every 50 ms.
       let timer: NodeJS.Timeout | undefined;
       const tick = new Promise((r) => { timer = setTimeout(r, Math.min(left, 50)); });
-      await Promise.race([this.syncer.current?.catch(() => undefined) ?? tick, tick]);
+      const running = this.syncer.current;
+      await Promise.race(running === undefined ? [tick] : [running.catch(() => undefined), tick]);
       clearTimeout(timer);
     }
   }
