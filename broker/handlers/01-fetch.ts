@@ -7,6 +7,11 @@
 // Fetch sessions (KIP-227): a full fetch with epoch 0 opens a session, later
 // incremental fetches name only changed partitions and get only partitions
 // with news; an unknown session or a wrong epoch gets Kafka's error.
+// A read from object storage (or an index lookup in the metadata store)
+// that outlasts the fetch's wait is left to finish into the caches and the
+// partition is answered with no records: a stalled store must not hold a
+// consumer's fetch for the store's own retry time (KIP-405's
+// remote.fetch.max.wait.ms does the same for tiered reads).
 
 import { FetchApi } from '../../protocol/generated/index.ts';
 import { defaultFetchResponse, defaultPartitionData, type FetchableTopicResponse, type PartitionData } from '../../protocol/generated/FetchResponse.ts';
@@ -41,6 +46,21 @@ interface Target {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The least time a fetch gives object reads, even with max_wait_ms 0 (Kafka's remote.fetch.max.wait.ms
+ * default): a read from the caches always finishes first, so only reads that wait for I/O are cut.
+ */
+export const FETCH_OBJECT_READ_WAIT_MIN_MS = 500;
+
+const OUTLASTED = Symbol('outlasted');
+
+/** `p`, or OUTLASTED if it has not settled within `ms`; a later failure of `p` is the caller's to ignore. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | typeof OUTLASTED> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof OUTLASTED>((resolve) => { timer = setTimeout(() => resolve(OUTLASTED), Math.max(0, ms)); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Answers one partition with an error and no records (the other partitions of the fetch go on). */
 function failPartition(t: Target, errorCode: number): void {
   t.out.errorCode = errorCode;
@@ -49,23 +69,31 @@ function failPartition(t: Target, errorCode: number): void {
   t.out.lastStableOffset = -1n;
 }
 
-async function fill(targets: Target[], maxBytes: number, onStorageError: (e: Error) => void): Promise<number> {
+interface FillEvents {
+  onStorageError: (e: Error) => void;
+  onReadOutlasted: () => void;
+}
+
+async function fill(targets: Target[], maxBytes: number, readDeadline: number, events: FillEvents): Promise<number> {
   // A read replica's partitions come from object storage: their regions are requested together
   // (a failure shows up again in the read below, where it is answered).
   const replicaReads = targets.filter((t) => t.log instanceof PartitionReplica && t.preferredReadReplica < 0 && t.fetchOffset < t.log.highWatermark);
-  if (replicaReads.length > 1) await Promise.all(replicaReads.map((t) => (t.log as PartitionReplica).prefetch(t.fetchOffset).catch(() => undefined)));
+  if (replicaReads.length > 1) {
+    const prefetched = Promise.all(replicaReads.map((t) => (t.log as PartitionReplica).prefetch(t.fetchOffset).catch(() => undefined)));
+    await within(prefetched, readDeadline - Date.now());
+  }
   let total = 0;
   for (const t of targets) {
     if (t.log === undefined) continue;
     try {
-      total += await fillOne(t, t.log, maxBytes - total, total);
+      total += await fillOne(t, t.log, maxBytes - total, total, readDeadline, events);
     } catch (e) {
       if (e instanceof StreamNotFoundError || e instanceof StreamFencedError || t.log.closed) {
         // Leadership moved while we read: the client asks the new leader.
         failPartition(t, ErrorCode.NOT_LEADER_OR_FOLLOWER);
       } else {
         // Object storage failing: a retriable error for this partition; the connection stays up.
-        onStorageError(e as Error);
+        events.onStorageError(e as Error);
         failPartition(t, ErrorCode.KAFKA_STORAGE_ERROR);
       }
     }
@@ -73,7 +101,7 @@ async function fill(targets: Target[], maxBytes: number, onStorageError: (e: Err
   return total;
 }
 
-async function fillOne(t: Target, log: FetchSource, left: number, total: number): Promise<number> {
+async function fillOne(t: Target, log: FetchSource, left: number, total: number, readDeadline: number, events: FillEvents): Promise<number> {
   {
     if (log.closed) {
       failPartition(t, ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -107,7 +135,15 @@ async function fillOne(t: Target, log: FetchSource, left: number, total: number)
       return 0;
     }
     // The chunks go to the socket as they are (writev), never concatenated.
-    const chunks = await log.read(t.fetchOffset, Math.max(budget, 1), upTo);
+    const reading = log.read(t.fetchOffset, Math.max(budget, 1), upTo);
+    const chunks = await within(reading, readDeadline - Date.now());
+    if (chunks === OUTLASTED) {
+      // Still loading: it fills the caches for the client's next fetch, which asks again from the same offset.
+      reading.catch(() => undefined);
+      events.onReadOutlasted();
+      t.out.records = EMPTY;
+      return 0;
+    }
     if (t.readCommitted) {
       // Those meeting the fetched range (a wider list than the records returned is harmless: clients match by offset).
       t.out.abortedTransactions = log.abortedBetween(t.fetchOffset, upTo).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }));
@@ -205,11 +241,16 @@ export const fetchHandler = defineHandler({
     }
     const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-    for (;;) {
-      const total = await fill(targets, maxBytes, (e) => {
+    const readDeadline = Math.max(deadline, Date.now() + FETCH_OBJECT_READ_WAIT_MIN_MS);
+    const events: FillEvents = {
+      onStorageError: (e) => {
         broker.metrics.fetchStorageErrors.inc();
         broker.log.warn({ err: e.message }, 'fetch: object storage read failed; answered KAFKA_STORAGE_ERROR for the partition');
-      });
+      },
+      onReadOutlasted: () => broker.metrics.fetchReadsOutlasted.inc(),
+    };
+    for (;;) {
+      const total = await fill(targets, maxBytes, readDeadline, events);
       // A client sent to its rack's broker should go there now, not after a long poll.
       const anyError = targets.some((t) => t.out.errorCode !== ErrorCode.NONE || t.preferredReadReplica >= 0);
       const remaining = deadline - Date.now();

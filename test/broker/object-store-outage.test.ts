@@ -171,3 +171,49 @@ describe('an idempotent retry while its first copy waits for object storage', ()
     }
   }, 60_000);
 });
+
+describe('a fetch whose object read stalls', () => {
+  it('is answered with no records once its wait is over, while object storage still hangs; the records come after it answers again', async () => {
+    const broker = await BrokerProcess.start({
+      args: ['--upload-interval-ms', '50', '--tail-cache-bytes-max', '0'],
+      env: { FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `stall-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'stalled', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      for (let i = 0; i < 5; i++) {
+        const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'stalled', partitionData: [{ index: 0, records: buildRecordBatch([{ key: `k${i}`, value: `v${i}` }]) }] }] });
+        expect(r.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+      }
+      // Uploaded, and with no tail cache the records are read from objects only.
+      const deadline = Date.now() + 20_000;
+      while (await metric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await metric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
+      const fetchFrom0 = () => c.request(FetchApi, 11, {
+        ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20,
+        topics: [{ topic: 'stalled', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+      });
+      s3.pause();
+      // A stalled store answers nothing for the SDK's 30 s request timeout, retried five times: the
+      // fetch must not wait for that. Its answer arrives while the store is still paused.
+      const stalled = await fetchFrom0();
+      const p = stalled.responses[0]!.partitions[0]!;
+      expect(p.errorCode).toBe(0);
+      expect(p.highWatermark).toBe(5n);
+      expect(recordsBuffer(p.records!).length).toBe(0);
+      expect(await metric(broker.httpPort, 'floe_fetch_reads_outlasted_wait_total')).toBeGreaterThan(0);
+      s3.resume();
+      let got = 0;
+      const until = Date.now() + 30_000;
+      while (got === 0 && Date.now() < until) {
+        const f = await fetchFrom0();
+        got = splitRecordBatches(recordsBuffer(f.responses[0]!.partitions[0]!.records!)).length;
+      }
+      expect(got).toBe(5);
+    } finally {
+      s3.resume();
+      c.close();
+      await broker.destroy();
+    }
+  }, 90_000);
+});

@@ -1,7 +1,7 @@
 // Starts a real S3-compatible HTTP server (s3rver, from npm) as a separate
 // process on 127.0.0.1 for tests, and stops it by its own PID. It can be
 // stopped and restarted on the same port and data directory to simulate an
-// object-storage outage.
+// object-storage outage, or paused (SIGSTOP) to simulate a stalled one.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,7 +44,17 @@ export class S3TestServer {
     this.child = undefined;
   }
 
+  /** SIGSTOP: connections stay open and requests go unanswered, as a stalled store does. */
+  pause(): void {
+    if (this.child?.exitCode === null) this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.child?.exitCode === null) this.child.kill('SIGCONT');
+  }
+
   async destroy(): Promise<void> {
+    this.resume();
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
