@@ -27,20 +27,20 @@ export function describeBatch(b: BatchHeaderSummary): string {
 
 /**
  * The batches of `topic`/`partition` overlapping [from, to], read from its
- * leader (found through any of `ports`). Empty when no broker answers.
+ * leader (found through any of `brokers`). Empty when no broker answers.
  */
-export async function batchesBetween(ports: number[], topic: string, partition: number, from: number, to: number): Promise<BatchHeaderSummary[]> {
-  for (const port of ports) {
+export async function batchesBetween(brokers: { host: string; port: number }[], topic: string, partition: number, from: number, to: number): Promise<BatchHeaderSummary[]> {
+  for (const { host, port } of brokers) {
     let c: WireClient | undefined;
     try {
-      c = await WireClient.connect('127.0.0.1', port);
+      c = await WireClient.connect(host, port);
       const md = await c.request(MetadataApi, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
       const leaderId = md.topics[0]?.partitions.find((p) => p.partitionIndex === partition)?.leaderId;
       const leader = md.brokers.find((b) => b.nodeId === leaderId);
       if (leader === undefined) continue;
-      if (leader.port !== port) {
+      if (leader.host !== host || leader.port !== port) {
         c.close();
-        c = await WireClient.connect('127.0.0.1', leader.port);
+        c = await WireClient.connect(leader.host, leader.port);
       }
       const out: BatchHeaderSummary[] = [];
       let offset = from;

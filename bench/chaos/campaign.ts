@@ -1,9 +1,11 @@
-// Owns one fault campaign: a fleet (PostgreSQL, the S3 test server, N
-// object-wal brokers) under a workload of idempotent producers and group
-// consumers (confluent-kafka-python, librdkafka), faults chosen from a seed
-// with quiet periods between them, then healing, a final read of the whole
-// topic and the checker (history-checker.ts). Returns the report; writing it
-// and the exit code are the caller's. Every fault is undone before the next.
+// Owns one fault campaign: a fleet (PostgreSQL, the S3 test server behind a
+// fault-injecting proxy, N object-wal brokers, each in a network namespace
+// of its own when network faults are asked for) under a workload of
+// idempotent producers and group consumers (confluent-kafka-python,
+// librdkafka), faults chosen from a seed with quiet periods between them,
+// then healing, a final read of the whole topic and the checker
+// (history-checker.ts). Returns the report; writing it and the exit code
+// are the caller's. Every fault is undone before the next.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,8 @@ import { join } from 'node:path';
 import { BrokerProcess } from '../../test/support/broker-process.ts';
 import { PostgresTestServer } from '../../test/support/postgres.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../../test/support/s3-server.ts';
+import { S3FaultProxy } from '../../test/support/s3-fault-proxy.ts';
+import { BrokerNetworks, type PartitionFrom } from '../../test/support/network-namespaces.ts';
 import { PYTHON, currentConfluentKafkaEnv } from '../../test/support/python-env.ts';
 import { runCommand } from '../../test/support/run-command.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
@@ -25,8 +29,18 @@ const BROKER_START_TIMEOUT_MS = 120_000;
 const CLIENT = join(import.meta.dirname, '../../test/support/python/chaos_client.py');
 const FINAL_READ = join(import.meta.dirname, '../../test/support/python/idempotent_produce_consume.py');
 
-export const FAULT_KINDS = ['kill-broker', 'pause-broker', 'kill-controller', 'kill-two-brokers', 'kill-postgres', 'pause-postgres', 'restart-s3'] as const;
+export const FAULT_KINDS = [
+  'kill-broker', 'pause-broker', 'kill-controller', 'kill-two-brokers', 'kill-postgres', 'pause-postgres', 'restart-s3',
+  'pause-s3', 'slow-s3', 's3-errors', 'partition-postgres', 'partition-s3', 'partition-clients',
+] as const;
 export type FaultKind = typeof FAULT_KINDS[number];
+
+/** Faults that cut one broker off from a peer: they need a network namespace per broker (root, iproute2). */
+export const NETWORK_FAULT_KINDS: readonly FaultKind[] = ['partition-postgres', 'partition-s3', 'partition-clients'];
+const PARTITIONED_FROM: Partial<Record<FaultKind, PartitionFrom>> = { 'partition-postgres': 'postgres', 'partition-s3': 's3', 'partition-clients': 'clients' };
+/** Injected by the proxy in front of the S3 server: every request delayed up to this long, or this fraction failed. */
+const SLOW_S3_DELAY_MS_MAX = 3000;
+const S3_ERROR_RATE = 0.5;
 
 export interface CampaignOptions {
   seed: number;
@@ -110,7 +124,7 @@ function startClient(args: string[], name: string): Client {
 async function controllerOf(brokers: BrokerProcess[]): Promise<number> {
   for (const [i, b] of brokers.entries()) {
     try {
-      const text = await (await fetch(`http://127.0.0.1:${b.httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+      const text = await (await fetch(`http://${b.host}:${b.httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
       if (/^floe_controller_active 1$/m.test(text)) return i;
     } catch {
       // A broker that does not answer is not the one to find.
@@ -125,9 +139,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const dir = mkdtempSync(join(tmpdir(), 'floe-chaos-'));
   const stopFile = join(dir, 'stop');
-  const pg = await PostgresTestServer.start();
+  const nets = o.faults.some((f) => NETWORK_FAULT_KINDS.includes(f)) ? BrokerNetworks.create(o.brokers) : undefined;
+  const pg = await PostgresTestServer.start(nets === undefined ? {} : { listenAlsoOn: nets.brokers.map((n) => n.postgresHost), trustNetwork: nets.network });
   const s3 = new S3TestServer();
   await s3.start();
+  const proxy = new S3FaultProxy(() => s3.port, seeded(o.seed ^ 0x5eed));
+  await proxy.start(nets === undefined ? ['127.0.0.1'] : nets.brokers.map((n) => n.s3Host));
   const brokers: BrokerProcess[] = [];
   const clients: Client[] = [];
   const faults: FaultRecord[] = [];
@@ -150,17 +167,21 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   try {
     const url = await pg.newDatabase();
     for (let i = 0; i < o.brokers; i++) {
+      // In a namespace, the broker reaches PostgreSQL and the proxy at the addresses its partitions can cut.
+      const n = nets?.brokers[i];
+      const metadataUrl = n === undefined ? url : url.replace('@127.0.0.1:', `@${n.postgresHost}:`);
       brokers.push(await BrokerProcess.start({
         args: [
-          '--node-id', String(i + 1), '--metadata', url, '--durability', 'object-wal', '--s3-endpoint', s3.endpoint, '--s3-bucket', S3_TEST_BUCKET,
-          '--s3-key-prefix', 'chaos/', '--upload-interval-ms', '50', '--broker-session-timeout-ms', '3000',
+          '--node-id', String(i + 1), '--metadata', metadataUrl, '--durability', 'object-wal', '--s3-endpoint', `http://${n?.s3Host ?? '127.0.0.1'}:${proxy.port}`,
+          '--s3-bucket', S3_TEST_BUCKET, '--s3-key-prefix', 'chaos/', '--upload-interval-ms', '50', '--broker-session-timeout-ms', '3000',
         ],
         env: { AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
         startTimeoutMs: BROKER_START_TIMEOUT_MS,
+        ...(n === undefined ? {} : { host: n.brokerHost, execPrefix: nets!.execPrefix(i) }),
       }));
     }
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
-    const admin = await WireClient.connect('127.0.0.1', brokers[0]!.port);
+    const admin = await WireClient.connect(brokers[0]!.host, brokers[0]!.port);
     const created = await admin.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'chaos', numPartitions: o.partitions, replicationFactor: -1 }], timeoutMs: 30_000, validateOnly: false });
     if (created.topics[0]!.errorCode !== 0) throw new Error(`create topic: ${created.topics[0]!.errorMessage}`);
     for (let attempt = 0; ; attempt++) {
@@ -181,7 +202,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     while (Date.now() + o.quietMs < deadline) {
       if (order.length === 0) order = [...o.faults].sort(() => random() - 0.5);
       const kind = o.everyKind === true ? order.shift()! : pick(o.faults);
-      const holdMs = 1000 + Math.floor(random() * 3000);
+      // A partition is held long enough (2-8 s) for the broker's 3 s session to run out, sometimes.
+      const holdMs = NETWORK_FAULT_KINDS.includes(kind) ? 2000 + Math.floor(random() * 6000) : 1000 + Math.floor(random() * 3000);
       const f: FaultRecord = { kind, target: '', startedAt: Date.now(), endedAt: 0 };
       const hold = (): Promise<void> => new Promise((r) => setTimeout(r, holdMs));
       if (kind === 'kill-broker' || kind === 'kill-controller') {
@@ -214,11 +236,27 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         process.kill(pg.pid!, 'SIGSTOP');
         await hold();
         process.kill(pg.pid!, 'SIGCONT');
-      } else {
+      } else if (kind === 'restart-s3') {
         f.target = 's3';
         await s3.stop();
         await hold();
         await s3.start();
+      } else if (kind === 'pause-s3') {
+        f.target = 's3';
+        s3.pause();
+        await hold();
+        s3.resume();
+      } else if (kind === 'slow-s3' || kind === 's3-errors') {
+        f.target = 's3';
+        proxy.faults = kind === 'slow-s3' ? { delayMsMax: SLOW_S3_DELAY_MS_MAX, errorRate: 0 } : { delayMsMax: 0, errorRate: S3_ERROR_RATE };
+        await hold();
+        proxy.heal();
+      } else {
+        const i = Math.floor(random() * brokers.length);
+        f.target = `broker ${i + 1}`;
+        nets!.cut(i, PARTITIONED_FROM[kind]!);
+        await hold();
+        nets!.heal(i);
       }
       f.endedAt = Date.now();
       faults.push(f);
@@ -266,12 +304,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     // A record written twice: what the log holds there says who wrote each copy (producer epoch, leader epoch).
     for (const a of anomalies.filter((x) => x.copies !== undefined).slice(0, 10)) {
       for (const { partition, offset } of a.copies!) {
-        const batches = await batchesBetween(brokers.map((b) => b.port), 'chaos', partition, offset, offset);
+        const batches = await batchesBetween(brokers, 'chaos', partition, offset, offset);
         a.detail += `; at ${partition}/${offset}: ${batches.length === 0 ? 'no batch read' : batches.map(describeBatch).join(' ')}`;
       }
     }
 
-    const recoverySeconds = faults.filter((f) => f.kind.includes('broker') || f.kind === 'kill-controller').map((f) => {
+    const recoverySeconds = faults.filter((f) => f.target.startsWith('broker')).map((f) => {
       const next = Math.max(...clients.filter((c) => c.name.startsWith('p')).map((c) => acks.find((a) => a.key.startsWith(`${c.name}-`) && a.t >= f.endedAt)?.t ?? Number.NaN));
       return (next - f.endedAt) / 1000;
     });
@@ -303,8 +341,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         // Not running.
       }
     }
+    await proxy.stop();
+    s3.resume();
     await s3.destroy();
     await pg.destroy();
+    nets?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
+import { S3FaultProxy } from '../support/s3-fault-proxy.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
 import { CreateTopicsApi, FetchApi, InitProducerIdApi, ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
@@ -216,4 +217,50 @@ describe('a fetch whose object read stalls', () => {
       await broker.destroy();
     }
   }, 90_000);
+});
+
+describe('object storage answering SlowDown and InternalError, slowly', () => {
+  it('retries them: every acks=all produce is acknowledged, the retries are counted, and every record reads back', async () => {
+    const proxy = new S3FaultProxy(() => s3.port);
+    await proxy.start();
+    const broker = await BrokerProcess.start({
+      args: ['--durability', 'object-wal', '--upload-interval-ms', '50', '--tail-cache-bytes-max', '0'],
+      env: { FLOE_S3_ENDPOINT: proxy.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `slowdown-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'throttled', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      // Each attempt fails with probability 0.3 and the broker makes five: an upload that still fails is tried again later.
+      proxy.faults = { delayMsMax: 100, errorRate: 0.3 };
+      for (let i = 0; i < 30; i++) {
+        const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: 'throttled', partitionData: [{ index: 0, records: buildRecordBatch([{ key: `k${i}`, value: `v${i}` }]) }] }] });
+        expect(r.responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: 0, baseOffset: BigInt(i) });
+      }
+      expect(proxy.injected.errors).toBeGreaterThan(0);
+      expect(await metric(broker.httpPort, 'floe_object_store_requests{op="put",outcome="retry"}')).toBeGreaterThan(0);
+      // Read back from objects (no tail cache) through the same faults: failures are retried by the client.
+      const values: string[] = [];
+      let offset = 0n;
+      const until = Date.now() + 60_000;
+      while (offset < 30n && Date.now() < until) {
+        const f = await c.request(FetchApi, 11, {
+          ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20,
+          topics: [{ topic: 'throttled', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] }],
+        });
+        const p = f.responses[0]!.partitions[0]!;
+        expect([ErrorCode.NONE, ErrorCode.KAFKA_STORAGE_ERROR]).toContain(p.errorCode);
+        for (const b of splitRecordBatches(recordsBuffer(p.records!))) {
+          if (b.lastOffset < offset) continue;
+          values.push(b.recordsSection().toString('latin1'));
+          offset = b.lastOffset + 1n;
+        }
+      }
+      expect(offset).toBe(30n);
+      for (let i = 0; i < 30; i++) expect(values[i]).toContain(`v${i}`);
+    } finally {
+      c.close();
+      await broker.destroy();
+      await proxy.stop();
+    }
+  }, 120_000);
 });

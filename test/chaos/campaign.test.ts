@@ -2,7 +2,10 @@
 // idempotent producers and a consumer group (confluent-kafka-python), every
 // fault kind once in a seeded order (SIGKILL and SIGSTOP of brokers, of the
 // controller, of two brokers at once, of PostgreSQL; the S3 server
-// restarted), then the checker over the whole history. Any safety anomaly
+// restarted and paused; S3 slow or answering SlowDown/InternalError through
+// a proxy; one broker cut off from PostgreSQL, from S3 or from its clients
+// in its own network namespace, which needs root as CI has), then the
+// checker over the whole history. Any safety anomaly
 // (a lost acknowledged write, a duplicate, a divergent or misplaced read, a
 // phantom, a hole, a skipped or backwards offset) fails the build, as the
 // issue asks. Liveness anomalies (a client without progress within 30 s of
@@ -22,7 +25,7 @@ import { LIVENESS_KINDS } from '../../bench/chaos/history-checker.ts';
 
 it('a bounded campaign with every fault kind: nothing acknowledged lost, no duplicate, no safety anomaly', async () => {
   const report = await runCampaign({
-    seed: 7, durationMs: 75_000, brokers: 3, faults: FAULT_KINDS, everyKind: true, producers: 2, consumers: 2, partitions: 6, rate: 50,
+    seed: 7, durationMs: 150_000, brokers: 3, faults: FAULT_KINDS, everyKind: true, producers: 2, consumers: 2, partitions: 6, rate: 50,
     quietMs: 3000, progressWithinMs: 30_000,
   });
   process.stdout.write(`${summarize(report).join('\n')}\n`);
@@ -31,4 +34,4 @@ it('a bounded campaign with every fault kind: nothing acknowledged lost, no dupl
   expect(report.anomalies.filter((a) => !LIVENESS_KINDS.includes(a.kind))).toEqual([]);
   // Every acknowledged record was found in the final read of the healed fleet (else 'lost' above).
   expect(report.finalRead).toBeGreaterThanOrEqual(report.acknowledged);
-}, 600_000);
+}, 900_000);

@@ -1,6 +1,7 @@
 // Runs a real floe broker as a separate process (the CLI, as users run it)
-// on 127.0.0.1 with its own data directory; stops it by its PID with SIGTERM
-// or SIGKILL, and restarts it on the same port and data.
+// on 127.0.0.1 (or an address of a network namespace the test made) with its
+// own data directory; stops it by its PID with SIGTERM or SIGKILL, and
+// restarts it on the same port and data.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,10 @@ export interface BrokerProcessOptions {
   dataDir?: string;
   /** How long a start may take before it fails (default 30 s). */
   startTimeoutMs?: number;
+  /** Address the broker binds and advertises (default 127.0.0.1). */
+  host?: string;
+  /** A command that runs the broker in place (`ip netns exec NS`): it must exec, not fork, so the PID is the broker's. */
+  execPrefix?: string[];
 }
 
 const START_TIMEOUT_MS_DEFAULT = 30_000;
@@ -36,6 +41,8 @@ export class BrokerProcess {
   readonly args: string[];
   readonly env: NodeJS.ProcessEnv;
   private readonly startTimeoutMs: number;
+  readonly host: string;
+  private readonly execPrefix: string[];
   private child: ChildProcess | undefined;
   private ownsDataDir: boolean;
   private output: ChildOutput | undefined;
@@ -49,6 +56,8 @@ export class BrokerProcess {
     this.args = opts.args ?? [];
     this.env = opts.env ?? {};
     this.startTimeoutMs = opts.startTimeoutMs ?? START_TIMEOUT_MS_DEFAULT;
+    this.host = opts.host ?? '127.0.0.1';
+    this.execPrefix = opts.execPrefix ?? [];
   }
 
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -58,7 +67,7 @@ export class BrokerProcess {
   }
 
   get bootstrap(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   get pid(): number | undefined {
@@ -70,7 +79,8 @@ export class BrokerProcess {
    * the start line; restarts reuse them, as clients reconnect to the same address.
    */
   private async spawn(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, '--host', '127.0.0.1', '--port', String(this.port), '--http-port', String(this.httpPort), '--data-dir', this.dataDir, ...this.args], {
+    const [program, ...args] = [...this.execPrefix, process.execPath, CLI, '--host', this.host, '--port', String(this.port), '--http-port', String(this.httpPort), '--data-dir', this.dataDir, ...this.args];
+    const child = spawn(program!, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       // At least info: the start line says which ports the broker got.
       env: { ...process.env, ...this.env, FLOE_LOG_LEVEL: this.env.FLOE_LOG_LEVEL === 'debug' ? 'debug' : 'info' },

@@ -6,7 +6,7 @@
 // database of its own (`newDatabase`).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -45,13 +45,18 @@ export class PostgresTestServer {
     return this.child?.pid;
   }
 
-  static async start(): Promise<PostgresTestServer> {
+  /** Addresses to listen on besides 127.0.0.1 (test network namespaces), and the network trusted on them. */
+  private extraListen: string[] = [];
+
+  static async start(opts: { listenAlsoOn?: string[]; trustNetwork?: string } = {}): Promise<PostgresTestServer> {
     const s = new PostgresTestServer();
+    s.extraListen = opts.listenAlsoOn ?? [];
     if (s.user !== undefined) chownSync(s.dir, s.user.uid, s.user.gid);
     const init = spawnSync(join(s.bin, 'initdb'), ['-D', join(s.dir, 'data'), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
       encoding: 'utf8', ...(s.user ?? {}),
     });
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}${init.stdout}`);
+    if (opts.trustNetwork !== undefined) appendFileSync(join(s.dir, 'data', 'pg_hba.conf'), `host all all ${opts.trustNetwork} trust\n`);
     // A port taken between the pick and the bind makes the server exit: pick again.
     for (let attempt = 0; ; attempt++) {
       s.port = await freePort();
@@ -66,7 +71,7 @@ export class PostgresTestServer {
 
   private async spawn(): Promise<void> {
     const child = spawn(join(this.bin, 'postgres'), [
-      '-D', join(this.dir, 'data'), '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`,
+      '-D', join(this.dir, 'data'), '-p', String(this.port), '-c', `listen_addresses=${['127.0.0.1', ...this.extraListen].join(',')}`, '-c', `unix_socket_directories=${this.dir}`,
       // A test server: losing the OS cache is not what the tests exercise; process crashes still are.
       '-c', 'fsync=off', '-c', 'max_connections=200',
     ], { stdio: ['ignore', 'pipe', 'pipe'], ...(this.user ?? {}) });
