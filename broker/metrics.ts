@@ -21,6 +21,7 @@ export class BrokerMetrics {
   readonly produceThrottled: Counter;
   readonly fetchStorageErrors: Counter;
   readonly fetchReadsOutlasted: Counter;
+  readonly producerSnapshots: Counter<'outcome'>;
   readonly cleanerRuns: Counter;
   readonly cleanerBytesIn: Counter;
   readonly cleanerBytesOut: Counter;
@@ -47,6 +48,7 @@ export class BrokerMetrics {
     this.handlerErrors = new Counter({ name: 'floe_handler_errors_total', help: 'Request handlers that threw (bugs); their connections were closed.', registers: [r] });
     this.fetchStorageErrors = new Counter({ name: 'floe_fetch_storage_errors_total', help: 'Partitions of fetches answered KAFKA_STORAGE_ERROR because object storage could not be read.', registers: [r] });
     this.fetchReadsOutlasted = new Counter({ name: 'floe_fetch_reads_outlasted_wait_total', help: 'Partitions of fetches answered with no records because their object-storage read outlasted the fetch\'s wait (the read goes on into the caches).', registers: [r] });
+    this.producerSnapshots = new Counter({ name: 'floe_producer_state_snapshots_total', help: 'Idempotent-producer state snapshots of led partitions, by outcome: written, superseded (one at a higher offset was there), failed (the metadata store could not be reached; tried again later).', labelNames: ['outcome'], registers: [r] });
     this.cleanerRuns = new Counter({ name: 'floe_log_cleaner_runs_total', help: 'Partitions of compacted topics cleaned (a run that rewrote regions).', registers: [r] });
     this.cleanerBytesIn = new Counter({ name: 'floe_log_cleaner_read_bytes_total', help: 'Bytes of log the cleaner rewrote.', registers: [r] });
     this.cleanerBytesOut = new Counter({ name: 'floe_log_cleaner_written_bytes_total', help: 'Bytes of objects the cleaner wrote.', registers: [r] });

@@ -696,10 +696,11 @@ export class StreamStore {
 
   /**
    * The most recent chunks of a stream, about `bytesMax` of them (whole
-   * object regions), oldest first. Used to rebuild state that only recent
-   * data matters for, such as idempotent-producer sequences after a restart.
+   * object regions), oldest first, and everything from `alsoFrom` on when
+   * given. Used to rebuild state that only recent data matters for, such as
+   * idempotent-producer sequences after a restart.
    */
-  async readTail(id: number, bytesMax: number): Promise<Buffer[]> {
+  async readTail(id: number, bytesMax: number, alsoFrom?: number): Promise<Buffer[]> {
     const s = this.stream(id);
     let start = s.mem.at(0)?.baseOffset ?? s.endOffset;
     let bytes = 0;
@@ -714,6 +715,7 @@ export class StreamStore {
         if (bytes >= bytesMax) break;
       }
     }
+    if (alsoFrom !== undefined) start = Math.min(start, Math.max(alsoFrom, s.startOffset));
     const out: Buffer[] = [];
     let cur = start;
     while (cur < s.endOffset) {

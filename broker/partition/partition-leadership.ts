@@ -11,6 +11,7 @@ import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { TopicRecord, TopicRegistry } from '../topics/topic-registry.ts';
 import type { Logger } from '../log.ts';
 import { PartitionLog } from './partition-log.ts';
+import type { SnapshotOutcome } from './producer-state-snapshots.ts';
 import { CoalescingTask } from '../coalescing-task.ts';
 
 export interface LeadershipHooks {
@@ -18,6 +19,8 @@ export interface LeadershipHooks {
   onLead(topic: TopicRecord, partition: number, log: PartitionLog): Promise<void>;
   /** Called when the partition stops being served here, before its stream closes. */
   onLose(topic: string, partition: number): void;
+  /** Called when a partition's producer-state snapshot was stored, found superseded, or could not be stored. */
+  onProducerSnapshot(outcome: SnapshotOutcome): void;
 }
 
 /** Partitions opened (or closed) at once by one sync. */
@@ -137,7 +140,7 @@ export class PartitionLeadership {
       if (e instanceof StreamFencedError || e instanceof StreamNotFoundError) return;
       throw e;
     }
-    const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch, this.metadata);
+    const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch, this.metadata, this.hooks.onProducerSnapshot);
     await log.ready;
     this.byStream.set(streamId, { topic: w.topic, log });
     let logs = this.byTopic.get(w.topic.id);

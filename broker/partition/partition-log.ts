@@ -5,6 +5,11 @@
 // offset (through its PartitionTransactions) and waking long-polling
 // fetches when they move. Invariants are asserted here:
 // offsets are contiguous and the high watermark never passes the log end.
+// Idempotent-producer state survives a move of the partition: the leader
+// snapshots it below the high watermark every few seconds while appends go
+// on, and the next leader starts from the snapshot and replays the log
+// after it (and at least the tail), so a producer's retry after a failover
+// is known however much was written since its last batch.
 
 import { splitRecordBatches, checkRecordBatch, type RecordBatchHeader } from '../../protocol/records/record-batch-header.ts';
 import { readRecords } from '../../protocol/records/record.ts';
@@ -12,6 +17,7 @@ import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { StreamFencedError, StreamNotFoundError, type StreamStore } from '../../s3stream/stream-store.ts';
 import { ProducerStateTable } from './producer-state.ts';
+import { loadProducerSnapshot, storeProducerSnapshot, type SnapshotOutcome } from './producer-state-snapshots.ts';
 import { PartitionTransactions } from './partition-transactions.ts';
 import { buildTransactionMarker, markerType, type MarkerType } from '../../protocol/records/control-record.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
@@ -34,8 +40,10 @@ export interface AppendResult {
   durable: Promise<void>;
 }
 
-/** How much of a partition's tail is re-read to rebuild idempotent-producer state on load. */
+/** How much of a partition's tail is re-read (besides what follows its producer snapshot) to rebuild producer and transaction state on load. */
 export const PRODUCER_STATE_REBUILD_BYTES = 16 * 1024 * 1024;
+/** A leader snapshots its producer state at most this often, when the high watermark has moved. */
+export const PRODUCER_SNAPSHOT_INTERVAL_MS = 2000;
 
 /**
  * The Kafka error for an exception met while serving a partition: its
@@ -59,13 +67,21 @@ export class PartitionLog implements FetchSource {
   closed = false;
   private readonly store: StreamStore;
   private readonly producers = new ProducerStateTable();
+  private readonly metadata: MetadataStore;
+  private readonly onSnapshot: (outcome: SnapshotOutcome) => void;
+  /** The offset of the last snapshot stored or loaded, when it was taken, and whether one is being stored. */
+  private snapshotOffset = 0;
+  private snapshotAt = Date.now();
+  private snapshotting = false;
   readonly transactions: PartitionTransactions;
   private hwWaiters: (() => void)[] = [];
   /** Resolves once producer state is rebuilt from the log's tail; appends wait for it. */
   readonly ready: Promise<void>;
 
-  constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number, metadata: MetadataStore) {
+  constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number, metadata: MetadataStore, onSnapshot: (outcome: SnapshotOutcome) => void = () => undefined) {
     this.leaderEpoch = leaderEpoch;
+    this.metadata = metadata;
+    this.onSnapshot = onSnapshot;
     this.topic = topic;
     this.partition = partition;
     this.streamId = streamId;
@@ -75,21 +91,45 @@ export class PartitionLog implements FetchSource {
   }
 
   /**
-   * After a restart, a producer may retry a batch that was written but not
-   * acknowledged. Its sequence must be known or the retry is appended twice,
-   * so the recent batches (Kafka keeps five per producer) are re-read.
+   * After a restart or a move, a producer may retry a batch that was written
+   * but not acknowledged. Its sequence must be known or the retry is
+   * appended twice: the last snapshot gives the state below its offset, the
+   * log from there on (and at least its tail, for transactions) the rest.
    */
   private async rebuildProducerState(): Promise<void> {
     await this.transactions.load();
-    for (const chunk of await this.store.readTail(this.streamId, PRODUCER_STATE_REBUILD_BYTES)) {
+    const snapshot = await loadProducerSnapshot(this.metadata, this.streamId);
+    if (snapshot !== undefined) {
+      this.producers.restore(snapshot.producers);
+      this.snapshotOffset = snapshot.offset;
+    }
+    for (const chunk of await this.store.readTail(this.streamId, PRODUCER_STATE_REBUILD_BYTES, snapshot?.offset)) {
       for (const b of splitRecordBatches(chunk)) {
         if (b.producerId < 0n) continue;
         const marker = markerType(b);
-        if (b.isControl) this.producers.markerAt(b.producerId, b.producerEpoch);
-        else this.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.baseSequence + b.lastOffsetDelta, Number(b.baseOffset), Number(b.maxTimestamp));
-        await this.transactions.replay(b.producerId, Number(b.baseOffset), marker, b.isTransactional);
+        const offset = Number(b.baseOffset);
+        // Below the snapshot, the snapshot already holds the producer's state (replaying it again would repeat batches).
+        if (offset >= this.snapshotOffset) {
+          if (b.isControl) this.producers.markerAt(b.producerId, b.producerEpoch, offset);
+          else this.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.baseSequence + b.lastOffsetDelta, offset, Number(b.maxTimestamp));
+        }
+        await this.transactions.replay(b.producerId, offset, marker, b.isTransactional);
       }
     }
+  }
+
+  /** Stores a snapshot below the high watermark when the last is old enough and behind; one at a time, never throws. */
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.closed || Date.now() - this.snapshotAt < PRODUCER_SNAPSHOT_INTERVAL_MS) return;
+    const offset = this.highWatermark;
+    if (offset <= this.snapshotOffset || this.producers.size === 0) return;
+    this.snapshotting = true;
+    this.snapshotAt = Date.now();
+    void storeProducerSnapshot(this.metadata, this.streamId, { offset, producers: this.producers.snapshot(offset) }).then((outcome) => {
+      this.snapshotting = false;
+      if (outcome !== 'failed') this.snapshotOffset = offset;
+      this.onSnapshot(outcome);
+    });
   }
 
   get logStartOffset(): number {
@@ -130,6 +170,7 @@ export class PartitionLog implements FetchSource {
     const ws = this.hwWaiters;
     this.hwWaiters = [];
     for (const w of ws) w();
+    this.maybeSnapshot();
   }
 
   /**
@@ -206,7 +247,7 @@ export class PartitionLog implements FetchSource {
     const base = this.store.endOffset(this.streamId);
     b!.setBaseOffset(BigInt(base));
     b!.setPartitionLeaderEpoch(this.leaderEpoch);
-    this.producers.markerAt(producerId, producerEpoch);
+    this.producers.markerAt(producerId, producerEpoch, base);
     await this.store.append(this.streamId, base, base + 1, data);
     this.notifyHighWatermark();
     await this.transactions.end(producerId, type, base);

@@ -1,7 +1,9 @@
 // Owns idempotent-producer state of one partition: per producer id the
 // epoch and the last five batches' sequence ranges and offsets, as Kafka
 // keeps them, so a retried batch gets its original offset instead of being
-// written twice, and a gap in sequences is refused.
+// written twice, and a gap in sequences is refused. Also what of it is
+// known durable below an offset (a snapshot, for the next leader to start
+// from); storing the snapshot is the partition log's job.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 
@@ -25,10 +27,15 @@ interface BatchMeta {
 
 interface ProducerEntry {
   epoch: number;
+  /** Offset of the first batch or marker of this epoch: a snapshot below it cannot vouch for the epoch. */
+  epochOffset: number;
   batches: BatchMeta[];
   /** Max timestamp of its last batch (-1 when unknown), for DescribeProducers. */
   lastTimestamp: number;
 }
+
+/** One producer in a snapshot: id, epoch, last timestamp and its batches as [firstSeq, lastSeq, baseOffset]. */
+export type ProducerSnapshotEntry = [producerId: string, epoch: number, lastTimestamp: number, batches: [number, number, number][]];
 
 export type SequenceCheck =
   | { kind: 'append' }
@@ -74,19 +81,21 @@ export class ProducerStateTable {
    * known (the producer was fenced or moved on; its sequences restart at 0),
    * the same one keeps the sequences (they run on across transactions).
    */
-  markerAt(producerId: bigint, epoch: number): void {
+  markerAt(producerId: bigint, epoch: number, offset: number): void {
     const p = this.producers.get(producerId);
     if (p !== undefined && epoch <= p.epoch) return;
     this.producers.delete(producerId);
-    this.producers.set(producerId, { epoch, batches: [], lastTimestamp: p?.lastTimestamp ?? -1 });
+    this.producers.set(producerId, { epoch, epochOffset: offset, batches: [], lastTimestamp: p?.lastTimestamp ?? -1 });
     if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) this.producers.delete(this.producers.keys().next().value as bigint);
   }
 
   /** A batch appended (with the promise of its durability) or read back from the log (durable: undefined). */
   record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp = -1, durable?: Promise<void>): void {
     let p = this.producers.get(producerId);
+    // A batch of an older epoch (read back from before a bump) tells nothing the newer state does not.
+    if (p !== undefined && epoch < p.epoch) return;
     if (p === undefined || epoch > p.epoch) {
-      p = { epoch, batches: [], lastTimestamp: -1 };
+      p = { epoch, epochOffset: baseOffset, batches: [], lastTimestamp: -1 };
     }
     p.lastTimestamp = timestamp;
     this.producers.delete(producerId);
@@ -101,6 +110,29 @@ export class ProducerStateTable {
     if (p.batches.length > PRODUCER_BATCHES_REMEMBERED) p.batches.shift();
     if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) {
       this.producers.delete(this.producers.keys().next().value as bigint);
+    }
+  }
+
+  /**
+   * The state vouched for by the log below `offset` (the high watermark: all
+   * of it durable): batches below it, of producers whose epoch began below
+   * it. Replaying the log from `offset` on top of it gives the state again.
+   */
+  snapshot(offset: number): ProducerSnapshotEntry[] {
+    const out: ProducerSnapshotEntry[] = [];
+    for (const [id, p] of this.producers) {
+      if (p.epochOffset >= offset) continue;
+      out.push([String(id), p.epoch, p.lastTimestamp, p.batches.filter((b) => b.baseOffset < offset).map((b) => [b.firstSeq, b.lastSeq, b.baseOffset])]);
+    }
+    return out;
+  }
+
+  /** Loads a snapshot (into an empty table, before the log after it is replayed); its batches are durable. */
+  restore(entries: readonly ProducerSnapshotEntry[]): void {
+    for (const [id, epoch, lastTimestamp, batches] of entries) {
+      // epochOffset -1: the epoch began somewhere below the snapshot's offset.
+      this.producers.set(BigInt(id), { epoch, epochOffset: -1, lastTimestamp, batches: batches.map(([firstSeq, lastSeq, baseOffset]) => ({ firstSeq, lastSeq, baseOffset })) });
+      if (this.producers.size > PRODUCERS_PER_PARTITION_MAX) this.producers.delete(this.producers.keys().next().value as bigint);
     }
   }
 }
