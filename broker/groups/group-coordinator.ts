@@ -150,7 +150,13 @@ export class GroupCoordinator {
     const topic = this.broker.topics.get(OFFSETS_TOPIC);
     if (topic === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const p = this.offsetsPartition(groupId);
-    if (this.loaded.has(p)) return undefined;
+    if (this.loaded.has(p)) {
+      if (this.broker.partition(topic, p)?.serving === true) return undefined;
+      // Fenced under a new epoch, not yet reopened by the leadership sync: a commit now would only fail.
+      // A client told the load is in progress waits and retries here; told NOT_COORDINATOR, it looks again.
+      return this.broker.member.view.liveLeader(topic.streams[p]!)?.nodeId === this.broker.member.view.nodeId
+        ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+    }
     return this.loading.has(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
   }
 

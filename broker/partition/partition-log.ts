@@ -178,9 +178,14 @@ export class PartitionLog implements FetchSource {
    * request. Offsets are rewritten in place in the request's buffer (the
    * stream store keeps its own copy); records are never decoded.
    */
+  /** False once closed on a hand-over or fenced (its stream forgotten because another epoch took it over). */
+  get serving(): boolean {
+    return !this.closed && this.store.has(this.streamId);
+  }
+
   append(data: Buffer, opts: AppendOptions): AppendResult {
     // Closed on hand-over, or its stream forgotten because another broker took it over (fenced).
-    if (this.closed || !this.store.has(this.streamId)) {
+    if (!this.serving) {
       this.closed = true;
       return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker no longer leads ${this.topic}-${this.partition}`);
     }

@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
+import { brokerMetric } from '../support/broker-metrics.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
 import { S3FaultProxy } from '../support/s3-fault-proxy.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
@@ -23,11 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await s3.destroy(); });
 
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.slice(name.length + 1));
-}
 
 describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
   it('keeps the broker up, reports the outage, resumes by itself and loses nothing acknowledged', async () => {
@@ -53,8 +49,8 @@ describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
       const ackedBeforeOutage = acked.length;
       await s3.stop();
       await new Promise((r) => setTimeout(r, 1500));
-      expect(await metric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBeGreaterThan(0);
-      expect(await metric(broker.httpPort, 'floe_object_store_requests{op="put",outcome="error"}')).toBeGreaterThan(0);
+      expect(await brokerMetric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBeGreaterThan(0);
+      expect(await brokerMetric(broker.httpPort, 'floe_object_store_requests{op="put",outcome="error"}')).toBeGreaterThan(0);
       expect((await fetch(`http://127.0.0.1:${broker.httpPort}/readyz`)).status).toBe(503);
       await s3.start();
       await new Promise((r) => setTimeout(r, 1000));
@@ -62,9 +58,9 @@ describe.each(['local-wal', 'object-wal'])('S3 outage (%s)', (mode) => {
       await producer;
       // Uploads catch up by themselves.
       const deadline = Date.now() + 20_000;
-      while (await metric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await metric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
-      expect(await metric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBe(0);
+      while (await brokerMetric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await brokerMetric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
+      expect(await brokerMetric(broker.httpPort, 'floe_object_store_consecutive_failures')).toBe(0);
       // Acks went on before the outage and resumed after it (one sequential producer; object-wal acks
       // only after upload, so fewer of them).
       expect(ackedBeforeOutage).toBeGreaterThan(0);
@@ -119,8 +115,8 @@ describe('bounded data waiting for upload', () => {
       for (let i = 0; i < 16; i++) codes.push(await produce(300));
       expect(codes.slice(0, 4).every((e) => e === 0)).toBe(true);
       expect(codes.at(-1)).toBe(ErrorCode.REQUEST_TIMED_OUT);
-      expect(await metric(broker.httpPort, 'floe_produce_backpressure_timeouts_total')).toBeGreaterThan(0);
-      expect(await metric(broker.httpPort, 'floe_upload_pending_bytes')).toBeLessThanOrEqual(65536 + 8192 + 200);
+      expect(await brokerMetric(broker.httpPort, 'floe_produce_backpressure_timeouts_total')).toBeGreaterThan(0);
+      expect(await brokerMetric(broker.httpPort, 'floe_upload_pending_bytes')).toBeLessThanOrEqual(65536 + 8192 + 200);
       await s3.start();
       // Uploads catch up and make room; producing works again without a restart.
       const deadline = Date.now() + 20_000;
@@ -188,8 +184,8 @@ describe('a fetch whose object read stalls', () => {
       }
       // Uploaded, and with no tail cache the records are read from objects only.
       const deadline = Date.now() + 20_000;
-      while (await metric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(await metric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
+      while (await brokerMetric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await brokerMetric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
       const fetchFrom0 = () => c.request(FetchApi, 11, {
         ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20,
         topics: [{ topic: 'stalled', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
@@ -202,7 +198,7 @@ describe('a fetch whose object read stalls', () => {
       expect(p.errorCode).toBe(0);
       expect(p.highWatermark).toBe(5n);
       expect(recordsBuffer(p.records!).length).toBe(0);
-      expect(await metric(broker.httpPort, 'floe_fetch_reads_outlasted_wait_total')).toBeGreaterThan(0);
+      expect(await brokerMetric(broker.httpPort, 'floe_fetch_reads_outlasted_wait_total')).toBeGreaterThan(0);
       s3.resume();
       let got = 0;
       const until = Date.now() + 30_000;
@@ -237,7 +233,7 @@ describe('object storage answering SlowDown and InternalError, slowly', () => {
         expect(r.responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: 0, baseOffset: BigInt(i) });
       }
       expect(proxy.injected.errors).toBeGreaterThan(0);
-      expect(await metric(broker.httpPort, 'floe_object_store_requests{op="put",outcome="retry"}')).toBeGreaterThan(0);
+      expect(await brokerMetric(broker.httpPort, 'floe_object_store_requests{op="put",outcome="retry"}')).toBeGreaterThan(0);
       // Read back from objects (no tail cache) through the same faults: failures are retried by the client.
       const values: string[] = [];
       let offset = 0n;

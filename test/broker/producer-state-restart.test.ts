@@ -9,6 +9,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
+import { brokerMetric } from '../support/broker-metrics.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
 import { CreateTopicsApi, FetchApi, InitProducerIdApi, ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
@@ -17,11 +18,6 @@ import { buildRecordBatch } from '../../protocol/records/record.ts';
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.slice(name.length + 1));
-}
 
 describe('idempotent producer state after a restart', () => {
   it('knows a producer whose last batch is older than the tail the rebuild reads: its retry gets the first offset', async () => {
@@ -46,11 +42,11 @@ describe('idempotent producer state after a restart', () => {
       for (; bSeq < 300; bSeq++) expect((await produce(b, bSeq, `b${bSeq}`)).errorCode).toBe(0);
       // The leader snapshots its producer state every few seconds while the high watermark moves.
       const until = Date.now() + 30_000;
-      while (await metric(broker.httpPort, 'floe_producer_state_snapshots_total{outcome="written"}') === 0 && Date.now() < until) {
+      while (await brokerMetric(broker.httpPort, 'floe_producer_state_snapshots_total{outcome="written"}') === 0 && Date.now() < until) {
         expect((await produce(b, bSeq++, `b${bSeq}`)).errorCode).toBe(0);
         await new Promise((r) => setTimeout(r, 100));
       }
-      expect(await metric(broker.httpPort, 'floe_producer_state_snapshots_total{outcome="written"}')).toBeGreaterThan(0);
+      expect(await brokerMetric(broker.httpPort, 'floe_producer_state_snapshots_total{outcome="written"}')).toBeGreaterThan(0);
       const end = 1 + bSeq;
       c.close();
 
