@@ -1,6 +1,7 @@
 // Owns one fault campaign: a fleet (PostgreSQL, the S3 test server behind a
 // fault-injecting proxy, N object-wal brokers, each in a network namespace
-// of its own when network faults are asked for) under a workload of
+// of its own when network faults are asked for, each wall clock steppable
+// through libfaketime when clock skew is) under a workload of
 // idempotent producers and group consumers (confluent-kafka-python,
 // librdkafka), faults chosen from a seed with quiet periods between them,
 // then healing, a final read of the whole topic and the checker
@@ -8,7 +9,7 @@
 // are the caller's. Every fault is undone before the next.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerProcess } from '../../test/support/broker-process.ts';
@@ -31,7 +32,7 @@ const FINAL_READ = join(import.meta.dirname, '../../test/support/python/idempote
 
 export const FAULT_KINDS = [
   'kill-broker', 'pause-broker', 'kill-controller', 'kill-two-brokers', 'kill-postgres', 'pause-postgres', 'restart-s3',
-  'pause-s3', 'slow-s3', 's3-errors', 'partition-postgres', 'partition-s3', 'partition-clients',
+  'pause-s3', 'slow-s3', 's3-errors', 'partition-postgres', 'partition-s3', 'partition-clients', 'skew-clock',
 ] as const;
 export type FaultKind = typeof FAULT_KINDS[number];
 
@@ -41,6 +42,19 @@ const PARTITIONED_FROM: Partial<Record<FaultKind, PartitionFrom>> = { 'partition
 /** Injected by the proxy in front of the S3 server: every request delayed up to this long, or this fraction failed. */
 const SLOW_S3_DELAY_MS_MAX = 3000;
 const S3_ERROR_RATE = 0.5;
+/** skew-clock steps one broker's wall clock by 10 s to 5 min, forward or back (Debian's libfaketime; monotonic time is left alone, as NTP steps leave it). */
+const CLOCK_SKEW_S_MIN = 10;
+const CLOCK_SKEW_S_MAX = 300;
+
+/** libfaketime's preload library, where Debian's faketime package puts it. */
+function libfaketime(): string {
+  const root = '/usr/lib';
+  for (const arch of existsSync(root) ? readdirSync(root) : []) {
+    const lib = join(root, arch, 'faketime', 'libfaketime.so.1');
+    if (existsSync(lib)) return lib;
+  }
+  throw new Error('skew-clock needs libfaketime (apt-get install faketime; .ci/run does it)');
+}
 
 export interface CampaignOptions {
   seed: number;
@@ -166,6 +180,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   };
   try {
     const url = await pg.newDatabase();
+    // Each broker's wall clock reads its offset from a file (re-read every second), so a fault can step it while it runs.
+    const clockFile = (i: number): string => join(dir, `clock-${i + 1}`);
+    const clockEnv = (i: number): NodeJS.ProcessEnv => {
+      if (!o.faults.includes('skew-clock')) return {};
+      writeFileSync(clockFile(i), '+0\n');
+      return { LD_PRELOAD: libfaketime(), FAKETIME_TIMESTAMP_FILE: clockFile(i), FAKETIME_CACHE_DURATION: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+    };
     for (let i = 0; i < o.brokers; i++) {
       // In a namespace, the broker reaches PostgreSQL and the proxy at the addresses its partitions can cut.
       const n = nets?.brokers[i];
@@ -175,7 +196,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
           '--node-id', String(i + 1), '--metadata', metadataUrl, '--durability', 'object-wal', '--s3-endpoint', `http://${n?.s3Host ?? '127.0.0.1'}:${proxy.port}`,
           '--s3-bucket', S3_TEST_BUCKET, '--s3-key-prefix', 'chaos/', '--upload-interval-ms', '50', '--broker-session-timeout-ms', '3000',
         ],
-        env: { AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+        env: { AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey, ...clockEnv(i) },
         startTimeoutMs: BROKER_START_TIMEOUT_MS,
         ...(n === undefined ? {} : { host: n.brokerHost, execPrefix: nets!.execPrefix(i) }),
       }));
@@ -202,8 +223,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     while (Date.now() + o.quietMs < deadline) {
       if (order.length === 0) order = [...o.faults].sort(() => random() - 0.5);
       const kind = o.everyKind === true ? order.shift()! : pick(o.faults);
-      // A partition is held long enough (2-8 s) for the broker's 3 s session to run out, sometimes.
-      const holdMs = NETWORK_FAULT_KINDS.includes(kind) ? 2000 + Math.floor(random() * 6000) : 1000 + Math.floor(random() * 3000);
+      // A partition is held long enough (2-8 s) for the broker's 3 s session to run out, sometimes; a clock step long enough to be read (1 s cache).
+      const holdMs = NETWORK_FAULT_KINDS.includes(kind) || kind === 'skew-clock' ? 2000 + Math.floor(random() * 6000) : 1000 + Math.floor(random() * 3000);
       const f: FaultRecord = { kind, target: '', startedAt: Date.now(), endedAt: 0 };
       const hold = (): Promise<void> => new Promise((r) => setTimeout(r, holdMs));
       if (kind === 'kill-broker' || kind === 'kill-controller') {
@@ -251,6 +272,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         proxy.faults = kind === 'slow-s3' ? { delayMsMax: SLOW_S3_DELAY_MS_MAX, errorRate: 0 } : { delayMsMax: 0, errorRate: S3_ERROR_RATE };
         await hold();
         proxy.heal();
+      } else if (kind === 'skew-clock') {
+        const i = Math.floor(random() * brokers.length);
+        const seconds = (random() < 0.5 ? -1 : 1) * (CLOCK_SKEW_S_MIN + Math.floor(random() * (CLOCK_SKEW_S_MAX - CLOCK_SKEW_S_MIN)));
+        f.target = `broker ${i + 1} (${seconds > 0 ? '+' : ''}${seconds} s)`;
+        writeFileSync(clockFile(i), `${seconds > 0 ? '+' : ''}${seconds}s\n`);
+        await hold();
+        writeFileSync(clockFile(i), '+0\n');
       } else {
         const i = Math.floor(random() * brokers.length);
         f.target = `broker ${i + 1}`;
