@@ -379,8 +379,8 @@ export class Broker implements HandlerServices {
     this.log.info({ partitionsLed: this.leadership.size }, 'stopping: no new connections, finishing in-flight requests');
     const closed = Promise.all(this.servers.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))));
     for (const fn of this.stopListeners) fn();
-    const deadline = Date.now() + 10_000;
-    while ([...this.connections].some((c) => c.inFlightRequests > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const deadline = performance.now() + 10_000;
+    while ([...this.connections].some((c) => c.inFlightRequests > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const c of this.connections) c.close('broker stopping');
     await closed;
     this.maintenance.stop();

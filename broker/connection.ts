@@ -191,7 +191,7 @@ export class Connection {
   /** Stops reading from the client for `ms` (KIP-219: the response says how long, the broker enforces it). */
   private throttle(ms: number): void {
     if (ms <= 0 || this.closed) return;
-    this.throttledUntil = Math.max(this.throttledUntil, Date.now() + ms);
+    this.throttledUntil = Math.max(this.throttledUntil, performance.now() + ms);
     if (!this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -201,12 +201,12 @@ export class Connection {
 
   /**
    * Resumes reading unless the connection is still throttled (then it looks again when the
-   * throttle ends: a timer may fire a millisecond before Date.now() says it is due) or has too
+   * throttle ends: a timer may fire a millisecond before the monotonic clock says it is due) or has too
    * many requests in flight (then the next completed one calls this again).
    */
   private resumeIfDue(): void {
     if (!this.paused || this.closed) return;
-    const wait = this.throttledUntil - Date.now();
+    const wait = this.throttledUntil - performance.now();
     if (wait > 0) {
       clearTimeout(this.throttleTimer);
       this.throttleTimer = setTimeout(() => this.resumeIfDue(), wait);

@@ -313,9 +313,9 @@ export class StreamStore {
    * object-wal mode. Returns how many bytes were dropped that way.
    */
   async closeStream(id: number, waitMs = 10_000): Promise<number> {
-    const deadline = Date.now() + waitMs;
+    const deadline = performance.now() + waitMs;
     const pending = (): boolean => { const s = this.streams.get(id); return s !== undefined && this.pendingOf(s) > 0; };
-    while (pending() && Date.now() < deadline && !this.closed) {
+    while (pending() && performance.now() < deadline && !this.closed) {
       await this.upload();
       if (pending()) await new Promise((r) => setTimeout(r, 20));
     }

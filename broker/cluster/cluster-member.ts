@@ -159,8 +159,8 @@ export class ClusterMember {
     this.registration = { ...this.registration, shuttingDown: true };
     try {
       await this.renew();
-      const deadline = Date.now() + waitMs;
-      while (Date.now() < deadline && ownsAny() && this.view.eligibleBrokers().some((b) => b.nodeId !== this.opts.nodeId)) {
+      const deadline = performance.now() + waitMs;
+      while (performance.now() < deadline && ownsAny() && this.view.eligibleBrokers().some((b) => b.nodeId !== this.opts.nodeId)) {
         await this.heartbeat();
         await new Promise((r) => setTimeout(r, Math.min(100, this.opts.heartbeatIntervalMs)));
       }

@@ -80,7 +80,7 @@ async function fill(targets: Target[], maxBytes: number, readDeadline: number, e
   const replicaReads = targets.filter((t) => t.log instanceof PartitionReplica && t.preferredReadReplica < 0 && t.fetchOffset < t.log.highWatermark);
   if (replicaReads.length > 1) {
     const prefetched = Promise.all(replicaReads.map((t) => (t.log as PartitionReplica).prefetch(t.fetchOffset).catch(() => undefined)));
-    await within(prefetched, readDeadline - Date.now());
+    await within(prefetched, readDeadline - performance.now());
   }
   let total = 0;
   for (const t of targets) {
@@ -136,7 +136,7 @@ async function fillOne(t: Target, log: FetchSource, left: number, total: number,
     }
     // The chunks go to the socket as they are (writev), never concatenated.
     const reading = log.read(t.fetchOffset, Math.max(budget, 1), upTo);
-    const chunks = await within(reading, readDeadline - Date.now());
+    const chunks = await within(reading, readDeadline - performance.now());
     if (chunks === OUTLASTED) {
       // Still loading: it fills the caches for the client's next fetch, which asks again from the same offset.
       reading.catch(() => undefined);
@@ -240,8 +240,8 @@ export const fetchHandler = defineHandler({
       targets.push({ topic, log, preferredReadReplica, out, fetchOffset: w.fetchOffset, partitionMaxBytes: w.maxBytes, currentLeaderEpoch: w.currentLeaderEpoch, readCommitted: req.isolationLevel === 1, sp: w.sp, topicKey: w.topicKey, topicName: topic?.name ?? w.topicName, topicId: topic?.id ?? w.topicId });
     }
     const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
-    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-    const readDeadline = Math.max(deadline, Date.now() + FETCH_OBJECT_READ_WAIT_MIN_MS);
+    const deadline = performance.now() + Math.max(0, req.maxWaitMs);
+    const readDeadline = Math.max(deadline, performance.now() + FETCH_OBJECT_READ_WAIT_MIN_MS);
     const events: FillEvents = {
       onStorageError: (e) => {
         broker.metrics.fetchStorageErrors.inc();
@@ -253,7 +253,7 @@ export const fetchHandler = defineHandler({
       const total = await fill(targets, maxBytes, readDeadline, events);
       // A client sent to its rack's broker should go there now, not after a long poll.
       const anyError = targets.some((t) => t.out.errorCode !== ErrorCode.NONE || t.preferredReadReplica >= 0);
-      const remaining = deadline - Date.now();
+      const remaining = deadline - performance.now();
       if (total >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || broker.stopping) break;
       // Long poll: wake on any high-watermark move of a requested partition, or at the deadline.
       await new Promise<void>((resolve) => {

@@ -80,13 +80,13 @@ export class PartitionLeadership {
    * a refused first request and an accepted second one would be out of order.
    */
   async whenServed(topic: TopicRecord, index: number, maxWaitMs: number): Promise<PartitionLog | undefined> {
-    const deadline = Date.now() + maxWaitMs;
+    const deadline = performance.now() + maxWaitMs;
     for (;;) {
       const log = this.get(topic, index);
       if (log !== undefined) return log;
       const streamId = topic.streams[index];
       const o = streamId === undefined ? undefined : this.view.owner(streamId);
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (o === undefined || o.owner !== this.view.nodeId || left <= 0) return undefined;
       // The sync may open many partitions (and load their groups): look again as soon as it ends, or every 50 ms.
       let timer: NodeJS.Timeout | undefined;

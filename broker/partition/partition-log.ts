@@ -71,7 +71,7 @@ export class PartitionLog implements FetchSource {
   private readonly onSnapshot: (outcome: SnapshotOutcome) => void;
   /** The offset of the last snapshot stored or loaded, when it was taken, and whether one is being stored. */
   private snapshotOffset = 0;
-  private snapshotAt = Date.now();
+  private snapshotAt = performance.now();
   private snapshotting = false;
   readonly transactions: PartitionTransactions;
   private hwWaiters: (() => void)[] = [];
@@ -120,11 +120,11 @@ export class PartitionLog implements FetchSource {
 
   /** Stores a snapshot below the high watermark when the last is old enough and behind; one at a time, never throws. */
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.closed || Date.now() - this.snapshotAt < PRODUCER_SNAPSHOT_INTERVAL_MS) return;
+    if (this.snapshotting || this.closed || performance.now() - this.snapshotAt < PRODUCER_SNAPSHOT_INTERVAL_MS) return;
     const offset = this.highWatermark;
     if (offset <= this.snapshotOffset || this.producers.size === 0) return;
     this.snapshotting = true;
-    this.snapshotAt = Date.now();
+    this.snapshotAt = performance.now();
     void storeProducerSnapshot(this.metadata, this.streamId, { offset, producers: this.producers.snapshot(offset) }).then((outcome) => {
       this.snapshotting = false;
       if (outcome !== 'failed') this.snapshotOffset = offset;

@@ -404,7 +404,7 @@ export class TransactionCoordinator {
     for (const [topic, ps] of t.partitions) for (const partition of ps) targets.push({ topic, partition });
     // A group's offsets end with a marker on its offsets partition, where its coordinator is.
     for (const g of t.groups) targets.push({ topic: OFFSETS_TOPIC, partition: this.broker.groups.offsetsPartition(g) });
-    await this.markers.writeAll(targets, { producerId: t.producerId, producerEpoch: t.producerEpoch, commit, coordinatorEpoch: 0 }, Date.now() + PARTITION_WAIT_MS);
+    await this.markers.writeAll(targets, { producerId: t.producerId, producerEpoch: t.producerEpoch, commit, coordinatorEpoch: 0 }, performance.now() + PARTITION_WAIT_MS);
     this.stats.markersWritten += targets.length;
     const done: TransactionMetadata = { ...t, state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Map(), groups: new Set(), updateMs: Date.now() };
     await this.persist(done);

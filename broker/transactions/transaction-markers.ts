@@ -88,7 +88,7 @@ export class TransactionMarkers {
         failed.push(...await this.writeRemote(nodeId, ts, m));
       }));
       if (failed.length === 0) return;
-      if (Date.now() >= deadline) {
+      if (performance.now() >= deadline) {
         throw new Error(`transaction markers not written on ${failed.map((t) => `${t.topic}-${t.partition}`).join(', ')}`);
       }
       this.stats.retries++;

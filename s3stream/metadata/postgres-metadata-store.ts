@@ -174,7 +174,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   /** Runs `fn` on a pooled connection, retrying on connection loss with backoff for at most retryMsMax. */
   private async query<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.opts.retryMsMax;
+    const deadline = performance.now() + this.opts.retryMsMax;
     for (let attempt = 0; ; attempt++) {
       this.stats.queries++;
       let client: pg.PoolClient | undefined;
@@ -192,7 +192,7 @@ export class PostgresMetadataStore implements MetadataStore {
         // A client that failed may be broken: destroy it rather than return it to the pool.
         client?.off('error', onError);
         client?.release(true);
-        if (this.closed || !isRetriable(e) || Date.now() >= deadline) {
+        if (this.closed || !isRetriable(e) || performance.now() >= deadline) {
           this.stats.failures++;
           throw e;
         }
