@@ -27,8 +27,12 @@ export interface IndexEntry {
 export interface DroppedRegion {
   key: string;
   value: IndexValue;
-  /** When set, the region must still be at this version (compaction); otherwise it is removed as found. */
-  version?: number;
+  /**
+   * The version the region was read at: the commit fails if it changed or went meanwhile. Without
+   * it, two rewrites of one region (a trim and a compaction) each released its object, which was
+   * then deleted while other streams' regions still pointed into it.
+   */
+  version: number;
 }
 
 const entryOf = (e: { key: string; value: unknown; version: number }): IndexEntry => ({ key: e.key, base: baseOfIndexKey(e.key), value: e.value as IndexValue, version: e.version });

@@ -24,7 +24,7 @@ import { owned, ownedCopy } from './owned-buffer.ts';
 import { FifoQueue } from './fifo-queue.ts';
 import type { ObjectIndexCacheStats } from './object-index-cache.ts';
 import { RegionReader, type RegionReaderStats } from './region-reader.ts';
-import { StreamIndex } from './stream-index.ts';
+import { StreamIndex, type DroppedRegion } from './stream-index.ts';
 import { RegionRewriter, type CompactionOptions, type RegionRewriterStats } from './region-rewriter.ts';
 import { ObjectCollector } from './object-collector.ts';
 import { retentionStart, type RetentionPolicy } from './retention.ts';
@@ -118,6 +118,8 @@ export interface StreamStoreStats {
   rewrites: RegionRewriterStats;
   /** Index commits refused because the stream's owner key moved on (this process was deposed). */
   fencedCommits: number;
+  /** Trims and deletions that found their regions changed by a concurrent rewrite, and read them again. */
+  indexRaces: number;
   blockCache: CacheStats;
 }
 
@@ -139,6 +141,8 @@ export class StreamNotFoundError extends Error {
 
 /** Objects no longer referenced are deleted this long afterwards, so in-flight reads still find them. */
 export const OBJECT_DELETE_GRACE_MS_DEFAULT = 60_000;
+/** Times a trim or deletion reads its regions again after a concurrent rewrite changed them. */
+const INDEX_RACE_ATTEMPTS = 5;
 
 function walEntryHeader(streamId: number, base: number, end: number): Buffer {
   const h = Buffer.allocUnsafe(WAL_ENTRY_HEADER_BYTES);
@@ -194,7 +198,7 @@ export class StreamStore {
     this.stats = {
       streams: 0, pendingUploadBytes: 0, tailCacheBytes: 0, uploads: 0, uploadFailures: 0, uploadedBytes: 0,
       uploadSecondsTotal: 0, lastUploadError: undefined, readsFromMemory: 0, readsFromObjects: 0, regionReads: this.reader.stats,
-      indexCache: this.index.cache.stats, objectsDeleted: 0, rewrites: this.rewriter.stats, fencedCommits: 0, blockCache: this.reader.cache.stats,
+      indexCache: this.index.cache.stats, objectsDeleted: 0, rewrites: this.rewriter.stats, fencedCommits: 0, indexRaces: 0, blockCache: this.reader.cache.stats,
     };
   }
 
@@ -744,12 +748,20 @@ export class StreamStore {
     const s = this.stream(id);
     if (newStartOffset <= s.startOffset) return;
     const start = Math.min(newStartOffset, s.endOffset);
-    const dropped: { key: string; value: IndexValue }[] = [];
-    for (const e of await this.index.entries(id)) {
-      if (e.value.e <= start) dropped.push({ key: e.key, value: e.value });
-      else break;
+    // Each dropped region is checked at the version read: a compaction (or another trim) that
+    // replaced or removed it meanwhile has already released its object once, and a second release
+    // would let the object be deleted while other streams' regions still point into it.
+    for (let attempt = 0; ; attempt++) {
+      const dropped: DroppedRegion[] = [];
+      for (const e of await this.index.entries(id)) {
+        if (e.value.e <= start) dropped.push({ key: e.key, value: e.value, version: e.version });
+        else break;
+      }
+      if (await this.index.tryCommitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }, ...this.fenceOps(id)], dropped)) break;
+      if ((await this.dropFenced([id])).length > 0) throw new StreamFencedError(id, 'trim refused: another broker owns the stream now');
+      this.stats.indexRaces++;
+      if (attempt >= INDEX_RACE_ATTEMPTS) throw new Error(`trim of stream ${id}: its regions changed under it ${INDEX_RACE_ATTEMPTS + 1} times`);
     }
-    await this.index.commitWithRefs([{ op: 'put', key: streamKey(id), value: { start } }, ...this.fenceOps(id)], dropped);
     s.startOffset = start;
     while (s.mem.length > 0 && s.mem.at(0)!.uploaded && s.mem.at(0)!.endOffset <= start) {
       this.tailBytes -= s.mem.shift()!.data.length;
@@ -804,8 +816,15 @@ export class StreamStore {
   async deleteStream(id: number): Promise<void> {
     const s = this.streams.get(id);
     if (s !== undefined) this.forget(s, new StreamNotFoundError(id));
-    const dropped = (await this.index.entries(id)).map((e) => ({ key: e.key, value: e.value }));
-    await this.index.commitWithRefs([{ op: 'delete', key: streamKey(id) }, { op: 'delete', key: streamOwnerKey(id) }], dropped);
+    // As in trim, regions are checked at the version read, so two deletions (or a deletion and a
+    // compaction) cannot release the same object twice.
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && (await this.opts.metadata.get(streamKey(id))) === undefined) return;
+      const dropped: DroppedRegion[] = (await this.index.entries(id)).map((e) => ({ key: e.key, value: e.value, version: e.version }));
+      if (await this.index.tryCommitWithRefs([{ op: 'delete', key: streamKey(id) }, { op: 'delete', key: streamOwnerKey(id) }], dropped)) return;
+      this.stats.indexRaces++;
+      if (attempt >= INDEX_RACE_ATTEMPTS) throw new Error(`deletion of stream ${id}: its regions changed under it ${INDEX_RACE_ATTEMPTS + 1} times`);
+    }
   }
 
   /** Uploads what is pending (best effort) and closes the WAL. */

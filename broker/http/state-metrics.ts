@@ -60,6 +60,7 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_quota_throttle_ms_sum', 'Throttle time given to clients over their quotas since start (ms).', [], (g) => g.set(broker.rateLimiter.stats.throttleMsTotal));
   gauge('floe_quota_clients_tracked', 'Clients whose byte rate is being measured (bounded).', [], (g) => g.set(broker.rateLimiter.tracked));
   gauge('floe_stream_fenced_commits', 'Index commits refused because another broker had taken the partition over (this broker was deposed) since start.', [], (g) => g.set(s.fencedCommits));
+  gauge('floe_stream_index_races', 'Trims and stream deletions that found their index regions changed by a concurrent compaction or trim, and read them again, since start.', [], (g) => g.set(s.indexRaces));
 
   const member = broker.member;
   gauge('floe_partitions_led', 'Partitions this broker leads now.', [], (g) => g.set(broker.leadership.size));

@@ -220,6 +220,45 @@ describe('compaction', () => {
   });
 });
 
+describe('a trim racing a compaction of the same regions', () => {
+  it('releases each replaced object once: objects other streams still read are not deleted', async () => {
+    const objects = new FileSystemObjectStore(join(dir, 'objects'));
+    const { store, md } = await openStore(objects, 'local-wal', { tailCacheBytesMax: 0, blockCacheBytesMax: 0 });
+    const id = await store.createStream();
+    const other = await store.createStream();
+    // Six objects, each holding one region of each stream.
+    for (let i = 0; i < 6; i++) {
+      await Promise.all([store.append(id, i, i + 1, chunkData(id, i, 1)), store.append(other, i, i + 1, chunkData(other, i, 1))]);
+      await store.flush();
+    }
+    const otherBefore = await readAll(store, other);
+    // The trim reads its regions, then waits before its commit while a compaction replaces them
+    // (as the offsets coordinator's checkpoint trim and the maintenance compaction can interleave).
+    const commit = md.commit.bind(md);
+    let releaseTrim!: () => void;
+    const trimWaits = new Promise<void>((r) => { releaseTrim = r; });
+    let trimCommits = 0;
+    md.commit = async (ops) => {
+      if (ops.some((o) => o.op === 'put' && o.key === `s/${String(id).padStart(12, '0')}`) && trimCommits++ === 0) await trimWaits;
+      return commit(ops);
+    };
+    const trimming = store.trim(id, 3);
+    while (trimCommits === 0) await new Promise((r) => setTimeout(r, 5));
+    const regionBytes = ((await md.range('i/'))[0]!.value as { l: number }).l;
+    expect(await store.compact(id, { regionBytesMin: regionBytes * 2, targetBytes: regionBytes * 6 + 16, minAgeMs: 0 })).toBe(6);
+    releaseTrim();
+    await trimming;
+    expect(store.startOffset(id)).toBe(3);
+    // The six original objects: each still holds a region of the other stream, so none may go.
+    await store.collectGarbage(0);
+    expect(await readAll(store, other)).toEqual(otherBefore);
+    expect((await readAll(store, id, 3))[0]).toBe(`s${id}:3-4`);
+    expect(store.stats.indexRaces).toBeGreaterThan(0);
+    await store.close();
+    await md.close();
+  });
+});
+
 describe('object-index cache', () => {
   it('catch-up reads of an owned stream find their regions in the cache; compaction and trim invalidate it and reads stay exact', async () => {
     const objects = new FileSystemObjectStore(join(dir, 'objects'));
