@@ -323,7 +323,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       if ([...ackedEnd].every(([p, end]) => (readEnd.get(p) ?? -1) >= end)) break;
       log(`chaos: the final read ended short (${finalRead.length} records, exit ${final.code}${final.timedOut ? ', timed out' : ''}); reading again`);
       if (o.keepHistoryIn !== undefined) {
-        writeFileSync(join(o.keepHistoryIn, `final-read-${attempt}.txt`), `${final.stdout.split('\n').slice(0, 200).join('\n')}\n--- stderr ---\n${final.stderr.slice(-20_000)}`);
+        const lines = final.stdout.split('\n');
+        const short = [...ackedEnd].map(([p, end]) => `partition ${p}: acknowledged up to ${end}, read up to ${readEnd.get(p) ?? 'nothing'}`);
+        writeFileSync(join(o.keepHistoryIn, `final-read-${attempt}.txt`), `${short.join('\n')}\n--- errors ---\n${lines.filter((l) => l.startsWith('{"error"')).slice(0, 200).join('\n')}\n--- first records ---\n${lines.slice(0, 50).join('\n')}\n--- stderr ---\n${final.stderr.slice(-20_000)}`);
       }
     }
 

@@ -139,7 +139,8 @@ async function fillOne(t: Target, log: FetchSource, left: number, total: number,
     const chunks = await within(reading, readDeadline - performance.now());
     if (chunks === OUTLASTED) {
       // Still loading: it fills the caches for the client's next fetch, which asks again from the same offset.
-      reading.catch(() => undefined);
+      // A read that then fails is still counted and logged: the client only ever saw empty answers.
+      reading.catch((e: unknown) => events.onStorageError(e as Error));
       events.onReadOutlasted();
       t.out.records = EMPTY;
       return 0;

@@ -17,7 +17,7 @@ import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { StreamFencedError, StreamNotFoundError, type StreamStore } from '../../s3stream/stream-store.ts';
 import { ProducerStateTable } from './producer-state.ts';
-import { loadProducerSnapshot, storeProducerSnapshot, type SnapshotOutcome } from './producer-state-snapshots.ts';
+import { discardProducerSnapshot, loadProducerSnapshot, storeProducerSnapshot, type SnapshotOutcome } from './producer-state-snapshots.ts';
 import { PartitionTransactions } from './partition-transactions.ts';
 import { buildTransactionMarker, markerType, type MarkerType } from '../../protocol/records/control-record.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
@@ -98,7 +98,11 @@ export class PartitionLog implements FetchSource {
    */
   private async rebuildProducerState(): Promise<void> {
     await this.transactions.load();
-    const snapshot = await loadProducerSnapshot(this.metadata, this.streamId);
+    const stored = await loadProducerSnapshot(this.metadata, this.streamId);
+    // A snapshot past the log's end describes records this log no longer has (an unclean leader
+    // election lost a dead local-wal broker's WAL): it cannot be trusted, the tail alone is read.
+    const snapshot = stored !== undefined && stored.offset <= this.store.endOffset(this.streamId) ? stored : undefined;
+    if (stored !== undefined && snapshot === undefined) await discardProducerSnapshot(this.metadata, this.streamId);
     if (snapshot !== undefined) {
       this.producers.restore(snapshot.producers);
       this.snapshotOffset = snapshot.offset;

@@ -24,6 +24,11 @@ export async function loadProducerSnapshot(metadata: MetadataStore, streamId: nu
   return e === undefined ? undefined : (e.value as unknown as ProducerStateSnapshot);
 }
 
+/** Removes a snapshot the log cannot back (it lies past the log's end); a failure is left for the next leader to meet again. */
+export async function discardProducerSnapshot(metadata: MetadataStore, streamId: number): Promise<void> {
+  await metadata.commit([{ op: 'delete', key: snapshotKey(streamId) }]).catch(() => false);
+}
+
 /** Stores `snapshot` unless one at the same or a higher offset is there; a failure to reach the store is 'failed', never thrown. */
 export async function storeProducerSnapshot(metadata: MetadataStore, streamId: number, snapshot: ProducerStateSnapshot): Promise<SnapshotOutcome> {
   try {
