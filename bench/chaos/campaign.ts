@@ -332,12 +332,23 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
     const anomalies = [...ownAnomalies, ...checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) })];
     // A record written twice: what the log holds there says who wrote each copy (producer epoch, leader epoch).
+    const resent = new Set<string>();
     for (const a of anomalies.filter((x) => x.copies !== undefined).slice(0, 10)) {
+      const epochs: { producerId: string; producerEpoch: number }[] = [];
       for (const { partition, offset } of a.copies!) {
         const batches = await batchesBetween(brokers, 'chaos', partition, offset, offset);
         a.detail += `; at ${partition}/${offset}: ${batches.length === 0 ? 'no batch read' : batches.map(describeBatch).join(' ')}`;
+        if (batches.length === 1) epochs.push(batches[0]!);
+      }
+      // Both copies read, one producer, a later copy under a newer epoch: the client re-sent it (see CLIENT_RESEND_KINDS).
+      const [first, second] = epochs;
+      if (epochs.length === 2 && first!.producerId === second!.producerId && second!.producerEpoch > first!.producerEpoch) {
+        a.kind = 'epoch-bump-duplicate';
+        resent.add(a.detail.split(' ')[0]!);
       }
     }
+    // The read of such a record's first copy, where its second was acknowledged, is the same event.
+    for (const a of anomalies) if (a.kind === 'misplaced' && resent.has(a.detail.split(' ')[0]!)) a.kind = 'epoch-bump-duplicate';
 
     const recoverySeconds = faults.filter((f) => f.target.startsWith('broker')).map((f) => {
       const next = Math.max(...clients.filter((c) => c.name.startsWith('p')).map((c) => acks.find((a) => a.key.startsWith(`${c.name}-`) && a.t >= f.endedAt)?.t ?? Number.NaN));

@@ -37,10 +37,18 @@ export interface History {
   endedAt: number;
 }
 
-export type AnomalyKind = 'lost' | 'duplicate' | 'divergent' | 'misplaced' | 'phantom' | 'non-monotonic' | 'skipped' | 'log-gap' | 'no-progress' | 'slow-restart';
+export type AnomalyKind = 'lost' | 'duplicate' | 'divergent' | 'misplaced' | 'phantom' | 'non-monotonic' | 'skipped' | 'log-gap' | 'no-progress' | 'slow-restart' | 'epoch-bump-duplicate';
 
 /** Anomalies of availability rather than of what was written or read. */
 export const LIVENESS_KINDS: readonly AnomalyKind[] = ['no-progress', 'slow-restart'];
+
+/**
+ * A record written twice whose second copy the producer sent under a new producer epoch (sequences
+ * from 0), as the batch headers show: librdkafka bumped its epoch and re-sent a record it took for
+ * unwritten. No broker can tell such a copy from a new record (Kafka cannot either); the campaign
+ * (not this pure checker) re-kinds a duplicate so once it has read both copies' headers.
+ */
+export const CLIENT_RESEND_KINDS: readonly AnomalyKind[] = ['epoch-bump-duplicate'];
 
 export interface Anomaly {
   kind: AnomalyKind;
