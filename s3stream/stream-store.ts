@@ -85,6 +85,8 @@ interface MemChunk extends Chunk {
   walPosition: number;
   /** object-wal mode: settled when the chunk's object is stored and indexed. */
   settle?: { resolve: () => void; reject: (e: Error) => void };
+  /** An index commit holding this chunk failed without an answer: it may have been applied. */
+  commitUnknown?: boolean;
 }
 
 interface StreamState {
@@ -128,6 +130,20 @@ export class StreamFencedError extends Error {
   constructor(id: number, detail: string) {
     super(`stream ${id}: ${detail}`);
     this.name = 'StreamFencedError';
+  }
+}
+
+/**
+ * A pending append dropped on a fence or hand-over after an index commit
+ * holding it failed without an answer (the metadata store went away
+ * mid-commit): it may be in the log. Its writer must be told "maybe", as
+ * Kafka's REQUEST_TIMED_OUT does, never "not written".
+ */
+export class StreamOutcomeUnknownError extends Error {
+  readonly code = 'FLOE_ERR_STREAM_OUTCOME_UNKNOWN';
+  constructor(id: number, detail: string) {
+    super(`stream ${id}: ${detail}; an earlier index commit of this data may have been applied`);
+    this.name = 'StreamOutcomeUnknownError';
   }
 }
 
@@ -346,7 +362,7 @@ export class StreamStore {
         dropped += c.data.length;
       }
       this.tailBytes -= c.data.length;
-      c.settle?.reject(reason);
+      c.settle?.reject(c.commitUnknown === true ? new StreamOutcomeUnknownError(s.id, reason.message) : reason);
       delete c.settle;
     }
     s.mem = new FifoQueue();
@@ -544,7 +560,15 @@ export class StreamStore {
         const live = index.filter((e) => current(e.streamId));
         const ops = this.index.uploadOps(key, live, now);
         for (const id of new Set(live.map((e) => e.streamId))) ops.push(...this.fenceOps(id));
-        if (await this.opts.metadata.commit(ops)) break;
+        let committed: boolean;
+        try {
+          committed = await this.opts.metadata.commit(ops);
+        } catch (e) {
+          // No answer: applied or not, nobody knows; if these chunks are dropped later, their writers hear "maybe".
+          for (const cs of picked.values()) for (const c of cs) c.commitUnknown = true;
+          throw e;
+        }
+        if (committed) break;
         const fenced = await this.dropFenced(new Set(live.map((e) => e.streamId)));
         if (fenced.length === 0 || attempt >= 8) throw new Error('index commit refused');
       }

@@ -15,7 +15,7 @@ import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, spl
 import { readRecords } from '../../protocol/records/record.ts';
 import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
-import { StreamFencedError, StreamNotFoundError } from '../../s3stream/stream-store.ts';
+import { StreamFencedError, StreamOutcomeUnknownError, StreamNotFoundError } from '../../s3stream/stream-store.ts';
 
 /**
  * `p`, or 'timeout' after `ms`. The timer is cleared as soon as `p` settles:
@@ -175,7 +175,10 @@ export const produceHandler = defineHandler({
           }
         } catch (e) {
           // Deposed before the data was committed: nothing was written; the client retries on the new leader.
-          p.out.errorCode = e instanceof StreamFencedError || e instanceof StreamNotFoundError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
+          // Deposed after a commit that went unanswered: it may be written, which only REQUEST_TIMED_OUT says
+          // (an idempotent producer then retries with the same sequence, and the new leader knows the copy).
+          p.out.errorCode = e instanceof StreamOutcomeUnknownError ? ErrorCode.REQUEST_TIMED_OUT
+            : e instanceof StreamFencedError || e instanceof StreamNotFoundError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
           p.out.errorMessage = (e as Error).message;
         }
       }));

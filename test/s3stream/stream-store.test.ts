@@ -2,7 +2,7 @@ import { afterAll, beforeAll, afterEach, beforeEach, describe, expect, it } from
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StreamFencedError, StreamStore, type DurabilityMode } from '../../s3stream/stream-store.ts';
+import { StreamFencedError, StreamOutcomeUnknownError, StreamStore, type DurabilityMode } from '../../s3stream/stream-store.ts';
 import { streamOwnerKey } from '../../s3stream/stream-keys.ts';
 import { MemoryMetadataStore } from '../../s3stream/metadata/memory-metadata-store.ts';
 import { FileSystemObjectStore } from '../../s3stream/object-store/filesystem-object-store.ts';
@@ -331,5 +331,36 @@ describe('stream ownership (epochs)', () => {
     await c.openStream(id, 1);
     expect(await readAll(c, id)).toEqual([`s${id}:0-2`, `s${id}:2-4`, `s${id}:4-5`]);
     for (const s of [a, b, c]) await s.close();
+  });
+
+  it('an append whose index commit went unanswered, then was fenced, fails as "maybe written" (it is in the log), not as fenced', async () => {
+    const md = new MemoryMetadataStore();
+    const objects = new FileSystemObjectStore(join(dir, 'objects'));
+    const a = await StreamStore.open({ dataDir: join(dir, 'a'), objectStore: objects, metadata: md, durability: 'object-wal', uploadIntervalMs: 3_600_000 });
+    const id = await a.createStream(1);
+    // The metadata store applies A's next index commit, but the answer is lost (a PostgreSQL fault
+    // mid-commit), and by the time A is heard again the partition has moved on (its lease ran out).
+    const commit = md.commit.bind(md);
+    let loseAnswer = true;
+    md.commit = async (ops) => {
+      const applied = await commit(ops);
+      if (loseAnswer && ops.some((o) => o.op === 'put' && o.key.startsWith('i/'))) {
+        loseAnswer = false;
+        const owner = (await md.get(streamOwnerKey(id)))!;
+        expect(await commit([{ op: 'put', key: streamOwnerKey(id), value: { owner: 2, epoch: 1 }, expectVersion: owner.version }])).toBe(true);
+        throw new Error('connection lost before the answer');
+      }
+      return applied;
+    };
+    const appended = a.append(id, 0, 2, chunkData(id, 0, 2));
+    appended.catch(() => undefined);
+    await a.flush();
+    await a.flush();
+    await expect(appended).rejects.toBeInstanceOf(StreamOutcomeUnknownError);
+    // And it was written: the new owner reads it.
+    const b = await StreamStore.open({ dataDir: join(dir, 'b'), objectStore: objects, metadata: md, durability: 'object-wal' });
+    await b.openStream(id, 1);
+    expect(await readAll(b, id)).toEqual([`s${id}:0-2`]);
+    for (const s of [a, b]) await s.close();
   });
 });
