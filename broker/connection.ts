@@ -14,6 +14,7 @@ import { defaultApiVersionsResponse } from '../protocol/generated/ApiVersionsRes
 import type { Broker } from './broker.ts';
 import type { ConnectionSession } from './security/connection-session.ts';
 import { saslStep } from './security/sasl-authenticator.ts';
+import { RefusedBatches } from './handlers/refused-batches.ts';
 
 /** A request that takes this long is logged (JoinGroup parked through a rebalance, a produce waiting for storage...). */
 const SLOW_REQUEST_MS = 5_000;
@@ -32,6 +33,7 @@ export class Connection {
   private paused = false;
   private closed = false;
   private orderChain: Promise<unknown> = Promise.resolve();
+  private readonly refusedBatches = new RefusedBatches();
   private throttledUntil = 0;
   private throttleTimer: NodeJS.Timeout | undefined;
   readonly remote: string;
@@ -146,7 +148,7 @@ export class Connection {
     }
     const started = process.hrtime.bigint();
     Promise.resolve()
-      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, allowed: this.allowed, allowedOnSome: this.allowedOnSome, throttle: (ms) => this.throttle(ms), apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn) }))
+      .then(() => handler.handle(request, { broker: this.broker, listener: this.listener, session: this.session, allowed: this.allowed, allowedOnSome: this.allowedOnSome, throttle: (ms) => this.throttle(ms), apiVersion, clientId: header.clientId, clientHost: this.clientHost, correlationId, inOrder: (fn) => this.inOrder(fn), refusedBatches: this.refusedBatches }))
       .then((response) => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.broker.metrics.observeRequest(handler.api.name, apiVersion, seconds);

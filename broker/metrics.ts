@@ -19,6 +19,7 @@ export class BrokerMetrics {
   readonly unsupportedRequests: Counter;
   readonly handlerErrors: Counter;
   readonly produceThrottled: Counter;
+  readonly produceRefusedInOrder: Counter;
   readonly fetchStorageErrors: Counter;
   readonly fetchReadsOutlasted: Counter;
   readonly producerSnapshots: Counter<'outcome'>;
@@ -54,6 +55,7 @@ export class BrokerMetrics {
     this.cleanerBytesOut = new Counter({ name: 'floe_log_cleaner_written_bytes_total', help: 'Bytes of objects the cleaner wrote.', registers: [r] });
     this.cleanerRecordsRemoved = new Counter({ name: 'floe_log_cleaner_records_removed_total', help: 'Records the cleaner removed (older versions of a key, expired tombstones).', registers: [r] });
     this.cleanerDirtyRatio = new Gauge({ name: 'floe_log_cleaner_dirty_ratio', help: 'Share of the cleanable log written since the last cleaning, by topic and partition, as last measured.', labelNames: ['topic', 'partition'], registers: [r] });
+    this.produceRefusedInOrder = new Counter({ name: 'floe_produce_refused_in_order_total', help: 'Idempotent batches pipelined behind a batch refused as not written, refused the same way instead of OUT_OF_ORDER_SEQUENCE_NUMBER.', registers: [r] });
     this.produceThrottled = new Counter({ name: 'floe_produce_backpressure_timeouts_total', help: 'Produce requests that waited the whole request timeout for upload capacity.', registers: [r] });
     this.bytesOut = new Counter({ name: 'floe_network_out_bytes_total', help: 'Response bytes written to clients.', registers: [r] });
     this.requestSeconds = new Histogram({

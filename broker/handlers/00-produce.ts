@@ -11,7 +11,9 @@ import { chargeBytes } from './quota-charge.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { ProduceServices, QuotaServices } from './broker-services.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
-import { ATTRIBUTES, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import type { Logger } from '../log.ts';
+import { ATTRIBUTES, BASE_SEQUENCE, MAGIC, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import type { IdempotentBatch } from './refused-batches.ts';
 import { readRecords } from '../../protocol/records/record.ts';
 import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
@@ -61,6 +63,14 @@ function hasKeylessRecord(records: Buffer): boolean {
   }
 }
 
+/** The producer of an idempotent batch (read from its header, not parsed), or undefined for other batches. */
+function idempotentBatchOf(records: Buffer | null): IdempotentBatch | undefined {
+  if (records === null || records.length < RECORD_BATCH_HEADER_BYTES || records.readInt8(MAGIC) !== 2) return undefined;
+  const producerId = records.readBigInt64BE(PRODUCER_ID);
+  if (producerId < 0n) return undefined;
+  return { producerId, producerEpoch: records.readInt16BE(PRODUCER_EPOCH), baseSequence: records.readInt32BE(BASE_SEQUENCE) };
+}
+
 /** How long a produce waits for a partition this broker is taking over to open, before NOT_LEADER_OR_FOLLOWER. */
 const PARTITION_OPEN_WAIT_MS_MAX = 5_000;
 
@@ -76,7 +86,7 @@ export const produceHandler = defineHandler({
     const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
     // Validation and offset assignment happen in request order per connection; only the wait for durability overlaps.
     const { responses, pending } = await ctx.inOrder(async () => {
-      const pending: { out: PartitionProduceResponse; durable: Promise<void> }[] = [];
+      const pending: { out: PartitionProduceResponse; durable: Promise<void>; partitionKey: string; idempotent: IdempotentBatch | undefined }[] = [];
       const responses: TopicProduceResponse[] = [];
       if (!badAcks) {
         // Backpressure: wait (in FIFO order) for uploads to free space rather than buffer without bound.
@@ -107,17 +117,21 @@ export const produceHandler = defineHandler({
           // A draining broker (local-wal fleet, shutting down) takes nothing more: its partitions are about to move.
           const log = topic === undefined || broker.draining ? undefined
             : broker.partition(topic, p.index) ?? await broker.leadership.whenServed(topic, p.index, Math.min(timeoutMs, PARTITION_OPEN_WAIT_MS_MAX));
+          // Decoded from the request: always one buffer.
+          const records = p.records === null ? null : recordsBuffer(p.records);
+          const idempotent = idempotentBatchOf(records);
+          const partitionKey = `${t.name}-${p.index}`;
           if (log === undefined) {
             out.errorCode = broker.partitionError(topic, p.index);
+            if (idempotent !== undefined) ctx.refusedBatches.refused(partitionKey, idempotent, out.errorCode);
             continue;
           }
           if (full) {
             out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
             out.errorMessage = 'the broker is over its bound of data waiting for upload to object storage';
+            if (idempotent !== undefined) ctx.refusedBatches.refused(partitionKey, idempotent, out.errorCode);
             continue;
           }
-          // Decoded from the request: always one buffer.
-          const records = p.records === null ? null : recordsBuffer(p.records);
           if (records === null || records.length === 0) {
             out.errorCode = ErrorCode.CORRUPT_MESSAGE;
             continue;
@@ -147,7 +161,19 @@ export const produceHandler = defineHandler({
           if (res.errorCode === ErrorCode.NONE) {
             out.logStartOffset = BigInt(log.logStartOffset);
             broker.metrics.produced(t.name, records.length);
-            pending.push({ out, durable: res.durable });
+            pending.push({ out, durable: res.durable, partitionKey, idempotent });
+            if (idempotent !== undefined) ctx.refusedBatches.written(partitionKey, idempotent.producerId);
+          } else if (idempotent !== undefined) {
+            const behind = res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER ? ctx.refusedBatches.explains(partitionKey, idempotent) : undefined;
+            if (behind !== undefined) {
+              // Not written, like the refused batch it was pipelined behind: the client re-sends both, in order.
+              out.errorCode = behind.errorCode;
+              out.errorMessage = `refused as the batch at sequence ${behind.baseSequence} before it was (${res.errorMessage ?? ''})`;
+              broker.metrics.produceRefusedInOrder.inc();
+            } else {
+              if (res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) logOutOfOrder(broker.log, partitionKey, log.leaderEpoch, idempotent, res.errorMessage);
+              ctx.refusedBatches.refused(partitionKey, idempotent, res.errorCode);
+            }
           }
         }
         responses.push({ name: t.name, partitionResponses });
@@ -180,6 +206,7 @@ export const produceHandler = defineHandler({
           p.out.errorCode = e instanceof StreamOutcomeUnknownError ? ErrorCode.REQUEST_TIMED_OUT
             : e instanceof StreamFencedError || e instanceof StreamNotFoundError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
           p.out.errorMessage = (e as Error).message;
+          if (p.out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && p.idempotent !== undefined) ctx.refusedBatches.refused(p.partitionKey, p.idempotent, p.out.errorCode);
         }
       }));
     } else {
@@ -189,6 +216,20 @@ export const produceHandler = defineHandler({
     return { ...defaultProduceResponse(), throttleTimeMs, responses };
   },
 });
+
+/**
+ * An out-of-order batch no refusal explains means the producer and this
+ * leader disagree on what is written (librdkafka then stops for good with
+ * "sequence desynchronization"): rare, and worth every detail. Bounded to a
+ * line a second; the count is in floe_produce_errors_total.
+ */
+let lastOutOfOrderLogAt = -Infinity;
+function logOutOfOrder(log: Logger, partition: string, leaderEpoch: number, b: IdempotentBatch, message: string | null): void {
+  const now = performance.now();
+  if (now - lastOutOfOrderLogAt < 1000) return;
+  lastOutOfOrderLogAt = now;
+  log.warn({ partition, leaderEpoch, producerId: String(b.producerId), producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, detail: message }, 'out-of-order sequence refused');
+}
 
 function countErrors(broker: Pick<ProduceServices, 'metrics'>, responses: TopicProduceResponse[]): void {
   for (const t of responses) for (const p of t.partitionResponses) if (p.errorCode !== ErrorCode.NONE) broker.metrics.produceError(p.errorCode);

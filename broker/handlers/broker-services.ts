@@ -64,6 +64,7 @@ export interface TransactionServices {
 
 /** What a produce needs beyond the partitions: capacity of the upload path, draining, metrics. */
 export interface ProduceServices extends PartitionLookup {
+  readonly log: Logger;
   readonly draining: boolean;
   readonly metrics: BrokerMetrics;
   readonly leadership: Pick<PartitionLeadership, 'whenServed'>;

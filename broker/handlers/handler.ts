@@ -6,6 +6,7 @@
 import type { ApiDescriptor } from '../../protocol/generated/index.ts';
 import type { HandlerServices } from './broker-services.ts';
 import type { ConnectionSession } from '../security/connection-session.ts';
+import type { RefusedBatches } from './refused-batches.ts';
 
 export interface RequestContext<S = HandlerServices> {
   /** The views of the broker this handler uses (see broker-services.ts). */
@@ -31,6 +32,8 @@ export interface RequestContext<S = HandlerServices> {
    * effect in the order sent, as Kafka guarantees.
    */
   inOrder<T>(fn: () => Promise<T>): Promise<T>;
+  /** The idempotent batches this connection was told were not written (see refused-batches.ts). */
+  refusedBatches: RefusedBatches;
 }
 
 export interface ApiHandler<Req, Res, S = HandlerServices> {

@@ -64,14 +64,15 @@ export class ProducerStateTable {
       return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${epoch} is older than the current epoch ${p.epoch}` };
     }
     if (epoch > p.epoch) {
-      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} must start at sequence 0, got ${firstSeq}` };
+      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} must start at sequence 0, got ${firstSeq} (epoch ${p.epoch} known, its last sequence ${p.batches.at(-1)?.lastSeq ?? 'none'})` };
     }
     for (const b of p.batches) {
       if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', baseOffset: b.baseOffset, durable: b.durable ?? Promise.resolve() };
     }
     const last = p.batches[p.batches.length - 1];
     if (last !== undefined && firstSeq !== nextSeq(last.lastSeq)) {
-      return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `expected sequence ${nextSeq(last.lastSeq)}, got ${firstSeq}` };
+      const known = p.batches.map((b) => `${b.firstSeq}..${b.lastSeq}@${b.baseOffset}`).join(' ');
+      return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `expected sequence ${nextSeq(last.lastSeq)}, got ${firstSeq} (epoch ${epoch} since offset ${p.epochOffset}; last batches ${known})` };
     }
     return { kind: 'append' };
   }

@@ -169,6 +169,64 @@ describe('an idempotent retry while its first copy waits for object storage', ()
   }, 60_000);
 });
 
+describe('an idempotent batch pipelined behind one refused as not written', () => {
+  // The refused batch here is one the full upload path turned away; in a fleet it is one a broker still opening the
+  // partition turned away. Either way the next batch of the same producer, arriving once the broker takes it, has a
+  // sequence gap: answered OUT_OF_ORDER_SEQUENCE_NUMBER, librdkafka bumps its epoch and re-sends every unacknowledged
+  // record, and a record whose write was in doubt elsewhere is written twice.
+  it('is refused the same way on that connection, not as out of order; both are then taken in order, and a gap on another connection is still out of order', async () => {
+    const broker = await BrokerProcess.start({
+      args: ['--upload-interval-ms', '50', '--pending-upload-bytes-max', '65536'],
+      env: { FLOE_S3_ENDPOINT: s3.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `in-order-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    const other = await WireClient.connect('127.0.0.1', broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'in-order', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      const pid = await c.request(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      expect(pid.errorCode).toBe(0);
+      const produce = async (via: WireClient, seq: number, timeoutMs: number, acks = 1): Promise<{ errorCode: number; errorMessage: string | null }> => {
+        const records = buildRecordBatch([{ key: `k${seq}`, value: Buffer.alloc(8192, seq) }], { producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: seq });
+        const r = await via.request(ProduceApi, 9, { transactionalId: null, acks, timeoutMs, topicData: [{ name: 'in-order', partitionData: [{ index: 0, records }] }] });
+        return r.responses[0]!.partitionResponses[0]!;
+      };
+      await s3.stop();
+      // 8 KiB batches against a 64 KiB bound with nothing uploading: one is refused (not written) within 16.
+      let refused = -1;
+      for (let seq = 0; seq < 16 && refused < 0; seq++) {
+        const r = await produce(c, seq, 100);
+        if (r.errorCode === ErrorCode.REQUEST_TIMED_OUT) refused = seq;
+        else expect(r.errorCode).toBe(0);
+      }
+      expect(refused).toBeGreaterThan(0);
+      await s3.start();
+      const deadline = Date.now() + 20_000;
+      while (await brokerMetric(broker.httpPort, 'floe_upload_pending_bytes') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await brokerMetric(broker.httpPort, 'floe_upload_pending_bytes')).toBe(0);
+      // The broker has room again, but the batch after the refused one must not be judged a gap.
+      const behind = await produce(c, refused + 1, 5000);
+      expect(behind.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+      expect(behind.errorMessage).toContain(`sequence ${refused}`);
+      expect(await brokerMetric(broker.httpPort, 'floe_produce_refused_in_order_total')).toBe(1);
+      // A real gap is still a gap: the guard belongs to the connection that saw the refusal.
+      expect((await produce(other, refused + 1, 5000)).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+      // The client re-sends in order; both are taken, and the log holds every sequence once, in order.
+      expect((await produce(c, refused, 10_000, -1)).errorCode).toBe(0);
+      expect((await produce(c, refused + 1, 10_000, -1)).errorCode).toBe(0);
+      const f = await c.request(FetchApi, 11, {
+        ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+        topics: [{ topic: 'in-order', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }],
+      });
+      const p = f.responses[0]!.partitions[0]!;
+      expect(splitRecordBatches(recordsBuffer(p.records!)).map((b) => b.baseSequence)).toEqual(Array.from({ length: refused + 2 }, (_, i) => i));
+    } finally {
+      c.close();
+      other.close();
+      await broker.destroy();
+    }
+  }, 60_000);
+});
+
 describe('a fetch whose object read stalls', () => {
   it('is answered with no records once its wait is over, while object storage still hangs; the records come after it answers again', async () => {
     const broker = await BrokerProcess.start({
