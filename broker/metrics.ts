@@ -20,6 +20,7 @@ export class BrokerMetrics {
   readonly handlerErrors: Counter;
   readonly produceThrottled: Counter;
   readonly produceRefusedInOrder: Counter;
+  readonly produceUnconfirmedOutOfOrder: Counter;
   readonly fetchStorageErrors: Counter;
   readonly fetchReadsOutlasted: Counter;
   readonly producerSnapshots: Counter<'outcome'>;
@@ -56,6 +57,7 @@ export class BrokerMetrics {
     this.cleanerRecordsRemoved = new Counter({ name: 'floe_log_cleaner_records_removed_total', help: 'Records the cleaner removed (older versions of a key, expired tombstones).', registers: [r] });
     this.cleanerDirtyRatio = new Gauge({ name: 'floe_log_cleaner_dirty_ratio', help: 'Share of the cleanable log written since the last cleaning, by topic and partition, as last measured.', labelNames: ['topic', 'partition'], registers: [r] });
     this.produceRefusedInOrder = new Counter({ name: 'floe_produce_refused_in_order_total', help: 'Idempotent batches pipelined behind a batch refused as not written, refused the same way instead of OUT_OF_ORDER_SEQUENCE_NUMBER.', registers: [r] });
+    this.produceUnconfirmedOutOfOrder = new Counter({ name: 'floe_produce_out_of_order_unconfirmed_total', help: 'Out-of-order idempotent batches answered NOT_LEADER_OR_FOLLOWER because the metadata store showed this broker deposed (or could not be read).', registers: [r] });
     this.produceThrottled = new Counter({ name: 'floe_produce_backpressure_timeouts_total', help: 'Produce requests that waited the whole request timeout for upload capacity.', registers: [r] });
     this.bytesOut = new Counter({ name: 'floe_network_out_bytes_total', help: 'Response bytes written to clients.', registers: [r] });
     this.requestSeconds = new Histogram({

@@ -412,6 +412,17 @@ export class StreamStore {
   }
 
   /** After a refused commit: the streams among `ids` whose owner key moved on are forgotten (fenced). */
+  /**
+   * Whether this broker still owns the stream by the metadata store itself,
+   * not by what it last heard (a broker paused, or cut off from the store,
+   * may not know it was deposed yet). A stream found fenced is forgotten.
+   * Throws when the store cannot be read.
+   */
+  async stillOwned(id: number): Promise<boolean> {
+    if (!this.streams.has(id)) return false;
+    return (await this.dropFenced([id])).length === 0 && this.streams.has(id);
+  }
+
   private async dropFenced(ids: Iterable<number>): Promise<number[]> {
     const fenced: number[] = [];
     for (const id of ids) {

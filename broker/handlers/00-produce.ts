@@ -170,6 +170,14 @@ export const produceHandler = defineHandler({
               out.errorCode = behind.errorCode;
               out.errorMessage = `refused as the batch at sequence ${behind.baseSequence} before it was (${res.errorMessage ?? ''})`;
               broker.metrics.produceRefusedInOrder.inc();
+            } else if (res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && !(await log.confirmLeadership())) {
+              // librdkafka stops for good on an out-of-order head of its queue, so only the leader may say it: a broker
+              // deposed without knowing yet (paused, cut off from the metadata store) judges by a producer state that
+              // misses what the new leader wrote.
+              out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+              out.errorMessage = `this broker no longer leads ${partitionKey} (or cannot confirm it does)`;
+              ctx.refusedBatches.refused(partitionKey, idempotent, out.errorCode);
+              broker.metrics.produceUnconfirmedOutOfOrder.inc();
             } else {
               if (res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) logOutOfOrder(broker.log, partitionKey, log.leaderEpoch, idempotent, res.errorMessage);
               ctx.refusedBatches.refused(partitionKey, idempotent, res.errorCode);

@@ -187,6 +187,19 @@ export class PartitionLog implements FetchSource {
     return !this.closed && this.store.has(this.streamId);
   }
 
+  /**
+   * Whether this broker still leads the partition by the metadata store (an
+   * answer only the current leader may give, such as an out-of-order
+   * sequence, is checked first); false when the store cannot say.
+   */
+  async confirmLeadership(): Promise<boolean> {
+    try {
+      return await this.store.stillOwned(this.streamId);
+    } catch {
+      return false;
+    }
+  }
+
   append(data: Buffer, opts: AppendOptions): AppendResult {
     // Closed on hand-over, or its stream forgotten because another broker took it over (fenced).
     if (!this.serving) {

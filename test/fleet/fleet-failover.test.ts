@@ -14,6 +14,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { TestFleet, useFleetServers } from '../support/fleet.ts';
 import { until } from '../support/until.ts';
 import { startIdempotentProducer, verifyAckedOnce, type Delivery } from '../support/idempotent-load.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
+import { CreateTopicsApi, FetchApi, InitProducerIdApi, ProduceApi } from '../../protocol/generated/index.ts';
+import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
+import { defaultFetchPartition, defaultFetchRequest } from '../../protocol/generated/FetchRequest.ts';
+import { buildRecordBatch } from '../../protocol/records/record.ts';
+import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import { recordsBuffer } from '../../protocol/primitives/writer.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 
 const PARTITIONS = 6;
 const RECORDS = 3000;
@@ -76,6 +84,71 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     await verify(fleet.bootstrap, 'paused', deliveries);
     // It came back as a member and was given partitions again at new epochs (the controller rebalances).
     await until(async () => (await fleet.metric(victim, 'floe_cluster_brokers_alive')) === 3, 20_000, 'the woken broker to rejoin');
+  });
+
+  // A deposed leader that does not know it yet judges sequences by a producer state that misses what the new leader
+  // wrote; librdkafka stops for good on an out-of-order answer to the head of its queue ("sequence desynchronization":
+  // both producers of session 9's 30-minute campaign died of it after a broker was paused or cut off from PostgreSQL).
+  it('a paused leader woken with a produce waiting for it does not answer OUT_OF_ORDER_SEQUENCE_NUMBER from its stale producer state', async () => {
+    const topic = 'stale-leader';
+    const admin = await WireClient.connect('127.0.0.1', fleet.broker(1).port);
+    const created = await admin.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: topic, numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+    expect(created.topics[0]!.errorCode).toBe(0);
+    const pid = await admin.request(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    admin.close();
+    const leaderAsSeenBy = async (asking: number): Promise<number> => (await fleet.leaders(topic, asking))[0] ?? -1;
+    await until(async () => (await leaderAsSeenBy(1)) > 0, 20_000, 'a leader for the partition');
+    const old = await leaderAsSeenBy(1);
+    const witness = [1, 2, 3].find((id) => id !== old)!;
+    const send = (via: WireClient, seq: number) => via.request(ProduceApi, 9, {
+      transactionalId: null, acks: -1, timeoutMs: 10_000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch([{ key: `k${seq}`, value: `v${seq}` }], { producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: seq }) }] }],
+    }).then((r) => r.responses[0]!.partitionResponses[0]!);
+    const toOld = await WireClient.connect('127.0.0.1', fleet.broker(old).port);
+    try {
+      for (let seq = 0; seq < 3; seq++) expect((await send(toOld, seq)).errorCode).toBe(0);
+      fleet.broker(old).pause();
+      await until(async () => ![old, -1].includes(await leaderAsSeenBy(witness)), 30_000, 'a new leader while the old one is paused', 100);
+      const next = await leaderAsSeenBy(witness);
+      const toNew = await WireClient.connect('127.0.0.1', fleet.broker(next).port);
+      try {
+        for (let seq = 3; seq < 6; seq++) expect((await send(toNew, seq)).errorCode).toBe(0);
+      } finally {
+        toNew.close();
+      }
+      // Waiting in the paused broker's socket: read as soon as it wakes, before it hears that it was deposed.
+      const waiting = send(toOld, 6);
+      fleet.broker(old).resume();
+      const answer = await waiting;
+      expect(answer.errorCode).not.toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+      expect([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]).toContain(answer.errorCode);
+    } finally {
+      toOld.close();
+    }
+    // Whoever leads now takes the batch (or knows it already), and the log holds every sequence once, in order.
+    let leader = -1;
+    await until(async () => {
+      leader = await leaderAsSeenBy(witness);
+      if (leader <= 0) return false;
+      const c = await WireClient.connect('127.0.0.1', fleet.broker(leader).port);
+      try {
+        return (await send(c, 6)).errorCode === 0;
+      } finally {
+        c.close();
+      }
+    }, 30_000, 'the batch to be taken by the current leader', 200);
+    const reader = await WireClient.connect('127.0.0.1', fleet.broker(leader).port);
+    try {
+      const f = await reader.request(FetchApi, 11, {
+        ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+        topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }],
+      });
+      const p = f.responses[0]!.partitions[0]!;
+      expect(splitRecordBatches(recordsBuffer(p.records!)).map((b) => b.baseSequence)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    } finally {
+      reader.close();
+    }
+    await until(async () => (await fleet.metric(old, 'floe_cluster_brokers_alive')) === 3, 20_000, 'the woken broker to rejoin');
   });
 
   it('rolling restart of all three brokers under load: nothing lost, nothing duplicated, only retriable errors', async () => {
