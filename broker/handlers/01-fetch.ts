@@ -121,6 +121,12 @@ async function fillOne(t: Target, log: FetchSource, left: number, total: number,
     t.out.lastStableOffset = BigInt(lso);
     t.out.logStartOffset = BigInt(log.logStartOffset);
     if (t.fetchOffset < log.logStartOffset || t.fetchOffset > log.logEndOffset) {
+      // Past the end, a consumer resets its position (auto.offset.reset): only a confirmed leader may say so. A start
+      // offset only grows, so a deposed leader's "before the start" is still true.
+      if (t.fetchOffset > log.logEndOffset && !(await log.confirmLeadership())) {
+        failPartition(t, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        return 0;
+      }
       t.out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
       t.out.records = EMPTY;
       return 0;

@@ -21,6 +21,13 @@ export interface FetchSource {
   read(offset: number, maxBytes: number, upTo: number): Promise<Buffer[]>;
   /** The aborted transactions meeting [from, to), for read_committed fetches. */
   abortedBetween(from: number, to: number): AbortedRange[];
+  /**
+   * Whether the answer "offset past the log end" may be given: the leader
+   * re-reads its ownership from the metadata store (a deposed leader that
+   * does not know it yet has a shorter log than the partition); a replica
+   * already re-reads the index for an offset past what it knows.
+   */
+  confirmLeadership(): Promise<boolean>;
   /** Registers a one-shot callback for the next high-watermark move; returns its canceller. */
   onHighWatermarkChange(fn: () => void): () => void;
 }

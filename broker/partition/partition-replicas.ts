@@ -119,6 +119,10 @@ export class PartitionReplica implements FetchSource {
     return this.highWatermark;
   }
 
+  confirmLeadership(): Promise<boolean> {
+    return Promise.resolve(!this.closed);
+  }
+
   get lastStableOffset(): number {
     return this.highWatermark;
   }

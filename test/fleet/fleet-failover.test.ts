@@ -89,7 +89,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
   // A deposed leader that does not know it yet judges sequences by a producer state that misses what the new leader
   // wrote; librdkafka stops for good on an out-of-order answer to the head of its queue ("sequence desynchronization":
   // both producers of session 9's 30-minute campaign died of it after a broker was paused or cut off from PostgreSQL).
-  it('a paused leader woken with a produce waiting for it does not answer OUT_OF_ORDER_SEQUENCE_NUMBER from its stale producer state', async () => {
+  it('a paused leader woken with a produce and a fetch waiting answers neither OUT_OF_ORDER_SEQUENCE_NUMBER from its stale producer state nor OFFSET_OUT_OF_RANGE from its stale log end', async () => {
     const topic = 'stale-leader';
     const admin = await WireClient.connect('127.0.0.1', fleet.broker(1).port);
     const created = await admin.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: topic, numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
@@ -104,7 +104,12 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
       transactionalId: null, acks: -1, timeoutMs: 10_000,
       topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch([{ key: `k${seq}`, value: `v${seq}` }], { producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: seq }) }] }],
     }).then((r) => r.responses[0]!.partitionResponses[0]!);
+    const fetchFrom = async (via: WireClient, offset: number) => (await via.request(FetchApi, 11, {
+      ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
+      topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20 }] }],
+    })).responses[0]!.partitions[0]!;
     const toOld = await WireClient.connect('127.0.0.1', fleet.broker(old).port);
+    const fetcherOfOld = await WireClient.connect('127.0.0.1', fleet.broker(old).port);
     try {
       for (let seq = 0; seq < 3; seq++) expect((await send(toOld, seq)).errorCode).toBe(0);
       fleet.broker(old).pause();
@@ -116,14 +121,20 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
       } finally {
         toNew.close();
       }
-      // Waiting in the paused broker's socket: read as soon as it wakes, before it hears that it was deposed.
+      // Waiting in the paused broker's socket: read as soon as it wakes, before it hears that it was deposed. So is a
+      // consumer's fetch past the old leader's end (6 > 3): "out of range" would make it reset its position.
       const waiting = send(toOld, 6);
+      const fetching = fetchFrom(fetcherOfOld, 6);
       fleet.broker(old).resume();
       const answer = await waiting;
       expect(answer.errorCode).not.toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
       expect([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]).toContain(answer.errorCode);
+      const fetched = await fetching;
+      expect(fetched.errorCode).not.toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+      expect([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]).toContain(fetched.errorCode);
     } finally {
       toOld.close();
+      fetcherOfOld.close();
     }
     // Whoever leads now takes the batch (or knows it already), and the log holds every sequence once, in order.
     let leader = -1;
@@ -139,11 +150,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     }, 30_000, 'the batch to be taken by the current leader', 200);
     const reader = await WireClient.connect('127.0.0.1', fleet.broker(leader).port);
     try {
-      const f = await reader.request(FetchApi, 11, {
-        ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
-        topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }],
-      });
-      const p = f.responses[0]!.partitions[0]!;
+      const p = await fetchFrom(reader, 0);
       expect(splitRecordBatches(recordsBuffer(p.records!)).map((b) => b.baseSequence)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     } finally {
       reader.close();
