@@ -212,7 +212,7 @@ export class Broker implements HandlerServices {
         this.transactions.onLose(topic, partition);
       },
       onProducerSnapshot: (outcome) => this.metrics.producerSnapshots.inc({ outcome }),
-    });
+    }, this.config.sequenceGapGraceMs);
     // A failed sync (object storage or PostgreSQL down while a partition's tail is read) is tried
     // again soon: waiting for the next change of the view could leave partitions unserved for good.
     const sync = (): void => {

@@ -54,6 +54,7 @@ export const SETTINGS = [
   { name: 'upload.interval.ms', flag: '--upload-interval-ms', env: 'FLOE_UPLOAD_INTERVAL_MS', kind: 'int', default: '250', help: 'Upload pending data at least this often.' },
   { name: 'upload.bytes', flag: '--upload-bytes', env: 'FLOE_UPLOAD_BYTES', kind: 'int', default: String(8 * 1024 * 1024), help: 'Upload as soon as this many bytes are pending.' },
   { name: 'pending.upload.bytes.max', flag: '--pending-upload-bytes-max', env: 'FLOE_PENDING_UPLOAD_BYTES_MAX', kind: 'int', default: String(256 * 1024 * 1024), help: 'Bound on appended but not uploaded bytes; past it producers are slowed down.' },
+  { name: 'sequence.gap.grace.ms', flag: '--sequence-gap-grace-ms', env: 'FLOE_SEQUENCE_GAP_GRACE_MS', kind: 'int', default: '30000', help: 'For this long after taking over a partition, an idempotent batch ahead of the next expected sequence gets NOT_LEADER_OR_FOLLOWER (the batches before it may still come from the old leader\'s refusals), not OUT_OF_ORDER_SEQUENCE_NUMBER.' },
   { name: 'tail.cache.bytes.max', flag: '--tail-cache-bytes-max', env: 'FLOE_TAIL_CACHE_BYTES_MAX', kind: 'int', default: String(256 * 1024 * 1024), help: 'Bound on recent data kept in memory for tail reads.' },
   { name: 'block.cache.bytes.max', flag: '--block-cache-bytes-max', env: 'FLOE_BLOCK_CACHE_BYTES_MAX', kind: 'int', default: String(128 * 1024 * 1024), help: 'Bound on object regions cached for catch-up reads.' },
   { name: 'socket.request.max.bytes', flag: '--socket-request-max-bytes', env: 'FLOE_SOCKET_REQUEST_MAX_BYTES', kind: 'int', default: String(100 * 1024 * 1024), help: 'Largest request frame accepted; larger ones close the connection.' },
@@ -147,6 +148,7 @@ export interface BrokerConfig {
   uploadIntervalMs: number;
   uploadBytes: number;
   pendingUploadBytesMax: number;
+  sequenceGapGraceMs: number;
   tailCacheBytesMax: number;
   blockCacheBytesMax: number;
   socketRequestMaxBytes: number;
@@ -265,6 +267,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (!(values as readonly string[]).includes(v)) throw new ConfigError(`${n} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
     return v as T;
   };
+  const nonNegative = (n: SettingName): number => {
+    const v = int(n);
+    if (v < 0) throw new ConfigError(`${n} must not be negative, got ${v}`);
+    return v;
+  };
   const positive = (n: SettingName): number => {
     const v = int(n);
     if (v <= 0) throw new ConfigError(`${n} must be positive, got ${v}`);
@@ -319,6 +326,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     uploadIntervalMs: positive('upload.interval.ms'),
     uploadBytes: positive('upload.bytes'),
     pendingUploadBytesMax: positive('pending.upload.bytes.max'),
+    sequenceGapGraceMs: nonNegative('sequence.gap.grace.ms'),
     tailCacheBytesMax: int('tail.cache.bytes.max'),
     blockCacheBytesMax: int('block.cache.bytes.max'),
     socketRequestMaxBytes: positive('socket.request.max.bytes'),

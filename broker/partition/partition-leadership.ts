@@ -58,7 +58,10 @@ export class PartitionLeadership {
   opened = 0;
   closed = 0;
 
-  constructor(streams: StreamStore, metadata: MetadataStore, topics: TopicRegistry, view: ClusterView, log: Logger, hooks: LeadershipHooks) {
+  private readonly sequenceGapGraceMs: number;
+
+  constructor(streams: StreamStore, metadata: MetadataStore, topics: TopicRegistry, view: ClusterView, log: Logger, hooks: LeadershipHooks, sequenceGapGraceMs: number) {
+    this.sequenceGapGraceMs = sequenceGapGraceMs;
     this.streams = streams;
     this.metadata = metadata;
     this.topics = topics;
@@ -140,7 +143,7 @@ export class PartitionLeadership {
       if (e instanceof StreamFencedError || e instanceof StreamNotFoundError) return;
       throw e;
     }
-    const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch, this.metadata, this.hooks.onProducerSnapshot);
+    const log = new PartitionLog(w.topic.name, w.partition, streamId, this.streams, w.epoch, this.metadata, this.hooks.onProducerSnapshot, this.sequenceGapGraceMs);
     await log.ready;
     this.byStream.set(streamId, { topic: w.topic, log });
     let logs = this.byTopic.get(w.topic.id);

@@ -42,6 +42,19 @@ export interface AppendResult {
 
 /** How much of a partition's tail is re-read (besides what follows its producer snapshot) to rebuild producer and transaction state on load. */
 export const PRODUCER_STATE_REBUILD_BYTES = 16 * 1024 * 1024;
+/**
+ * By default (sequence.gap.grace.ms), for this long after a broker starts leading a partition, a batch ahead of
+ * the next expected sequence is answered NOT_LEADER_OR_FOLLOWER (not written,
+ * retriable), not OUT_OF_ORDER_SEQUENCE_NUMBER: the missing batches may be in
+ * flight to, or just refused by, the old leader, and the client re-sends
+ * them here. librdkafka sends the later batch to the new leader before it
+ * hears of the earlier one's refusal (seen in a campaign: refused by one
+ * broker, 2 ms later the next batch out of order at the other), and it
+ * answers such an out-of-order batch with an epoch bump that re-sends every
+ * unacknowledged record, so one whose write was in doubt is written twice.
+ * A librdkafka request times out after 30 s (request.timeout.ms).
+ */
+export const SEQUENCE_GAP_GRACE_MS = 30_000;
 /** A leader snapshots its producer state at most this often, when the high watermark has moved. */
 export const PRODUCER_SNAPSHOT_INTERVAL_MS = 2000;
 
@@ -77,8 +90,12 @@ export class PartitionLog implements FetchSource {
   private hwWaiters: (() => void)[] = [];
   /** Resolves once producer state is rebuilt from the log's tail; appends wait for it. */
   readonly ready: Promise<void>;
+  /** performance.now() when this broker began leading the partition at this epoch. */
+  private readonly leadingSince = performance.now();
+  private readonly sequenceGapGraceMs: number;
 
-  constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number, metadata: MetadataStore, onSnapshot: (outcome: SnapshotOutcome) => void = () => undefined) {
+  constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number, metadata: MetadataStore, onSnapshot: (outcome: SnapshotOutcome) => void = () => undefined, sequenceGapGraceMs = SEQUENCE_GAP_GRACE_MS) {
+    this.sequenceGapGraceMs = sequenceGapGraceMs;
     this.leaderEpoch = leaderEpoch;
     this.metadata = metadata;
     this.onSnapshot = onSnapshot;
@@ -233,7 +250,12 @@ export class PartitionLog implements FetchSource {
         // Kafka answers a retried batch with its first copy's offset once that copy is replicated; here, once it is durable.
         return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, durable: check.durable };
       }
-      if (check.kind === 'error') return fail(check.errorCode, check.message);
+      if (check.kind === 'error') {
+        if (check.gap === true && performance.now() - this.leadingSince < this.sequenceGapGraceMs) {
+          return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `leader of ${this.topic}-${this.partition} for less than ${this.sequenceGapGraceMs} ms and batches before this one are missing (${check.message}): re-send them first`);
+        }
+        return fail(check.errorCode, check.message);
+      }
     }
     const base = this.store.endOffset(this.streamId);
     let next = base;

@@ -40,7 +40,8 @@ export type ProducerSnapshotEntry = [producerId: string, epoch: number, lastTime
 export type SequenceCheck =
   | { kind: 'append' }
   | { kind: 'duplicate'; baseOffset: number; durable: Promise<void> }
-  | { kind: 'error'; errorCode: number; message: string };
+  /** `gap`: the batch is ahead of the next expected sequence (batches before it are missing), not behind it. */
+  | { kind: 'error'; errorCode: number; message: string; gap?: boolean };
 
 const INT32_MAX = 2147483647;
 const nextSeq = (s: number): number => (s === INT32_MAX ? 0 : s + 1);
@@ -64,7 +65,7 @@ export class ProducerStateTable {
       return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${epoch} is older than the current epoch ${p.epoch}` };
     }
     if (epoch > p.epoch) {
-      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} must start at sequence 0, got ${firstSeq} (epoch ${p.epoch} known, its last sequence ${p.batches.at(-1)?.lastSeq ?? 'none'})` };
+      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, gap: true, message: `new epoch ${epoch} must start at sequence 0, got ${firstSeq} (epoch ${p.epoch} known, its last sequence ${p.batches.at(-1)?.lastSeq ?? 'none'})` };
     }
     for (const b of p.batches) {
       if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', baseOffset: b.baseOffset, durable: b.durable ?? Promise.resolve() };
@@ -72,7 +73,7 @@ export class ProducerStateTable {
     const last = p.batches[p.batches.length - 1];
     if (last !== undefined && firstSeq !== nextSeq(last.lastSeq)) {
       const known = p.batches.map((b) => `${b.firstSeq}..${b.lastSeq}@${b.baseOffset}`).join(' ');
-      return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `expected sequence ${nextSeq(last.lastSeq)}, got ${firstSeq} (epoch ${epoch} since offset ${p.epochOffset}; last batches ${known})` };
+      return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, gap: firstSeq > nextSeq(last.lastSeq), message: `expected sequence ${nextSeq(last.lastSeq)}, got ${firstSeq} (epoch ${epoch} since offset ${p.epochOffset}; last batches ${known})` };
     }
     return { kind: 'append' };
   }

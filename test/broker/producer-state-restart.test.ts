@@ -17,6 +17,7 @@ import { defaultFetchPartition, defaultFetchRequest } from '../../protocol/gener
 import { buildRecordBatch } from '../../protocol/records/record.ts';
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 
 
 describe('idempotent producer state after a restart', () => {
@@ -68,4 +69,32 @@ describe('idempotent producer state after a restart', () => {
       await broker.destroy();
     }
   }, 120_000);
+});
+
+// A leader that has just taken a partition over (here: just created it) may see a batch whose predecessors the client
+// sent the old leader and is about to re-send here; such a gap is retriable for sequence.gap.grace.ms (see
+// partition-log.ts), after which it is Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER (object-store-outage.test.ts, grace 0).
+describe('a sequence gap just after taking a partition over', () => {
+  it('is answered NOT_LEADER_OR_FOLLOWER, nothing written; the missing batch and then the held-back one are taken in order', async () => {
+    const broker = await BrokerProcess.start({ args: ['--sequence-gap-grace-ms', '600000'] });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'gap', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      const p = await c.request(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      const produce = async (seq: number): Promise<{ errorCode: number; errorMessage: string | null; baseOffset: bigint }> => {
+        const records = buildRecordBatch([{ key: `k${seq}`, value: `v${seq}` }], { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq });
+        const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'gap', partitionData: [{ index: 0, records }] }] });
+        return r.responses[0]!.partitionResponses[0]!;
+      };
+      expect(await produce(0)).toMatchObject({ errorCode: 0, baseOffset: 0n });
+      const ahead = await produce(2);
+      expect(ahead.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(ahead.errorMessage).toContain('batches before this one are missing');
+      expect(await produce(1)).toMatchObject({ errorCode: 0, baseOffset: 1n });
+      expect(await produce(2)).toMatchObject({ errorCode: 0, baseOffset: 2n });
+    } finally {
+      c.close();
+      await broker.destroy();
+    }
+  }, 60_000);
 });

@@ -17,7 +17,10 @@ describe('ProducerStateTable snapshots', () => {
     next.record(7n, 0, 3, 3, 30);
     for (let i = 0; i < 4; i++) expect(next.check(7n, 0, i, i)).toMatchObject({ kind: 'duplicate', baseOffset: i * 10 });
     expect(next.check(7n, 0, 4, 4)).toEqual({ kind: 'append' });
-    expect(next.check(7n, 0, 6, 6)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(next.check(7n, 0, 6, 6)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, gap: true });
+    // Behind the expected sequence and not one of the remembered batches: out of order, not a gap.
+    expect(next.check(7n, 0, 1, 2)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, gap: false });
+    expect(next.check(7n, 1, 3, 3)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, gap: true });
   });
 
   it('leaves out a producer whose epoch began at or above the offset; the replay brings it back, older-epoch batches ignored', () => {
