@@ -87,6 +87,10 @@ export interface CampaignReport {
   sent: number;
   acknowledged: number;
   producerErrors: number;
+  /** Times a producer's librdkafka bumped its epoch (after an error it read as skipped sequences, or a timed-out message). */
+  producerEpochBumps: number;
+  /** Fatal errors that ended a producer (librdkafka's "sequence desynchronization" and the like). */
+  producerFatalErrors: string[];
   read: number;
   finalRead: number;
   anomalies: Anomaly[];
@@ -305,7 +309,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       for (const c of clients) writeFileSync(join(o.keepHistoryIn, `${c.name}.stderr.log`), c.stderr.join(''));
       for (const [i, b] of brokers.entries()) writeFileSync(join(o.keepHistoryIn, `broker-${i + 1}.log`), b.logAcrossRestarts);
     }
-    const events = clients.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number }));
+    const events = clients.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number; err?: string }));
     const sends: Send[] = events.filter((e) => e.e === 'send').map((e) => ({ key: e.k!, t: e.t }));
     const acks: Ack[] = events.filter((e) => e.e === 'ack').map((e) => ({ key: e.k!, partition: e.p!, offset: e.o ?? null, t: e.t }));
     const reads: Read[] = events.filter((e) => e.e === 'read').map((e) => ({ consumer: e.c!, epoch: e.epoch!, key: e.k!, partition: e.p!, offset: e.o!, t: e.t }));
@@ -366,6 +370,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     const { log: _log, keepHistoryIn: _keep, ...options } = o;
     return {
       options, startedAt, endedAt, faults, sent: sends.length, acknowledged: acks.length, producerErrors: errors.length,
+      producerEpochBumps: events.filter((e) => e.e === 'bump').length, producerFatalErrors: events.filter((e) => e.e === 'fatal').map((e) => e.err ?? ''),
       read: reads.length, finalRead: finalRead.length, anomalies, recoverySeconds, timeline,
     };
   } finally {

@@ -34,6 +34,7 @@ export function summarize(r: CampaignReport): string[] {
   return [
     `faults: ${r.faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `records: ${r.sent} sent, ${r.acknowledged} acknowledged, ${r.producerErrors} producer errors, ${r.read} read by the group, ${r.finalRead} in the log at the end`,
+    `producers: ${r.producerEpochBumps} epoch bumps, ${r.producerFatalErrors.length} fatal errors${r.producerFatalErrors.length > 0 ? ` (first: ${r.producerFatalErrors[0]!.slice(0, 300)})` : ''}`,
     `producers acknowledged again after a broker fault within: median ${recovered[Math.floor(recovered.length / 2)]?.toFixed(1) ?? '-'} s, max ${recovered.at(-1)?.toFixed(1) ?? '-'} s`,
     `anomalies: ${r.anomalies.length === 0 ? 'none' : ''}`,
     ...r.anomalies.slice(0, 50).map((a) => `  ${a.kind}: ${a.detail}`),

@@ -3,12 +3,14 @@ its history as JSON lines (time t in ms since the epoch) until a stop file appea
 
 produce BOOTSTRAP TOPIC PARTITIONS NAME STOPFILE RATE: an idempotent acks=all
   producer sending keys NAME-<n> at about RATE records/s, round robin over the
-  partitions: {"e":"send","k"} then {"e":"ack","k","p","o"} or {"e":"err","k","err"}.
+  partitions: {"e":"send","k"} then {"e":"ack","k","p","o"} or {"e":"err","k","err"};
+  {"e":"bump"} when librdkafka bumps its producer epoch, {"e":"fatal","err"} on a fatal error.
 consume BOOTSTRAP TOPIC GROUP NAME STOPFILE: a classic group member committing
   after each record read: {"e":"read","k","p","o","epoch"}; the epoch goes up
   on every assignment change (offsets may restart only across epochs).
 """
 import json
+import logging
 import os
 import sys
 import time
@@ -25,12 +27,32 @@ def emit(o):
     print(json.dumps(o), flush=True)
 
 
+class IdempotenceLog(logging.Handler):
+    """librdkafka's log lines to stderr as before (the campaign keeps them), and each epoch bump as an event."""
+
+    def emit(self, record):
+        line = record.getMessage()
+        sys.stderr.write(f"{record.levelno}|{time.time():.3f}|{line}\n")
+        if "bumped epoch" in line:
+            emit({"e": "bump"})
+
+
 def produce(bootstrap, topic, partitions, name, stopfile, rate):
+    log = logging.getLogger(f"librdkafka-{name}")
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    log.addHandler(IdempotenceLog())
+
+    def on_error(err):
+        # A fatal error ends the idempotent producer for good (e.g. librdkafka's "sequence desynchronization").
+        if err.fatal():
+            emit({"e": "fatal", "err": str(err)})
+
     p = Producer({
         "bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
         "linger.ms": 5, "message.timeout.ms": 120000, "retry.backoff.ms": 100,
-        # Idempotence state changes (epoch bumps, drains, PID changes) to stderr: the campaign keeps them.
-        "debug": "eos",
+        # Idempotence state changes (epoch bumps, drains, PID changes): kept by the campaign, bumps counted.
+        "debug": "eos", "logger": log, "error_cb": on_error,
     })
 
     def report(err, msg):
@@ -42,6 +64,7 @@ def produce(bootstrap, topic, partitions, name, stopfile, rate):
 
     i = 0
     interval = 1.0 / rate
+    due = time.monotonic()
     while not os.path.exists(stopfile):
         k = f"{name}-{i}"
         try:
@@ -50,7 +73,10 @@ def produce(bootstrap, topic, partitions, name, stopfile, rate):
             i += 1
         except BufferError:
             pass
-        p.poll(interval)
+        # Paced by the clock: poll returns early whenever it serves a callback or a log line.
+        due = max(due + interval, time.monotonic() - 1.0)
+        while (left := due - time.monotonic()) > 0:
+            p.poll(left)
     left = p.flush(120)
     sys.exit(1 if left else 0)
 
