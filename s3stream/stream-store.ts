@@ -125,6 +125,15 @@ export interface StreamStoreStats {
   blockCache: CacheStats;
 }
 
+const STOPPED = Symbol('stopped');
+
+/** `p`, or STOPPED once `stopBy` (a performance.now() instant) has passed; `p` goes on, its failure the caller's to ignore. */
+function settledBy<T>(p: Promise<T>, stopBy: number): Promise<T | typeof STOPPED> {
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = new Promise<typeof STOPPED>((resolve) => { timer = setTimeout(() => resolve(STOPPED), Math.max(0, stopBy - performance.now())); });
+  return Promise.race([p, stopped]).finally(() => clearTimeout(timer));
+}
+
 export class StreamFencedError extends Error {
   readonly code = 'FLOE_ERR_STREAM_FENCED';
   constructor(id: number, detail: string) {
@@ -644,14 +653,18 @@ export class StreamStore {
    * e.g. the high watermark), at least one chunk and then up to `maxBytes`.
    * The first chunk may start before `fromOffset`: callers skip inside it.
    */
-  async read(id: number, fromOffset: number, maxBytes: number, untilOffset?: number): Promise<Buffer[]> {
-    return (await this.readChunks(id, fromOffset, maxBytes, untilOffset)).map((c) => c.data);
+  async read(id: number, fromOffset: number, maxBytes: number, untilOffset?: number, stopBy?: number): Promise<Buffer[]> {
+    return (await this.readChunks(id, fromOffset, maxBytes, untilOffset, stopBy)).map((c) => c.data);
   }
 
-  /** As `read`, with each chunk's offset range. */
-  async readChunks(id: number, fromOffset: number, maxBytes: number, untilOffset?: number): Promise<Chunk[]> {
+  /**
+   * As `read`, with each chunk's offset range. With `stopBy` (a
+   * performance.now() instant), what was read by then is returned (at least
+   * the first chunk): the regions still loading go on into the caches.
+   */
+  async readChunks(id: number, fromOffset: number, maxBytes: number, untilOffset?: number, stopBy?: number): Promise<Chunk[]> {
     const s = this.stream(id);
-    return this.readRange(id, Math.max(fromOffset, s.startOffset), Math.min(untilOffset ?? s.endOffset, s.endOffset), maxBytes, s.mem);
+    return this.readRange(id, Math.max(fromOffset, s.startOffset), Math.min(untilOffset ?? s.endOffset, s.endOffset), maxBytes, s.mem, undefined, stopBy);
   }
 
   /**
@@ -659,8 +672,8 @@ export class StreamStore {
    * does not own (a KIP-392 read replica): what its owner has uploaded and
    * indexed, up to `untilOffset`.
    */
-  readUploaded(id: number, fromOffset: number, maxBytes: number, untilOffset: number, known?: RegionLookup): Promise<Chunk[]> {
-    return this.readRange(id, fromOffset, untilOffset, maxBytes, undefined, known);
+  readUploaded(id: number, fromOffset: number, maxBytes: number, untilOffset: number, known?: RegionLookup, stopBy?: number): Promise<Chunk[]> {
+    return this.readRange(id, fromOffset, untilOffset, maxBytes, undefined, known, stopBy);
   }
 
   /**
@@ -695,7 +708,7 @@ export class StreamStore {
     return hit !== undefined ? Promise.resolve(hit) : this.index.find(id, offset, () => this.openEpoch(id) !== undefined);
   }
 
-  private async readRange(id: number, from: number, until: number, maxBytes: number, mem: FifoQueue<MemChunk> | undefined, known?: RegionLookup): Promise<Chunk[]> {
+  private async readRange(id: number, from: number, until: number, maxBytes: number, mem: FifoQueue<MemChunk> | undefined, known?: RegionLookup, stopBy?: number): Promise<Chunk[]> {
     const find = (offset: number): Promise<IndexValue | undefined> => this.locate(id, offset, known);
     const wholeObject = known !== undefined;
     const out: Chunk[] = [];
@@ -715,10 +728,18 @@ export class StreamStore {
         }
         break;
       }
-      const region = await find(cur);
-      if (region === undefined) break;
+      // A region at a time (catch-up over many small regions can be thousands of GETs): past `stopBy`, what is read is
+      // returned, and the region being loaded goes on into the block cache for the next read.
+      if (out.length > 0 && stopBy !== undefined && performance.now() >= stopBy) break;
+      const step = find(cur).then(async (region) => (region === undefined ? undefined : { region, cached: await this.reader.load(region, { wholeObject }) }));
+      const got = out.length > 0 && stopBy !== undefined ? await settledBy(step, stopBy) : await step;
+      if (got === STOPPED) {
+        step.catch(() => undefined);
+        break;
+      }
+      if (got === undefined) break;
+      const { region, cached } = got;
       this.stats.readsFromObjects++;
-      const cached = await this.reader.load(region, { wholeObject });
       for (const c of cached.chunks) {
         if (c.endOffset <= cur) continue;
         if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;

@@ -54,6 +54,9 @@ const EMPTY = Buffer.alloc(0);
  */
 export const FETCH_OBJECT_READ_WAIT_MIN_MS = 5000;
 
+/** A read past its first region stops this long before the fetch's deadline, so what it read is answered rather than cut. */
+const READ_STOP_MARGIN_MS = 100;
+
 const OUTLASTED = Symbol('outlasted');
 
 /** `p`, or OUTLASTED if it has not settled within `ms`; a later failure of `p` is the caller's to ignore. */
@@ -143,7 +146,9 @@ async function fillOne(t: Target, log: FetchSource, left: number, total: number,
       return 0;
     }
     // The chunks go to the socket as they are (writev), never concatenated.
-    const reading = log.read(t.fetchOffset, Math.max(budget, 1), upTo);
+    // Regions are read one after another until the deadline, then what is read is answered: a catch-up over many small
+    // regions makes progress fetch by fetch instead of being answered empty each time.
+    const reading = log.read(t.fetchOffset, Math.max(budget, 1), upTo, readDeadline - READ_STOP_MARGIN_MS);
     const chunks = await within(reading, readDeadline - performance.now());
     if (chunks === OUTLASTED) {
       // Still loading: it fills the caches for the client's next fetch, which asks again from the same offset.

@@ -17,8 +17,8 @@ export interface FetchSource {
   readonly logEndOffset: number;
   readonly highWatermark: number;
   readonly lastStableOffset: number;
-  /** Whole batches from `offset` up to `upTo`: the first one always, then up to `maxBytes`. */
-  read(offset: number, maxBytes: number, upTo: number): Promise<Buffer[]>;
+  /** Whole batches from `offset` up to `upTo`: the first one always, then up to `maxBytes`, or what is read by `stopBy` (performance.now()). */
+  read(offset: number, maxBytes: number, upTo: number, stopBy?: number): Promise<Buffer[]>;
   /** The aborted transactions meeting [from, to), for read_committed fetches. */
   abortedBetween(from: number, to: number): AbortedRange[];
   /**

@@ -300,8 +300,8 @@ export class PartitionLog implements FetchSource {
   }
 
   /** Whole batches from `offset` up to `upTo` (the high watermark, or the last stable offset for read_committed), first batch always, then up to maxBytes. */
-  read(offset: number, maxBytes: number, upTo = this.highWatermark): Promise<Buffer[]> {
-    return this.store.read(this.streamId, offset, maxBytes, upTo);
+  read(offset: number, maxBytes: number, upTo = this.highWatermark, stopBy?: number): Promise<Buffer[]> {
+    return this.store.read(this.streamId, offset, maxBytes, upTo, stopBy);
   }
 
   /**

@@ -136,8 +136,8 @@ export class PartitionReplica implements FetchSource {
     return this.refresher.run();
   }
 
-  async read(offset: number, maxBytes: number, upTo: number): Promise<Buffer[]> {
-    return (await this.store.readUploaded(this.streamId, offset, maxBytes, upTo, this.lookup)).map((c) => c.data);
+  async read(offset: number, maxBytes: number, upTo: number, stopBy?: number): Promise<Buffer[]> {
+    return (await this.store.readUploaded(this.streamId, offset, maxBytes, upTo, this.lookup, stopBy)).map((c) => c.data);
   }
 
   /** Starts loading the object region a read at `offset` will need (see StreamStore.prefetch). */

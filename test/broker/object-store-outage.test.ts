@@ -274,6 +274,57 @@ describe('a fetch whose object read stalls', () => {
   }, 90_000);
 });
 
+describe('a catch-up fetch over many small regions in slow object storage', () => {
+  // A fault campaign's final read found partitions it could not read from offset 0 at all: thousands of small regions
+  // (uploads every 50 ms, compaction held back by the faults), each a GET, while every fetch was answered empty once
+  // its read outlasted the 5 s bound, and started over.
+  it('answers what it read by its deadline, and the consumer gets everything fetch by fetch', async () => {
+    const proxy = new S3FaultProxy(() => s3.port);
+    await proxy.start();
+    const broker = await BrokerProcess.start({
+      args: ['--upload-interval-ms', '5', '--tail-cache-bytes-max', '0', '--block-cache-bytes-max', '0'],
+      env: { FLOE_S3_ENDPOINT: proxy.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `regions-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
+    });
+    const c = await WireClient.connect('127.0.0.1', broker.port);
+    try {
+      await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'many-regions', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
+      const records = 400;
+      // acks=all one at a time: each record is uploaded, and indexed, as a region of its own.
+      for (let i = 0; i < records; i++) {
+        const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'many-regions', partitionData: [{ index: 0, records: buildRecordBatch([{ key: `k${i}`, value: `v${i}` }]) }] }] });
+        expect(r.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+      }
+      // Every GET now takes up to 100 ms: reading the 400 regions takes far longer than a fetch's 5 s.
+      proxy.faults = { delayMsMax: 100, errorRate: 0 };
+      const fetchFrom = async (offset: number): Promise<number> => {
+        const f = await c.request(FetchApi, 11, {
+          ...defaultFetchRequest(), maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20,
+          topics: [{ topic: 'many-regions', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20 }] }],
+        });
+        const p = f.responses[0]!.partitions[0]!;
+        expect(p.errorCode).toBe(0);
+        return splitRecordBatches(recordsBuffer(p.records!)).length;
+      };
+      const first = await fetchFrom(0);
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(records);
+      let next = first;
+      let fetches = 1;
+      while (next < records && fetches < 40) {
+        const got = await fetchFrom(next);
+        expect(got).toBeGreaterThan(0);
+        next += got;
+        fetches++;
+      }
+      expect(next).toBe(records);
+    } finally {
+      c.close();
+      await broker.destroy();
+      await proxy.stop();
+    }
+  }, 180_000);
+});
+
 describe('object storage answering SlowDown and InternalError, slowly', () => {
   it('retries them: every acks=all produce is acknowledged, the retries are counted, and every record reads back', async () => {
     const proxy = new S3FaultProxy(() => s3.port);
