@@ -11,6 +11,10 @@
 import type { Broker } from './broker.ts';
 import { cleanupPolicyIncludes, effectiveTopicConfig } from './topics/topic-configs.ts';
 import { cleanPartition } from './partition/log-cleaner.ts';
+import { COMPACTION_REGIONS_PER_RUN_MAX } from '../s3stream/region-rewriter.ts';
+
+/** Compaction runs one stream gets per pass when it has a backlog (each merges up to COMPACTION_REGIONS_PER_RUN_MAX regions). */
+const COMPACTION_RUNS_PER_STREAM_MAX = 8;
 
 /** What the cleaner's key map is assumed to cost per key (JS Map entry and key string). */
 const CLEANER_BYTES_PER_KEY = 128;
@@ -46,17 +50,23 @@ export class LogMaintenance {
     try {
       for (const t of broker.topics.all()) {
         for (const streamId of t.streams) {
-          if (broker.streams.has(streamId)) {
-            await broker.streams.compact(streamId, {
-              regionBytesMin: broker.config.objectCompactionRegionBytesMin,
-              targetBytes: broker.config.objectCompactionTargetBytes,
-              minAgeMs: broker.config.objectCompactionMinAgeMs,
-            });
+          // A stream with a backlog gets further runs while its last one merged a full run (bounded per pass); a failure
+          // of one stream's run (object storage, a hand-over) leaves the others to go on.
+          for (let runs = 0; runs < COMPACTION_RUNS_PER_STREAM_MAX && broker.streams.has(streamId); runs++) {
+            try {
+              const merged = await broker.streams.compact(streamId, {
+                regionBytesMin: broker.config.objectCompactionRegionBytesMin,
+                targetBytes: broker.config.objectCompactionTargetBytes,
+                minAgeMs: broker.config.objectCompactionMinAgeMs,
+              });
+              if (merged < COMPACTION_REGIONS_PER_RUN_MAX) break;
+            } catch (e) {
+              broker.log.warn({ err: (e as Error).message, streamId }, 'compaction failed; will retry at the next interval');
+              break;
+            }
           }
         }
       }
-    } catch (e) {
-      broker.log.warn({ err: (e as Error).message }, 'compaction failed; will retry at the next interval');
     } finally {
       this.compacting = false;
     }

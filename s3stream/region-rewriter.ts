@@ -26,6 +26,15 @@ export interface CompactionOptions {
 export const COMPACTION_REGION_BYTES_MIN_DEFAULT = 1024 * 1024;
 export const COMPACTION_TARGET_BYTES_DEFAULT = 8 * 1024 * 1024;
 export const COMPACTION_MIN_AGE_MS_DEFAULT = 60_000;
+/**
+ * Regions merged by one run at most: a run reads each, so a backlog of
+ * thousands of tiny regions (uploads every few milliseconds under load, or
+ * runs cut short by faults) is worked off in runs that each finish and commit
+ * in seconds rather than one that never does.
+ */
+export const COMPACTION_REGIONS_PER_RUN_MAX = 256;
+/** Regions a run loads from object storage at once. */
+const COMPACTION_LOADS_IN_PARALLEL = 8;
 
 /** What the rewriter needs of the stream store. */
 export interface RewrittenStreams {
@@ -80,10 +89,14 @@ export class RegionRewriter {
       }
       run.push(e);
       bytes += v.l;
+      if (run.length >= COMPACTION_REGIONS_PER_RUN_MAX) break;
     }
     if (run.length < 2) return 0;
     const chunks: Chunk[] = [];
-    for (const r of run) chunks.push(...(await this.reader.load(r.value, { cache: false })).chunks);
+    for (let i = 0; i < run.length; i += COMPACTION_LOADS_IN_PARALLEL) {
+      const loaded = await Promise.all(run.slice(i, i + COMPACTION_LOADS_IN_PARALLEL).map((r) => this.reader.load(r.value, { cache: false })));
+      for (const l of loaded) chunks.push(...l.chunks);
+    }
     if ((await this.replace(id, run, chunks)) === undefined) return 0;
     this.stats.compactions++;
     this.stats.regionsCompacted += run.length;

@@ -10,6 +10,7 @@ import { S3ObjectStore } from '../../s3stream/object-store/s3-object-store.ts';
 import { InstrumentedObjectStore, type ObjectStore } from '../../s3stream/object-store/object-store.ts';
 import { LmdbMetadataStore } from '../../s3stream/metadata/lmdb-metadata-store.ts';
 import { S3TestServer, S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from '../support/s3-server.ts';
+import { COMPACTION_REGIONS_PER_RUN_MAX } from '../../s3stream/region-rewriter.ts';
 
 const s3 = new S3TestServer();
 beforeAll(async () => { await s3.start(); });
@@ -175,6 +176,25 @@ describe('retention and object GC', () => {
 });
 
 describe('compaction', () => {
+  it('merges a backlog of many small regions a bounded run at a time, each run committed on its own', async () => {
+    const objects = new FileSystemObjectStore(join(dir, 'objects'));
+    const { store, md } = await openStore(objects, 'local-wal', { tailCacheBytesMax: 0 });
+    const id = await store.createStream();
+    const regions = COMPACTION_REGIONS_PER_RUN_MAX + 44;
+    for (let i = 0; i < regions; i++) {
+      await store.append(id, i, i + 1, chunkData(id, i, 1));
+      await store.flush();
+    }
+    const before = await readAll(store, id);
+    const opts = { regionBytesMin: 1 << 20, targetBytes: 64 << 20, minAgeMs: 0 };
+    expect(await store.compact(id, opts)).toBe(COMPACTION_REGIONS_PER_RUN_MAX);
+    expect(await store.compact(id, opts)).toBe(45);
+    expect((await md.range(`i/${String(id).padStart(12, '0')}/`)).length).toBe(1);
+    expect(await readAll(store, id)).toEqual(before);
+    await store.close();
+    await md.close();
+  });
+
   it('merges small regions into one, reads stay identical, replaced objects go after the grace period', async () => {
     const objects = new FileSystemObjectStore(join(dir, 'objects'));
     const { store, md } = await openStore(objects, 'local-wal', { tailCacheBytesMax: 0 });
