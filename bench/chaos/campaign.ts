@@ -24,10 +24,14 @@ import { CreateTopicsApi, MetadataApi } from '../../protocol/generated/index.ts'
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { checkHistory, type Ack, type Anomaly, type History, type Read, type Send } from './history-checker.ts';
 import { batchesBetween, describeBatch } from './batch-headers.ts';
+import { checkTransactions, type Transaction, type TransactionOutcome } from './transaction-checker.ts';
 
 /** A restarted broker not started by then is a liveness anomaly, and is killed and started once more. */
 const BROKER_START_TIMEOUT_MS = 120_000;
 const CLIENT = join(import.meta.dirname, '../../test/support/python/chaos_client.py');
+/** The topic of the transactional producers; read_committed by the group and the final read. */
+const TXN_TOPIC = 'chaos-txn';
+const TXNS_PER_SECOND = 2;
 const FINAL_READ = join(import.meta.dirname, '../../test/support/python/idempotent_produce_consume.py');
 
 export const FAULT_KINDS = [
@@ -66,6 +70,8 @@ export interface CampaignOptions {
   partitions: number;
   /** Records per second per producer. */
   rate: number;
+  /** Transactional producers (confluent-kafka-python) writing the topic chaos-txn, two transactions of four records a second each; none by default. */
+  transactionalProducers?: number;
   /** Quiet time between faults (a fault lasts 1-4 s of it more). */
   quietMs: number;
   /** Clients must make progress within this long after the last fault. */
@@ -91,6 +97,8 @@ export interface CampaignReport {
   producerEpochBumps: number;
   /** Fatal errors that ended a producer (librdkafka's "sequence desynchronization" and the like). */
   producerFatalErrors: string[];
+  /** Transactions of the transactional producers by how they ended (see transaction-checker.ts). */
+  transactions: Record<TransactionOutcome, number>;
   read: number;
   finalRead: number;
   anomalies: Anomaly[];
@@ -215,10 +223,16 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       if (attempt > 100) throw new Error('the topic has no leaders');
       await new Promise((r) => setTimeout(r, 100));
     }
+    const txnProducers = o.transactionalProducers ?? 0;
+    if (txnProducers > 0) {
+      const txnTopic = await admin.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: TXN_TOPIC, numPartitions: o.partitions, replicationFactor: -1 }], timeoutMs: 30_000, validateOnly: false });
+      if (txnTopic.topics[0]!.errorCode !== 0) throw new Error(`create topic ${TXN_TOPIC}: ${txnTopic.topics[0]!.errorMessage}`);
+    }
     admin.close();
 
+    for (let i = 0; i < txnProducers; i++) clients.push(startClient(['txn-produce', bootstrap, TXN_TOPIC, String(o.partitions), `t${i + 1}`, stopFile, String(TXNS_PER_SECOND)], `t${i + 1}`));
     for (let i = 0; i < o.producers; i++) clients.push(startClient(['produce', bootstrap, 'chaos', String(o.partitions), `p${i + 1}`, stopFile, String(o.rate)], `p${i + 1}`));
-    for (let i = 0; i < o.consumers; i++) clients.push(startClient(['consume', bootstrap, 'chaos', 'chaos-group', `c${i + 1}`, stopFile], `c${i + 1}`));
+    for (let i = 0; i < o.consumers; i++) clients.push(startClient(['consume', bootstrap, txnProducers > 0 ? `chaos,${TXN_TOPIC}` : 'chaos', 'chaos-group', `c${i + 1}`, stopFile], `c${i + 1}`));
 
     // Faults until the deadline, each undone before the quiet period that follows it.
     const deadline = startedAt + o.durationMs;
@@ -309,10 +323,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       for (const c of clients) writeFileSync(join(o.keepHistoryIn, `${c.name}.stderr.log`), c.stderr.join(''));
       for (const [i, b] of brokers.entries()) writeFileSync(join(o.keepHistoryIn, `broker-${i + 1}.log`), b.logAcrossRestarts);
     }
-    const events = clients.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number; err?: string }));
+    const events = clients.flatMap((c) => c.lines.map((l) => ({ ...(JSON.parse(l) as { e: string; t: number; k?: string; p?: number; o?: number; c?: string; epoch?: number; err?: string; tp?: string; txn?: number; keys?: string[]; outcome?: TransactionOutcome }), from: c.name })));
     const sends: Send[] = events.filter((e) => e.e === 'send').map((e) => ({ key: e.k!, t: e.t }));
     const acks: Ack[] = events.filter((e) => e.e === 'ack').map((e) => ({ key: e.k!, partition: e.p!, offset: e.o ?? null, t: e.t }));
-    const reads: Read[] = events.filter((e) => e.e === 'read').map((e) => ({ consumer: e.c!, epoch: e.epoch!, key: e.k!, partition: e.p!, offset: e.o!, t: e.t }));
+    const asRead = (e: (typeof events)[number]): Read => ({ consumer: e.c!, epoch: e.epoch!, key: e.k!, partition: e.p!, offset: e.o!, t: e.t });
+    const reads: Read[] = events.filter((e) => e.e === 'read' && e.tp !== TXN_TOPIC).map(asRead);
+    const txnReads: Read[] = events.filter((e) => e.e === 'read' && e.tp === TXN_TOPIC).map(asRead);
+    const transactions: Transaction[] = events.filter((e) => e.e === 'txn').map((e) => ({ producer: e.from, txn: e.txn!, keys: e.keys!, outcome: e.outcome!, t: e.t }));
     const errors = events.filter((e) => e.e === 'err');
 
     // The whole topic, once the fleet has healed: read again (bounded) until a read ends with every acknowledged record's offset covered.
@@ -333,8 +350,27 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       }
     }
 
+    // The transactional topic, read_committed (librdkafka's default), until every committed record is found (bounded).
+    let txnFinalRead: { partition: number; offset: number; key: string }[] = [];
+    const committedKeys = transactions.filter((t) => t.outcome === 'committed').flatMap((t) => t.keys);
+    for (let attempt = 0; txnProducers > 0 && attempt < 3; attempt++) {
+      const final = await runCommand(PYTHON, [FINAL_READ, 'consume', bootstrap, TXN_TOPIC, String(o.partitions), String(transactions.length * 8 + 10), '150'], { timeoutMs: 600_000, env: currentConfluentKafkaEnv() });
+      txnFinalRead = final.stdout.trim().split('\n').filter((l) => l.startsWith('{"partition"')).map((l) => JSON.parse(l) as { partition: number; offset: number; key: string });
+      const found = new Set(txnFinalRead.map((r) => r.key));
+      if (committedKeys.every((k) => found.has(k))) break;
+      log(`chaos: the final read of ${TXN_TOPIC} ended short (${txnFinalRead.length} records, exit ${final.code}); reading again`);
+    }
+
     const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
     const anomalies = [...ownAnomalies, ...checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) })];
+    if (txnProducers > 0) anomalies.push(...checkTransactions({ transactions, reads: txnReads, finalRead: txnFinalRead }));
+    // Liveness of the transactional producers: a transaction committed within the bound after the last fault.
+    const progressBy = lastFaultEndedAt + o.progressWithinMs;
+    for (const c of clients.filter((x) => x.name.startsWith('t'))) {
+      if (progressBy < endedAt && !transactions.some((t) => t.producer === c.name && t.outcome === 'committed' && t.t >= lastFaultEndedAt && t.t <= progressBy)) {
+        anomalies.push({ kind: 'no-progress', detail: `transactional producer ${c.name} committed nothing within ${o.progressWithinMs} ms after the last fault` });
+      }
+    }
     // A record written twice: what the log holds there says who wrote each copy (producer epoch, leader epoch).
     const resent = new Set<string>();
     for (const a of anomalies.filter((x) => x.copies !== undefined).slice(0, 10)) {
@@ -370,6 +406,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     const { log: _log, keepHistoryIn: _keep, ...options } = o;
     return {
       options, startedAt, endedAt, faults, sent: sends.length, acknowledged: acks.length, producerErrors: errors.length,
+      transactions: { committed: 0, aborted: 0, open: 0, unknown: 0, ...Object.fromEntries([...Map.groupBy(transactions, (t) => t.outcome)].map(([k, v]) => [k, v.length])) },
       producerEpochBumps: events.filter((e) => e.e === 'bump').length, producerFatalErrors: events.filter((e) => e.e === 'fatal').map((e) => e.err ?? ''),
       read: reads.length, finalRead: finalRead.length, anomalies, recoverySeconds, timeline,
     };

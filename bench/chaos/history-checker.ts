@@ -37,7 +37,9 @@ export interface History {
   endedAt: number;
 }
 
-export type AnomalyKind = 'lost' | 'duplicate' | 'divergent' | 'misplaced' | 'phantom' | 'non-monotonic' | 'skipped' | 'log-gap' | 'no-progress' | 'slow-restart' | 'epoch-bump-duplicate';
+export type AnomalyKind = 'lost' | 'duplicate' | 'divergent' | 'misplaced' | 'phantom' | 'non-monotonic' | 'skipped' | 'log-gap' | 'no-progress' | 'slow-restart' | 'epoch-bump-duplicate'
+  // Of the transactional topic (transaction-checker.ts): a record of a transaction not committed read; a transaction of unknown outcome found in part.
+  | 'aborted-read' | 'txn-partial';
 
 /** Anomalies of availability rather than of what was written or read. */
 export const LIVENESS_KINDS: readonly AnomalyKind[] = ['no-progress', 'slow-restart'];

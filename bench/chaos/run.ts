@@ -17,6 +17,7 @@ const OPTIONS = {
   faults: { type: 'string', default: FAULT_KINDS.join(','), help: `fault kinds to choose from: ${FAULT_KINDS.join(', ')}` },
   brokers: { type: 'string', default: '3', help: 'brokers in the fleet' },
   producers: { type: 'string', default: '2', help: 'idempotent producers (confluent-kafka-python)' },
+  'transactional-producers': { type: 'string', default: '1', help: 'transactional producers (confluent-kafka-python) on the topic chaos-txn, read_committed by the group' },
   consumers: { type: 'string', default: '2', help: 'group consumers (confluent-kafka-python, classic protocol)' },
   partitions: { type: 'string', default: '6', help: 'partitions of the topic' },
   rate: { type: 'string', default: '100', help: 'records per second per producer' },
@@ -34,6 +35,7 @@ export function summarize(r: CampaignReport): string[] {
   return [
     `faults: ${r.faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `records: ${r.sent} sent, ${r.acknowledged} acknowledged, ${r.producerErrors} producer errors, ${r.read} read by the group, ${r.finalRead} in the log at the end`,
+    `transactions: ${r.transactions.committed} committed, ${r.transactions.aborted} aborted, ${r.transactions.open} never committed, ${r.transactions.unknown} of unknown outcome`,
     `producers: ${r.producerEpochBumps} epoch bumps, ${r.producerFatalErrors.length} fatal errors${r.producerFatalErrors.length > 0 ? ` (first: ${r.producerFatalErrors[0]!.slice(0, 300)})` : ''}`,
     `producers acknowledged again after a broker fault within: median ${recovered[Math.floor(recovered.length / 2)]?.toFixed(1) ?? '-'} s, max ${recovered.at(-1)?.toFixed(1) ?? '-'} s`,
     `anomalies: ${r.anomalies.length === 0 ? 'none' : ''}`,
@@ -48,7 +50,7 @@ if (isMain) {
   for (const f of faults) if (!(FAULT_KINDS as readonly string[]).includes(f)) throw new Error(`unknown fault ${f} (${FAULT_KINDS.join(', ')})`);
   const report = await runCampaign({
     seed: Number(opt.seed), durationMs: Number(opt.minutes) * 60_000, brokers: Number(opt.brokers), faults: faults as FaultKind[],
-    producers: Number(opt.producers), consumers: Number(opt.consumers), partitions: Number(opt.partitions), rate: Number(opt.rate),
+    producers: Number(opt.producers), transactionalProducers: Number(opt['transactional-producers']), consumers: Number(opt.consumers), partitions: Number(opt.partitions), rate: Number(opt.rate),
     quietMs: Number(opt['quiet-ms']), progressWithinMs: Number(opt['progress-within-ms']), log: (l) => console.log(l),
     ...(opt['keep-history'] !== undefined ? { keepHistoryIn: opt['keep-history'] } : {}),
     everyKind: opt['every-kind'],
