@@ -46,6 +46,9 @@ function transactionalBatchError(broker: Pick<ProduceServices, 'transactions'>, 
     if (log.transactions.firstOffsetOf(producerId) >= 0) return ErrorCode.NONE;
     return broker.transactions.verifyWithCoordinator(transactionalId, producerId, producerEpoch, topic, partition);
   }
+  // Coordinated here, or by no live broker yet: a coordinator still loading its state (or not one after all) cannot say
+  // the producer is unknown, which librdkafka takes as "abort the transaction". Retriable, as when a remote one cannot answer.
+  if (transactionalId !== null && broker.transactions.coordinatorError(transactionalId) !== undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
   return broker.transactions.verifyProduce(producerId, producerEpoch, topic, partition);
 }
 

@@ -175,6 +175,52 @@ describe('transactions in a three-broker fleet', () => {
     expect(await endOffset('ftx-verify', 0, 1)).toBe(await endOffset('ftx-verify', 0, 0));
   });
 
+  // Found by the fault campaign's transactional producer: after its coordinator was killed, librdkafka was told
+  // INVALID_PRODUCER_ID_MAPPING ("current transaction must be aborted") by a partition leader that, with no live
+  // coordinator in its view, checked the batch against its own (empty) transaction state.
+  it('while the coordinator of a transaction is down and not yet succeeded, a partition leader answers its batches retriably, never INVALID_PRODUCER_ID_MAPPING', async () => {
+    await createTopic('ftx-failover', 1);
+    const [partitionLeader] = await leaders('ftx-failover');
+    let txnId = '';
+    let coordinator = -1;
+    for (let i = 0; txnId === ''; i++) {
+      const candidate = `ftx-failover-${i}`;
+      coordinator = await coordinatorOf(1, candidate, partitionLeader!);
+      if (coordinator > 0 && coordinator !== partitionLeader) txnId = candidate;
+    }
+    const { producerId, producerEpoch } = await wire(coordinator, async (w) => {
+      const r = await w.request(InitProducerIdApi, 4, { transactionalId: txnId, transactionTimeoutMs: 120_000, producerId: -1n, producerEpoch: -1 });
+      expect(r.errorCode).toBe(0);
+      return r;
+    });
+    const added = await wire(coordinator, (w) => w.request(AddPartitionsToTxnApi, 3, {
+      ...defaultAddPartitionsToTxnRequest(), v3AndBelowTransactionalId: txnId, v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch,
+      v3AndBelowTopics: [{ name: 'ftx-failover', partitions: [0] }],
+    }));
+    expect(added.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(0);
+    const leader = await WireClient.connect('127.0.0.1', fleet.broker(partitionLeader!).port);
+    const produce = async (sequence: number): Promise<number> => {
+      const records = buildRecordBatch([{ key: 'k', value: `s${sequence}` }], { producerId, producerEpoch, baseSequence: sequence, transactional: true });
+      const r = await leader.request(ProduceApi, 9, { transactionalId: txnId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'ftx-failover', partitionData: [{ index: 0, records }] }] });
+      return r.responses[0]!.partitionResponses[0]!.errorCode;
+    };
+    try {
+      await fleet.broker(coordinator).kill9();
+      // Sequence 0 is the transaction's first batch here, so every try is checked with the coordinator until one is taken.
+      const codes = new Set<number>();
+      await until(async () => {
+        const code = await produce(0);
+        codes.add(code);
+        return code === ErrorCode.NONE || code === ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+      }, 90_000, 'the batch to be taken once a new coordinator has loaded the transaction', 100);
+      expect([...codes].filter((c) => c !== ErrorCode.NONE && c !== ErrorCode.NOT_ENOUGH_REPLICAS)).toEqual([]);
+      expect(codes.has(ErrorCode.NONE)).toBe(true);
+    } finally {
+      leader.close();
+      await fleet.broker(coordinator).startAgain();
+    }
+  }, 150_000);
+
   it('the coordinator is SIGKILLed with a transaction open: its successor aborts it at its timeout, readers move on', async () => {
     await createTopic('ftx-orphan', 1);
     const [partitionLeader] = await leaders('ftx-orphan');
