@@ -63,7 +63,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     expect(code).toBe(0);
     await verify(`${fleet.broker(1).bootstrap},${fleet.broker(2).bootstrap}`, 'killed', deliveries);
     await fleet.broker(victim).startAgain();
-  });
+  }, 180_000);
 
   it('SIGSTOP of a leader: its partitions move; woken up, it is fenced and nothing it accepted becomes visible', async () => {
     await createTopic('paused');
@@ -84,7 +84,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     await verify(fleet.bootstrap, 'paused', deliveries);
     // It came back as a member and was given partitions again at new epochs (the controller rebalances).
     await until(async () => (await fleet.metric(victim, 'floe_cluster_brokers_alive')) === 3, 20_000, 'the woken broker to rejoin');
-  });
+  }, 180_000);
 
   // A deposed leader that does not know it yet judges sequences by a producer state that misses what the new leader
   // wrote; librdkafka stops for good on an out-of-order answer to the head of its queue ("sequence desynchronization":
@@ -156,7 +156,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
       reader.close();
     }
     await until(async () => (await fleet.metric(old, 'floe_cluster_brokers_alive')) === 3, 20_000, 'the woken broker to rejoin');
-  });
+  }, 180_000);
 
   it('rolling restart of all three brokers under load: nothing lost, nothing duplicated, only retriable errors', async () => {
     await createTopic('rolling');
@@ -172,7 +172,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     const { code, deliveries } = await p.done;
     expect(code).toBe(0);
     await verify(fleet.bootstrap, 'rolling', deliveries, records);
-  });
+  }, 180_000);
 
   it('PostgreSQL down longer than the retry bound under load: brokers stay up, produce waits, nothing is lost', async () => {
     await createTopic('pg-outage');
@@ -188,5 +188,5 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     for (const id of [1, 2, 3]) expect(fleet.broker(id).pid).toBeDefined();
     await verify(fleet.bootstrap, 'pg-outage', deliveries);
     expect(await fleet.metric(1, 'floe_cluster_brokers_alive')).toBe(3);
-  });
+  }, 180_000);
 });

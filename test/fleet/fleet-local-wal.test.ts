@@ -57,7 +57,7 @@ describe('a local-wal fleet under idempotent acks=all load', () => {
     expect(code).toBe(0);
     await verifyAckedOnce(fleet.bootstrap, 'lw-killed', deliveries, RECORDS, PARTITIONS);
     expect(await controllerMetric(fleet, [1, 2, 3], 'floe_unclean_leader_elections')).toBe(0);
-  });
+  }, 180_000);
 
   it('rolling restart with SIGTERM: each broker uploads and hands its partitions over; nothing lost or duplicated', async () => {
     await createTopic(fleet, 'lw-rolling');
@@ -72,7 +72,7 @@ describe('a local-wal fleet under idempotent acks=all load', () => {
     const { code, deliveries } = await p.done;
     expect(code).toBe(0);
     await verifyAckedOnce(fleet.bootstrap, 'lw-rolling', deliveries, records, PARTITIONS);
-  });
+  }, 180_000);
 });
 
 describe('a local-wal fleet with unclean.leader.election.enable', () => {
@@ -92,5 +92,5 @@ describe('a local-wal fleet with unclean.leader.election.enable', () => {
     // Back, the broker drops what its WAL held for partitions now led elsewhere, rather than index it over theirs.
     await fleet.broker(victim).startAgain();
     expect(fleet.broker(victim).log).toContain('floe broker started');
-  });
+  }, 180_000);
 });
