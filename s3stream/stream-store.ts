@@ -127,11 +127,25 @@ export interface StreamStoreStats {
 
 const STOPPED = Symbol('stopped');
 
-/** `p`, or STOPPED once `stopBy` (a performance.now() instant) has passed; `p` goes on, its failure the caller's to ignore. */
-function settledBy<T>(p: Promise<T>, stopBy: number): Promise<T | typeof STOPPED> {
-  let timer: NodeJS.Timeout | undefined;
-  const stopped = new Promise<typeof STOPPED>((resolve) => { timer = setTimeout(() => resolve(STOPPED), Math.max(0, stopBy - performance.now())); });
-  return Promise.race([p, stopped]).finally(() => clearTimeout(timer));
+/** Resolves STOPPED at `stopBy` (a performance.now() instant): one timer for a whole read, however many regions it waits on. */
+class ReadStop {
+  private timer: NodeJS.Timeout | undefined;
+  private signal: Promise<typeof STOPPED> | undefined;
+  private readonly stopBy: number;
+
+  constructor(stopBy: number) {
+    this.stopBy = stopBy;
+  }
+
+  /** `p`, or STOPPED once the instant has passed; `p` goes on, its failure the caller's to ignore. */
+  race<T>(p: Promise<T>): Promise<T | typeof STOPPED> {
+    this.signal ??= new Promise((resolve) => { this.timer = setTimeout(() => resolve(STOPPED), Math.max(0, this.stopBy - performance.now())); });
+    return Promise.race([p, this.signal]);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 export class StreamFencedError extends Error {
@@ -420,7 +434,6 @@ export class StreamStore {
     return v === undefined ? [] : [{ op: 'check', key: streamOwnerKey(id), expectVersion: v }];
   }
 
-  /** After a refused commit: the streams among `ids` whose owner key moved on are forgotten (fenced). */
   /**
    * Whether this broker still owns the stream by the metadata store itself,
    * not by what it last heard (a broker paused, or cut off from the store,
@@ -432,6 +445,7 @@ export class StreamStore {
     return (await this.dropFenced([id])).length === 0 && this.streams.has(id);
   }
 
+  /** After a refused commit: the streams among `ids` whose owner key moved on are forgotten (fenced). */
   private async dropFenced(ids: Iterable<number>): Promise<number[]> {
     const fenced: number[] = [];
     for (const id of ids) {
@@ -714,44 +728,50 @@ export class StreamStore {
     const out: Chunk[] = [];
     let bytes = 0;
     let cur = from;
-    while (cur < until && (out.length === 0 || bytes < maxBytes)) {
-      const first = mem?.at(0);
-      if (mem !== undefined && first !== undefined && cur >= first.baseOffset) {
-        this.stats.readsFromMemory++;
-        let i = this.memIndex(mem, cur);
-        for (; i < mem.length; i++) {
-          const c = mem.at(i)!;
+    let stop: ReadStop | undefined;
+    try {
+      while (cur < until && (out.length === 0 || bytes < maxBytes)) {
+        const first = mem?.at(0);
+        if (mem !== undefined && first !== undefined && cur >= first.baseOffset) {
+          this.stats.readsFromMemory++;
+          let i = this.memIndex(mem, cur);
+          for (; i < mem.length; i++) {
+            const c = mem.at(i)!;
+            if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
+            out.push(c);
+            bytes += c.data.length;
+            cur = c.endOffset;
+          }
+          break;
+        }
+        // A region at a time (catch-up over many small regions can be thousands of GETs): past `stopBy`, what is read is
+        // returned, and the region being loaded goes on into the block cache for the next read.
+        if (out.length > 0 && stopBy !== undefined && performance.now() >= stopBy) break;
+        const step = find(cur).then(async (region) => (region === undefined ? undefined : { region, cached: await this.reader.load(region, { wholeObject }) }));
+        if (out.length > 0 && stopBy !== undefined) stop ??= new ReadStop(stopBy);
+        const got = stop !== undefined ? await stop.race(step) : await step;
+        if (got === STOPPED) {
+          step.catch(() => undefined);
+          break;
+        }
+        if (got === undefined) break;
+        const { region, cached } = got;
+        this.stats.readsFromObjects++;
+        for (const c of cached.chunks) {
+          if (c.endOffset <= cur) continue;
           if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
           out.push(c);
           bytes += c.data.length;
           cur = c.endOffset;
         }
-        break;
+        if (cur < region.e && cur < until) break; // stopped inside the region because of maxBytes
+        // Read-ahead: a sequential reader will want the next region next.
+        void find(region.e).then((next) => { if (next !== undefined) this.reader.readAhead(next, wholeObject); }).catch(() => undefined);
       }
-      // A region at a time (catch-up over many small regions can be thousands of GETs): past `stopBy`, what is read is
-      // returned, and the region being loaded goes on into the block cache for the next read.
-      if (out.length > 0 && stopBy !== undefined && performance.now() >= stopBy) break;
-      const step = find(cur).then(async (region) => (region === undefined ? undefined : { region, cached: await this.reader.load(region, { wholeObject }) }));
-      const got = out.length > 0 && stopBy !== undefined ? await settledBy(step, stopBy) : await step;
-      if (got === STOPPED) {
-        step.catch(() => undefined);
-        break;
-      }
-      if (got === undefined) break;
-      const { region, cached } = got;
-      this.stats.readsFromObjects++;
-      for (const c of cached.chunks) {
-        if (c.endOffset <= cur) continue;
-        if (c.baseOffset >= until || (out.length > 0 && bytes >= maxBytes)) break;
-        out.push(c);
-        bytes += c.data.length;
-        cur = c.endOffset;
-      }
-      if (cur < region.e && cur < until) break; // stopped inside the region because of maxBytes
-      // Read-ahead: a sequential reader will want the next region next.
-      void find(region.e).then((next) => { if (next !== undefined) this.reader.readAhead(next, wholeObject); }).catch(() => undefined);
+      return out;
+    } finally {
+      stop?.clear();
     }
-    return out;
   }
 
   /**

@@ -89,7 +89,7 @@ export const produceHandler = defineHandler({
     const badAcks = acks !== 0 && acks !== 1 && acks !== -1;
     // Validation and offset assignment happen in request order per connection; only the wait for durability overlaps.
     const { responses, pending } = await ctx.inOrder(async () => {
-      const pending: { out: PartitionProduceResponse; durable: Promise<void>; partitionKey: string; idempotent: IdempotentBatch | undefined }[] = [];
+      const pending: { out: PartitionProduceResponse; durable: Promise<void>; topic: string; idempotent: IdempotentBatch | undefined }[] = [];
       const responses: TopicProduceResponse[] = [];
       if (!badAcks) {
         // Backpressure: wait (in FIFO order) for uploads to free space rather than buffer without bound.
@@ -123,16 +123,15 @@ export const produceHandler = defineHandler({
           // Decoded from the request: always one buffer.
           const records = p.records === null ? null : recordsBuffer(p.records);
           const idempotent = idempotentBatchOf(records);
-          const partitionKey = `${t.name}-${p.index}`;
           if (log === undefined) {
             out.errorCode = broker.partitionError(topic, p.index);
-            if (idempotent !== undefined) ctx.refusedBatches.refused(partitionKey, idempotent, out.errorCode);
+            if (idempotent !== undefined) ctx.refusedBatches.refused(t.name, p.index, idempotent, out.errorCode);
             continue;
           }
           if (full) {
             out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
             out.errorMessage = 'the broker is over its bound of data waiting for upload to object storage';
-            if (idempotent !== undefined) ctx.refusedBatches.refused(partitionKey, idempotent, out.errorCode);
+            if (idempotent !== undefined) ctx.refusedBatches.refused(t.name, p.index, idempotent, out.errorCode);
             continue;
           }
           if (records === null || records.length === 0) {
@@ -164,10 +163,10 @@ export const produceHandler = defineHandler({
           if (res.errorCode === ErrorCode.NONE) {
             out.logStartOffset = BigInt(log.logStartOffset);
             broker.metrics.produced(t.name, records.length);
-            pending.push({ out, durable: res.durable, partitionKey, idempotent });
-            if (idempotent !== undefined) ctx.refusedBatches.written(partitionKey, idempotent.producerId);
+            pending.push({ out, durable: res.durable, topic: t.name, idempotent });
+            if (idempotent !== undefined) ctx.refusedBatches.written(t.name, p.index, idempotent.producerId);
           } else if (idempotent !== undefined) {
-            const behind = res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER ? ctx.refusedBatches.explains(partitionKey, idempotent) : undefined;
+            const behind = res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER ? ctx.refusedBatches.explains(t.name, p.index, idempotent) : undefined;
             if (behind !== undefined) {
               // Not written, like the refused batch it was pipelined behind: the client re-sends both, in order.
               out.errorCode = behind.errorCode;
@@ -178,12 +177,12 @@ export const produceHandler = defineHandler({
               // deposed without knowing yet (paused, cut off from the metadata store) judges by a producer state that
               // misses what the new leader wrote.
               out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-              out.errorMessage = `this broker no longer leads ${partitionKey} (or cannot confirm it does)`;
-              ctx.refusedBatches.refused(partitionKey, idempotent, out.errorCode);
+              out.errorMessage = `this broker no longer leads ${t.name}-${p.index} (or cannot confirm it does)`;
+              ctx.refusedBatches.refused(t.name, p.index, idempotent, out.errorCode);
               broker.metrics.produceUnconfirmedOutOfOrder.inc();
             } else {
-              if (res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) logOutOfOrder(broker.log, partitionKey, log.leaderEpoch, idempotent, res.errorMessage);
-              ctx.refusedBatches.refused(partitionKey, idempotent, res.errorCode);
+              if (res.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) logOutOfOrder(broker.log, `${t.name}-${p.index}`, log.leaderEpoch, idempotent, res.errorMessage);
+              ctx.refusedBatches.refused(t.name, p.index, idempotent, res.errorCode);
             }
           }
         }
@@ -217,7 +216,7 @@ export const produceHandler = defineHandler({
           p.out.errorCode = e instanceof StreamOutcomeUnknownError ? ErrorCode.REQUEST_TIMED_OUT
             : e instanceof StreamFencedError || e instanceof StreamNotFoundError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
           p.out.errorMessage = (e as Error).message;
-          if (p.out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && p.idempotent !== undefined) ctx.refusedBatches.refused(p.partitionKey, p.idempotent, p.out.errorCode);
+          if (p.out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && p.idempotent !== undefined) ctx.refusedBatches.refused(p.topic, p.out.index, p.idempotent, p.out.errorCode);
         }
       }));
     } else {

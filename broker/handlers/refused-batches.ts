@@ -26,6 +26,8 @@ export interface Refusal {
 /** The producer identity and first sequence of an idempotent batch, or undefined for other batches. */
 export type IdempotentBatch = Pick<RecordBatchHeader, 'producerId' | 'producerEpoch' | 'baseSequence'>;
 
+const refusalKey = (topic: string, partition: number, producerId: bigint): string => `${topic}\u0000${partition}\u0000${producerId}`;
+
 export class RefusedBatches {
   private readonly refusals = new Map<string, Refusal>();
 
@@ -34,8 +36,8 @@ export class RefusedBatches {
   }
 
   /** The batch was refused, not written: remembered unless an earlier sequence of the same epoch already is. */
-  refused(partition: string, b: IdempotentBatch, errorCode: number): void {
-    const key = `${partition}/${b.producerId}`;
+  refused(topic: string, partition: number, b: IdempotentBatch, errorCode: number): void {
+    const key = refusalKey(topic, partition, b.producerId);
     const known = this.refusals.get(key);
     if (known !== undefined && known.epoch === b.producerEpoch && known.baseSequence <= b.baseSequence) return;
     this.refusals.delete(key);
@@ -48,13 +50,15 @@ export class RefusedBatches {
    * same producer and epoch at a lower sequence. The batch was not written
    * either; the client re-sends both in order once it learns of the first.
    */
-  explains(partition: string, b: IdempotentBatch): Refusal | undefined {
-    const r = this.refusals.get(`${partition}/${b.producerId}`);
+  explains(topic: string, partition: number, b: IdempotentBatch): Refusal | undefined {
+    if (this.refusals.size === 0) return undefined;
+    const r = this.refusals.get(refusalKey(topic, partition, b.producerId));
     return r !== undefined && r.epoch === b.producerEpoch && r.baseSequence < b.baseSequence ? r : undefined;
   }
 
   /** A batch of the producer was written: what was refused before is behind it (re-sent, or given up). */
-  written(partition: string, producerId: bigint): void {
-    if (this.refusals.size > 0) this.refusals.delete(`${partition}/${producerId}`);
+  written(topic: string, partition: number, producerId: bigint): void {
+    // The usual case on the produce path: nothing refused, no key built.
+    if (this.refusals.size > 0) this.refusals.delete(refusalKey(topic, partition, producerId));
   }
 }
