@@ -167,7 +167,7 @@ export class TransactionCoordinator {
     for (const t of [...this.transactions.values()]) {
       if (this.partitionOf(t.transactionalId) !== partition) continue;
       if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') {
-        void this.serially(t.transactionalId, () => this.complete(t)).catch((e: unknown) => {
+        void this.completeIfPrepared(t.transactionalId).catch((e: unknown) => {
           this.broker.log.warn({ err: (e as Error).message, transactionalId: t.transactionalId }, 'completing a recovered transaction failed; the timeout check retries');
         });
       }
@@ -394,6 +394,20 @@ export class TransactionCoordinator {
   }
 
   /**
+   * Completes the id's transaction if it is prepared when its turn comes:
+   * by then the EndTxn that prepared it may have completed it and the
+   * producer begun the next one, whose partitions a marker of the old
+   * outcome (same epoch) would end, so the state is read again, not taken
+   * from a list made before the wait.
+   */
+  private completeIfPrepared(transactionalId: string): Promise<void> {
+    return this.serially(transactionalId, async () => {
+      const cur = this.transactions.get(transactionalId);
+      if (cur !== undefined && (cur.state === 'PrepareCommit' || cur.state === 'PrepareAbort')) await this.complete(cur);
+    });
+  }
+
+  /**
    * Writes the markers of a prepared transaction to each of its partitions
    * and ends its groups' pending offsets, then records it complete. Safe to
    * repeat (after a crash): a second marker ends nothing.
@@ -503,9 +517,11 @@ export class TransactionCoordinator {
           this.broker.log.info({ transactionalId: id, producerId: cur.producerId.toString(), timeoutMs: cur.timeoutMs }, 'transaction aborted: past its timeout');
         });
       } else if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') {
-        await this.serially(id, () => this.complete(t)).catch(() => undefined);
+        await this.completeIfPrepared(id).catch(() => undefined);
       } else if (t.state !== 'Ongoing' && now - t.updateMs > this.broker.config.transactionalIdExpirationMs) {
         await this.serially(id, async () => {
+          const cur = this.transactions.get(id);
+          if (cur === undefined || cur.state === 'Ongoing' || now - cur.updateMs <= this.broker.config.transactionalIdExpirationMs) return;
           await this.append(id, [{ key: id, value: null }], () => this.forget(id));
         });
       }
