@@ -4,7 +4,7 @@
 // restarts it on the same port and data.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectOutput, waitForOutput, type ChildOutput } from './child-output.ts';
@@ -150,6 +150,12 @@ export class BrokerProcess {
 
   async destroy(): Promise<void> {
     await this.kill9();
+    // To read what brokers said in a failed run: FLOE_TEST_LOG_DIR keeps every broker's output, one file each.
+    const keepIn = process.env.FLOE_TEST_LOG_DIR;
+    if (keepIn !== undefined && keepIn !== '') {
+      mkdirSync(keepIn, { recursive: true });
+      writeFileSync(join(keepIn, `broker-${process.pid}-${this.port}.log`), this.logAcrossRestarts);
+    }
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
