@@ -15,6 +15,7 @@ import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequ
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
 import { buildRecordBatch, readRecords, type RecordInput } from '../../protocol/records/record.ts';
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import { committedBatches } from '../../protocol/records/read-committed.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 import { BrokerUnreachableError, type BrokerLinks } from '../cluster/broker-links.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
@@ -330,11 +331,9 @@ export class ClusterAdmin {
       const p = r.responses[0]?.partitions[0];
       if (p === undefined) return adminError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no answer for the partition');
       if (p.errorCode !== ErrorCode.NONE) return adminError(p.errorCode, errorName(p.errorCode));
-      const aborted = new Set((p.abortedTransactions ?? []).map((a) => a.producerId));
       const records: ReadRecord[] = [];
       const buf = p.records === null ? Buffer.alloc(0) : recordsBuffer(p.records);
-      outer: for (const b of splitRecordBatches(buf)) {
-        if (b.isControl || (b.isTransactional && aborted.has(b.producerId))) continue;
+      outer: for (const b of committedBatches(splitRecordBatches(buf), p.abortedTransactions ?? [])) {
         for (const rec of readRecords(b)) {
           if (rec.offset < BigInt(offset)) continue;
           if (records.length >= max) break outer;

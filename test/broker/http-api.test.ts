@@ -86,6 +86,22 @@ describe('REST API (v3 shapes)', () => {
     expect((described.json.configs as Record<string, string>)['retention.ms']).toBe('3600000');
   });
 
+  // The read skipped every transactional record of a producer with any aborted transaction in the range, committed ones too.
+  it('reads over HTTP what a read_committed consumer reads: a producer\'s committed transactions around its aborted one', async () => {
+    await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-txn', partitions_count: 1 });
+    const producer = kafka.producer({ transactionalId: 'rest-txn-producer', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    for (const [value, commit] of [['first', true], ['aborted', false], ['second', true]] as const) {
+      const txn = await producer.transaction();
+      await txn.send({ topic: 'rest-txn', messages: [{ partition: 0, value }] });
+      await (commit ? txn.commit() : txn.abort());
+    }
+    await producer.disconnect();
+    const read = await call('GET', `/v3/clusters/${cluster}/topics/rest-txn/partitions/0/records?offset=0&max_records=10`);
+    expect(read.status).toBe(200);
+    expect((read.json.data as { offset: number; value: { data: string } }[]).map((r) => [r.offset, r.value.data])).toEqual([[0, 'first'], [4, 'second']]);
+  });
+
   it('bad input gets a clear error and writes nothing', async () => {
     await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-bad', partitions_count: 1 });
     const hw = async (): Promise<number> => ((await call('GET', `/v3/clusters/${cluster}/topics/rest-bad`)).json.partitions as { high_watermark: number }[])[0]!.high_watermark;
