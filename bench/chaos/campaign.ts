@@ -36,13 +36,14 @@ const FINAL_READ = join(import.meta.dirname, '../../test/support/python/idempote
 
 export const FAULT_KINDS = [
   'kill-broker', 'pause-broker', 'kill-controller', 'kill-two-brokers', 'kill-postgres', 'pause-postgres', 'restart-s3',
-  'pause-s3', 'slow-s3', 's3-errors', 'partition-postgres', 'partition-s3', 'partition-clients', 'skew-clock',
+  'pause-s3', 'slow-s3', 's3-errors', 'partition-postgres', 'partition-s3', 'partition-clients', 'partition-brokers', 'skew-clock',
 ] as const;
 export type FaultKind = typeof FAULT_KINDS[number];
 
 /** Faults that cut one broker off from a peer: they need a network namespace per broker (root, iproute2). */
-export const NETWORK_FAULT_KINDS: readonly FaultKind[] = ['partition-postgres', 'partition-s3', 'partition-clients'];
-const PARTITIONED_FROM: Partial<Record<FaultKind, PartitionFrom>> = { 'partition-postgres': 'postgres', 'partition-s3': 's3', 'partition-clients': 'clients' };
+export const NETWORK_FAULT_KINDS: readonly FaultKind[] = ['partition-postgres', 'partition-s3', 'partition-clients', 'partition-brokers'];
+/** partition-brokers cuts one broker off from the other brokers (both ways): transaction markers and verifications between them stall. */
+const PARTITIONED_FROM: Partial<Record<FaultKind, PartitionFrom>> = { 'partition-postgres': 'postgres', 'partition-s3': 's3', 'partition-clients': 'clients', 'partition-brokers': 'brokers' };
 /** Injected by the proxy in front of the S3 server: every request delayed up to this long, or this fraction failed. */
 const SLOW_S3_DELAY_MS_MAX = 3000;
 const S3_ERROR_RATE = 0.5;
@@ -407,7 +408,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     return {
       options, startedAt, endedAt, faults, sent: sends.length, acknowledged: acks.length, producerErrors: errors.length,
       transactions: { committed: 0, aborted: 0, open: 0, unknown: 0, ...Object.fromEntries([...Map.groupBy(transactions, (t) => t.outcome)].map(([k, v]) => [k, v.length])) },
-      producerEpochBumps: events.filter((e) => e.e === 'bump').length, producerFatalErrors: events.filter((e) => e.e === 'fatal').map((e) => e.err ?? ''),
+      producerEpochBumps: events.filter((e) => e.e === 'bump').length, producerFatalErrors: [...new Set(events.filter((e) => e.e === 'fatal').map((e) => `${e.from}: ${e.err ?? ''}`))],
       read: reads.length, finalRead: finalRead.length, anomalies, recoverySeconds, timeline,
     };
   } finally {

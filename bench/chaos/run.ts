@@ -17,7 +17,7 @@ const OPTIONS = {
   faults: { type: 'string', default: FAULT_KINDS.join(','), help: `fault kinds to choose from: ${FAULT_KINDS.join(', ')}` },
   brokers: { type: 'string', default: '3', help: 'brokers in the fleet' },
   producers: { type: 'string', default: '2', help: 'idempotent producers (confluent-kafka-python)' },
-  'transactional-producers': { type: 'string', default: '0', help: 'transactional producers (confluent-kafka-python) on the topic chaos-txn, read_committed by the group; off by default: the brokers\' network namespaces do not route to each other yet, so transaction markers for another broker\'s partitions cannot be written' },
+  'transactional-producers': { type: 'string', default: '1', help: 'transactional producers (confluent-kafka-python) on the topic chaos-txn, read_committed by the group' },
   consumers: { type: 'string', default: '2', help: 'group consumers (confluent-kafka-python, classic protocol)' },
   partitions: { type: 'string', default: '6', help: 'partitions of the topic' },
   rate: { type: 'string', default: '100', help: 'records per second per producer' },

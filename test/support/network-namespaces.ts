@@ -11,14 +11,21 @@
 //   10.X.i.1   the test's side: clients reach the broker from it
 //   10.X.i.11  the test's side, where PostgreSQL listens for this broker
 //   10.X.i.12  the test's side, where object storage listens for this broker
+//   10.X.(100+i).2  the broker, on a second link to a router namespace
+//   10.X.(100+i).1  the router's side of that link
+// Brokers reach each other through the router namespace (forwarding is
+// turned on there only, never in the test's namespace): broker i routes
+// 10.X.j.0/24 to it, so inter-broker traffic (transaction markers) flows
+// while the test's side still sees each broker on its own link.
 // A partition is a blackhole route in the broker's namespace to one of the
-// test-side addresses: packets to it are dropped, connections stall as
-// behind a failed link (no reset), and the route's removal heals it.
+// test-side addresses or to another broker (set in both brokers' namespaces):
+// packets to it are dropped, connections stall as behind a failed link (no
+// reset), and the route's removal heals it.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
-export type PartitionFrom = 'postgres' | 's3' | 'clients';
+export type PartitionFrom = 'postgres' | 's3' | 'clients' | 'brokers';
 
 export interface BrokerNetwork {
   /** Name of the broker's namespace (`ip netns exec` it). */
@@ -50,14 +57,17 @@ function processAlive(pid: number): boolean {
 function removeStale(): void {
   if (!existsSync('/run/netns')) return;
   for (const name of readdirSync('/run/netns')) {
-    const m = new RegExp(`^${NAME_PREFIX}(\\d+)-\\d+$`).exec(name);
+    const m = new RegExp(`^${NAME_PREFIX}(\\d+)-(\\d+|r)$`).exec(name);
     if (m !== null && !processAlive(Number(m[1]))) spawnSync('ip', ['netns', 'del', name]);
   }
 }
 
 export class BrokerNetworks {
   readonly brokers: BrokerNetwork[] = [];
-  private readonly cuts = new Map<string, string>();
+  /** The namespace that forwards between brokers (created with the first broker's). */
+  private router: string | undefined;
+  /** Blackhole routes in place, by `${broker}:${what}`: the namespace and address of each. */
+  private readonly cuts = new Map<string, { namespace: string; to: string }>();
 
   /** The second octet of the 10.X.0.0/16 the namespaces use. */
   private readonly x: number;
@@ -104,6 +114,7 @@ export class BrokerNetworks {
         ip(['-n', namespace, 'addr', 'add', `${n.brokerHost}/24`, 'dev', inside]);
         ip(['-n', namespace, 'link', 'set', inside, 'up']);
       }
+      nets.routeBetweenBrokers();
     } catch (e) {
       nets.destroy();
       throw e;
@@ -111,26 +122,65 @@ export class BrokerNetworks {
     return nets;
   }
 
+  /** Links every broker's namespace to a router namespace that forwards between them. */
+  private routeBetweenBrokers(): void {
+    const router = `${NAME_PREFIX}${process.pid}-r`;
+    ip(['netns', 'add', router]);
+    this.router = router;
+    ip(['-n', router, 'link', 'set', 'lo', 'up']);
+    // Per-namespace setting: the test's namespace (the host's, usually) keeps its own.
+    const r = spawnSync('ip', ['netns', 'exec', router, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`forwarding in ${router}: ${(r.stderr || r.error?.message || '').trim()}`);
+    const x = this.x;
+    this.brokers.forEach((n, k) => {
+      const i = k + 1;
+      const inside = `fl${x}b${i}r`;
+      const outside = `fl${x}b${i}R`;
+      ip(['link', 'add', outside, 'netns', router, 'type', 'veth', 'peer', 'name', inside, 'netns', n.namespace]);
+      ip(['-n', router, 'addr', 'add', `10.${x}.${100 + i}.1/24`, 'dev', outside]);
+      ip(['-n', router, 'link', 'set', outside, 'up']);
+      ip(['-n', n.namespace, 'addr', 'add', `10.${x}.${100 + i}.2/24`, 'dev', inside]);
+      ip(['-n', n.namespace, 'link', 'set', inside, 'up']);
+      ip(['-n', router, 'route', 'add', `10.${x}.${i}.0/24`, 'via', `10.${x}.${100 + i}.2`]);
+    });
+    this.brokers.forEach((n, k) => {
+      this.brokers.forEach((_, l) => {
+        // From its broker address, which the other broker routes back (not from its router-link address, which it does not).
+        if (l !== k) ip(['-n', n.namespace, 'route', 'add', `10.${x}.${l + 1}.0/24`, 'via', `10.${x}.${100 + k + 1}.1`, 'src', n.brokerHost]);
+      });
+    });
+  }
+
   /** The command prefix that runs a program inside broker i's namespace (0-based). */
   execPrefix(i: number): string[] {
     return ['ip', 'netns', 'exec', this.brokers[i]!.namespace];
   }
 
-  /** Cuts broker i (0-based) off from one peer; a cut already in place is left as it is. */
+  /** Cuts broker i (0-based) off from one peer (`brokers`: from every other broker, both ways); a cut already in place is left as it is. */
   cut(i: number, from: PartitionFrom): void {
     const n = this.brokers[i]!;
-    const to = from === 'postgres' ? n.postgresHost : from === 's3' ? n.s3Host : n.clientSide;
-    const key = `${i}:${from}`;
-    if (this.cuts.has(key)) return;
-    ip(['-n', n.namespace, 'route', 'add', 'blackhole', `${to}/32`]);
-    this.cuts.set(key, to);
+    if (from === 'brokers') {
+      this.brokers.forEach((m, j) => {
+        if (j === i) return;
+        this.blackhole(`${i}:broker-${j}`, n.namespace, m.brokerHost);
+        this.blackhole(`${j}:broker-${i}`, m.namespace, n.brokerHost);
+      });
+      return;
+    }
+    this.blackhole(`${i}:${from}`, n.namespace, from === 'postgres' ? n.postgresHost : from === 's3' ? n.s3Host : n.clientSide);
   }
 
-  /** Removes every cut of broker i (0-based). */
+  private blackhole(key: string, namespace: string, to: string): void {
+    if (this.cuts.has(key)) return;
+    ip(['-n', namespace, 'route', 'add', 'blackhole', `${to}/32`]);
+    this.cuts.set(key, { namespace, to });
+  }
+
+  /** Removes every cut of broker i (0-based), and those of other brokers from it. */
   heal(i: number): void {
-    for (const [key, to] of [...this.cuts]) {
-      if (!key.startsWith(`${i}:`)) continue;
-      ip(['-n', this.brokers[i]!.namespace, 'route', 'del', 'blackhole', `${to}/32`]);
+    for (const [key, { namespace, to }] of [...this.cuts]) {
+      if (!key.startsWith(`${i}:`) && !key.endsWith(`:broker-${i}`)) continue;
+      ip(['-n', namespace, 'route', 'del', 'blackhole', `${to}/32`]);
       this.cuts.delete(key);
     }
   }
@@ -138,6 +188,8 @@ export class BrokerNetworks {
   /** Deleting a namespace deletes its end of the veth pair, and with it the test's end. */
   destroy(): void {
     for (const n of this.brokers) spawnSync('ip', ['netns', 'del', n.namespace]);
+    if (this.router !== undefined) spawnSync('ip', ['netns', 'del', this.router]);
+    this.router = undefined;
     this.brokers.length = 0;
     this.cuts.clear();
   }

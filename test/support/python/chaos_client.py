@@ -135,6 +135,9 @@ def txn_produce(bootstrap, topic, partitions, name, stopfile, rate):
         except KafkaException as e:
             err = e.args[0]
             emit({"e": "terr", "err": str(err)})
+            # error_cb does not always see a fatal error a transactional call raises; the campaign counts each once.
+            if err.fatal():
+                emit({"e": "fatal", "err": str(err)})
             if err.txn_requires_abort():
                 # Not committed (librdkafka says so): abort it and go on with the next one.
                 try:
