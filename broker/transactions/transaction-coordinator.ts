@@ -17,10 +17,10 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
 import type { Broker } from '../broker.ts';
-import type { PartitionLog } from '../partition/partition-log.ts';
+import { partitionFailure, type PartitionLog } from '../partition/partition-log.ts';
 import type { BrokerRegistration } from '../cluster/cluster-view.ts';
 import { OFFSETS_TOPIC } from '../groups/group-coordinator.ts';
-import { TransactionMarkers, type MarkerTarget } from './transaction-markers.ts';
+import { TransactionMarkers, TransactionMarkersNotWrittenError, type MarkerTarget } from './transaction-markers.ts';
 import { AddPartitionsToTxnApi } from '../../protocol/generated/index.ts';
 import { defaultAddPartitionsToTxnRequest } from '../../protocol/generated/AddPartitionsToTxnRequest.ts';
 import { BrokerUnreachableError } from '../cluster/broker-links.ts';
@@ -67,6 +67,20 @@ function producerError(t: TransactionMetadata | undefined, producerId: bigint, p
   if (t === undefined || t.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   if (producerEpoch !== t.producerEpoch) return ErrorCode.PRODUCER_FENCED;
   return undefined;
+}
+
+/**
+ * A transaction's state could not be written: its __transaction_state
+ * partition moved away (NOT_COORDINATOR: the client asks the new
+ * coordinator, which replays what was written) or could not be written now
+ * (COORDINATOR_NOT_AVAILABLE, retriable).
+ */
+class TransactionStateWriteError extends Error {
+  readonly errorCode: number;
+  constructor(errorCode: number, message: string) {
+    super(message);
+    this.errorCode = errorCode;
+  }
 }
 
 export class TransactionCoordinator {
@@ -203,6 +217,30 @@ export class TransactionCoordinator {
     return next;
   }
 
+  /**
+   * Runs a client's operation on the id in turn, as the id's coordinator: if
+   * this broker stopped coordinating it meanwhile (the partition moved while
+   * earlier operations ran, and the id's state was forgotten) the client is
+   * told so and asks the new coordinator, never judged against state this
+   * broker no longer has (that answered INVALID_PRODUCER_ID_MAPPING, and
+   * librdkafka gave the transaction up). A state write that fails, or
+   * markers not written in time after the outcome is decided, is retriable:
+   * the retried EndTxn finds the outcome prepared, then complete.
+   */
+  private coordinated<T>(id: string, failed: (errorCode: number) => T, op: () => Promise<T>): Promise<T> {
+    return this.serially(id, async () => {
+      const notHere = this.coordinatorError(id);
+      if (notHere !== undefined) return failed(notHere);
+      try {
+        return await op();
+      } catch (e) {
+        if (e instanceof TransactionStateWriteError) return failed(e.errorCode);
+        if (e instanceof TransactionMarkersNotWrittenError) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        throw e;
+      }
+    });
+  }
+
   private static record(t: TransactionMetadata): { key: string; value: string } {
     const v: PersistedTransaction = {
       pid: t.producerId.toString(), epoch: t.producerEpoch, timeoutMs: t.timeoutMs, state: t.state,
@@ -222,13 +260,21 @@ export class TransactionCoordinator {
   private async append(transactionalId: string, records: { key: string; value: string | null }[], apply: () => void): Promise<void> {
     const p = this.partitionOf(transactionalId);
     const log = this.broker.partition(this.broker.topics.get(TRANSACTION_STATE_TOPIC)!, p);
-    if (log === undefined) throw new Error(`__transaction_state partition of ${transactionalId} is not led here`);
+    if (log === undefined || !this.loaded.has(p)) throw new TransactionStateWriteError(ErrorCode.NOT_COORDINATOR, `__transaction_state partition of ${transactionalId} is not led here`);
     const batch = buildRecordBatch(records);
     const res = log.append(batch, INTERNAL_APPEND);
-    if (res.errorCode !== ErrorCode.NONE) throw new Error(`__transaction_state append failed: ${res.errorMessage}`);
+    if (res.errorCode !== ErrorCode.NONE) {
+      throw new TransactionStateWriteError(res.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE, `__transaction_state append failed: ${res.errorMessage}`);
+    }
     this.persistsInFlight.set(p, (this.persistsInFlight.get(p) ?? 0) + 1);
     try {
-      await res.durable;
+      try {
+        await res.durable;
+      } catch (e) {
+        throw new TransactionStateWriteError(partitionFailure(e) === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE, `__transaction_state append failed: ${(e as Error).message}`);
+      }
+      // Lost meanwhile: the new coordinator replays the record; this broker keeps no state for ids it does not coordinate.
+      if (!this.loaded.has(p)) throw new TransactionStateWriteError(ErrorCode.NOT_COORDINATOR, `__transaction_state partition of ${transactionalId} moved away`);
       apply();
     } finally {
       this.persistsInFlight.set(p, this.persistsInFlight.get(p)! - 1);
@@ -274,7 +320,7 @@ export class TransactionCoordinator {
   initProducerId(transactionalId: string, timeoutMs: number, reqProducerId: bigint, reqEpoch: number, apiVersion: number): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }> {
     const failed = (errorCode: number): { errorCode: number; producerId: bigint; producerEpoch: number } => ({ errorCode, producerId: -1n, producerEpoch: -1 });
     if (timeoutMs <= 0 || timeoutMs > this.broker.config.transactionMaxTimeoutMs) return Promise.resolve(failed(ErrorCode.INVALID_TRANSACTION_TIMEOUT));
-    return this.serially(transactionalId, async () => {
+    return this.coordinated(transactionalId, failed, async () => {
       let t = this.transactions.get(transactionalId);
       const now = Date.now();
       if (t === undefined) {
@@ -311,12 +357,12 @@ export class TransactionCoordinator {
 
   /** AddPartitionsToTxn (v0-3): an error code per partition. */
   addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, topics: { name: string; partitions: number[] }[]): Promise<Map<string, Map<number, number>>> {
-    return this.serially(transactionalId, async () => {
-      const out = new Map(topics.map((tp) => [tp.name, new Map(tp.partitions.map((p) => [p, ErrorCode.NONE]))]));
-      const all = (code: number): Map<string, Map<number, number>> => {
-        for (const ps of out.values()) for (const p of ps.keys()) ps.set(p, code);
-        return out;
-      };
+    const out = new Map(topics.map((tp) => [tp.name, new Map(tp.partitions.map((p) => [p, ErrorCode.NONE]))]));
+    const all = (code: number): Map<string, Map<number, number>> => {
+      for (const ps of out.values()) for (const p of ps.keys()) ps.set(p, code);
+      return out;
+    };
+    return this.coordinated(transactionalId, all, async () => {
       const t = this.transactions.get(transactionalId);
       const bad = producerError(t, producerId, producerEpoch);
       if (bad !== undefined) return all(bad);
@@ -348,7 +394,7 @@ export class TransactionCoordinator {
 
   /** AddOffsetsToTxn: the group's offsets become part of the transaction. */
   addOffsets(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string): Promise<number> {
-    return this.serially(transactionalId, async () => {
+    return this.coordinated(transactionalId, (code) => code, async () => {
       const t = this.transactions.get(transactionalId);
       const bad = producerError(t, producerId, producerEpoch);
       if (bad !== undefined) return bad;
@@ -372,7 +418,7 @@ export class TransactionCoordinator {
 
   /** EndTxn: commits or aborts the open transaction; answers once every marker is written. */
   endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<number> {
-    return this.serially(transactionalId, async () => {
+    return this.coordinated(transactionalId, (code) => code, async () => {
       const t = this.transactions.get(transactionalId);
       const bad = producerError(t, producerId, producerEpoch);
       if (bad !== undefined) return bad;

@@ -31,6 +31,9 @@ export interface Marker {
 const LOCAL_OPEN_WAIT_MS = 2_000;
 const RETRY_BACKOFF_MS = 100;
 
+/** Some markers of a decided transaction were not written by the deadline; completing it again writes them. */
+export class TransactionMarkersNotWrittenError extends Error {}
+
 export class TransactionMarkers {
   private readonly broker: Broker;
   readonly stats = { local: 0, remote: 0, retries: 0 };
@@ -89,7 +92,7 @@ export class TransactionMarkers {
       }));
       if (failed.length === 0) return;
       if (performance.now() >= deadline) {
-        throw new Error(`transaction markers not written on ${failed.map((t) => `${t.topic}-${t.partition}`).join(', ')}`);
+        throw new TransactionMarkersNotWrittenError(`transaction markers not written on ${failed.map((t) => `${t.topic}-${t.partition}`).join(', ')}`);
       }
       this.stats.retries++;
       left = failed;

@@ -145,6 +145,8 @@ def txn_produce(bootstrap, topic, partitions, name, stopfile, rate):
                     outcome = "aborted"
                 except KafkaException as e2:
                     emit({"e": "terr", "err": str(e2.args[0])})
+                    if e2.args[0].fatal():
+                        emit({"e": "fatal", "err": str(e2.args[0])})
                     emit({"e": "txn", "txn": txn, "keys": keys, "outcome": "open" if outcome == "open" else "unknown"})
                     sys.exit(3)
             else:
