@@ -64,7 +64,7 @@ function removeStale(): void {
 
 export class BrokerNetworks {
   readonly brokers: BrokerNetwork[] = [];
-  /** The namespace that forwards between brokers (created with the first broker's). */
+  /** The namespace that forwards between brokers (made once every broker has its own). */
   private router: string | undefined;
   /** Blackhole routes in place, by `${broker}:${what}`: the namespace and address of each. */
   private readonly cuts = new Map<string, { namespace: string; to: string }>();
