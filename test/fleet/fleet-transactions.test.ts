@@ -56,15 +56,24 @@ describe('transactions in a three-broker fleet', () => {
     await admin.disconnect();
     return md.topics[0]!.partitions.sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
   };
-  /** The partition's end offset for read_committed (1) or read_uncommitted (0), asked of its leader. */
+  /**
+   * The partition's end offset for read_committed (1) or read_uncommitted (0), asked of its leader; asked again
+   * while leadership moves (after a broker restart the metadata a client got can name the previous leader).
+   */
   const endOffset = async (topic: string, partition: number, isolationLevel: 0 | 1): Promise<bigint> => {
-    const leader = (await leaders(topic))[partition]!;
-    return wire(leader, async (w) => {
-      const r = await w.request(ListOffsetsApi, 7, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }], timeoutMs: 5000 });
-      const p = r.topics[0]!.partitions[0]!;
+    let offset: bigint | undefined;
+    let last = 0;
+    await until(async () => {
+      const leader = (await leaders(topic))[partition]!;
+      if (leader < 0) return false;
+      const p = await wire(leader, async (w) => (await w.request(ListOffsetsApi, 7, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }], timeoutMs: 5000 })).topics[0]!.partitions[0]!);
+      last = p.errorCode;
+      if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || p.errorCode === ErrorCode.LEADER_NOT_AVAILABLE) return false;
       if (p.errorCode !== 0) throw new Error(`ListOffsets error ${p.errorCode}`);
-      return p.offset;
-    });
+      offset = p.offset;
+      return true;
+    }, 30_000, `the leader of ${topic}-${partition} to answer ListOffsets`, 100, () => `last error ${last}`);
+    return offset!;
   };
   const createTopic = async (topic: string, numPartitions: number): Promise<void> => {
     const admin = kafka.admin();
@@ -286,8 +295,8 @@ describe('transactions in a three-broker fleet', () => {
       coordinator = await coordinatorOf(1, candidate, partitionLeader!);
       if (coordinator > 0 && coordinator !== partitionLeader) txnId = candidate;
     }
-    // Its timeout must outlast the steps up to the kill even on a loaded machine (6 s did not in a CI run beside a
-    // fault campaign: the first coordinator aborted it itself); the successor aborts it once it has passed.
+    // Its timeout must outlast the steps up to the kill on a loaded machine (else the first coordinator aborts it
+    // itself); the successor aborts it once it has passed.
     const r = await py(['abandon', fleet.bootstrap, 'ftx-orphan', txnId, '20000']);
     expect(r.code, r.stderr).toBe(0);
     expect(await endOffset('ftx-orphan', 0, 0)).toBe(5n);
