@@ -20,8 +20,6 @@ export const initProducerIdHandler = defineHandler({
       if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) {
         return { ...defaultInitProducerIdResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
       }
-      const notHere = transactions.coordinatorError(req.transactionalId);
-      if (notHere !== undefined) return { ...defaultInitProducerIdResponse(), errorCode: notHere, producerId: -1n, producerEpoch: -1 };
       const r = await transactions.initProducerId(req.transactionalId, req.transactionTimeoutMs, req.producerId, req.producerEpoch, ctx.apiVersion);
       return { ...defaultInitProducerIdResponse(), ...r };
     }

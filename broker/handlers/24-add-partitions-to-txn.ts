@@ -42,8 +42,6 @@ export const addPartitionsToTxnHandler = defineHandler({
     const deniedTopics = topics.filter((t) => !ctx.allowed(AclOperation.WRITE, ResourceType.TOPIC, t.name)).map((t) => t.name);
     // As Kafka: one topic refused fails the request; the others are answered OPERATION_NOT_ATTEMPTED.
     if (deniedTopics.length > 0) return answer((t) => (deniedTopics.includes(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
-    const notHere = transactions.coordinatorError(req.v3AndBelowTransactionalId);
-    if (notHere !== undefined) return answer(() => notHere);
     const codes = await transactions.addPartitions(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, topics);
     return answer((t, p) => codes.get(t)!.get(p)!);
   },

@@ -16,8 +16,7 @@ export const addOffsetsToTxnHandler = defineHandler({
     const { transactions } = ctx.broker;
     if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { ...defaultAddOffsetsToTxnResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     if (!ctx.allowed(AclOperation.READ, ResourceType.GROUP, req.groupId)) return { ...defaultAddOffsetsToTxnResponse(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
-    const errorCode = transactions.coordinatorError(req.transactionalId)
-      ?? await transactions.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
+    const errorCode = await transactions.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
     return { ...defaultAddOffsetsToTxnResponse(), errorCode };
   },
 });

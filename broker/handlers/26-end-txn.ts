@@ -17,8 +17,8 @@ export const endTxnHandler = defineHandler({
   handle: async (req, ctx: RequestContext<TransactionServices>) => {
     const { transactions } = ctx.broker;
     if (!ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { ...defaultEndTxnResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
-    const errorCode = transactions.coordinatorError(req.transactionalId)
-      ?? await transactions.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+    // Whether this broker coordinates the id is checked when the operation's turn comes.
+    const errorCode = await transactions.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     return { ...defaultEndTxnResponse(), errorCode };
   },
 });

@@ -77,9 +77,10 @@ function producerError(t: TransactionMetadata | undefined, producerId: bigint, p
  */
 class TransactionStateWriteError extends Error {
   readonly errorCode: number;
-  constructor(errorCode: number, message: string) {
+  /** `partitionError`: what the __transaction_state partition answered (NOT_LEADER_OR_FOLLOWER when it moved). */
+  constructor(partitionError: number, message: string) {
     super(message);
-    this.errorCode = errorCode;
+    this.errorCode = partitionError === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
 }
 
@@ -260,21 +261,19 @@ export class TransactionCoordinator {
   private async append(transactionalId: string, records: { key: string; value: string | null }[], apply: () => void): Promise<void> {
     const p = this.partitionOf(transactionalId);
     const log = this.broker.partition(this.broker.topics.get(TRANSACTION_STATE_TOPIC)!, p);
-    if (log === undefined || !this.loaded.has(p)) throw new TransactionStateWriteError(ErrorCode.NOT_COORDINATOR, `__transaction_state partition of ${transactionalId} is not led here`);
+    if (log === undefined || !this.loaded.has(p)) throw new TransactionStateWriteError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `__transaction_state partition of ${transactionalId} is not led here`);
     const batch = buildRecordBatch(records);
     const res = log.append(batch, INTERNAL_APPEND);
-    if (res.errorCode !== ErrorCode.NONE) {
-      throw new TransactionStateWriteError(res.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE, `__transaction_state append failed: ${res.errorMessage}`);
-    }
+    if (res.errorCode !== ErrorCode.NONE) throw new TransactionStateWriteError(res.errorCode, `__transaction_state append failed: ${res.errorMessage}`);
     this.persistsInFlight.set(p, (this.persistsInFlight.get(p) ?? 0) + 1);
     try {
       try {
         await res.durable;
       } catch (e) {
-        throw new TransactionStateWriteError(partitionFailure(e) === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE, `__transaction_state append failed: ${(e as Error).message}`);
+        throw new TransactionStateWriteError(partitionFailure(e), `__transaction_state append failed: ${(e as Error).message}`);
       }
       // Lost meanwhile: the new coordinator replays the record; this broker keeps no state for ids it does not coordinate.
-      if (!this.loaded.has(p)) throw new TransactionStateWriteError(ErrorCode.NOT_COORDINATOR, `__transaction_state partition of ${transactionalId} moved away`);
+      if (!this.loaded.has(p)) throw new TransactionStateWriteError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `__transaction_state partition of ${transactionalId} moved away`);
       apply();
     } finally {
       this.persistsInFlight.set(p, this.persistsInFlight.get(p)! - 1);
