@@ -9,13 +9,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { BrokerConfig } from './config.ts';
+import { staticBrokerOverrides, type BrokerConfig } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { BrokerMetrics } from './metrics.ts';
 import { Connection } from './connection.ts';
 import { HandlerRegistry } from './handlers/registry.ts';
 import type { HandlerServices } from './handlers/broker-services.ts';
 import { TopicRegistry, type TopicRecord } from './topics/topic-registry.ts';
+import { DynamicBrokerConfigs } from './topics/dynamic-broker-configs.ts';
 import type { PartitionLog } from './partition/partition-log.ts';
 import { PartitionLeadership } from './partition/partition-leadership.ts';
 import { PartitionReplicas } from './partition/partition-replicas.ts';
@@ -41,7 +42,8 @@ import { TransactionCoordinator } from './transactions/transaction-coordinator.t
 import { LogMaintenance } from './log-maintenance.ts';
 import { FetchSessionCache } from './fetch-sessions.ts';
 import { LmdbMetadataStore } from '../s3stream/metadata/lmdb-metadata-store.ts';
-import type { MetadataStore } from '../s3stream/metadata/metadata-store.ts';
+import type { MetadataStore, MetadataValue } from '../s3stream/metadata/metadata-store.ts';
+import { pinKey, type PartitionPin } from './cluster/cluster-view.ts';
 import { StreamStore } from '../s3stream/stream-store.ts';
 import { InstrumentedObjectStore } from '../s3stream/object-store/object-store.ts';
 import { FileSystemObjectStore } from '../s3stream/object-store/filesystem-object-store.ts';
@@ -66,6 +68,8 @@ export class Broker implements HandlerServices {
   httpPort = 0;
   readonly streams: StreamStore;
   readonly topics: TopicRegistry;
+  /** kafka-configs --entity-type brokers: what unset topic configs fall back on. */
+  readonly brokerConfigs: DynamicBrokerConfigs;
   readonly groups: GroupCoordinator;
   readonly transactions: TransactionCoordinator;
   readonly maintenance = new LogMaintenance(this);
@@ -107,6 +111,7 @@ export class Broker implements HandlerServices {
     this.objectStore = objectStore;
     this.streams = streams;
     this.topics = new TopicRegistry(metadata, streams);
+    this.brokerConfigs = new DynamicBrokerConfigs(metadata, config.nodeId, staticBrokerOverrides(config));
     this.producerIds = new ProducerIdBlocks(metadata);
     this.scramCredentials = new ScramCredentialStore(metadata);
     this.sasl = new SaslMechanisms(this.scramCredentials, config.oauthBearer);
@@ -148,6 +153,7 @@ export class Broker implements HandlerServices {
     });
     const broker = new Broker(config, log, metadata, objectStore, backend, streams);
     await broker.topics.load();
+    await broker.brokerConfigs.start();
     broker.clusterId = await broker.loadClusterId();
     // ACLs are known before the first request is authorized.
     await broker.acls.start();
@@ -347,12 +353,20 @@ export class Broker implements HandlerServices {
     return ok;
   }
 
+  /** AlterPartitionReassignments: the controller moves the partition to `nodeId` and keeps it there while that broker is eligible; null unpins. */
+  async pinPartition(streamId: number, nodeId: number | null): Promise<void> {
+    await this.metadata.commit([nodeId === null ? { op: 'delete', key: pinKey(streamId) }
+      : { op: 'put', key: pinKey(streamId), value: { broker: nodeId } satisfies PartitionPin as unknown as MetadataValue }]);
+    await this.member.view.refresh();
+  }
+
   async deleteTopic(name: string): Promise<void> {
     const t = await this.topics.delete(name);
     if (t === undefined) return;
     await this.leadership.sync();
     await this.groups.removeTopic(name);
     const forget = (await Promise.all(t.streams.map((id) => forgetStreamTransactions(this.metadata, id)))).flat();
+    for (const id of t.streams) forget.push({ op: 'delete', key: pinKey(id) });
     if (forget.length > 0) await this.metadata.commit(forget);
     this.log.info({ topic: name }, 'topic deleted');
   }
@@ -392,6 +406,7 @@ export class Broker implements HandlerServices {
     clearTimeout(this.syncRetry);
     this.acls.stop();
     this.quotas.stop();
+    this.brokerConfigs.stop();
     this.replicas.close();
     await this.streams.close();
     await this.member.stop();

@@ -459,3 +459,13 @@ export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
     ['floe.object.store', c.s3 === undefined ? 'filesystem' : `s3://${c.s3.bucket}/${c.s3.keyPrefix}`],
   ];
 }
+
+/**
+ * The settings given at start that differ from their defaults, by Kafka name:
+ * what Kafka would report with source STATIC_BROKER_CONFIG (those that are a
+ * topic config's default, such as message.max.bytes, then feed the topics).
+ */
+export function staticBrokerOverrides(c: BrokerConfig): Record<string, string> {
+  const defaults = new Map<string, string | undefined>(SETTINGS.map((s) => [s.name, s.default]));
+  return Object.fromEntries(brokerConfigEntries(c).filter(([name, value]) => defaults.has(name) && defaults.get(name) !== undefined && defaults.get(name) !== value));
+}

@@ -22,6 +22,8 @@ const SLOW_REQUEST_MS = 5_000;
 interface Slot {
   done: boolean;
   chunks: Buffer[] | undefined;
+  /** Close the connection once the responses before this slot are written (Kafka's answer to a version it does not serve). */
+  closeReason?: string;
 }
 
 export class Connection {
@@ -131,7 +133,15 @@ export class Connection {
     const supported = handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     if (!supported) {
       this.broker.metrics.unsupportedRequests.inc();
-      this.complete(slot, this.unsupported(apiKey, apiVersion, correlationId));
+      if (apiKey !== ApiKey.ApiVersions) {
+        // As Kafka: a request it cannot parse at that version (or an API it does not know) closes the connection;
+        // a client learns the versions from ApiVersions, which alone is answered at any version.
+        this.broker.log.debug({ remote: this.remote, apiKey, apiVersion }, 'closing connection: unsupported API or version');
+        slot.closeReason = `unsupported API ${apiKey} version ${apiVersion}`;
+        this.complete(slot, undefined);
+        return;
+      }
+      this.complete(slot, this.unsupported(correlationId));
       return;
     }
     let request: unknown;
@@ -226,23 +236,11 @@ export class Connection {
     return p;
   }
 
-  /**
-   * Kafka's answer to a version it does not serve: ApiVersions gets a v0
-   * response with UNSUPPORTED_VERSION and the supported ranges; any other
-   * request gets a header and the error code, and the connection stays up.
-   */
-  private unsupported(apiKey: number, apiVersion: number, correlationId: number): Buffer[] {
-    if (apiKey === ApiKey.ApiVersions) {
-      return writeResponseFrame(ApiVersionsApi, 0, correlationId, {
-        ...defaultApiVersionsResponse(), errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.broker.handlers.advertised(),
-      });
-    }
-    this.broker.log.debug({ apiKey, apiVersion }, 'unsupported API or version');
-    const b = Buffer.alloc(10);
-    b.writeInt32BE(6, 0);
-    b.writeInt32BE(correlationId, 4);
-    b.writeInt16BE(ErrorCode.UNSUPPORTED_VERSION, 8);
-    return [b];
+  /** Kafka's answer to an ApiVersions request at a version it does not serve: v0, UNSUPPORTED_VERSION and the supported ranges. */
+  private unsupported(correlationId: number): Buffer[] {
+    return writeResponseFrame(ApiVersionsApi, 0, correlationId, {
+      ...defaultApiVersionsResponse(), errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.broker.handlers.advertised(),
+    });
   }
 
   private complete(slot: Slot, chunks: Buffer[] | undefined): void {
@@ -254,6 +252,11 @@ export class Connection {
     let wrote = false;
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;
+      if (s.closeReason !== undefined) {
+        if (wrote) this.socket.uncork();
+        this.closeAfterWrites(s.closeReason);
+        return;
+      }
       if (s.chunks === undefined) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
@@ -262,6 +265,17 @@ export class Connection {
     }
     if (wrote) this.socket.uncork();
     this.resumeIfDue();
+  }
+
+  /** As close, but what is written already still reaches the client (end, not destroy). */
+  private closeAfterWrites(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.throttleTimer);
+    this.broker.log.debug({ remote: this.remote, reason }, 'connection closed');
+    this.socket.end();
+    // A client that never closes its side does not keep the socket.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
   }
 
   close(reason: string): void {

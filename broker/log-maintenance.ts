@@ -78,12 +78,13 @@ export class LogMaintenance {
     this.cleaning = true;
     const { broker } = this;
     try {
+      const layers = broker.brokerConfigs.layers();
       for (const t of broker.topics.all()) {
-        if (t.name.startsWith('__') || !cleanupPolicyIncludes(t.configs, 'compact')) continue;
+        if (t.name.startsWith('__') || !cleanupPolicyIncludes(t.configs, 'compact', layers)) continue;
         const policy = {
-          minCleanableDirtyRatio: Number(effectiveTopicConfig(t.configs, 'min.cleanable.dirty.ratio')),
-          minCompactionLagMs: Number(effectiveTopicConfig(t.configs, 'min.compaction.lag.ms')),
-          deleteRetentionMs: Number(effectiveTopicConfig(t.configs, 'delete.retention.ms')),
+          minCleanableDirtyRatio: Number(effectiveTopicConfig(t.configs, 'min.cleanable.dirty.ratio', layers)),
+          minCompactionLagMs: Number(effectiveTopicConfig(t.configs, 'min.compaction.lag.ms', layers)),
+          deleteRetentionMs: Number(effectiveTopicConfig(t.configs, 'delete.retention.ms', layers)),
           keysMax: Math.floor(broker.config.logCleanerDedupeBufferSize / CLEANER_BYTES_PER_KEY),
           targetBytes: broker.config.objectCompactionTargetBytes,
         };
@@ -111,13 +112,14 @@ export class LogMaintenance {
     this.running = true;
     const { broker } = this;
     try {
+      const layers = broker.brokerConfigs.layers();
       for (const t of broker.topics.all()) {
         if (t.name.startsWith('__')) continue;
         // A compact-only topic keeps every key's latest record however old (Kafka applies retention only with delete).
-        if (!cleanupPolicyIncludes(t.configs, 'delete')) continue;
+        if (!cleanupPolicyIncludes(t.configs, 'delete', layers)) continue;
         const policy = {
-          retentionMs: Number(effectiveTopicConfig(t.configs, 'retention.ms')),
-          retentionBytes: Number(effectiveTopicConfig(t.configs, 'retention.bytes')),
+          retentionMs: Number(effectiveTopicConfig(t.configs, 'retention.ms', layers)),
+          retentionBytes: Number(effectiveTopicConfig(t.configs, 'retention.bytes', layers)),
         };
         for (const streamId of t.streams) {
           if (broker.streams.has(streamId)) await broker.streams.applyRetention(streamId, policy);

@@ -1,7 +1,8 @@
 // Owns this broker's view of the cluster, read from the metadata store and
 // kept current by its watch: the registered brokers and which of them are
-// alive, the controller, and the owner (leader) and epoch of every
-// partition's stream. Handlers ask it who leads what; it never writes.
+// alive, the controller, the owner (leader) and epoch of every partition's
+// stream, and the broker a partition was reassigned to (its pin). Handlers
+// ask it who leads what; it never writes.
 //
 // Liveness needs no shared clock: a broker renews its registration key
 // every heartbeat, and a broker whose key version has not moved for the
@@ -14,6 +15,16 @@ import type { ListenerEndpoint } from '../listeners.ts';
 
 export const BROKER_PREFIX = 'b/';
 export const CONTROLLER_KEY = 'controller';
+/**
+ * A partition's pin: the broker AlterPartitionReassignments named first,
+ * which leads it while alive (Kafka's preferred leader) instead of the
+ * controller's balancing; by stream id, deleted with the stream's reassignment.
+ */
+export const PIN_PREFIX = 'pin/';
+export const pinKey = (streamId: number): string => `${PIN_PREFIX}${streamId}`;
+export interface PartitionPin {
+  broker: number;
+}
 export const brokerKey = (nodeId: number): string => `${BROKER_PREFIX}${nodeId}`;
 
 export interface BrokerRegistration {
@@ -63,6 +74,7 @@ export class ClusterView {
   private registrations = new Map<number, BrokerRegistration>();
   private readonly liveness = new Map<number, Liveness>();
   private owners = new Map<number, PartitionOwner>();
+  private pins = new Map<number, number>();
   private controllerEntry: { record: ControllerRecord; version: number } | undefined;
   private listeners: (() => void)[] = [];
   private readonly refresher = new CoalescingTask(async () => {
@@ -82,7 +94,7 @@ export class ClusterView {
   /** Loads the view and follows the store's changes from now on. */
   async start(): Promise<void> {
     await this.refresh();
-    for (const prefix of [BROKER_PREFIX, STREAM_OWNER_PREFIX, CONTROLLER_KEY]) {
+    for (const prefix of [BROKER_PREFIX, STREAM_OWNER_PREFIX, CONTROLLER_KEY, PIN_PREFIX]) {
       this.unwatch.push(this.md.watch(prefix, () => void this.refresh().catch(() => undefined)));
     }
   }
@@ -102,8 +114,8 @@ export class ClusterView {
   }
 
   private async readOnce(): Promise<void> {
-    const [brokers, controller, owners] = await Promise.all([
-      this.md.range(BROKER_PREFIX), this.md.get(CONTROLLER_KEY), this.md.range(STREAM_OWNER_PREFIX),
+    const [brokers, controller, owners, pins] = await Promise.all([
+      this.md.range(BROKER_PREFIX), this.md.get(CONTROLLER_KEY), this.md.range(STREAM_OWNER_PREFIX), this.md.range(PIN_PREFIX),
     ]);
     const now = monotonicMs();
     // Blind for longer than a session (the store was unreachable for us too): nobody could renew,
@@ -129,6 +141,12 @@ export class ClusterView {
       map.set(streamIdOfOwnerKey(e.key), { owner: o.owner, epoch: o.epoch, version: e.version });
     }
     this.owners = map;
+    this.pins = new Map(pins.map((e) => [Number(e.key.slice(PIN_PREFIX.length)), (e.value as unknown as PartitionPin).broker]));
+  }
+
+  /** The broker a partition was reassigned to, if any. */
+  pin(streamId: number): number | undefined {
+    return this.pins.get(streamId);
   }
 
   /** Registered, renewing within the session timeout (this broker always counts itself while registered). */

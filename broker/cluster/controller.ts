@@ -3,7 +3,9 @@
 // the partitions of dead or departing brokers to live ones, and spreading
 // partitions evenly when a broker joins. Every move bumps the partition's
 // epoch by compare-and-set on its owner key, in commits that also check the
-// controller key, so a deposed controller can never move anything. Moving a
+// controller key, so a deposed controller can never move anything. A
+// partition pinned by AlterPartitionReassignments goes to its pinned broker
+// whenever that one is eligible and is left out of balancing. Moving a
 // partition moves no data: the new owner opens the stream from the index.
 
 import type { MetadataOp, MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
@@ -140,6 +142,18 @@ export class Controller {
           orphans.push(streamId);
         }
       }
+      // Reassigned partitions go to their pinned broker while it is eligible (off a local-wal broker only once uploaded).
+      const pinned = (streamId: number): number | undefined => {
+        const to = this.view.pin(streamId);
+        return to !== undefined && global.has(to) ? to : undefined;
+      };
+      for (const [owner, streams] of byOwner) {
+        for (let i = streams.length - 1; i >= 0; i--) {
+          const to = pinned(streams[i]!);
+          if (to === undefined || to === owner || listed(owner, streams[i]!)) continue;
+          move(streams.splice(i, 1)[0]!, owner, to, false, perTopic);
+        }
+      }
       for (const streamId of orphans) {
         const owner = owners.get(streamId)!.owner;
         if (listed(owner, streamId)) {
@@ -158,7 +172,7 @@ export class Controller {
           this.log.warn({ streamId, owner }, 'unclean leader election: moving a partition whose dead broker may hold acknowledged records not yet in object storage; those records are lost');
         }
         this.waiting.delete(streamId);
-        move(streamId, undefined, fewest(perTopic), true, perTopic);
+        move(streamId, undefined, pinned(streamId) ?? fewest(perTopic), true, perTopic);
       }
       while (rebalanceBudget > 0) {
         const from = most(perTopic);
@@ -166,7 +180,7 @@ export class Controller {
         if (perTopic.get(from)! - perTopic.get(to)! <= 1) break;
         // Only a partition with everything in object storage moves off a live local-wal broker.
         const candidates = byOwner.get(from)!;
-        const i = candidates.findLastIndex((id) => !listed(from, id));
+        const i = candidates.findLastIndex((id) => !listed(from, id) && pinned(id) === undefined);
         if (i < 0) break;
         move(candidates.splice(i, 1)[0]!, from, to, false, perTopic);
         rebalanceBudget--;

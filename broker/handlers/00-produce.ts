@@ -1,16 +1,20 @@
 // Produce: per-partition validation and append through PartitionLog; acks=0
-// gets no response, acks=1 is answered once the append is issued, acks=all
-// once it is durable in the broker's mode (WAL fsync or object stored).
+// gets no response, acks=1 and acks=all are answered once the append is
+// durable in the broker's mode (WAL fsync or object stored). Kafka's acks=1
+// leader has the records in its log, visible to ListOffsets and Fetch, when it
+// answers; floe shows consumers only what a crash cannot take back, so acks=1
+// waits for the same point (with one replica, Kafka's acks=1 and all are one).
 
 import { ProduceApi } from '../../protocol/generated/index.ts';
 import { defaultProduceResponse, defaultPartitionProduceResponse, type PartitionProduceResponse, type TopicProduceResponse } from '../../protocol/generated/ProduceResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { cleanupPolicyIncludes, effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { cleanupPolicyIncludes, effectiveTopicConfig, type BrokerConfigLayers } from '../topics/topic-configs.ts';
 import { AclOperation, ResourceType } from '../security/acl.ts';
 import { chargeBytes } from './quota-charge.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { ProduceServices, QuotaServices } from './broker-services.ts';
-import type { PartitionLog } from '../partition/partition-log.ts';
+import type { AppendOptions, PartitionLog } from '../partition/partition-log.ts';
+import { CompressionCodec } from '../../protocol/records/record-batch-header.ts';
 import type { Logger } from '../log.ts';
 import { ATTRIBUTES, BASE_SEQUENCE, MAGIC, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_HEADER_BYTES, splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import type { IdempotentBatch } from './refused-batches.ts';
@@ -99,12 +103,14 @@ export const produceHandler = defineHandler({
         }
       }
       const full = !broker.streams.hasCapacity();
+      const layers = broker.brokerConfigs.layers();
       const txnDenied = req.transactionalId !== null && !ctx.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
       for (const t of req.topicData) {
         const topic = broker.topics.get(t.name);
         const denied = txnDenied ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
           : !ctx.allowed(AclOperation.WRITE, ResourceType.TOPIC, t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.NONE;
         const partitionResponses: PartitionProduceResponse[] = [];
+        let appendRules: Omit<AppendOptions, 'acks'> | undefined;
         for (const p of t.partitionData) {
           // Kafka answers a failed partition with base offset -1.
           const out: PartitionProduceResponse = { ...defaultPartitionProduceResponse(), index: p.index, baseOffset: -1n };
@@ -138,7 +144,7 @@ export const produceHandler = defineHandler({
             out.errorCode = ErrorCode.CORRUPT_MESSAGE;
             continue;
           }
-          if (cleanupPolicyIncludes(topic!.configs, 'compact') && hasKeylessRecord(records)) {
+          if (cleanupPolicyIncludes(topic!.configs, 'compact', layers) && hasKeylessRecord(records)) {
             out.errorCode = ErrorCode.INVALID_RECORD;
             out.errorMessage = `Compacted topic cannot accept message without key in topic partition ${t.name}-${p.index}.`;
             continue;
@@ -151,11 +157,7 @@ export const produceHandler = defineHandler({
             continue;
           }
           await log.ready;
-          const res = log.append(records, {
-            acks,
-            logAppendTime: effectiveTopicConfig(topic!.configs, 'message.timestamp.type') === 'LogAppendTime',
-            maxMessageBytes: Number(topic!.configs['max.message.bytes'] ?? broker.config.messageMaxBytes),
-          });
+          const res = log.append(records, { acks, ...(appendRules ??= topicAppendRules(topic!.configs, layers)) });
           out.errorCode = res.errorCode;
           out.errorMessage = res.errorMessage;
           out.baseOffset = BigInt(res.baseOffset);
@@ -201,7 +203,7 @@ export const produceHandler = defineHandler({
       for (const p of pending) p.durable.catch(() => undefined);
       return undefined;
     }
-    if (acks === -1) {
+    if (acks !== 0) {
       await Promise.all(pending.map(async (p) => {
         try {
           const r = await withTimeout(p.durable, timeoutMs);
@@ -219,8 +221,6 @@ export const produceHandler = defineHandler({
           if (p.out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && p.idempotent !== undefined) ctx.refusedBatches.refused(p.topic, p.out.index, p.idempotent, p.out.errorCode);
         }
       }));
-    } else {
-      for (const p of pending) p.durable.catch(() => undefined);
     }
     countErrors(broker, responses);
     return { ...defaultProduceResponse(), throttleTimeMs, responses };
@@ -239,6 +239,24 @@ function logOutOfOrder(log: Logger, partition: string, leaderEpoch: number, b: I
   if (now - lastOutOfOrderLogAt < 1000) return;
   lastOutOfOrderLogAt = now;
   log.warn({ partition, leaderEpoch, producerId: String(b.producerId), producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, detail: message }, 'out-of-order sequence refused');
+}
+
+const TOPIC_CODECS: Readonly<Record<string, number>> = {
+  uncompressed: CompressionCodec.none, gzip: CompressionCodec.gzip, snappy: CompressionCodec.snappy, lz4: CompressionCodec.lz4, zstd: CompressionCodec.zstd,
+};
+
+/** What a topic's configs ask of each batch appended to it (read once per topic per request). */
+function topicAppendRules(configs: Record<string, string>, layers: BrokerConfigLayers): Omit<AppendOptions, 'acks'> {
+  const codec = TOPIC_CODECS[effectiveTopicConfig(configs, 'compression.type', layers)];
+  const level = codec === CompressionCodec.gzip ? Number(effectiveTopicConfig(configs, 'compression.gzip.level', layers))
+    : codec === CompressionCodec.zstd ? Number(effectiveTopicConfig(configs, 'compression.zstd.level', layers)) : undefined;
+  return {
+    logAppendTime: effectiveTopicConfig(configs, 'message.timestamp.type', layers) === 'LogAppendTime',
+    maxMessageBytes: Number(effectiveTopicConfig(configs, 'max.message.bytes', layers)),
+    timestampBeforeMaxMs: BigInt(effectiveTopicConfig(configs, 'message.timestamp.before.max.ms', layers)),
+    timestampAfterMaxMs: BigInt(effectiveTopicConfig(configs, 'message.timestamp.after.max.ms', layers)),
+    ...(codec === undefined ? {} : { recompress: { codec, level: level === -1 ? undefined : level } }),
+  };
 }
 
 function countErrors(broker: Pick<ProduceServices, 'metrics'>, responses: TopicProduceResponse[]): void {

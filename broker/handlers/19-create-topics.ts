@@ -7,7 +7,7 @@ import { CreateTopicsApi } from '../../protocol/generated/index.ts';
 import { defaultCreateTopicsResponse, defaultCreatableTopicResult, type CreatableTopicResult } from '../../protocol/generated/CreateTopicsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../topics/topic-registry.ts';
-import { validateTopicConfigs, TOPIC_CONFIGS, effectiveTopicConfig } from '../topics/topic-configs.ts';
+import { validateTopicConfigs, TOPIC_CONFIGS, resolveTopicConfig } from '../topics/topic-configs.ts';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicAdmin } from './broker-services.ts';
@@ -24,7 +24,8 @@ export const createTopicsHandler = defineHandler({
     const topics: CreatableTopicResult[] = [];
     const seen = new Set<string>();
     for (const t of req.topics) {
-      const out: CreatableTopicResult = { ...defaultCreatableTopicResult(), name: t.name };
+      // Kafka's controller answers ApiError.NONE's message: null, not the schema's default "".
+      const out: CreatableTopicResult = { ...defaultCreatableTopicResult(), name: t.name, errorMessage: null };
       topics.push(out);
       const fail = (code: number, msg: string): void => {
         out.errorCode = code;
@@ -64,10 +65,11 @@ export const createTopicsHandler = defineHandler({
       if (configProblem !== undefined) { fail(ErrorCode.INVALID_CONFIG, configProblem); continue; }
       out.numPartitions = partitions;
       out.replicationFactor = rf;
-      out.configs = TOPIC_CONFIGS.map((d) => ({
-        name: d.name, value: effectiveTopicConfig(configs, d.name), readOnly: false,
-        configSource: configs[d.name] !== undefined ? 1 : 5, isSensitive: false,
-      }));
+      const layers = broker.brokerConfigs.layers();
+      out.configs = TOPIC_CONFIGS.map((d) => {
+        const resolved = resolveTopicConfig(d, configs, layers);
+        return { name: d.name, value: resolved.value, readOnly: false, configSource: resolved.source, isSensitive: false };
+      });
       if (req.validateOnly) continue;
       const created = await broker.createTopic(t.name, partitions, configs);
       if (created === undefined) { fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`); continue; }

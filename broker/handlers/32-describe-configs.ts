@@ -5,17 +5,15 @@
 import { DescribeConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeConfigsResponse, type DescribeConfigsResourceResult, type DescribeConfigsResult } from '../../protocol/generated/DescribeConfigsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { TOPIC_CONFIGS } from '../topics/topic-configs.ts';
+import { ConfigSource, ConfigType, TOPIC_CONFIGS, resolveTopicConfig, topicConfigDef, type TopicConfigDef } from '../topics/topic-configs.ts';
 import { brokerConfigEntries } from '../config.ts';
+import { DynamicBrokerConfigs } from '../topics/dynamic-broker-configs.ts';
 import { AclOperation } from '../security/acl.ts';
 import { configDenied } from './config-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { TopicCatalog } from './broker-services.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
-/** Kafka's ConfigSource values. */
-export const ConfigSource = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
-const CONFIG_TYPE_STRING = 2;
 
 export const describeConfigsHandler = defineHandler({
   api: DescribeConfigsApi,
@@ -40,19 +38,17 @@ export const describeConfigsHandler = defineHandler({
           out.errorMessage = `Topic ${r.resourceName} does not exist`;
           continue;
         }
-        for (const def of TOPIC_CONFIGS) {
-          if (!wanted(def.name)) continue;
-          const override = t.configs[def.name];
-          const entry: DescribeConfigsResourceResult = {
-            name: def.name, value: override ?? def.default, readOnly: false, isDefault: override === undefined,
-            configSource: override !== undefined ? ConfigSource.TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
-            isSensitive: false, synonyms: [], configType: CONFIG_TYPE_STRING, documentation: null,
-          };
-          if (req.includeSynonyms) {
-            if (override !== undefined) entry.synonyms.push({ name: def.name, value: override, source: ConfigSource.TOPIC_CONFIG });
-            if (def.brokerSynonym !== undefined) entry.synonyms.push({ name: def.brokerSynonym, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
-          }
-          out.configs.push(entry);
+        // Named configs come back in the order asked (unknown names are left out), all of them in Kafka's.
+        const defs: TopicConfigDef[] = r.configurationKeys === null || r.configurationKeys.length === 0 ? [...TOPIC_CONFIGS]
+          : [...new Set(r.configurationKeys)].map((name) => topicConfigDef(name)).filter((d) => d !== undefined);
+        const layers = broker.brokerConfigs.layers();
+        for (const def of defs) {
+          const resolved = resolveTopicConfig(def, t.configs, layers);
+          out.configs.push({
+            name: def.name, value: resolved.value, readOnly: false, isDefault: resolved.source === ConfigSource.DEFAULT_CONFIG,
+            configSource: resolved.source, isSensitive: false, synonyms: req.includeSynonyms ? resolved.synonyms : [],
+            configType: def.type, documentation: null,
+          });
         }
       } else if (r.resourceType === ResourceType.BROKER) {
         if (r.resourceName !== '' && r.resourceName !== String(broker.config.nodeId)) {
@@ -60,11 +56,20 @@ export const describeConfigsHandler = defineHandler({
           out.errorMessage = `Unexpected broker id, expected ${broker.config.nodeId} but received ${r.resourceName}`;
           continue;
         }
-        for (const [name, value] of brokerConfigEntries(broker.config)) {
+        // The cluster-wide default ('') has only its dynamic configs; a broker, its settings with the dynamic ones over them.
+        const dynamicDefault = broker.brokerConfigs.configsOf('');
+        const dynamicBroker = r.resourceName === '' ? {} : broker.brokerConfigs.configsOf(r.resourceName);
+        const entries = new Map<string, { value: string; source: number; readOnly: boolean }>();
+        if (r.resourceName !== '') for (const [name, value] of brokerConfigEntries(broker.config)) entries.set(name, { value, source: ConfigSource.STATIC_BROKER_CONFIG, readOnly: true });
+        for (const [name, value] of Object.entries(dynamicDefault)) entries.set(name, { value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, readOnly: false });
+        for (const [name, value] of Object.entries(dynamicBroker)) entries.set(name, { value, source: ConfigSource.DYNAMIC_BROKER_CONFIG, readOnly: false });
+        for (const [name, e] of entries) {
           if (!wanted(name)) continue;
+          // As Kafka: a name it does not know might be a secret, so its value is not shown.
+          const known = e.source === ConfigSource.STATIC_BROKER_CONFIG || DynamicBrokerConfigs.isKnown(name);
           out.configs.push({
-            name, value, readOnly: true, isDefault: false, configSource: ConfigSource.STATIC_BROKER_CONFIG,
-            isSensitive: false, synonyms: [], configType: CONFIG_TYPE_STRING, documentation: null,
+            name, value: known ? e.value : null, readOnly: e.readOnly, isDefault: false, configSource: e.source,
+            isSensitive: !known, synonyms: [], configType: ConfigType.STRING, documentation: null,
           });
         }
       } else {

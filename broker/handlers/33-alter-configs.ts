@@ -3,7 +3,7 @@
 
 import { AlterConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/AlterConfigsResponse.ts';
-import { alterTopicConfigs } from './alter-topic-configs.ts';
+import { alterConfigs } from './alter-configs.ts';
 import { AclOperation } from '../security/acl.ts';
 import { configDenied } from './config-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
@@ -21,7 +21,7 @@ export const alterConfigsHandler = defineHandler({
         responses.push({ errorCode: denied, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
         continue;
       }
-      const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, () => {
+      const outcome = await alterConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, () => {
         const configs: Record<string, string> = {};
         for (const c of r.configs) {
           if (c.value === null) return `Null value not supported for ${c.name}`;

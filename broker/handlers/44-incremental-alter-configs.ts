@@ -3,8 +3,9 @@
 
 import { IncrementalAlterConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultIncrementalAlterConfigsResponse, type AlterConfigsResourceResponse } from '../../protocol/generated/IncrementalAlterConfigsResponse.ts';
-import { effectiveTopicConfig } from '../topics/topic-configs.ts';
-import { alterTopicConfigs } from './alter-topic-configs.ts';
+import { effectiveTopicConfig, topicConfigDef } from '../topics/topic-configs.ts';
+import { ResourceType } from './32-describe-configs.ts';
+import { alterConfigs } from './alter-configs.ts';
 import { AclOperation } from '../security/acl.ts';
 import { configDenied } from './config-authorization.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
@@ -24,9 +25,12 @@ export const incrementalAlterConfigsHandler = defineHandler({
         responses.push({ errorCode: denied, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
         continue;
       }
-      const outcome = await alterTopicConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, (configs) => {
+      const outcome = await alterConfigs(ctx.broker, r.resourceType, r.resourceName, req.validateOnly, (configs) => {
         for (const c of r.configs) {
-          const list = (): string[] => effectiveTopicConfig(configs, c.name).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+          // APPEND and SUBTRACT start from the current value: the override, else (a topic's list config) its default.
+          const current = (): string => configs[c.name] ?? (r.resourceType === ResourceType.TOPIC && topicConfigDef(c.name) !== undefined
+            ? effectiveTopicConfig(configs, c.name, ctx.broker.brokerConfigs.layers()) : '');
+          const list = (): string[] => current().split(',').map((s) => s.trim()).filter((s) => s.length > 0);
           switch (c.configOperation) {
             case Op.SET:
               if (c.value === null) return `Null value not supported for ${c.name}`;

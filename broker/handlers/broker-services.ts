@@ -7,6 +7,7 @@ import type { BrokerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import type { TopicRecord, TopicRegistry } from '../topics/topic-registry.ts';
+import type { DynamicBrokerConfigs } from '../topics/dynamic-broker-configs.ts';
 import type { PartitionLog } from '../partition/partition-log.ts';
 import type { PartitionLeadership } from '../partition/partition-leadership.ts';
 import type { PartitionReplicas } from '../partition/partition-replicas.ts';
@@ -28,6 +29,8 @@ import type { Authorizer } from '../security/authorizer.ts';
 export interface TopicCatalog {
   readonly topics: TopicRegistry;
   readonly config: BrokerConfig;
+  /** The dynamic broker configs, and the layers an unset topic config falls back on. */
+  readonly brokerConfigs: DynamicBrokerConfigs;
 }
 
 /** The partitions this broker leads, and why one it does not lead cannot be served here. */
@@ -48,6 +51,11 @@ export interface ClusterInfo {
   readonly clusterId: string;
   readonly config: BrokerConfig;
   readonly member: { readonly view: ClusterView };
+}
+
+/** AlterPartitionReassignments: a partition pinned to a broker, which the controller then makes its leader. */
+export interface PartitionReassignment extends TopicCatalog, ClusterInfo {
+  pinPartition(streamId: number, nodeId: number | null): Promise<void>;
 }
 
 /** The consumer groups this broker coordinates (and, for the groups it does not, where they are). */
@@ -110,4 +118,4 @@ export interface ApiCatalog {
 }
 
 /** Everything a handler may be given; the Broker is one. */
-export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog & SecurityServices & AclServices & QuotaServices;
+export type HandlerServices = PartitionLookup & TopicAdmin & ClusterInfo & PartitionReassignment & GroupServices & TransactionServices & ProduceServices & FetchServices & ApiCatalog & SecurityServices & AclServices & QuotaServices;

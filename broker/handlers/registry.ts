@@ -18,6 +18,8 @@ import { alterConfigsHandler } from './33-alter-configs.ts';
 import { createPartitionsHandler } from './37-create-partitions.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.ts';
 import { offsetCommitHandler } from './08-offset-commit.ts';
 import { offsetFetchHandler } from './09-offset-fetch.ts';
 import { findCoordinatorHandler } from './10-find-coordinator.ts';
@@ -54,6 +56,7 @@ const ALL: readonly AnyApiHandler[] = [
   produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
   createTopicsHandler, deleteTopicsHandler, initProducerIdHandler, deleteRecordsHandler, offsetForLeaderEpochHandler,
   describeConfigsHandler, alterConfigsHandler, createPartitionsHandler, incrementalAlterConfigsHandler, describeClusterHandler,
+  alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler,
   offsetCommitHandler, offsetFetchHandler, findCoordinatorHandler, joinGroupHandler, heartbeatHandler, leaveGroupHandler,
   syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
   describeTopicPartitionsHandler, consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,

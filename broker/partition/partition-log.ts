@@ -13,6 +13,7 @@
 
 import { splitRecordBatches, checkRecordBatch, type RecordBatchHeader } from '../../protocol/records/record-batch-header.ts';
 import { readRecords } from '../../protocol/records/record.ts';
+import { recompressBatch } from '../../protocol/records/batch-recompression.ts';
 import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { StreamFencedError, StreamNotFoundError, type StreamStore } from '../../s3stream/stream-store.ts';
@@ -28,7 +29,14 @@ export interface AppendOptions {
   acks: number;
   logAppendTime: boolean;
   maxMessageBytes: number;
+  /** message.timestamp.before.max.ms / after.max.ms: how far a CreateTime record may be from now (LONG_MAX: no bound). */
+  timestampBeforeMaxMs?: bigint;
+  timestampAfterMaxMs?: bigint;
+  /** compression.type other than producer: batches are stored re-encoded with this codec (and level). */
+  recompress?: { codec: number; level: number | undefined };
 }
+
+const LONG_MAX = 9223372036854775807n;
 
 export interface AppendResult {
   errorCode: number;
@@ -238,6 +246,30 @@ export class PartitionLog implements FetchSource {
       if (b.sizeBytes > opts.maxMessageBytes) return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.sizeBytes} bytes exceeds max.message.bytes ${opts.maxMessageBytes}`);
       if (b.isControl) return fail(ErrorCode.INVALID_RECORD, 'control batches are written by the transaction coordinator, not by producers');
       if (b.isTransactional && b.producerId < 0n) return fail(ErrorCode.INVALID_RECORD, 'a transactional batch needs a producer id');
+      if (!opts.logAppendTime) {
+        let late: string | undefined;
+        try {
+          late = timestampProblem(b, opts.timestampBeforeMaxMs ?? LONG_MAX, opts.timestampAfterMaxMs ?? LONG_MAX);
+        } catch (e) {
+          if (e instanceof KafkaDecodeError) return fail(ErrorCode.CORRUPT_MESSAGE, e.message);
+          throw e;
+        }
+        if (late !== undefined) return fail(ErrorCode.INVALID_TIMESTAMP, late);
+      }
+    }
+    if (opts.recompress !== undefined && batches.some((b) => b.compression !== opts.recompress!.codec)) {
+      // Kafka re-encodes for the topic's codec on the broker; only the topics that ask for it pay.
+      const { codec, level } = opts.recompress;
+      try {
+        data = Buffer.concat(batches.map((b) => recompressBatch(b, codec, level)));
+      } catch (e) {
+        if (e instanceof KafkaDecodeError) return fail(ErrorCode.CORRUPT_MESSAGE, e.message);
+        throw e;
+      }
+      batches = splitRecordBatches(data);
+      for (const b of batches) {
+        if (b.sizeBytes > opts.maxMessageBytes) return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.sizeBytes} bytes once compressed for the topic exceeds max.message.bytes ${opts.maxMessageBytes}`);
+      }
     }
     // Idempotence: all batches of one request come from one producer in practice; check each in order.
     const first = batches[0]!;
@@ -354,4 +386,21 @@ export class PartitionLog implements FetchSource {
     await this.store.trim(this.streamId, offset);
     await this.transactions.trimBefore(this.logStartOffset);
   }
+}
+
+/**
+ * Kafka's check of CreateTime timestamps against message.timestamp.before/after.max.ms.
+ * The future bound reads the batch's maxTimestamp (no decompression); the past
+ * bound, when set, reads each record, as it needs the smallest.
+ */
+function timestampProblem(b: RecordBatchHeader, beforeMaxMs: bigint, afterMaxMs: bigint): string | undefined {
+  if (afterMaxMs === LONG_MAX && beforeMaxMs === LONG_MAX) return undefined;
+  const now = BigInt(Date.now());
+  const range = `The timestamp should be within [${beforeMaxMs === LONG_MAX ? '-inf' : now - beforeMaxMs}, ${afterMaxMs === LONG_MAX ? '+inf' : now + afterMaxMs}]`;
+  if (afterMaxMs !== LONG_MAX && b.maxTimestamp > now + afterMaxMs) return `Timestamp ${b.maxTimestamp} of a record in the batch is out of range. ${range}`;
+  if (beforeMaxMs === LONG_MAX) return undefined;
+  for (const r of readRecords(b)) {
+    if (r.timestamp >= 0n && r.timestamp < now - beforeMaxMs) return `Timestamp ${r.timestamp} of message with offset delta ${r.offset} is out of range. ${range}`;
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@
 // internal topic, tests, the benchmark's batch builder): produce and fetch
 // pass compressed bytes through untouched.
 
-import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { CompressionCodec } from './record-batch-header.ts';
 import { KafkaDecodeError } from '../primitives/decode-error.ts';
@@ -67,13 +67,18 @@ export function decompress(codec: number, data: Buffer): Buffer {
   throw new KafkaDecodeError(`unknown compression codec ${codec}`);
 }
 
-export function compress(codec: number, data: Buffer): Buffer {
+/**
+ * `level`: gzip 1-9 or -1 (zlib's default), zstd -131072..22 (Kafka's
+ * compression.*.level); undefined, or a codec without levels here (lz4,
+ * snappy), uses the codec's default.
+ */
+export function compress(codec: number, data: Buffer, level?: number): Buffer {
   switch (codec) {
     case CompressionCodec.none: return data;
-    case CompressionCodec.gzip: return gzipSync(data);
+    case CompressionCodec.gzip: return level === undefined ? gzipSync(data) : gzipSync(data, { level });
     case CompressionCodec.snappy: return snappyModule().compressSync(data);
     case CompressionCodec.lz4: return lz4Module().compressFrameSync(data);
-    case CompressionCodec.zstd: return zstdCompressSync(data);
+    case CompressionCodec.zstd: return level === undefined ? zstdCompressSync(data) : zstdCompressSync(data, { params: { [zlibConstants.ZSTD_c_compressionLevel]: level } });
   }
   throw new Error(`unknown compression codec ${codec}`);
 }

@@ -1,6 +1,7 @@
 // Bad input gets Kafka's answer, never a crash: malformed and oversized
-// frames close only their own connection; unknown APIs and versions get
-// UNSUPPORTED_VERSION with the connection kept; corrupt and truncated
+// frames close only their own connection; an unknown API or version closes
+// it too after the answers before it, as Kafka does, except ApiVersions,
+// answered UNSUPPORTED_VERSION with the supported ranges; corrupt and truncated
 // batches get CORRUPT_MESSAGE for their partition while others proceed;
 // unknown topics get UNKNOWN_TOPIC_OR_PARTITION.
 
@@ -92,17 +93,31 @@ describe('frames', () => {
 });
 
 describe('APIs and versions', () => {
-  it('an unknown API key gets UNSUPPORTED_VERSION and the connection stays up', async () => {
+  it('an unknown API key closes the connection (as Kafka), after answering what came before it', async () => {
     const c = await client();
     const body = Buffer.alloc(10);
     body.writeInt16BE(999, 0);
     body.writeInt16BE(0, 2);
     body.writeInt32BE(42, 4);
     body.writeInt16BE(-1, 8);
-    const res = await c.raw(frame(body), 42);
-    expect(res!.readInt32BE(0)).toBe(42);
-    expect(res!.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect((await c.request(ApiVersionsApi, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })).errorCode).toBe(0);
+    // Pipelined: the request before the unknown one is still answered.
+    const before = c.request(ApiVersionsApi, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+    const unknown = c.raw(frame(body), 42);
+    expect((await before).errorCode).toBe(0);
+    await expect(unknown).rejects.toThrow(/connection closed/);
+    await c.closed;
+    await stillServes();
+  });
+
+  it('a known API at a version it does not serve closes the connection too', async () => {
+    const c = await client();
+    const body = Buffer.alloc(10);
+    body.writeInt16BE(3, 0);
+    body.writeInt16BE(99, 2);
+    body.writeInt32BE(44, 4);
+    body.writeInt16BE(-1, 8);
+    await expect(c.raw(frame(body), 44)).rejects.toThrow(/connection closed/);
+    await stillServes();
   });
 
   it('ApiVersions at an unknown version gets a v0 answer with UNSUPPORTED_VERSION and the supported ranges', async () => {

@@ -6,9 +6,6 @@
 // produce, fetch and offset APIs: bad topic names, invalid partition counts
 // and configs, validate_only, offsets out of range, unknown topics.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApacheKafka } from '../support/apache-kafka.ts';
-import { BrokerProcess } from '../support/broker-process.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
 import {
   CreatePartitionsApi, CreateTopicsApi, DeleteRecordsApi, DeleteTopicsApi, DescribeConfigsApi, FetchApi, ListOffsetsApi, ProduceApi,
@@ -17,14 +14,13 @@ import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequ
 import { defaultFetchPartition, defaultFetchRequest } from '../../protocol/generated/FetchRequest.ts';
 import { buildRecordBatch } from '../../protocol/records/record.ts';
 import { errorName } from '../../protocol/errors.ts';
+import { differentialSuite, type Answer, type Scenario } from './harness.ts';
 
 /** Scenario names whose answers may differ, and why. */
 const ALLOWED: Record<string, string> = {
   'create with replication factor 3 on one broker': 'floe is diskless: object storage replicates, so any replication factor is accepted and reported as 1',
 };
 
-type Answer = Record<string, unknown>;
-type Scenario = (c: WireClient) => Promise<Answer>;
 
 const topic = (name: string, numPartitions = 1, configs: [string, string][] = [], replicationFactor = 1) => ({
   ...defaultCreatableTopic(), name, numPartitions, replicationFactor, configs: configs.map(([n, value]) => ({ name: n, value })),
@@ -50,27 +46,27 @@ async function produceReady(c: WireClient, name: string, index: number, records:
 
 /** In order: each may rely on the ones before (the `base` topic with 10 records in partition 0). */
 const SCENARIOS: [string, Scenario][] = [
-  ['create a valid topic', (c) => create(c, topic('base', 3))],
-  ['create it again', (c) => create(c, topic('base', 3))],
-  ['create with an invalid name', (c) => create(c, topic('bad name!'))],
-  ['create with a name of 250 characters', (c) => create(c, topic('a'.repeat(250)))],
-  ['create with the name "."', (c) => create(c, topic('.'))],
-  ['create with 0 partitions', (c) => create(c, topic('zero', 0))],
-  ['create with an unknown config', (c) => create(c, topic('unknown-config', 1, [['no.such.config', '1']]))],
-  ['create with an invalid retention.ms', (c) => create(c, topic('bad-retention', 1, [['retention.ms', 'abc']]))],
-  ['create with an invalid cleanup.policy', (c) => create(c, topic('bad-policy', 1, [['cleanup.policy', 'archive']]))],
-  ['create with replication factor 3 on one broker', (c) => create(c, topic('rf3', 1, [], 3))],
-  ['validate_only does not create', async (c) => ({ ...(await create(c, topic('only-validated'), true)), ...(await create(c, topic('only-validated'))) })],
-  ['produce 10 records to base-0', async (c) => {
+  ['create a valid topic', ({ client: c }) => create(c, topic('base', 3))],
+  ['create it again', ({ client: c }) => create(c, topic('base', 3))],
+  ['create with an invalid name', ({ client: c }) => create(c, topic('bad name!'))],
+  ['create with a name of 250 characters', ({ client: c }) => create(c, topic('a'.repeat(250)))],
+  ['create with the name "."', ({ client: c }) => create(c, topic('.'))],
+  ['create with 0 partitions', ({ client: c }) => create(c, topic('zero', 0))],
+  ['create with an unknown config', ({ client: c }) => create(c, topic('unknown-config', 1, [['no.such.config', '1']]))],
+  ['create with an invalid retention.ms', ({ client: c }) => create(c, topic('bad-retention', 1, [['retention.ms', 'abc']]))],
+  ['create with an invalid cleanup.policy', ({ client: c }) => create(c, topic('bad-policy', 1, [['cleanup.policy', 'archive']]))],
+  ['create with replication factor 3 on one broker', ({ client: c }) => create(c, topic('rf3', 1, [], 3))],
+  ['validate_only does not create', async ({ client: c }) => ({ ...(await create(c, topic('only-validated'), true)), ...(await create(c, topic('only-validated'))) })],
+  ['produce 10 records to base-0', async ({ client: c }) => {
     const p = await produceReady(c, 'base', 0, Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
     return { error: errorName(p.errorCode), baseOffset: p.baseOffset };
   }],
-  ['produce to a partition out of range', async (c) => {
+  ['produce to a partition out of range', async ({ client: c }) => {
     const r = await c.request(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'base', partitionData: [{ index: 7, records: buildRecordBatch([{ value: 'x' }]) }] }] });
     const p = r.responses[0]!.partitionResponses[0]!;
     return { error: errorName(p.errorCode), baseOffset: p.baseOffset };
   }],
-  ['produce a keyless record to a compacted topic, then a keyed one', async (c) => {
+  ['produce a keyless record to a compacted topic, then a keyed one', async ({ client: c }) => {
     await create(c, topic('compacted', 1, [['cleanup.policy', 'compact']]));
     const send = async (key: string | null): Promise<string> => {
       const p = await produceReady(c, 'compacted', 0, [{ key, value: 'x' }]);
@@ -78,80 +74,46 @@ const SCENARIOS: [string, Scenario][] = [
     };
     return { keyless: await send(null), keyed: await send('k') };
   }],
-  ['create partitions: fewer than now', async (c) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'base', count: 2, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
-  ['create partitions: as many as now', async (c) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'base', count: 3, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
-  ['create partitions: unknown topic', async (c) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'nope', count: 4, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
-  ['delete records beyond the high watermark', async (c) => {
+  ['create partitions: fewer than now', async ({ client: c }) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'base', count: 2, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
+  ['create partitions: as many as now', async ({ client: c }) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'base', count: 3, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
+  ['create partitions: unknown topic', async ({ client: c }) => ({ error: errorName((await c.request(CreatePartitionsApi, 3, { topics: [{ name: 'nope', count: 4, assignments: null }], timeoutMs: 10_000, validateOnly: false })).results[0]!.errorCode) })],
+  ['delete records beyond the high watermark', async ({ client: c }) => {
     const r = await c.request(DeleteRecordsApi, 2, { topics: [{ name: 'base', partitions: [{ partitionIndex: 0, offset: 11n }] }], timeoutMs: 10_000 });
     return { error: errorName(r.topics[0]!.partitions[0]!.errorCode) };
   }],
-  ['delete records of an unknown partition', async (c) => {
+  ['delete records of an unknown partition', async ({ client: c }) => {
     const r = await c.request(DeleteRecordsApi, 2, { topics: [{ name: 'base', partitions: [{ partitionIndex: 9, offset: 1n }] }], timeoutMs: 10_000 });
     return { error: errorName(r.topics[0]!.partitions[0]!.errorCode) };
   }],
-  ['delete records up to 4', async (c) => {
+  ['delete records up to 4', async ({ client: c }) => {
     const r = await c.request(DeleteRecordsApi, 2, { topics: [{ name: 'base', partitions: [{ partitionIndex: 0, offset: 4n }] }], timeoutMs: 10_000 });
     return { error: errorName(r.topics[0]!.partitions[0]!.errorCode), lowWatermark: r.topics[0]!.partitions[0]!.lowWatermark };
   }],
-  ['list offsets: earliest and latest of base-0, an unknown topic', async (c) => {
+  ['list offsets: earliest and latest of base-0, an unknown topic', async ({ client: c }) => {
     const r = await c.request(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 5000, topics: [
       { name: 'base', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }, { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] },
       { name: 'nope', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] },
     ] });
     return { answers: r.topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}: ${errorName(p.errorCode)} ${p.offset}`)) };
   }],
-  ['fetch beyond the end of base-0', async (c) => {
+  ['fetch beyond the end of base-0', async ({ client: c }) => {
     const r = await c.request(FetchApi, 12, { ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
       topics: [{ topic: 'base', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: 50n, partitionMaxBytes: 1 << 20 }] }] });
     return { error: errorName(r.responses[0]!.partitions[0]!.errorCode) };
   }],
-  ['describe configs of an unknown topic', async (c) => {
+  ['describe configs of an unknown topic', async ({ client: c }) => {
     const r = await c.request(DescribeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 'nope', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
     return { error: errorName(r.results[0]!.errorCode) };
   }],
-  ['describe configs of a topic: values, sources, flags', async (c) => {
+  ['describe configs of a topic: values, sources, flags', async ({ client: c }) => {
     await create(c, topic('configured', 1, [['retention.ms', '3600000']]));
     const r = await c.request(DescribeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 'configured', configurationKeys: ['retention.ms', 'cleanup.policy', 'max.message.bytes', 'segment.bytes', 'min.cleanable.dirty.ratio', 'delete.retention.ms', 'message.timestamp.type'] }], includeSynonyms: false, includeDocumentation: false });
     return { error: errorName(r.results[0]!.errorCode), configs: r.results[0]!.configs.map((e) => `${e.name}=${e.value} source ${e.configSource} readOnly ${e.readOnly} sensitive ${e.isSensitive}`).sort() };
   }],
-  ['delete an unknown topic', async (c) => {
+  ['delete an unknown topic', async ({ client: c }) => {
     const r = await c.request(DeleteTopicsApi, 5, { topics: [], topicNames: ['nope'], timeoutMs: 10_000 });
     return { error: errorName(r.responses[0]!.errorCode) };
   }],
 ];
 
-async function answers(port: number): Promise<Map<string, Answer>> {
-  const c = await WireClient.connect('127.0.0.1', port);
-  const out = new Map<string, Answer>();
-  try {
-    for (const [name, run] of SCENARIOS) out.set(name, await run(c));
-  } finally {
-    c.close();
-  }
-  return out;
-}
-
-describe('the same requests to Apache Kafka and to floe', () => {
-  let kafka: ApacheKafka;
-  let floe: BrokerProcess;
-  beforeAll(async () => {
-    kafka = await ApacheKafka.start({ properties: { 'auto.create.topics.enable': 'false' } });
-    floe = await BrokerProcess.start({ args: ['--auto-create-topics-enable', 'false'] });
-  }, 180_000);
-  afterAll(async () => {
-    await kafka?.destroy();
-    await floe?.destroy();
-  });
-
-  it('get the same error codes and fields, but for the listed differences', async () => {
-    const fromKafka = await answers(kafka.port);
-    const fromFloe = await answers(floe.port);
-    const differences: string[] = [];
-    for (const [name] of SCENARIOS) {
-      const k = JSON.stringify(fromKafka.get(name), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-      const f = JSON.stringify(fromFloe.get(name), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-      if (k !== f && ALLOWED[name] === undefined) differences.push(`${name}: Apache Kafka ${k}, floe ${f}`);
-    }
-    expect(differences).toEqual([]);
-  }, 120_000);
-});
+differentialSuite('The same requests to Apache Kafka and to floe: admin, produce, fetch and offset mistakes', 'admin-errors.md', SCENARIOS, ALLOWED);

@@ -1,23 +1,41 @@
-// Shared by AlterConfigs and IncrementalAlterConfigs: validates a topic's
-// new set of config overrides and stores it (unless validate_only).
-// Dynamic broker configs are not supported and say so.
+// Shared by AlterConfigs and IncrementalAlterConfigs: validates the new set
+// of a topic's config overrides (INVALID_CONFIG) or of a broker entity's
+// dynamic configs (INVALID_REQUEST, as Kafka answers) and stores it (unless
+// validate_only).
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { validateTopicConfigs } from '../topics/topic-configs.ts';
 import type { TopicCatalog } from './broker-services.ts';
 import { ResourceType } from './32-describe-configs.ts';
+import { DynamicBrokerConfigs } from '../topics/dynamic-broker-configs.ts';
 
 export interface AlterOutcome {
   errorCode: number;
   errorMessage: string | null;
 }
 
-export async function alterTopicConfigs(
-  broker: Pick<TopicCatalog, 'topics'>, resourceType: number, resourceName: string, validateOnly: boolean,
+export async function alterConfigs(
+  broker: Pick<TopicCatalog, 'topics' | 'brokerConfigs'>, resourceType: number, resourceName: string, validateOnly: boolean,
   next: (current: Record<string, string>) => Record<string, string> | string,
 ): Promise<AlterOutcome> {
   if (resourceType === ResourceType.BROKER) {
-    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'dynamic broker configs are not supported by floe; set them at start' };
+    const problem = await broker.brokerConfigs.alter(resourceName, validateOnly, (configs) => {
+      const wanted = next({ ...configs });
+      if (typeof wanted === 'string') return wanted;
+      for (const [name, value] of Object.entries(wanted)) {
+        const bad = configs[name] === value ? undefined : DynamicBrokerConfigs.problem(name, value);
+        if (bad !== undefined) return bad;
+      }
+      for (const name of Object.keys(configs)) {
+        if (wanted[name] !== undefined) continue;
+        const bad = DynamicBrokerConfigs.problem(name, null);
+        if (bad !== undefined) return bad;
+        delete configs[name];
+      }
+      Object.assign(configs, wanted);
+      return undefined;
+    });
+    return problem === undefined ? { errorCode: ErrorCode.NONE, errorMessage: null } : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem };
   }
   if (resourceType !== ResourceType.TOPIC) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
   const t = broker.topics.get(resourceName);
