@@ -70,6 +70,26 @@ describe.each(BACKENDS)('kafkajs (%s object store)', (backendName) => {
       expect(broker1.resources[0]!.configEntries.find((e) => e.configName === 'auto.create.topics.enable')?.configValue).toBe('false');
     });
 
+    it('a dynamic broker config (kafka-configs --entity-type brokers --entity-name 1) applies to every topic without an override, then goes', async () => {
+      await admin.createTopics({ topics: [{ topic: 'bounded', numPartitions: 1 }, { topic: 'roomy', numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '100000' }] }] });
+      const setDefault = (value: string | undefined) => admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configEntries: value === undefined ? [] : [{ name: 'message.max.bytes', value }] }] });
+      await setDefault('2000');
+      const d = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'bounded', configNames: ['max.message.bytes'] }], includeSynonyms: false });
+      expect(d.resources[0]!.configEntries[0]).toMatchObject({ configValue: '2000', configSource: 2 });
+      const producer = kafka.producer();
+      await producer.connect();
+      const big = { key: 'k', value: 'x'.repeat(5000) };
+      await expect(producer.send({ topic: 'bounded', acks: -1, messages: [big] })).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
+      // A topic's own override still wins over the broker's default.
+      await producer.send({ topic: 'roomy', acks: -1, messages: [big] });
+      await setDefault(undefined);
+      await producer.send({ topic: 'bounded', acks: -1, messages: [big] });
+      await producer.disconnect();
+      // Settings Kafka changes only at restart are refused.
+      await expect(admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configEntries: [{ name: 'num.partitions', value: '3' }] }] }))
+        .rejects.toMatchObject({ type: 'INVALID_REQUEST' });
+    });
+
     it('adds partitions and refuses to shrink', async () => {
       await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 2 }] });
       await admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 5 }] });

@@ -134,6 +134,37 @@ describe('a three-broker fleet', () => {
     }
   });
 
+  it('AlterPartitionReassignments moves a partition\'s leadership to the named broker, which keeps it while the controller balances the rest', async () => {
+    const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'reassigned', numPartitions: 3 }], waitForLeaders: true });
+    const leaders = async (): Promise<number[]> => (await admin.fetchTopicMetadata({ topics: ['reassigned'] })).topics[0]!.partitions
+      .sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+    await until(async () => new Set(await leaders()).size === 3, 30_000, 'one partition on each broker');
+    const before = await leaders();
+    const target = before[1]!;
+    // Partition 0 goes to the broker that leads partition 1: that broker then leads two, one too many.
+    await admin.alterPartitionReassignments({ topics: [{ topic: 'reassigned', partitionAssignment: [{ partition: 0, replicas: [target] }] }] });
+    await until(async () => (await leaders())[0] === target, 30_000, 'partition 0 led by the broker named');
+    // The controller balances again by moving the other partition off that broker, never the reassigned one.
+    await until(async () => new Set(await leaders()).size === 3, 30_000, 'balanced again, one partition on each broker');
+    expect((await leaders())[0]).toBe(target);
+    const ongoing = await admin.listPartitionReassignments({});
+    expect(ongoing.topics).toEqual([]);
+
+    const producer = kafkaOf([fleet.broker(1).bootstrap]).producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: 'reassigned', acks: -1, messages: [{ key: 'k', value: 'on the new leader', partition: 0 }] });
+    await producer.disconnect();
+    const offsets = await admin.fetchTopicOffsets('reassigned');
+    expect(offsets.find((o) => o.partition === 0)!.high).toBe('1');
+
+    // Unknown brokers and duplicates are refused with Kafka's error.
+    await expect(admin.alterPartitionReassignments({ topics: [{ topic: 'reassigned', partitionAssignment: [{ partition: 1, replicas: [99] }] }] }))
+      .rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_REPLICA_ASSIGNMENT' })] });
+    await admin.disconnect();
+  });
+
   it('a broker that joins takes its share within seconds, and no object is written for the move', async () => {
     const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
     await admin.connect();
