@@ -237,8 +237,8 @@ export class ConsumerGroup {
       sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocols: req.protocols,
       assignment: EMPTY, joinWaiter: undefined, syncWaiter: undefined, sessionTimer: undefined,
     };
+    if (this.members.size === 0) this.protocolType = req.protocolType;
     this.members.set(memberId, m);
-    if (this.protocolType === null) this.protocolType = req.protocolType;
     return m;
   }
 
@@ -364,8 +364,8 @@ export class ConsumerGroup {
     clearTimeout(this.rebalanceTimer);
     this.state = 'Empty';
     this.generationId++;
+    // As Kafka: an empty group keeps its protocol type (DescribeGroups shows it); the next first member sets it anew.
     this.protocolName = null;
-    this.protocolType = null;
     this.leaderId = null;
     this.onSettled?.();
   }

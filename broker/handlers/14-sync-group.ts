@@ -17,7 +17,9 @@ export const syncGroupHandler = defineHandler({
     if (notHere !== undefined) return { ...defaultSyncGroupResponse(), errorCode: notHere };
     const group = ctx.broker.groups.group(req.groupId);
     if (group === undefined) return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
-    if (req.protocolType !== null && group.protocolType !== null && req.protocolType !== group.protocolType) {
+    // v5+ name the protocol type and name the member joined with; Kafka refuses a sync that names others.
+    if ((req.protocolType !== null && group.protocolType !== null && req.protocolType !== group.protocolType)
+      || (req.protocolName !== null && group.protocolName !== null && req.protocolName !== group.protocolName)) {
       return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL };
     }
     const r = await group.sync(req.memberId, req.generationId, req.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })));

@@ -101,10 +101,16 @@ export class PartitionLog implements FetchSource {
   /** performance.now() when this broker began leading the partition at this epoch. */
   private readonly leadingSince = performance.now();
   private readonly sequenceGapGraceMs: number;
+  /**
+   * Whether another leader (another broker, or this one before a restart) may have answered this partition's
+   * producers: not so for a partition created here and never moved, whose gaps are Kafka's OUT_OF_ORDER at once.
+   */
+  private readonly hadPredecessor: boolean;
 
   constructor(topic: string, partition: number, streamId: number, store: StreamStore, leaderEpoch: number, metadata: MetadataStore, onSnapshot: (outcome: SnapshotOutcome) => void = () => undefined, sequenceGapGraceMs = SEQUENCE_GAP_GRACE_MS) {
     this.sequenceGapGraceMs = sequenceGapGraceMs;
     this.leaderEpoch = leaderEpoch;
+    this.hadPredecessor = leaderEpoch > 0 || store.endOffset(streamId) > 0;
     this.metadata = metadata;
     this.onSnapshot = onSnapshot;
     this.topic = topic;
@@ -283,7 +289,7 @@ export class PartitionLog implements FetchSource {
         return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, durable: check.durable };
       }
       if (check.kind === 'error') {
-        if (check.gap === true && performance.now() - this.leadingSince < this.sequenceGapGraceMs) {
+        if (check.gap === true && this.hadPredecessor && performance.now() - this.leadingSince < this.sequenceGapGraceMs) {
           return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `leader of ${this.topic}-${this.partition} for less than ${this.sequenceGapGraceMs} ms and batches before this one are missing (${check.message}): re-send them first`);
         }
         return fail(check.errorCode, check.message);

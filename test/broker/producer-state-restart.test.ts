@@ -71,13 +71,15 @@ describe('idempotent producer state after a restart', () => {
   }, 120_000);
 });
 
-// A leader that has just taken a partition over (here: just created it) may see a batch whose predecessors the client
-// sent the old leader and is about to re-send here; such a gap is retriable for sequence.gap.grace.ms (see
-// partition-log.ts), after which it is Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER (object-store-outage.test.ts, grace 0).
+// A leader that has just taken a partition over (here: the same broker after a restart) may see a batch whose
+// predecessors the client sent the old leader and is about to re-send here; such a gap is retriable for
+// sequence.gap.grace.ms (see partition-log.ts), after which it is Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER
+// (object-store-outage.test.ts, grace 0). A partition created here and never led by anyone else answers a gap
+// OUT_OF_ORDER_SEQUENCE_NUMBER at once, as Kafka (test/differential/groups-and-producers.test.ts).
 describe('a sequence gap just after taking a partition over', () => {
   it('is answered NOT_LEADER_OR_FOLLOWER, nothing written; the missing batch and then the held-back one are taken in order', async () => {
     const broker = await BrokerProcess.start({ args: ['--sequence-gap-grace-ms', '600000'] });
-    const c = await WireClient.connect('127.0.0.1', broker.port);
+    let c = await WireClient.connect('127.0.0.1', broker.port);
     try {
       await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name: 'gap', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000, validateOnly: false });
       const p = await c.request(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
@@ -87,6 +89,9 @@ describe('a sequence gap just after taking a partition over', () => {
         return r.responses[0]!.partitionResponses[0]!;
       };
       expect(await produce(0)).toMatchObject({ errorCode: 0, baseOffset: 0n });
+      c.close();
+      await broker.restart();
+      c = await WireClient.connect('127.0.0.1', broker.port);
       const ahead = await produce(2);
       expect(ahead.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
       expect(ahead.errorMessage).toContain('batches before this one are missing');
