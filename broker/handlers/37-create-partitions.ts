@@ -7,13 +7,14 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { PARTITIONS_PER_TOPIC_MAX } from './19-create-topics.ts';
 import { AclOperation, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
-import type { TopicAdmin } from './broker-services.ts';
+import type { ClusterInfo, TopicAdmin } from './broker-services.ts';
+import { replicaListProblem } from '../cluster/replica-assignment.ts';
 
 export const createPartitionsHandler = defineHandler({
   api: CreatePartitionsApi,
   minVersion: 0,
   maxVersion: 3,
-  handle: async (req, ctx: RequestContext<TopicAdmin>) => {
+  handle: async (req, ctx: RequestContext<TopicAdmin & ClusterInfo>) => {
     const results: CreatePartitionsTopicResult[] = [];
     for (const t of req.topics) {
       const topic = ctx.broker.topics.get(t.name);
@@ -28,6 +29,9 @@ export const createPartitionsHandler = defineHandler({
         result(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${t.count - current} but ${t.assignments.length} assignments provided.`);
         continue;
       }
+      const view = ctx.broker.member.view;
+      const badAssignment = (t.assignments ?? []).map((a) => replicaListProblem(a.brokerIds, (id) => view.registration(id) !== undefined)).find((p) => p !== undefined);
+      if (badAssignment !== undefined) { result(ErrorCode.INVALID_REPLICA_ASSIGNMENT, badAssignment); continue; }
       // Another broker changed the topic meanwhile: a retriable error the admin client retries on.
       if (!req.validateOnly && !(await ctx.broker.addPartitions(t.name, t.count))) { result(ErrorCode.NOT_CONTROLLER, 'the topic changed meanwhile; retry'); continue; }
       result(ErrorCode.NONE, null);

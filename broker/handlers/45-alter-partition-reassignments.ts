@@ -11,6 +11,7 @@ import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
 import type { PartitionReassignment } from './broker-services.ts';
 import { ongoingReassignment } from './46-list-partition-reassignments.ts';
+import { replicaListProblem } from '../cluster/replica-assignment.ts';
 
 export const alterPartitionReassignmentsHandler = defineHandler({
   api: AlterPartitionReassignmentsApi,
@@ -56,15 +57,3 @@ export const alterPartitionReassignmentsHandler = defineHandler({
     return { ...defaultAlterPartitionReassignmentsResponse(), responses };
   },
 });
-
-/** Kafka's checks of a manual assignment (its messages too). */
-function replicaListProblem(replicas: readonly number[], registered: (id: number) => boolean): string | undefined {
-  if (replicas.length === 0) return 'The manual partition assignment includes an empty replica list.';
-  const seen = new Set<number>();
-  for (const id of replicas) {
-    if (seen.has(id)) return `The manual partition assignment includes the broker ${id} more than once.`;
-    seen.add(id);
-    if (!registered(id)) return `The manual partition assignment includes broker ${id}, but no such broker is registered.`;
-  }
-  return undefined;
-}
