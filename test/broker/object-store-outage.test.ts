@@ -282,7 +282,10 @@ describe('a catch-up fetch over many small regions in slow object storage', () =
     const proxy = new S3FaultProxy(() => s3.port);
     await proxy.start();
     const broker = await BrokerProcess.start({
-      args: ['--upload-interval-ms', '5', '--tail-cache-bytes-max', '0', '--block-cache-bytes-max', '0'],
+      // object-wal: acks=all is answered once the record's upload is indexed, so records sent one at a time are
+      // regions of their own however busy the machine is (in local-wal mode, a slow upload could carry several); and
+      // no compaction merges them, however long producing them takes.
+      args: ['--durability', 'object-wal', '--upload-interval-ms', '5', '--tail-cache-bytes-max', '0', '--block-cache-bytes-max', '0', '--object-compaction-interval-ms', '3600000'],
       env: { FLOE_S3_ENDPOINT: proxy.endpoint, FLOE_S3_BUCKET: S3_TEST_BUCKET, FLOE_S3_KEY_PREFIX: `regions-${Date.now()}/`, AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey },
     });
     const c = await WireClient.connect('127.0.0.1', broker.port);
