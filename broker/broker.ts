@@ -44,7 +44,7 @@ import { FetchSessionCache } from './fetch-sessions.ts';
 import { LmdbMetadataStore } from '../s3stream/metadata/lmdb-metadata-store.ts';
 import type { MetadataStore, MetadataValue } from '../s3stream/metadata/metadata-store.ts';
 import { pinKey, type PartitionPin } from './cluster/cluster-view.ts';
-import { StreamStore } from '../s3stream/stream-store.ts';
+import { StreamFencedError, StreamStore } from '../s3stream/stream-store.ts';
 import { InstrumentedObjectStore } from '../s3stream/object-store/object-store.ts';
 import { FileSystemObjectStore } from '../s3stream/object-store/filesystem-object-store.ts';
 import { S3ObjectStore } from '../s3stream/object-store/s3-object-store.ts';
@@ -205,7 +205,7 @@ export class Broker implements HandlerServices {
       ...(this.localWalFleet ? { pendingStreams: () => this.streams.streamsWithPendingData() } : {}),
     }, () => this.topics.all().map((t) => t.streams));
     // local-wal fleet: nothing is acknowledged before the registration lists its stream as holding WAL-only data.
-    if (this.localWalFleet) this.streams.setAckGate((id) => this.member.ensureListed(id));
+    if (this.localWalFleet) this.streams.setAckGate((id) => this.ackGate(id));
     this.links = new BrokerLinks(this.member.view, this.config.interBrokerListenerName, this.config.brokerSessionTimeoutMs);
     this.leadership = new PartitionLeadership(this.streams, this.metadata, this.topics, this.member.view, this.log, {
       onLead: async (topic, partition, log) => {
@@ -351,6 +351,23 @@ export class Broker implements HandlerServices {
       await this.leadership.sync();
     }
     return ok;
+  }
+
+  /**
+   * local-wal fleet: an append to a stream the registration does not list yet
+   * is acknowledged only once it does and the stream is still ours. The
+   * controller's move checks the registration's version, so of a move and a
+   * listing the later one fails or sees the other: a listing committed after a
+   * move (a draining broker's last appends, a rebalance of an idle partition)
+   * finds the owner changed, and the append is refused instead of acknowledged
+   * where the new leader will never read it.
+   */
+  private ackGate(streamId: number): Promise<void> | undefined {
+    const listing = this.member.ensureListed(streamId);
+    if (listing === undefined) return undefined;
+    return listing.then(async () => {
+      if (!(await this.streams.stillOwned(streamId))) throw new StreamFencedError(streamId, 'moved to another broker before this one listed it');
+    });
   }
 
   /** AlterPartitionReassignments: the controller moves the partition to `nodeId` and keeps it there while that broker is eligible; null unpins. */
