@@ -465,6 +465,11 @@ export function brokerConfigEntries(c: BrokerConfig): [string, string][] {
  * what Kafka would report with source STATIC_BROKER_CONFIG (those that are a
  * topic config's default, such as message.max.bytes, then feed the topics).
  */
+/** Whether a setting's value is its default (Kafka reports those with source DEFAULT_CONFIG). */
+export function isSettingDefault(name: string, value: string): boolean {
+  return SETTINGS.some((s) => s.name === name && s.default === value);
+}
+
 export function staticBrokerOverrides(c: BrokerConfig): Record<string, string> {
   const defaults = new Map<string, string | undefined>(SETTINGS.map((s) => [s.name, s.default]));
   return Object.fromEntries(brokerConfigEntries(c).filter(([name, value]) => defaults.has(name) && defaults.get(name) !== undefined && defaults.get(name) !== value));

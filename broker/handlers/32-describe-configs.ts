@@ -5,8 +5,8 @@
 import { DescribeConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeConfigsResponse, type DescribeConfigsResourceResult, type DescribeConfigsResult } from '../../protocol/generated/DescribeConfigsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { ConfigSource, ConfigType, TOPIC_CONFIGS, resolveTopicConfig, topicConfigDef, type TopicConfigDef } from '../topics/topic-configs.ts';
-import { brokerConfigEntries } from '../config.ts';
+import { ConfigSource, ConfigType, TOPIC_CONFIGS, brokerSynonymDefault, resolveTopicConfig, topicConfigDef, type TopicConfigDef } from '../topics/topic-configs.ts';
+import { brokerConfigEntries, isSettingDefault } from '../config.ts';
 import { DynamicBrokerConfigs } from '../topics/dynamic-broker-configs.ts';
 import { AclOperation } from '../security/acl.ts';
 import { configDenied } from './config-authorization.ts';
@@ -59,14 +59,22 @@ export const describeConfigsHandler = defineHandler({
         // The cluster-wide default ('') has only its dynamic configs; a broker, its settings with the dynamic ones over them.
         const dynamicDefault = broker.brokerConfigs.configsOf('');
         const dynamicBroker = r.resourceName === '' ? {} : broker.brokerConfigs.configsOf(r.resourceName);
-        const entries = new Map<string, { value: string; source: number; readOnly: boolean }>();
-        if (r.resourceName !== '') for (const [name, value] of brokerConfigEntries(broker.config)) entries.set(name, { value, source: ConfigSource.STATIC_BROKER_CONFIG, readOnly: true });
+        const entries = new Map<string, { value: string | null; source: number; readOnly: boolean }>();
+        if (r.resourceName !== '') {
+          // Kafka lists every setting: the dynamic ones (topic defaults) at their defaults unless set, then what it started with.
+          for (const name of DynamicBrokerConfigs.dynamicNames()) entries.set(name, { value: brokerSynonymDefault(name), source: ConfigSource.DEFAULT_CONFIG, readOnly: false });
+          for (const [name, value] of brokerConfigEntries(broker.config)) {
+            entries.set(name, {
+              value, source: isSettingDefault(name, value) ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG, readOnly: !DynamicBrokerConfigs.isDynamic(name),
+            });
+          }
+        }
         for (const [name, value] of Object.entries(dynamicDefault)) entries.set(name, { value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, readOnly: false });
         for (const [name, value] of Object.entries(dynamicBroker)) entries.set(name, { value, source: ConfigSource.DYNAMIC_BROKER_CONFIG, readOnly: false });
         for (const [name, e] of entries) {
           if (!wanted(name)) continue;
           // As Kafka: a name it does not know might be a secret, so its value is not shown.
-          const known = e.source === ConfigSource.STATIC_BROKER_CONFIG || DynamicBrokerConfigs.isKnown(name);
+          const known = e.source === ConfigSource.STATIC_BROKER_CONFIG || e.source === ConfigSource.DEFAULT_CONFIG || DynamicBrokerConfigs.isKnown(name);
           out.configs.push({
             name, value: known ? e.value : null, readOnly: e.readOnly, isDefault: false, configSource: e.source,
             isSensitive: !known, synonyms: [], configType: ConfigType.STRING, documentation: null,

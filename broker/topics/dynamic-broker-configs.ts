@@ -76,6 +76,15 @@ export class DynamicBrokerConfigs {
     return bad === undefined ? undefined : `Invalid value ${value} for configuration ${name}: ${bad}`;
   }
 
+  static isDynamic(name: string): boolean {
+    return DYNAMIC.has(name);
+  }
+
+  /** The settings a broker takes at runtime (each a topic config's primary broker synonym). */
+  static dynamicNames(): IterableIterator<string> {
+    return DYNAMIC.keys();
+  }
+
   /** Whether Kafka knows the setting (it shows the values of those only: any other might be a secret). */
   static isKnown(name: string): boolean {
     return DYNAMIC.has(name) || READ_ONLY.has(name);

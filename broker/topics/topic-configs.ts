@@ -129,6 +129,11 @@ const BROKER_SYNONYM_DEFAULTS: Readonly<Record<string, string>> = Object.fromEnt
   ...TOPIC_CONFIGS.filter((d) => d.brokerSynonyms.length === 1).map((d) => [d.brokerSynonyms[0]!, d.default]),
   ['log.retention.hours', '168'], ['log.roll.hours', '168'], ['log.roll.jitter.hours', '0'], ['log.flush.scheduler.interval.ms', LONG_MAX],
 ]);
+/** Kafka's default of a broker setting that is a topic config's synonym; null when it has none (log.retention.ms). */
+export function brokerSynonymDefault(name: string): string | null {
+  return BROKER_SYNONYM_DEFAULTS[name] ?? null;
+}
+
 /** Synonyms in another unit than the topic config's milliseconds. */
 const SYNONYM_UNIT_MS: Readonly<Record<string, number>> = {
   'log.retention.minutes': 60_000, 'log.retention.hours': 3_600_000, 'log.roll.hours': 3_600_000, 'log.roll.jitter.hours': 3_600_000,

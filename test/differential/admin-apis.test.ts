@@ -8,7 +8,7 @@
 import {
   AlterClientQuotasApi, AlterUserScramCredentialsApi, ApiVersionsApi, CreateAclsApi, CreatePartitionsApi, CreateTopicsApi, DeleteTopicsApi, DescribeAclsApi,
   DescribeClientQuotasApi, DescribeProducersApi, FindCoordinatorApi, DescribeTopicPartitionsApi, DescribeTransactionsApi, DescribeUserScramCredentialsApi, ListTransactionsApi,
-  MetadataApi, OffsetForLeaderEpochApi, ProduceApi,
+  MetadataApi, OffsetForLeaderEpochApi, ProduceApi, DescribeClusterApi, DescribeConfigsApi, ListOffsetsApi,
 } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultMetadataRequest } from '../../protocol/generated/MetadataRequest.ts';
@@ -55,6 +55,26 @@ const SCENARIOS: [string, Scenario][] = [
       await new Promise((res) => setTimeout(res, 100));
     }
     return { created: errorName(r.topics[0]!.errorCode), produced };
+  }],
+  ['describe configs of the broker itself, named', async ({ client: c }) => {
+    const node = (await c.request(DescribeClusterApi, 0, { includeClusterAuthorizedOperations: false, endpointType: 1 })).brokers[0]!.brokerId;
+    const r = (await c.request(DescribeConfigsApi, 4, { resources: [{ resourceType: 4, resourceName: String(node), configurationKeys: ['message.max.bytes', 'num.partitions', 'auto.create.topics.enable', 'log.retention.ms', 'log.cleanup.policy'] }], includeSynonyms: false, includeDocumentation: false })).results[0]!;
+    const other = (await c.request(DescribeConfigsApi, 4, { resources: [{ resourceType: 4, resourceName: String(node + 1000), configurationKeys: ['num.partitions'] }], includeSynonyms: false, includeDocumentation: false })).results[0]!;
+    return { error: errorName(r.errorCode), configs: r.configs.map((e) => `${e.name}=${e.value} source ${e.configSource} readOnly ${e.readOnly}`).sort(), otherBroker: errorName(other.errorCode) };
+  }],
+  ['acks=0: nothing answered, the records there once the broker has them', async ({ client: c }) => {
+    c.send(ProduceApi, 9, { transactionalId: null, acks: 0, timeoutMs: 10_000, topicData: [{ name: 'described', partitionData: [{ index: 1, records: buildRecordBatch([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]) }] }] });
+    // No answer to wait for: ask for the end until it moves (bounded), as a client would.
+    const deadline = Date.now() + 10_000;
+    let end = '';
+    for (;;) {
+      const r = await c.request(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 5000, topics: [{ name: 'described', partitions: [{ partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+      const p = r.topics[0]!.partitions[0]!;
+      end = `${errorName(p.errorCode)} ${p.offset}`;
+      if (p.offset > 0n || Date.now() > deadline) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    return { end };
   }],
   ['ACLs on a broker without an authorizer', async ({ client: c }) => {
     const d = await c.request(DescribeAclsApi, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 });

@@ -74,6 +74,21 @@ describe("Kafka's CLI tools against floe", () => {
     expect(d.stdout).toContain('max.message.bytes=2000000');
   });
 
+  it('kafka-configs: a cluster-wide broker default (--entity-default) becomes the default of topics without an override', async () => {
+    const CONFIGS = 'kafka.admin.ConfigCommand';
+    await tool('org.apache.kafka.tools.TopicCommand', [...bs(), '--create', '--topic', 'cli-broker-default', '--partitions', '1']);
+    const a = await tool(CONFIGS, [...bs(), '--entity-type', 'brokers', '--entity-default', '--alter', '--add-config', 'log.retention.ms=3600000']);
+    expect(a.code, a.stderr).toBe(0);
+    const d = await tool(CONFIGS, [...bs(), '--entity-type', 'brokers', '--entity-default', '--describe']);
+    expect(d.stdout).toContain('log.retention.ms=3600000');
+    const t = await tool(CONFIGS, [...bs(), '--entity-type', 'topics', '--entity-name', 'cli-broker-default', '--describe', '--all']);
+    expect(t.stdout).toMatch(/retention\.ms=3600000 sensitive=false synonyms=\{DYNAMIC_DEFAULT_BROKER_CONFIG:log\.retention\.ms=3600000/);
+    const r = await tool(CONFIGS, [...bs(), '--entity-type', 'brokers', '--entity-default', '--alter', '--delete-config', 'log.retention.ms']);
+    expect(r.code, r.stderr).toBe(0);
+    const after = await tool(CONFIGS, [...bs(), '--entity-type', 'topics', '--entity-name', 'cli-broker-default', '--describe', '--all']);
+    expect(after.stdout).toContain('retention.ms=604800000');
+  });
+
   it('console producer, kafka-get-offsets, console consumer with a group, kafka-consumer-groups describe / reset-offsets / delete', async () => {
     await tool('org.apache.kafka.tools.TopicCommand', [...bs(), '--create', '--topic', 'cli-console', '--partitions', '1']);
     const lines = Array.from({ length: 20 }, (_, i) => `line-${i}`);
