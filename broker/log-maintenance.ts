@@ -84,6 +84,7 @@ export class LogMaintenance {
         const policy = {
           minCleanableDirtyRatio: Number(effectiveTopicConfig(t.configs, 'min.cleanable.dirty.ratio', layers)),
           minCompactionLagMs: Number(effectiveTopicConfig(t.configs, 'min.compaction.lag.ms', layers)),
+          maxCompactionLagMs: Number(effectiveTopicConfig(t.configs, 'max.compaction.lag.ms', layers)),
           deleteRetentionMs: Number(effectiveTopicConfig(t.configs, 'delete.retention.ms', layers)),
           keysMax: Math.floor(broker.config.logCleanerDedupeBufferSize / CLEANER_BYTES_PER_KEY),
           targetBytes: broker.config.objectCompactionTargetBytes,

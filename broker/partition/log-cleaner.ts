@@ -4,7 +4,10 @@
 // region but the newest, older than min.compaction.lag.ms), it maps each key
 // to its latest offset there and rewrites those regions keeping only the
 // latest record per key, with offsets preserved (the log gets gaps),
-// tombstones dropped once older than delete.retention.ms. Transactional and
+// tombstones dropped once older than delete.retention.ms; and, whatever the
+// ratio, once dirty records are older than max.compaction.lag.ms (KIP-354:
+// then the newest region is cleaned too, as Kafka rolls its active segment
+// for it; a region's age is its upload time). Transactional and
 // control batches are kept whole and do not shadow other records, so
 // cleaning never needs to know how a transaction ended. The rewrite itself
 // (objects, the fenced index swap) belongs to the stream store.
@@ -19,6 +22,8 @@ import { partitionRecordsPrefix } from './partition-transactions.ts';
 export interface CleanerPolicy {
   minCleanableDirtyRatio: number;
   minCompactionLagMs: number;
+  /** max.compaction.lag.ms: dirty records older than this are cleaned whatever the dirty ratio. */
+  maxCompactionLagMs: number;
   deleteRetentionMs: number;
   /** Keys mapped per run at most (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
   keysMax: number;
@@ -40,18 +45,21 @@ const checkpointKey = (streamId: number): string => `${partitionRecordsPrefix(st
 export async function cleanPartition(streams: StreamStore, metadata: MetadataStore, streamId: number, policy: CleanerPolicy, now = Date.now()): Promise<CleanerResult> {
   const none = (dirtyRatio: number): CleanerResult => ({ cleaned: false, bytesIn: 0, bytesOut: 0, recordsRemoved: 0, dirtyRatio });
   const regions = await streams.uploadedRegions(streamId);
-  // The newest region is the active part of the log: never cleaned.
+  const checkpoint = ((await metadata.get(checkpointKey(streamId)))?.value as { cleanedTo: number } | undefined)?.cleanedTo ?? 0;
+  const overdue = (r: (typeof regions)[number]): boolean => r.endOffset > checkpoint && r.uploadedAt !== undefined && now - r.uploadedAt >= policy.maxCompactionLagMs;
+  // The newest region is the active part of the log: not cleaned, unless it holds records past max.compaction.lag.ms.
+  const newest = regions.at(-1);
+  const candidates = newest !== undefined && overdue(newest) ? regions : regions.slice(0, -1);
   const cleanable: typeof regions = [];
-  for (const r of regions.slice(0, -1)) {
+  for (const r of candidates) {
     if (r.uploadedAt !== undefined && now - r.uploadedAt < policy.minCompactionLagMs) break;
     cleanable.push(r);
   }
   if (cleanable.length === 0) return none(0);
-  const checkpoint = ((await metadata.get(checkpointKey(streamId)))?.value as { cleanedTo: number } | undefined)?.cleanedTo ?? 0;
   const total = cleanable.reduce((n, r) => n + r.bytes, 0);
   const dirty = cleanable.filter((r) => r.baseOffset >= checkpoint).reduce((n, r) => n + r.bytes, 0);
   const dirtyRatio = total === 0 ? 0 : dirty / total;
-  if (dirty === 0 || dirtyRatio < policy.minCleanableDirtyRatio) return none(dirtyRatio);
+  if (dirty === 0 || (dirtyRatio < policy.minCleanableDirtyRatio && !cleanable.some(overdue))) return none(dirtyRatio);
 
   // The latest offset of every key in the cleanable log (up to the bound: then only what was mapped is cleaned).
   const from = cleanable[0]!.baseOffset;

@@ -65,7 +65,7 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'leader.replication.throttled.replicas', default: '', type: ConfigType.LIST, brokerSynonyms: [], honoured: false, validate: throttledReplicas },
   { name: 'local.retention.bytes', default: '-2', type: ConfigType.LONG, brokerSynonyms: ['log.local.retention.bytes'], honoured: false, validate: isLong(-2) },
   { name: 'local.retention.ms', default: '-2', type: ConfigType.LONG, brokerSynonyms: ['log.local.retention.ms'], honoured: false, validate: isLong(-2) },
-  { name: 'max.compaction.lag.ms', default: LONG_MAX, type: ConfigType.LONG, brokerSynonyms: ['log.cleaner.max.compaction.lag.ms'], honoured: false, validate: isLong(1) },
+  { name: 'max.compaction.lag.ms', default: LONG_MAX, type: ConfigType.LONG, brokerSynonyms: ['log.cleaner.max.compaction.lag.ms'], honoured: true, validate: isLong(1) },
   { name: 'max.message.bytes', default: '1048588', type: ConfigType.INT, brokerSynonyms: ['message.max.bytes'], honoured: true, validate: isInt(0) },
   { name: 'message.timestamp.after.max.ms', default: '3600000', type: ConfigType.LONG, brokerSynonyms: ['log.message.timestamp.after.max.ms'], honoured: true, validate: isLong(0) },
   { name: 'message.timestamp.before.max.ms', default: LONG_MAX, type: ConfigType.LONG, brokerSynonyms: ['log.message.timestamp.before.max.ms'], honoured: true, validate: isLong(0) },

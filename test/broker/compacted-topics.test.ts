@@ -115,6 +115,32 @@ describe('compacted topics', () => {
     expect(final.map((r) => r.offset)).toEqual(survivors.map(([o]) => o));
   }, 180_000);
 
+  it('max.compaction.lag.ms: the newest region is cleaned once its records are that old (Kafka rolls its active segment); without it, it stays as written', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const compact = [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.cleanable.dirty.ratio', value: '0.01' }];
+    await admin.createTopics({ topics: [
+      { topic: 'lagged', numPartitions: 1, configEntries: [...compact, { name: 'max.compaction.lag.ms', value: '1000' }] },
+      { topic: 'unlagged', numPartitions: 1, configEntries: compact },
+    ] });
+    await admin.disconnect();
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    // Two versions of twenty keys and a sentinel, in one request: one region, the newest, in each topic.
+    const messages = [0, 1].flatMap((r) => Array.from({ length: 20 }, (_, k) => ({ key: `k${k}`, value: `v${k}-r${r}` })));
+    messages.push({ key: 'sentinel', value: 'end' });
+    for (const topic of ['lagged', 'unlagged']) await producer.send({ topic, acks: -1, messages });
+    await producer.disconnect();
+    await until(async () => (await metric('floe_upload_pending_bytes')) === 0, 20_000, 'the records to be uploaded');
+    await until(async () => (await readAll('lagged', 'sentinel')).length === 21, 30_000, 'lagged cleaned down to one record per key');
+    const lagged = await readAll('lagged', 'sentinel');
+    expect(lagged.map((r) => `${r.offset} ${r.key}=${r.value}`)).toEqual([
+      ...Array.from({ length: 20 }, (_, k) => `${20 + k} k${k}=v${k}-r1`), '40 sentinel=end',
+    ]);
+    // The same log without max.compaction.lag.ms: its only region is the newest, never cleaned.
+    expect((await readAll('unlagged', 'sentinel')).length).toBe(41);
+  });
+
   it('cleanup.policy changes with AlterConfigs, from delete to compact and to both', async () => {
     const admin = kafka.admin();
     await admin.connect();
