@@ -331,9 +331,11 @@ export class Broker implements HandlerServices {
   }
 
   /** Creates a topic with its partitions spread over the live brokers; undefined if the name is taken. */
-  async createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicRecord | undefined> {
-    const t = await this.topics.create(name, configs, this.member.view.pickOwners(partitions));
+  /** `leaders`: the first broker of each partition's replica assignment, if the client gave one; each is pinned there. */
+  async createTopic(name: string, partitions: number, configs: Record<string, string>, leaders?: readonly number[]): Promise<TopicRecord | undefined> {
+    const t = await this.topics.create(name, configs, leaders ?? this.member.view.pickOwners(partitions));
     if (t === undefined) return undefined;
+    if (leaders !== undefined) await this.pinStreams(t.streams, leaders);
     this.log.info({ topic: name, partitions, topicId: t.id }, 'topic created');
     // The partitions this broker leads are served before the creation is answered.
     await this.member.view.refresh();
@@ -342,10 +344,12 @@ export class Broker implements HandlerServices {
   }
 
   /** Adds partitions, spread over the live brokers; false if the topic changed meanwhile. */
-  async addPartitions(name: string, total: number): Promise<boolean> {
+  async addPartitions(name: string, total: number, leaders?: readonly number[]): Promise<boolean> {
     const t = this.topics.get(name);
     if (t === undefined) return false;
-    const ok = await this.topics.addPartitions(name, total, this.member.view.pickOwners(total - t.streams.length));
+    const before = t.streams.length;
+    const ok = await this.topics.addPartitions(name, total, leaders ?? this.member.view.pickOwners(total - before));
+    if (ok && leaders !== undefined) await this.pinStreams(this.topics.get(name)!.streams.slice(before), leaders);
     if (ok) {
       await this.member.view.refresh();
       await this.leadership.sync();
@@ -368,6 +372,11 @@ export class Broker implements HandlerServices {
     return listing.then(async () => {
       if (!(await this.streams.stillOwned(streamId))) throw new StreamFencedError(streamId, 'moved to another broker before this one listed it');
     });
+  }
+
+  /** Pins new partitions to the brokers their assignment named first, as a reassignment would. */
+  private async pinStreams(streams: readonly number[], leaders: readonly number[]): Promise<void> {
+    await this.metadata.commit(streams.map((id, i) => ({ op: 'put', key: pinKey(id), value: { broker: leaders[i]! } satisfies PartitionPin as unknown as MetadataValue })));
   }
 
   /** AlterPartitionReassignments: the controller moves the partition to `nodeId` and keeps it there while that broker is eligible; null unpins. */

@@ -10,7 +10,8 @@ import { topicNameProblem } from '../topics/topic-registry.ts';
 import { validateTopicConfigs, TOPIC_CONFIGS, resolveTopicConfig } from '../topics/topic-configs.ts';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
-import type { TopicAdmin } from './broker-services.ts';
+import type { ClusterInfo, TopicAdmin } from './broker-services.ts';
+import { replicaListProblem } from '../cluster/replica-assignment.ts';
 
 /** Bound on partitions per topic, so one request cannot create millions of streams. */
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
@@ -19,7 +20,7 @@ export const createTopicsHandler = defineHandler({
   api: CreateTopicsApi,
   minVersion: 0,
   maxVersion: 7,
-  handle: async (req, ctx: RequestContext<TopicAdmin>) => {
+  handle: async (req, ctx: RequestContext<TopicAdmin & ClusterInfo>) => {
     const { broker } = ctx;
     const topics: CreatableTopicResult[] = [];
     const seen = new Set<string>();
@@ -47,10 +48,15 @@ export const createTopicsHandler = defineHandler({
       if (broker.topics.get(t.name) !== undefined) { fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`); continue; }
       let partitions = t.numPartitions === -1 ? broker.config.numPartitions : t.numPartitions;
       let rf = t.replicationFactor === -1 ? broker.config.defaultReplicationFactor : t.replicationFactor;
+      let leaders: number[] | undefined;
       if (t.assignments.length > 0) {
         if (t.numPartitions !== -1 || t.replicationFactor !== -1) { fail(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set.'); continue; }
         partitions = t.assignments.length;
         rf = t.assignments[0]!.brokerIds.length;
+        const problem = assignmentProblem(t.assignments, (id) => broker.member.view.registration(id) !== undefined);
+        if (problem !== undefined) { fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem); continue; }
+        // Diskless: an assignment names no copies, only who leads (its first broker, kept there as by a reassignment).
+        leaders = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds[0]!);
       }
       if (partitions <= 0 || partitions > PARTITIONS_PER_TOPIC_MAX) { fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${PARTITIONS_PER_TOPIC_MAX}.`); continue; }
       if (rf <= 0) { fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.'); continue; }
@@ -71,10 +77,22 @@ export const createTopicsHandler = defineHandler({
         return { name: d.name, value: resolved.value, readOnly: false, configSource: resolved.source, isSensitive: false };
       });
       if (req.validateOnly) continue;
-      const created = await broker.createTopic(t.name, partitions, configs);
+      const created = await broker.createTopic(t.name, partitions, configs, leaders);
       if (created === undefined) { fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`); continue; }
       out.topicId = created.id;
     }
     return { ...defaultCreateTopicsResponse(), topics };
   },
 });
+
+/** Kafka's checks of CreateTopics' replica assignments: partitions 0..n-1, the same replica count each, registered brokers once each. */
+function assignmentProblem(assignments: readonly { partitionIndex: number; brokerIds: number[] }[], registered: (id: number) => boolean): string | undefined {
+  const indexes = assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+  if (indexes.some((p, i) => p !== i)) return 'Partitions should be a consecutive 0-based integer sequence';
+  if (assignments.some((a) => a.brokerIds.length !== assignments[0]!.brokerIds.length)) return 'All partitions should have the same number of replicas';
+  for (const a of assignments) {
+    const problem = replicaListProblem(a.brokerIds, registered);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}

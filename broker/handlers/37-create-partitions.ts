@@ -33,7 +33,7 @@ export const createPartitionsHandler = defineHandler({
       const badAssignment = (t.assignments ?? []).map((a) => replicaListProblem(a.brokerIds, (id) => view.registration(id) !== undefined)).find((p) => p !== undefined);
       if (badAssignment !== undefined) { result(ErrorCode.INVALID_REPLICA_ASSIGNMENT, badAssignment); continue; }
       // Another broker changed the topic meanwhile: a retriable error the admin client retries on.
-      if (!req.validateOnly && !(await ctx.broker.addPartitions(t.name, t.count))) { result(ErrorCode.NOT_CONTROLLER, 'the topic changed meanwhile; retry'); continue; }
+      if (!req.validateOnly && !(await ctx.broker.addPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds[0]!)))) { result(ErrorCode.NOT_CONTROLLER, 'the topic changed meanwhile; retry'); continue; }
       result(ErrorCode.NONE, null);
     }
     return { ...defaultCreatePartitionsResponse(), results };

@@ -41,8 +41,9 @@ export interface PartitionLookup extends TopicCatalog {
 
 /** Creating, growing and deleting topics (spread over the fleet's live brokers). */
 export interface TopicAdmin extends TopicCatalog {
-  createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<TopicRecord | undefined>;
-  addPartitions(name: string, total: number): Promise<boolean>;
+  /** `leaders`: the first broker of each partition's assignment, when the client gave one (validated by the caller). */
+  createTopic(name: string, partitions: number, configs: Record<string, string>, leaders?: readonly number[]): Promise<TopicRecord | undefined>;
+  addPartitions(name: string, total: number, leaders?: readonly number[]): Promise<boolean>;
   deleteTopic(name: string): Promise<void>;
 }
 

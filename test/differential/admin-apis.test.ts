@@ -76,6 +76,19 @@ const SCENARIOS: [string, Scenario][] = [
     }
     return { end };
   }],
+  ['create topics with explicit replica assignments: valid, unknown broker, gaps, uneven', async ({ client: c }) => {
+    const node = (await c.request(DescribeClusterApi, 0, { includeClusterAuthorizedOperations: false, endpointType: 1 })).brokers[0]!.brokerId;
+    const create = async (name: string, assignments: { partitionIndex: number; brokerIds: number[] }[]) => {
+      const r = await c.request(CreateTopicsApi, 5, { topics: [{ ...defaultCreatableTopic(), name, numPartitions: -1, replicationFactor: -1, assignments }], timeoutMs: 10_000, validateOnly: false });
+      return `${errorName(r.topics[0]!.errorCode)} partitions ${r.topics[0]!.numPartitions}`;
+    };
+    return {
+      valid: await create('assigned', [{ partitionIndex: 0, brokerIds: [node] }, { partitionIndex: 1, brokerIds: [node] }]),
+      unknownBroker: await create('assigned-unknown', [{ partitionIndex: 0, brokerIds: [node + 1000] }]),
+      gap: await create('assigned-gap', [{ partitionIndex: 0, brokerIds: [node] }, { partitionIndex: 2, brokerIds: [node] }]),
+      twice: await create('assigned-twice', [{ partitionIndex: 0, brokerIds: [node, node] }]),
+    };
+  }],
   ['ACLs on a broker without an authorizer', async ({ client: c }) => {
     const d = await c.request(DescribeAclsApi, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 });
     const cr = await c.request(CreateAclsApi, 3, { creations: [{ resourceType: 2, resourceName: 'described', resourcePatternType: 3, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 }] });

@@ -11,6 +11,8 @@ import { TestFleet, useFleetServers } from '../support/fleet.ts';
 import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
 import { startKip848Member } from '../support/kip848-consumer.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
+import { DescribeConfigsApi, IncrementalAlterConfigsApi } from '../../protocol/generated/index.ts';
 
 const servers = useFleetServers();
 
@@ -159,10 +161,43 @@ describe('a three-broker fleet', () => {
     const offsets = await admin.fetchTopicOffsets('reassigned');
     expect(offsets.find((o) => o.partition === 0)!.high).toBe('1');
 
+    // A topic created with replica assignments is led by each partition's first broker, and stays so.
+    await admin.createTopics({ topics: [{ topic: 'assigned', replicaAssignment: [{ partition: 0, replicas: [3] }, { partition: 1, replicas: [3] }, { partition: 2, replicas: [2] }] }] });
+    const assignedLeaders = async (): Promise<number[]> => (await admin.fetchTopicMetadata({ topics: ['assigned'] })).topics[0]!.partitions
+      .sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+    await until(async () => (await assignedLeaders()).join() === '3,3,2', 30_000, 'partitions led as assigned');
+
     // Unknown brokers and duplicates are refused with Kafka's error.
     await expect(admin.alterPartitionReassignments({ topics: [{ topic: 'reassigned', partitionAssignment: [{ partition: 1, replicas: [99] }] }] }))
       .rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'INVALID_REPLICA_ASSIGNMENT' })] });
     await admin.disconnect();
+  });
+
+  it('a dynamic broker default set through one broker is every broker\'s: another answers it as its topics\' default', async () => {
+    const wire = async <T>(id: number, fn: (c: WireClient) => Promise<T>): Promise<T> => {
+      const c = await WireClient.connect('127.0.0.1', fleet.broker(id).port);
+      try {
+        return await fn(c);
+      } finally {
+        c.close();
+      }
+    };
+    const setDefault = (value: string | null) => wire(1, (c) => c.request(IncrementalAlterConfigsApi, 1, {
+      resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: value === null ? 1 : 0, value }] }], validateOnly: false,
+    }));
+    const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'fleet-defaults', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const retentionOn = async (id: number): Promise<string> => {
+      const r = await wire(id, (c) => c.request(DescribeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 'fleet-defaults', configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false }));
+      const e = r.results[0]!.configs[0]!;
+      return `${e.value} source ${e.configSource}`;
+    };
+    expect((await setDefault('3600000')).responses[0]!.errorCode).toBe(0);
+    for (const id of [2, 3]) await until(async () => (await retentionOn(id)) === '3600000 source 3', 10_000, `broker ${id} to see the cluster default`);
+    expect((await setDefault(null)).responses[0]!.errorCode).toBe(0);
+    for (const id of [2, 3]) await until(async () => (await retentionOn(id)) === '604800000 source 5', 10_000, `broker ${id} to see it removed`);
   });
 
   it('a broker that joins takes its share within seconds, and no object is written for the move', async () => {
