@@ -90,8 +90,11 @@ export class LogMaintenance {
           targetBytes: broker.config.objectCompactionTargetBytes,
         };
         for (const [partition, streamId] of t.streams.entries()) {
-          if (!broker.streams.has(streamId)) continue;
-          const r = await cleanPartition(broker.streams, broker.metadata, streamId, policy, now);
+          const log = broker.partition(t, partition);
+          if (!broker.streams.has(streamId) || log === undefined) continue;
+          const r = await cleanPartition(broker.streams, broker.metadata, streamId, policy, {
+            lastStableOffset: log.lastStableOffset, abortedBetween: (from, to) => log.transactions.abortedBetween(from, to),
+          }, now);
           broker.metrics.cleanerDirtyRatio.set({ topic: t.name, partition: String(partition) }, r.dirtyRatio);
           if (!r.cleaned) continue;
           broker.metrics.cleanerRuns.inc();

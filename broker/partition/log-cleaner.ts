@@ -7,9 +7,10 @@
 // tombstones dropped once older than delete.retention.ms; and, whatever the
 // ratio, once dirty records are older than max.compaction.lag.ms (KIP-354:
 // then the newest region is cleaned too, as Kafka rolls its active segment
-// for it; a region's age is its upload time). Transactional and
-// control batches are kept whole and do not shadow other records, so
-// cleaning never needs to know how a transaction ended. The rewrite itself
+// for it; a region's age is its upload time). Only the log below the last
+// stable offset is cleaned: there every transaction has ended, its batches
+// of aborted transactions are removed and those of committed ones compacted
+// like any other; control batches (markers) are kept. The rewrite itself
 // (objects, the fenced index swap) belongs to the stream store.
 
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
@@ -17,7 +18,8 @@ import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts'
 import type { StreamStore } from '../../s3stream/stream-store.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { Chunk } from '../../s3stream/stream-set-object.ts';
-import { partitionRecordsPrefix } from './partition-transactions.ts';
+import { partitionRecordsPrefix, type AbortedTransaction } from './partition-transactions.ts';
+import type { RecordBatchHeader } from '../../protocol/records/record-batch-header.ts';
 
 export interface CleanerPolicy {
   minCleanableDirtyRatio: number;
@@ -42,7 +44,13 @@ export interface CleanerResult {
 /** Where the last cleaning of the stream ended (a key of the partition's own metadata, removed with it). */
 const checkpointKey = (streamId: number): string => `${partitionRecordsPrefix(streamId)}cleaner`;
 
-export async function cleanPartition(streams: StreamStore, metadata: MetadataStore, streamId: number, policy: CleanerPolicy, now = Date.now()): Promise<CleanerResult> {
+/** What the partition's leader knows of its transactions: where the stable log ends, and the aborted ones. */
+export interface CleanerTransactions {
+  lastStableOffset: number;
+  abortedBetween(from: number, to: number): readonly AbortedTransaction[];
+}
+
+export async function cleanPartition(streams: StreamStore, metadata: MetadataStore, streamId: number, policy: CleanerPolicy, txns: CleanerTransactions, now = Date.now()): Promise<CleanerResult> {
   const none = (dirtyRatio: number): CleanerResult => ({ cleaned: false, bytesIn: 0, bytesOut: 0, recordsRemoved: 0, dirtyRatio });
   const regions = await streams.uploadedRegions(streamId);
   const checkpoint = ((await metadata.get(checkpointKey(streamId)))?.value as { cleanedTo: number } | undefined)?.cleanedTo ?? 0;
@@ -53,6 +61,8 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
   const cleanable: typeof regions = [];
   for (const r of candidates) {
     if (r.uploadedAt !== undefined && now - r.uploadedAt < policy.minCompactionLagMs) break;
+    // A transaction still open there: how it ends is not known yet (Kafka cleans below the LSO only).
+    if (r.endOffset > txns.lastStableOffset) break;
     cleanable.push(r);
   }
   if (cleanable.length === 0) return none(0);
@@ -64,6 +74,9 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
   // The latest offset of every key in the cleanable log (up to the bound: then only what was mapped is cleaned).
   const from = cleanable[0]!.baseOffset;
   let until = cleanable.at(-1)!.endOffset;
+  const aborted = txns.abortedBetween(from, until);
+  const isAborted = (b: RecordBatchHeader): boolean => b.isTransactional && !b.isControl
+    && aborted.some((a) => a.producerId === b.producerId && Number(b.baseOffset) >= a.firstOffset && Number(b.baseOffset) < a.lastOffset);
   const latest = new Map<string, number>();
   let cur = from;
   scan: while (cur < until) {
@@ -72,7 +85,7 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
     for (const chunk of chunks) {
       for (const b of splitRecordBatches(chunk)) {
         if (Number(b.lastOffset) < cur) continue;
-        if (!b.isControl && !b.isTransactional) {
+        if (!b.isControl && !isAborted(b)) {
           for (const r of readRecords(b)) {
             if (r.key === null) continue;
             latest.set(r.key.toString('latin1'), Number(r.offset));
@@ -94,8 +107,12 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
     const kept: Buffer[] = [];
     for (const b of splitRecordBatches(c.data)) {
       const bytes = c.data.subarray(b.start, b.start + b.sizeBytes);
-      if (b.isControl || b.isTransactional) {
+      if (b.isControl) {
         kept.push(bytes);
+        continue;
+      }
+      if (isAborted(b)) {
+        recordsRemoved += b.recordCount;
         continue;
       }
       const records = readRecords(b);
@@ -109,7 +126,7 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
       else if (survivors.length > 0) {
         kept.push(buildRecordBatch(survivors.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: Number(r.offset - b.baseOffset) })), {
           baseOffset: b.baseOffset, lastOffsetDelta: b.lastOffsetDelta, compression: b.compression, producerId: b.producerId, producerEpoch: b.producerEpoch,
-          baseSequence: b.baseSequence, partitionLeaderEpoch: b.partitionLeaderEpoch,
+          baseSequence: b.baseSequence, partitionLeaderEpoch: b.partitionLeaderEpoch, transactional: b.isTransactional,
         }));
       }
     }

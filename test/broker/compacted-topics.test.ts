@@ -23,8 +23,8 @@ async function metric(name: string): Promise<number> {
 }
 
 /** Every record of the topic's partition 0, from the beginning, read until `last` arrives. */
-async function readAll(topic: string, last: string): Promise<{ offset: number; key: string; value: string | null }[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-reader-${Date.now()}`, maxWaitTimeInMs: 200 });
+async function readAll(topic: string, last: string, readUncommitted = false): Promise<{ offset: number; key: string; value: string | null }[]> {
+  const consumer = kafka.consumer({ groupId: `${topic}-reader-${Date.now()}`, maxWaitTimeInMs: 200, readUncommitted });
   const got: { offset: number; key: string; value: string | null }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -139,6 +139,42 @@ describe('compacted topics', () => {
     ]);
     // The same log without max.compaction.lag.ms: its only region is the newest, never cleaned.
     expect((await readAll('unlagged', 'sentinel')).length).toBe(41);
+  });
+
+  it('transactions: the cleaner removes aborted transactions\' records and compacts committed ones like any other', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'txn-compacted', numPartitions: 1, configEntries: [
+      { name: 'cleanup.policy', value: 'compact' }, { name: 'min.cleanable.dirty.ratio', value: '0.01' }, { name: 'delete.retention.ms', value: '0' },
+    ] }] });
+    await admin.disconnect();
+    const uploaded = (): Promise<void> => until(async () => (await metric('floe_upload_pending_bytes')) === 0, 20_000, 'the records to be uploaded');
+    const producer = kafka.producer({ transactionalId: 'cleaner-txn', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const inTransaction = async (keys: number[], value: string, commit: boolean): Promise<void> => {
+      const txn = await producer.transaction();
+      await txn.send({ topic: 'txn-compacted', acks: -1, messages: keys.map((k) => ({ key: `k${k}`, value })) });
+      if (commit) await txn.commit();
+      else await txn.abort();
+      await uploaded();
+    };
+    await inTransaction([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'first', true);
+    await inTransaction([0, 1, 2, 3, 4], 'aborted', false);
+    await inTransaction([5, 6, 7, 8, 9], 'second', true);
+    await producer.disconnect();
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: 'txn-compacted', acks: -1, messages: [{ key: 'sentinel', value: 'end' }] });
+    await plain.disconnect();
+    await uploaded();
+    // Before cleaning a read_uncommitted consumer sees all 21 records; after, the aborted five and the superseded five are gone.
+    await until(async () => (await readAll('txn-compacted', 'sentinel', true)).length === 11, 30_000, 'the cleaner to remove aborted and superseded records');
+    const seen = await readAll('txn-compacted', 'sentinel', true);
+    expect(seen.map((r) => `${r.key}=${r.value}`).sort()).toEqual([
+      ...[0, 1, 2, 3, 4].map((k) => `k${k}=first`), ...[5, 6, 7, 8, 9].map((k) => `k${k}=second`), 'sentinel=end',
+    ].sort());
+    // read_committed sees the same.
+    expect((await readAll('txn-compacted', 'sentinel')).map((r) => `${r.key}=${r.value}`).sort()).toEqual(seen.map((r) => `${r.key}=${r.value}`).sort());
   });
 
   it('cleanup.policy changes with AlterConfigs, from delete to compact and to both', async () => {
