@@ -315,8 +315,8 @@ export class ClusterAdmin {
     }
   }
 
-  /** Up to `maxRecords` records of a partition from `offset` (read_committed), from its leader. */
-  async read(topic: string, partition: number, offset: number, maxRecords: number): Promise<{ records: ReadRecord[]; highWatermark: number } | AdminError> {
+  /** Up to `maxRecords` records of a partition from `offset` (read_committed), from its leader; `waitMs`: a long poll for the first. */
+  async read(topic: string, partition: number, offset: number, maxRecords: number, waitMs = 0): Promise<{ records: ReadRecord[]; highWatermark: number } | AdminError> {
     const t = this.broker.topics.get(topic);
     if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
     if (!Number.isInteger(partition) || partition < 0 || partition >= t.streams.length) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} has no partition ${partition}`);
@@ -325,7 +325,7 @@ export class ClusterAdmin {
     if (leader === undefined) return adminError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${partition} of ${topic} has no live leader`);
     try {
       const r = await this.broker.links.request(leader.nodeId, FetchApi, 12, {
-        ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 0, maxBytes: ADMIN_READ_BYTES_MAX, isolationLevel: 1,
+        ...defaultFetchRequest(), maxWaitMs: waitMs, minBytes: waitMs > 0 ? 1 : 0, maxBytes: ADMIN_READ_BYTES_MAX, isolationLevel: 1,
         topics: [{ topic, topicId: t.id, partitions: [{ ...defaultFetchPartition(), partition, fetchOffset: BigInt(offset), partitionMaxBytes: ADMIN_READ_BYTES_MAX }] }],
       });
       const p = r.responses[0]?.partitions[0];

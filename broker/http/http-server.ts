@@ -12,6 +12,8 @@ import { registerStateMetrics } from './state-metrics.ts';
 import { OVERVIEW_HTML } from './overview-page.ts';
 import { registerRestV3 } from './rest-v3.ts';
 import { registerMcp } from './mcp-server.ts';
+import { registerRecordStream, STREAMS_MAX, type RecordStreamStats } from './record-stream.ts';
+import { Counter, Gauge } from 'prom-client';
 
 /** A readiness probe that takes longer than this counts as not ready. */
 const READINESS_PROBE_MS = 2000;
@@ -119,6 +121,10 @@ export async function startHttpServer(broker: Broker, host: string, port: number
   }));
 
   registerRestV3(app, broker);
+  const streams: RecordStreamStats = { open: 0, opened: 0, refused: 0 };
+  new Gauge({ name: 'floe_http_record_streams_open', help: `Server-Sent Events record streams open now (at most ${STREAMS_MAX}).`, registers: [broker.metrics.registry], collect() { this.set(streams.open); } });
+  new Counter({ name: 'floe_http_record_streams_refused_total', help: 'Record streams refused (429) because the bound was reached.', registers: [broker.metrics.registry], collect() { this.reset(); this.inc(streams.refused); } });
+  registerRecordStream(app, broker, streams);
   registerMcp(app, broker);
 
   await app.listen({ host, port });

@@ -102,6 +102,61 @@ describe('REST API (v3 shapes)', () => {
     expect((read.json.data as { offset: number; value: { data: string } }[]).map((r) => [r.offset, r.value.data])).toEqual([[0, 'first'], [4, 'second']]);
   });
 
+  it('tails a partition over Server-Sent Events: records a Kafka client writes arrive as events, and Last-Event-ID resumes after the last one', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'tailed', numPartitions: 1 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'tailed', acks: -1, messages: [{ key: 'a', value: 'before' }] });
+    const url = `${base}/v3/clusters/${cluster}/topics/tailed/partitions/0/records/stream`;
+    /** Reads events until `n` records came (bounded), then closes the stream. */
+    const readEvents = async (n: number, headers: Record<string, string> = {}, query = ''): Promise<{ id: string; data: { offset: number; value: { data: unknown } } }[]> => {
+      const abort = new AbortController();
+      const res = await fetch(url + query, { headers, signal: abort.signal });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const events: { id: string; data: { offset: number; value: { data: unknown } } }[] = [];
+      const reader = res.body!.getReader();
+      let text = '';
+      const deadline = setTimeout(() => abort.abort(), 30_000);
+      try {
+        while (events.length < n) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += Buffer.from(value).toString();
+          let end: number;
+          while ((end = text.indexOf('\n\n')) >= 0) {
+            const block = text.slice(0, end);
+            text = text.slice(end + 2);
+            const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+            if (fields.event === 'record') events.push({ id: fields.id!, data: JSON.parse(fields.data!) as { offset: number; value: { data: unknown } } });
+          }
+        }
+      } finally {
+        clearTimeout(deadline);
+        abort.abort();
+      }
+      return events;
+    };
+    const live = readEvents(3, {}, '?offset=0');
+    // Written while the stream is open: they arrive as they are committed.
+    await producer.send({ topic: 'tailed', acks: -1, messages: [{ key: 'b', value: 'during-1' }] });
+    await producer.send({ topic: 'tailed', acks: -1, messages: [{ key: 'c', value: 'during-2' }] });
+    const got = await live;
+    expect(got.map((e) => [e.id, e.data.offset])).toEqual([['0', 0], ['1', 1], ['2', 2]]);
+    // A reconnecting EventSource sends the last id it saw: the stream resumes after it.
+    await producer.send({ topic: 'tailed', acks: -1, messages: [{ key: 'd', value: 'after' }] });
+    const resumed = await readEvents(1, { 'last-event-id': '2' });
+    expect(resumed.map((e) => e.data.offset)).toEqual([3]);
+    await producer.disconnect();
+    // Once every client is gone, no stream is left open.
+    await until(async () => (await (await fetch(`${base}/metrics`)).text()).includes('floe_http_record_streams_open 0'), 10_000, 'the streams to be closed');
+    expect((await call('GET', `/v3/clusters/${cluster}/topics/no-such-topic/partitions/0/records/stream`)).status).toBe(404);
+    expect((await call('GET', `/v3/clusters/${cluster}/topics/tailed/partitions/0/records/stream?offset=-4`)).status).toBe(400);
+  });
+
   it('bad input gets a clear error and writes nothing', async () => {
     await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-bad', partitions_count: 1 });
     const hw = async (): Promise<number> => ((await call('GET', `/v3/clusters/${cluster}/topics/rest-bad`)).json.partitions as { high_watermark: number }[])[0]!.high_watermark;
