@@ -7,6 +7,7 @@
 // different brokers), and a coordinator SIGKILLed with a transaction open:
 // its successor aborts it at its timeout and readers move on.
 
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -237,6 +238,42 @@ describe('transactions in a three-broker fleet', () => {
     const seen = await read('ftx-busy', 'read_committed', committed.length + 1);
     expect(seen.map((r) => r.value).sort()).toEqual([...committed].sort());
   }, 120_000);
+
+  // The coordinator moved under a running producer, by the reassignment API (no broker killed): each move leaves
+  // operations queued at the old coordinator, which must answer them NOT_COORDINATOR (d114dfc), never an error
+  // that makes librdkafka abort or die.
+  it('its coordinator moved four times by AlterPartitionReassignments while librdkafka commits transactions: every one commits', async () => {
+    await createTopic('ftx-moved', 3);
+    const txnId = 'ftx-moved-txn';
+    const javaHash = (str: string): number => { let h = 0; for (let i = 0; i < str.length; i++) h = (Math.imul(31, h) + str.charCodeAt(i)) | 0; return h; };
+    const statePartition = Math.abs(javaHash(txnId)) % (await leaders('__transaction_state')).length;
+    const TXNS = 40;
+    const child = spawn(PYTHON, [SCRIPT, 'loop', fleet.bootstrap, 'ftx-moved', txnId, String(TXNS)], { env: currentConfluentKafkaEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let committed = 0;
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => { committed += d.toString().split('\n').filter((l) => l.includes('"committed"')).length; });
+    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (let move = 1; move <= 4; move++) {
+        // Each move lands while transactions are under way: after some more have committed.
+        await until(() => committed >= move * 6, 60_000, `${move * 6} transactions committed`, 100, () => stderr);
+        const from = (await leaders('__transaction_state'))[statePartition]!;
+        const to = (from % 3) + 1;
+        await admin.alterPartitionReassignments({ topics: [{ topic: '__transaction_state', partitionAssignment: [{ partition: statePartition, replicas: [to] }] }] });
+        await until(async () => (await leaders('__transaction_state'))[statePartition] === to, 30_000, `the coordinator moved to broker ${to}`);
+      }
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await admin.disconnect();
+    }
+    expect(committed).toBe(TXNS);
+    const seen = await read('ftx-moved', 'read_committed', TXNS * 3 + 1);
+    expect(seen.map((r) => r.value).sort()).toEqual(Array.from({ length: TXNS }, (_, t) => [0, 1, 2].map((p) => `${txnId}-${t}-p${p}`)).flat().sort());
+  }, 180_000);
 
   // Found by the fault campaign's transactional producer: after its coordinator was killed, librdkafka was told
   // INVALID_PRODUCER_ID_MAPPING ("current transaction must be aborted") by a partition leader that, with no live

@@ -5,6 +5,7 @@
   ctp <bootstrap> <in> <out> <group> <n>  consume-transform-produce: n records from <in> to <out>, offsets in the transaction
   fence <bootstrap> <topic>               a second producer with the same transactional.id fences the first
   abandon <bootstrap> <topic> <txn-id> [timeout-ms]  opens a transaction, writes, and exits without ending it (timeout 3 s)
+  loop <bootstrap> <topic> <txn-id> <n>   n transactions of 3 records (one per partition), each committed; a line per commit
 """
 import json
 import sys
@@ -114,6 +115,16 @@ def abandon(bootstrap, topic, txn_id, timeout_ms):
     out(step='abandoned')
 
 
+def loop(bootstrap, topic, txn_id, n):
+    p = producer(bootstrap, txn_id, 60000)
+    for t in range(n):
+        p.begin_transaction()
+        for part in range(3):
+            p.produce(topic, key=f't{t}', value=f'{txn_id}-{t}-p{part}', partition=part)
+        p.commit_transaction(60)
+        out(step='committed', txn=t)
+
+
 mode = sys.argv[1]
 if mode == 'commit-abort':
     commit_abort(sys.argv[2], sys.argv[3])
@@ -123,5 +134,7 @@ elif mode == 'ctp':
     ctp(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]))
 elif mode == 'fence':
     fence(sys.argv[2], sys.argv[3])
+elif mode == 'loop':
+    loop(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
 elif mode == 'abandon':
     abandon(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 3000)
