@@ -169,4 +169,11 @@ const SCENARIOS: [string, Scenario][] = [
   }],
 ];
 
-differentialSuite('Admin APIs, asked of Apache Kafka and of floe', 'admin-apis.md', SCENARIOS, ALLOWED);
+/** Differences this suite found, fixed in floe (each scenario failed before its fix). */
+const FIXED: Record<string, string> = {
+  'create partitions with explicit assignments, validate only; delete a topic by an unknown id': 'assignments naming an unknown broker were accepted',
+  'create topics with explicit replica assignments: valid, unknown broker, gaps, uneven': 'assignments were not checked (nor honoured)',
+  'describe configs of the broker itself, named': 'every broker setting was STATIC_BROKER_CONFIG and read-only; the dynamic ones were missing',
+};
+
+differentialSuite('Admin APIs, asked of Apache Kafka and of floe', 'admin-apis.md', SCENARIOS, ALLOWED, FIXED);

@@ -116,4 +116,11 @@ const SCENARIOS: [string, Scenario][] = [
   }],
 ];
 
-differentialSuite('The same requests to Apache Kafka and to floe: admin, produce, fetch and offset mistakes', 'admin-errors.md', SCENARIOS, ALLOWED);
+/** Differences this suite found, fixed in floe (each scenario failed before its fix). */
+const FIXED: Record<string, string> = {
+  'list offsets: earliest and latest of base-0, an unknown topic': 'unknown topics are answered first, as Kafka orders them',
+  'produce to a partition out of range': "a failed produce's base offset is -1",
+  'produce a keyless record to a compacted topic, then a keyed one': 'keyless records on a compacted topic were accepted',
+};
+
+differentialSuite('The same requests to Apache Kafka and to floe: admin, produce, fetch and offset mistakes', 'admin-errors.md', SCENARIOS, ALLOWED, FIXED);

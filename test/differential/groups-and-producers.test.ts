@@ -209,4 +209,11 @@ const SCENARIOS: [string, Scenario][] = [
   }],
 ];
 
-differentialSuite('Consumer groups and producers, asked of Apache Kafka and of floe', 'groups-and-producers.md', SCENARIOS, ALLOWED);
+/** Differences this suite found, fixed in floe (each scenario failed before its fix). */
+const FIXED: Record<string, string> = {
+  "sync: the leader's assignment comes back": 'a SyncGroup naming another protocol was accepted',
+  'leave, then the empty group is deleted with its offsets': 'an empty group lost its protocol type',
+  'an idempotent producer: a duplicate, a gap, an old epoch': 'a gap on a partition never led by another broker was answered NOT_LEADER_OR_FOLLOWER',
+};
+
+differentialSuite('Consumer groups and producers, asked of Apache Kafka and of floe', 'groups-and-producers.md', SCENARIOS, ALLOWED, FIXED);
