@@ -10,6 +10,7 @@
 
 import type { Broker } from './broker.ts';
 import { cleanupPolicyIncludes, effectiveTopicConfig } from './topics/topic-configs.ts';
+import { OFFSETS_TOPIC } from './groups/group-coordinator.ts';
 import { cleanPartition } from './partition/log-cleaner.ts';
 import { COMPACTION_REGIONS_PER_RUN_MAX } from '../s3stream/region-rewriter.ts';
 
@@ -80,7 +81,8 @@ export class LogMaintenance {
     try {
       const layers = broker.brokerConfigs.layers();
       for (const t of broker.topics.all()) {
-        if (t.name.startsWith('__') || !cleanupPolicyIncludes(t.configs, 'compact', layers)) continue;
+        // __consumer_offsets is compacted like any topic; the other internal topics keep their own bounds.
+        if ((t.name.startsWith('__') && t.name !== OFFSETS_TOPIC) || !cleanupPolicyIncludes(t.configs, 'compact', layers)) continue;
         const policy = {
           minCleanableDirtyRatio: Number(effectiveTopicConfig(t.configs, 'min.cleanable.dirty.ratio', layers)),
           minCompactionLagMs: Number(effectiveTopicConfig(t.configs, 'min.compaction.lag.ms', layers)),

@@ -5,13 +5,10 @@
 // is persisted there too, as a snapshot per group (each completed classic
 // generation; each change of a KIP-848 group), so that after a restart,
 // kill -9 included, members carry on with their ids and assignments.
-// A partition that has taken offsets.topic.segment.bytes since its last
-// checkpoint gets a checkpoint: the latest value of every live key,
-// appended, after which everything before it is trimmed — Kafka's
-// compaction of this topic, so it stays bounded. It comes sooner once the
-// partition holds three times its last checkpoint (and at least 1 MiB): a
-// new coordinator replays the partition from object storage before it
-// answers, so what it replays is kept near the live data, not 100 MiB.
+// The topic is compacted (cleanup.policy=compact, as in Kafka): every
+// record is keyed (an offset, a group, a pending transaction) and removals
+// are tombstones, so the log cleaner keeps each partition to its live keys
+// and a new coordinator replays little.
 
 import { ConsumerGroup, type ClassicGroupSnapshot, type GroupLimits } from './consumer-group.ts';
 import { ConsumerProtocolGroup, type ConsumerProtocolGroupSnapshot, type ConsumerProtocolLimits, type TopicCatalog } from './consumer-protocol-group.ts';
@@ -26,10 +23,6 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export const OFFSET_METADATA_BYTES_MAX = 4096;
 /** Bound on groups tracked in memory; a JoinGroup for one more gets COORDINATOR_NOT_AVAILABLE. */
 export const GROUPS_MAX = 100_000;
-/** A partition is checkpointed once it has taken this many times its last checkpoint's bytes (that checkpoint included)... */
-const CHECKPOINT_DIRTY_FACTOR = 3;
-/** ...and at least this many bytes (or offsets.topic.segment.bytes, when smaller). */
-const CHECKPOINT_BYTES_MIN = 1024 * 1024;
 
 export interface CommittedOffset {
   offset: bigint;
@@ -100,14 +93,8 @@ export class GroupCoordinator {
   private readonly pendingTxnOffsets = new Map<string, Map<string, Map<string, { t: string; p: number; v: OffsetValue }>>>();
   private readonly limits: GroupLimits;
   private readonly partitions: number;
+  /** offsets.topic.segment.bytes: the offsets topic's segment.bytes, as Kafka gives it. */
   private readonly segmentBytes: number;
-  /** Per offsets partition: bytes appended since its last checkpoint. */
-  private readonly bytesSinceCheckpoint: number[] = [];
-  /** Per offsets partition: the size of its last checkpoint (its live data then); 0 when unknown. */
-  private readonly checkpointBytes: number[] = [];
-  /** Per offsets partition: offset commits appended but not yet applied (a checkpoint must not miss them). */
-  private readonly commitsInFlight: number[] = [];
-  private readonly checkpointing = new Set<number>();
 
   constructor(broker: Broker, limits: GroupLimits, consumerLimits: ConsumerProtocolLimits, offsetsTopicPartitions: number, offsetsSegmentBytes: number) {
     this.broker = broker;
@@ -131,8 +118,12 @@ export class GroupCoordinator {
 
   /** Creates the offsets topic if no broker has yet; its partitions load as this broker comes to lead them. */
   async load(): Promise<void> {
-    if (this.broker.topics.get(OFFSETS_TOPIC) === undefined) {
-      await this.broker.createTopic(OFFSETS_TOPIC, this.partitions, { 'cleanup.policy': 'delete' });
+    const existing = this.broker.topics.get(OFFSETS_TOPIC);
+    if (existing === undefined) {
+      await this.broker.createTopic(OFFSETS_TOPIC, this.partitions, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) });
+    } else if (existing.configs['cleanup.policy'] !== 'compact') {
+      // Made before the cleaner kept it bounded (floe checkpointed it itself then): compacted from now on.
+      await this.broker.topics.setConfigs(OFFSETS_TOPIC, { ...existing.configs, 'cleanup.policy': 'compact' });
     }
   }
 
@@ -189,7 +180,6 @@ export class GroupCoordinator {
     for (const id of [...this.offsets.keys()]) if (mine(id)) this.offsets.delete(id);
     for (const id of [...this.pendingTxnOffsets.keys()]) if (mine(id)) this.pendingTxnOffsets.delete(id);
     for (const id of [...this.written.keys()]) if (mine(id)) this.written.delete(id);
-    this.bytesSinceCheckpoint[partition] = 0;
     this.broker.log.info({ partition }, 'groups of __consumer_offsets partition unloaded (led elsewhere now)');
   }
 
@@ -197,11 +187,7 @@ export class GroupCoordinator {
   private async loadPartition(p: number, log: PartitionLog): Promise<void> {
     let loaded = 0;
     const snapshots = new Map<string, GroupSnapshot>();
-    this.bytesSinceCheckpoint[p] = 0;
-    this.checkpointBytes[p] = 0;
-    this.commitsInFlight[p] = 0;
     for await (const b of log.batches()) {
-      this.bytesSinceCheckpoint[p]! += b.sizeBytes;
       for (const r of readRecords(b)) {
         if (r.key === null) continue;
         const key = JSON.parse(r.key.toString()) as OffsetKey | GroupKey | TxnOffsetsKey;
@@ -252,7 +238,6 @@ export class GroupCoordinator {
       const res = log.append(batch, INTERNAL_APPEND);
       if (res.errorCode !== 0) throw new Error(res.errorMessage ?? 'append failed');
       await res.durable;
-      this.wrote(this.offsetsPartition(groupId), batch.length);
     };
     const next = (this.writes.get(groupId) ?? Promise.resolve()).then(write).catch((e: unknown) => {
       // A lost snapshot costs a rebalance after a restart, never data: log it and carry on.
@@ -357,63 +342,6 @@ export class GroupCoordinator {
     return log;
   }
 
-  /** Counts bytes written to an offsets partition; starts its checkpoint once enough have accumulated. */
-  private wrote(partition: number, bytes: number): void {
-    this.bytesSinceCheckpoint[partition] = (this.bytesSinceCheckpoint[partition] ?? 0) + bytes;
-    const due = Math.min(this.segmentBytes, Math.max(CHECKPOINT_BYTES_MIN, CHECKPOINT_DIRTY_FACTOR * (this.checkpointBytes[partition] ?? 0)));
-    if (this.bytesSinceCheckpoint[partition]! < due || this.checkpointing.has(partition)) return;
-    if ((this.commitsInFlight[partition] ?? 0) > 0) return; // the last of them to finish comes back here
-    this.checkpointing.add(partition);
-    void this.checkpoint(partition).catch((e: unknown) => {
-      this.broker.log.warn({ err: (e as Error).message, partition }, '__consumer_offsets checkpoint failed; will retry');
-    }).finally(() => this.checkpointing.delete(partition));
-  }
-
-  /**
-   * Appends the latest value of every live key of the partition, then trims
-   * everything before it. Built and appended in one synchronous step while
-   * no commit is between append and apply, so nothing newer is left out;
-   * anything appended later follows the checkpoint in the log.
-   */
-  private async checkpoint(partition: number): Promise<void> {
-    const topic = this.broker.topics.get(OFFSETS_TOPIC)!;
-    const log = this.broker.partition(topic, partition);
-    if (log === undefined) return;
-    await log.ready;
-    if ((this.commitsInFlight[partition] ?? 0) > 0) return;
-    const records: { key: string; value: string | null }[] = [];
-    for (const [groupId, offsets] of this.offsets) {
-      if (this.offsetsPartition(groupId) !== partition) continue;
-      for (const [k, c] of offsets) {
-        const [t, p] = k.split('\u0000') as [string, string];
-        records.push(offsetRecord(groupId, t, Number(p), { o: c.offset.toString(), e: c.leaderEpoch, m: c.metadata, ts: c.commitTimestampMs }));
-      }
-    }
-    for (const [groupId, json] of this.written) {
-      if (this.offsetsPartition(groupId) === partition && json !== 'null') records.push({ key: groupRecordKey(groupId), value: json });
-    }
-    for (const [groupId, byPid] of this.pendingTxnOffsets) {
-      if (this.offsetsPartition(groupId) !== partition) continue;
-      for (const [pid, offsets] of byPid) records.push({ key: txnRecordKey(groupId, BigInt(pid)), value: JSON.stringify({ offsets: [...offsets.values()] } satisfies TxnOffsetsValue) });
-    }
-    const batches: Buffer[] = [];
-    for (let i = 0; i < records.length; i += 1000) batches.push(buildRecordBatch(records.slice(i, i + 1000)));
-    // With no live key left, the checkpoint is empty: everything so far can go.
-    let firstOffset = log.highWatermark;
-    const results = batches.map((b) => log.append(b, INTERNAL_APPEND));
-    for (const [i, res] of results.entries()) {
-      if (res.errorCode !== 0) throw new Error(res.errorMessage ?? 'checkpoint append failed');
-      if (i === 0) firstOffset = res.baseOffset;
-    }
-    for (const res of results) await res.durable;
-    const bytes = batches.reduce((n, b) => n + b.length, 0);
-    // Everything before the checkpoint is now superseded by it.
-    await log.deleteRecordsBefore(firstOffset);
-    this.bytesSinceCheckpoint[partition] = bytes;
-    this.checkpointBytes[partition] = bytes;
-    this.broker.log.info({ partition, keys: records.length, from: firstOffset }, '__consumer_offsets partition checkpointed and trimmed');
-  }
-
   /** Appends the commits durably, then makes them visible. */
   async commit(groupId: string, entries: readonly OffsetCommitEntry[], tombstones: readonly { topic: string; partition: number }[] = []): Promise<void> {
     if (entries.length === 0 && tombstones.length === 0) return;
@@ -479,22 +407,14 @@ export class GroupCoordinator {
     return false;
   }
 
-  /** Appends records to the group's offsets partition, durably, then applies them (a checkpoint waits for it). */
+  /** Appends records to the group's offsets partition, durably, then applies them. */
   private async appendRecords(groupId: string, records: { key: string; value: string | null }[], apply: () => void): Promise<void> {
-    const partition = this.offsetsPartition(groupId);
     const log = this.offsetsLog(groupId);
     await log.ready;
-    const batch = buildRecordBatch(records);
-    const res = log.append(batch, INTERNAL_APPEND);
+    const res = log.append(buildRecordBatch(records), INTERNAL_APPEND);
     if (res.errorCode !== 0) throw new Error(`__consumer_offsets append failed: ${res.errorMessage}`);
-    this.commitsInFlight[partition] = (this.commitsInFlight[partition] ?? 0) + 1;
-    try {
-      await res.durable;
-      apply();
-    } finally {
-      this.commitsInFlight[partition]!--;
-    }
-    this.wrote(partition, batch.length);
+    await res.durable;
+    apply();
   }
 
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
