@@ -10,7 +10,9 @@
 // for it; a region's age is its upload time). Only the log below the last
 // stable offset is cleaned: there every transaction has ended, its batches
 // of aborted transactions are removed and those of committed ones compacted
-// like any other; control batches (markers) are kept. The rewrite itself
+// like any other; a COMMIT marker goes once its transaction has no record
+// left and it is older than delete.retention.ms (ABORT markers stay). The
+// rewrite itself
 // (objects, the fenced index swap) belongs to the stream store.
 
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
@@ -20,6 +22,7 @@ import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { Chunk } from '../../s3stream/stream-set-object.ts';
 import { partitionRecordsPrefix, type AbortedTransaction } from './partition-transactions.ts';
 import type { RecordBatchHeader } from '../../protocol/records/record-batch-header.ts';
+import { markerType } from '../../protocol/records/control-record.ts';
 
 export interface CleanerPolicy {
   minCleanableDirtyRatio: number;
@@ -103,12 +106,24 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
   if (until <= from) return none(dirtyRatio);
 
   let recordsRemoved = 0;
+  // A COMMIT marker goes, as in Kafka, once none of its transaction's records is left and it is older than
+  // delete.retention.ms; only for a transaction wholly in this run's range (after the producer's previous marker
+  // here), so no record of it can be left in a region not read.
+  const previousMarker = new Set<bigint>();
+  const keptSinceMarker = new Set<bigint>();
   const transform = (c: Chunk): Chunk => {
     const kept: Buffer[] = [];
     for (const b of splitRecordBatches(c.data)) {
       const bytes = c.data.subarray(b.start, b.start + b.sizeBytes);
       if (b.isControl) {
-        kept.push(bytes);
+        const p = b.producerId;
+        // ABORT markers stay: a read_committed consumer stops skipping an aborted transaction at its marker, and the
+        // partition's aborted list (Fetch's aborted_transactions) is not swapped atomically with the log here.
+        const commit = markerType(b) === 'commit';
+        if (commit && previousMarker.has(p) && !keptSinceMarker.has(p) && now - Number(b.maxTimestamp) > policy.deleteRetentionMs) recordsRemoved += b.recordCount;
+        else kept.push(bytes);
+        previousMarker.add(p);
+        keptSinceMarker.delete(p);
         continue;
       }
       if (isAborted(b)) {
@@ -122,6 +137,7 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
         return !(r.value === null && now - Number(r.timestamp) > policy.deleteRetentionMs);
       });
       recordsRemoved += records.length - survivors.length;
+      if (b.isTransactional && survivors.length > 0) keptSinceMarker.add(b.producerId);
       if (survivors.length === records.length) kept.push(bytes);
       else if (survivors.length > 0) {
         kept.push(buildRecordBatch(survivors.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: Number(r.offset - b.baseOffset) })), {

@@ -13,6 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { until } from '../support/until.ts';
+import { WireClient } from '../../protocol/wire-client.ts';
+import { FetchApi } from '../../protocol/generated/index.ts';
+import { defaultFetchPartition, defaultFetchRequest } from '../../protocol/generated/FetchRequest.ts';
+import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
+import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 
 let broker: BrokerProcess;
 let kafka: Kafka;
@@ -35,6 +40,19 @@ async function readAll(topic: string, last: string, readUncommitted = false): Pr
     await consumer.disconnect();
   }
   return got;
+}
+
+/** How many control batches (transaction markers) partition 0 of `topic` holds, read raw from its start. */
+async function controlBatches(topic: string): Promise<number> {
+  const c = await WireClient.connect('127.0.0.1', broker.port);
+  try {
+    const f = await c.request(FetchApi, 12, { ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 0, maxBytes: 8 << 20, isolationLevel: 0,
+      topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 8 << 20 }] }] });
+    const p = f.responses[0]!.partitions[0]!;
+    return p.records === null ? 0 : splitRecordBatches(recordsBuffer(p.records)).filter((b) => b.isControl).length;
+  } finally {
+    c.close();
+  }
 }
 
 beforeAll(async () => {
@@ -161,20 +179,24 @@ describe('compacted topics', () => {
     await inTransaction([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'first', true);
     await inTransaction([0, 1, 2, 3, 4], 'aborted', false);
     await inTransaction([5, 6, 7, 8, 9], 'second', true);
+    await inTransaction([5, 6, 7, 8, 9], 'third', true);
     await producer.disconnect();
     const plain = kafka.producer();
     await plain.connect();
     await plain.send({ topic: 'txn-compacted', acks: -1, messages: [{ key: 'sentinel', value: 'end' }] });
     await plain.disconnect();
     await uploaded();
-    // Before cleaning a read_uncommitted consumer sees all 21 records; after, the aborted five and the superseded five are gone.
+    // Before cleaning a read_uncommitted consumer sees all 26 records; after, the aborted five and the superseded ten are gone.
     await until(async () => (await readAll('txn-compacted', 'sentinel', true)).length === 11, 30_000, 'the cleaner to remove aborted and superseded records');
     const seen = await readAll('txn-compacted', 'sentinel', true);
     expect(seen.map((r) => `${r.key}=${r.value}`).sort()).toEqual([
-      ...[0, 1, 2, 3, 4].map((k) => `k${k}=first`), ...[5, 6, 7, 8, 9].map((k) => `k${k}=second`), 'sentinel=end',
+      ...[0, 1, 2, 3, 4].map((k) => `k${k}=first`), ...[5, 6, 7, 8, 9].map((k) => `k${k}=third`), 'sentinel=end',
     ].sort());
     // read_committed sees the same.
     expect((await readAll('txn-compacted', 'sentinel')).map((r) => `${r.key}=${r.value}`).sort()).toEqual(seen.map((r) => `${r.key}=${r.value}`).sort());
+    // Markers: the second committed transaction's goes with its records (all superseded; delete.retention.ms 0);
+    // the others stay: the first's and the last's transactions have live records, the aborted one's marker always.
+    await until(async () => (await controlBatches('txn-compacted')) === 3, 30_000, 'the emptied committed transaction\'s marker to go');
   });
 
   it('cleanup.policy changes with AlterConfigs, from delete to compact and to both', async () => {
