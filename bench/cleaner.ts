@@ -27,6 +27,7 @@ const OPTIONS = {
   'load-rate-mbps': { type: 'string', default: '5', help: 'the fixed-rate produce load on another topic, before and while the cleaner works' },
   'load-ms': { type: 'string', default: '15000', help: 'how long each load runs (the cleaning is timed separately)' },
   'cleaner-backoff-ms': { type: 'string', default: '500', help: "floe's --log-cleaner-backoff-ms" },
+  'cleaner-io-max-bytes-per-second': { type: 'string', default: '', help: "floe's --log-cleaner-io-max-bytes-per-second (empty: its default, no limit)" },
 } satisfies BenchOptions;
 
 const opt = parseBenchArgs('cleaner', 'The log cleaner: MB/s of log cleaned, objects read and written per GB, produce p99 of another topic while it runs.', OPTIONS, process.argv.slice(3));
@@ -69,7 +70,8 @@ async function fill(c: WireClient): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const broker = await BrokerProcess.start({ args: ['--log-cleaner-backoff-ms', opt['cleaner-backoff-ms']] });
+  const io = opt['cleaner-io-max-bytes-per-second'];
+  const broker = await BrokerProcess.start({ args: ['--log-cleaner-backoff-ms', opt['cleaner-backoff-ms'], ...(io === '' ? [] : ['--log-cleaner-io-max-bytes-per-second', io])] });
   const c = await WireClient.connect('127.0.0.1', broker.port);
   const load = (): Promise<LoadFigures> => runLoad({ name: 'floe', host: '127.0.0.1', port: broker.port, pid: broker.pid, floeHttpPort: broker.httpPort }, {
     client: 'wire', partitions: 4, recordBytes: 1024, batchRecords: 16, connections: 2, inflight: 8, rateMBps: Number(opt['load-rate-mbps']), acks: -1,
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
       getsPerGB: delta('floe_object_store_requests{op="get"') / gbIn, putsPerGB: delta('floe_object_store_requests{op="put"') / gbIn,
       produceBefore: before.produce.latencyMs, produceWhileCleaning: whileCleaning.produce.latencyMs,
     };
-    console.log(`cleaner bench: ${KEYS} keys x ${VERSIONS} versions of ${VALUE.length} B over ${PARTITIONS} partitions (${fmt(result.writtenMB, 1)} MB written), load ${opt['load-rate-mbps']} MB/s on another topic`);
+    console.log(`cleaner bench: ${KEYS} keys x ${VERSIONS} versions of ${VALUE.length} B over ${PARTITIONS} partitions (${fmt(result.writtenMB, 1)} MB written), load ${opt['load-rate-mbps']} MB/s on another topic${io === '' ? '' : `, cleaner I/O at most ${io} B/s`}`);
     console.log(`  cleaned ${fmt(result.cleanedMB, 1)} MB into ${fmt(result.writtenAfterMB, 1)} MB in ${fmt(seconds, 1)} s: ${fmt(result.cleanedMBps, 1)} MB/s, ${result.recordsRemoved} records removed`);
     console.log(`  object requests per GB cleaned: ${fmt(result.getsPerGB, 0)} GETs, ${fmt(result.putsPerGB, 0)} PUTs (the load's own uploads included)`);
     console.log(`  produce p50/p99/p999 ms of the load: before ${fmt(before.produce.latencyMs.p50, 1)} / ${fmt(before.produce.latencyMs.p99, 1)} / ${fmt(before.produce.latencyMs.p999, 1)}, while cleaning ${fmt(whileCleaning.produce.latencyMs.p50, 1)} / ${fmt(whileCleaning.produce.latencyMs.p99, 1)} / ${fmt(whileCleaning.produce.latencyMs.p999, 1)}`);

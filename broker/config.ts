@@ -103,6 +103,7 @@ export const SETTINGS = [
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', flag: '--transaction-abort-timed-out-transaction-cleanup-interval-ms', env: 'FLOE_TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS', kind: 'int', default: '10000', help: 'How often transactions past their timeout are aborted (and expired transactional ids removed).' },
   { name: 'log.cleaner.backoff.ms', flag: '--log-cleaner-backoff-ms', env: 'FLOE_LOG_CLEANER_BACKOFF_MS', kind: 'int', default: '15000', help: 'How often partitions of compacted topics are checked for cleaning.' },
   { name: 'log.cleaner.dedupe.buffer.size', flag: '--log-cleaner-dedupe-buffer-size', env: 'FLOE_LOG_CLEANER_DEDUPE_BUFFER_SIZE', kind: 'int', default: '134217728', help: 'Memory for the cleaner\'s key map, counted at 128 bytes a key; a partition with more keys is cleaned in parts.' },
+  { name: 'log.cleaner.io.max.bytes.per.second', flag: '--log-cleaner-io-max-bytes-per-second', env: 'FLOE_LOG_CLEANER_IO_MAX_BYTES_PER_SECOND', kind: 'string', default: '1.7976931348623157E308', help: 'The log cleaner reads and rewrites at most this many bytes a second (as Kafka: reads and writes each count); the default is no limit.' },
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
   { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
@@ -183,6 +184,8 @@ export interface BrokerConfig {
   transactionStateLogNumPartitions: number;
   logCleanerBackoffMs: number;
   logCleanerDedupeBufferSize: number;
+  /** log.cleaner.io.max.bytes.per.second (Infinity-like by default). */
+  logCleanerIoMaxBytesPerSecond: number;
   transactionStateLogSegmentBytes: number;
   transactionMaxTimeoutMs: number;
   transactionalIdExpirationMs: number;
@@ -270,6 +273,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const nonNegative = (n: SettingName): number => {
     const v = int(n);
     if (v < 0) throw new ConfigError(`${n} must not be negative, got ${v}`);
+    return v;
+  };
+  const positiveNumber = (n: SettingName): number => {
+    const v = Number(str(n));
+    if (!(v > 0)) throw new ConfigError(`${n} must be a number > 0, got ${JSON.stringify(str(n))}`);
     return v;
   };
   const positive = (n: SettingName): number => {
@@ -366,6 +374,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     transactionStateLogNumPartitions: positive('transaction.state.log.num.partitions'),
     logCleanerBackoffMs: positive('log.cleaner.backoff.ms'),
     logCleanerDedupeBufferSize: positive('log.cleaner.dedupe.buffer.size'),
+    logCleanerIoMaxBytesPerSecond: positiveNumber('log.cleaner.io.max.bytes.per.second'),
     transactionStateLogSegmentBytes: positive('transaction.state.log.segment.bytes'),
     transactionMaxTimeoutMs: positive('transaction.max.timeout.ms'),
     transactionalIdExpirationMs: positive('transactional.id.expiration.ms'),

@@ -11,6 +11,7 @@
 import type { Broker } from './broker.ts';
 import { cleanupPolicyIncludes, effectiveTopicConfig } from './topics/topic-configs.ts';
 import { OFFSETS_TOPIC } from './groups/group-coordinator.ts';
+import { IoThrottle } from './partition/io-throttle.ts';
 import { cleanPartition } from './partition/log-cleaner.ts';
 import { COMPACTION_REGIONS_PER_RUN_MAX } from '../s3stream/region-rewriter.ts';
 
@@ -27,9 +28,15 @@ export class LogMaintenance {
   private compacting = false;
   private cleaning = false;
   runs = 0;
+  private io: IoThrottle | undefined;
 
   constructor(broker: Broker) {
     this.broker = broker;
+  }
+
+  /** log.cleaner.io.max.bytes.per.second, over every partition the cleaner reads and rewrites (made on first use: the broker's config is set after this object). */
+  get cleanerIo(): IoThrottle {
+    return this.io ??= new IoThrottle(this.broker.config.logCleanerIoMaxBytesPerSecond);
   }
 
   start(retentionIntervalMs: number, compactionIntervalMs: number, cleanerBackoffMs: number): void {
@@ -90,6 +97,7 @@ export class LogMaintenance {
           deleteRetentionMs: Number(effectiveTopicConfig(t.configs, 'delete.retention.ms', layers)),
           keysMax: Math.floor(broker.config.logCleanerDedupeBufferSize / CLEANER_BYTES_PER_KEY),
           targetBytes: broker.config.objectCompactionTargetBytes,
+          paced: (bytes: number) => this.cleanerIo.spend(bytes),
         };
         for (const [partition, streamId] of t.streams.entries()) {
           const log = broker.partition(t, partition);

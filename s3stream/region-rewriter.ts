@@ -108,7 +108,7 @@ export class RegionRewriter {
    * through `transform`, a run of about `targetBytes` at a time. Returns the
    * offset up to which the log was rewritten, and bytes in and out.
    */
-  async rewrite(id: number, fromOffset: number, untilOffset: number, transform: (c: Chunk) => Chunk, targetBytes: number): Promise<{ rewrittenTo: number; bytesIn: number; bytesOut: number }> {
+  async rewrite(id: number, fromOffset: number, untilOffset: number, transform: (c: Chunk) => Chunk, targetBytes: number, paced?: (bytes: number) => Promise<void>): Promise<{ rewrittenTo: number; bytesIn: number; bytesOut: number }> {
     const result = { rewrittenTo: fromOffset, bytesIn: 0, bytesOut: 0 };
     const entries = (await this.index.entries(id)).filter((e) => e.base >= fromOffset && e.value.e <= untilOffset);
     let i = 0;
@@ -123,6 +123,8 @@ export class RegionRewriter {
       }
       const chunks: Chunk[] = [];
       for (const r of run) for (const c of (await this.reader.load(r.value, { cache: false })).chunks) chunks.push(transform(c));
+      // A caller's I/O bound (the log cleaner's): the run read, and what it writes.
+      await paced?.(bytes + chunks.reduce((n, c) => n + c.data.length, 0));
       const merged = await this.replace(id, run, chunks);
       if (merged === undefined) return result;
       result.rewrittenTo = merged.endOffset;

@@ -855,8 +855,8 @@ export class StreamStore {
   }
 
   /** Rewrites uploaded regions through `transform` (a cleaned log): see RegionRewriter.rewrite. */
-  rewriteRegions(id: number, fromOffset: number, untilOffset: number, transform: (c: Chunk) => Chunk, targetBytes: number): Promise<{ rewrittenTo: number; bytesIn: number; bytesOut: number }> {
-    return this.rewriter.rewrite(id, fromOffset, untilOffset, transform, targetBytes);
+  rewriteRegions(id: number, fromOffset: number, untilOffset: number, transform: (c: Chunk) => Chunk, targetBytes: number, paced?: (bytes: number) => Promise<void>): Promise<{ rewrittenTo: number; bytesIn: number; bytesOut: number }> {
+    return this.rewriter.rewrite(id, fromOffset, untilOffset, transform, targetBytes, paced);
   }
 
   /** Drops the tail cache's uploaded chunks ending at or before `endOffset` (rewritten: readers must get the new ones). */

@@ -17,6 +17,7 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   };
   const streams = broker.streams;
   gauge('floe_connections', 'Open client connections.', [], (g) => g.set(broker.metrics.connectionsOpen));
+  gauge('floe_log_cleaner_throttled_seconds', 'Time the log cleaner waited to stay under log.cleaner.io.max.bytes.per.second, since start.', [], (g) => g.set(broker.maintenance.cleanerIo.waitedMs / 1000));
 
   const wal = (): NonNullable<typeof streams.walStats> | undefined => streams.walStats;
   gauge('floe_wal_appends', 'WAL appends since start.', [], (g) => g.set(wal()?.appends ?? 0));

@@ -34,6 +34,8 @@ export interface CleanerPolicy {
   keysMax: number;
   /** Input bytes rewritten into one object region. */
   targetBytes: number;
+  /** log.cleaner.io.max.bytes.per.second: called with each amount read or written. */
+  paced?: (bytes: number) => Promise<void>;
 }
 
 export interface CleanerResult {
@@ -85,6 +87,7 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
   scan: while (cur < until) {
     const chunks = await streams.read(streamId, cur, 4 << 20, until);
     if (chunks.length === 0) break;
+    await policy.paced?.(chunks.reduce((n, c) => n + c.length, 0));
     for (const chunk of chunks) {
       for (const b of splitRecordBatches(chunk)) {
         if (Number(b.lastOffset) < cur) continue;
@@ -148,7 +151,7 @@ export async function cleanPartition(streams: StreamStore, metadata: MetadataSto
     }
     return { baseOffset: c.baseOffset, endOffset: c.endOffset, data: Buffer.concat(kept) };
   };
-  const r = await streams.rewriteRegions(streamId, from, until, transform, policy.targetBytes);
+  const r = await streams.rewriteRegions(streamId, from, until, transform, policy.targetBytes, policy.paced);
   if (r.rewrittenTo > checkpoint) await metadata.commit([{ op: 'put', key: checkpointKey(streamId), value: { cleanedTo: r.rewrittenTo } }]);
   return { cleaned: r.bytesIn > 0, bytesIn: r.bytesIn, bytesOut: r.bytesOut, recordsRemoved, dirtyRatio };
 }
