@@ -200,6 +200,49 @@ describe('a three-broker fleet', () => {
     for (const id of [2, 3]) await until(async () => (await retentionOn(id)) === '604800000 source 5', 10_000, `broker ${id} to see it removed`);
   });
 
+  it('a compacted topic is cleaned by its leader, and by the next one after the partition moves', async () => {
+    const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'fleet-compacted', numPartitions: 1, configEntries: [
+      { name: 'cleanup.policy', value: 'compact' }, { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+    ] }], waitForLeaders: true });
+    const leaderOf = async (): Promise<number> => (await admin.fetchTopicMetadata({ topics: ['fleet-compacted'] })).topics[0]!.partitions[0]!.leader;
+    const producer = kafkaOf([fleet.broker(1).bootstrap]).producer({ idempotent: true });
+    await producer.connect();
+    const readAll = async (last: string): Promise<string[]> => {
+      const consumer = kafkaOf([fleet.broker(2).bootstrap]).consumer({ groupId: `fleet-compacted-${Date.now()}`, maxWaitTimeInMs: 200 });
+      const got: string[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'fleet-compacted', fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => { got.push(`${message.key!.toString()}=${message.value!.toString()}`); } });
+      try {
+        await until(() => got.some((g) => g.startsWith(`${last}=`)), 30_000, `the record keyed ${last}`);
+      } finally {
+        await consumer.disconnect();
+      }
+      return got;
+    };
+    // Each round is its own upload (an object-wal fleet answers acks=all once uploaded): the older ones are cleanable.
+    const rounds = async (from: number, to: number, sentinel: string): Promise<void> => {
+      for (let r = from; r < to; r++) {
+        await producer.send({ topic: 'fleet-compacted', acks: -1, messages: Array.from({ length: 10 }, (_, k) => ({ key: `k${k}`, value: `r${r}` })) });
+      }
+      await producer.send({ topic: 'fleet-compacted', acks: -1, messages: [{ key: sentinel, value: 'end' }] });
+    };
+    await rounds(0, 5, 's1');
+    await until(async () => (await readAll('s1')).length === 11, 30_000, 'the first leader to clean the partition');
+    // Moved to another broker (no data copied): the next leader cleans what is written after.
+    const first = await leaderOf();
+    const next = (first % 3) + 1;
+    await admin.alterPartitionReassignments({ topics: [{ topic: 'fleet-compacted', partitionAssignment: [{ partition: 0, replicas: [next] }] }] });
+    await until(async () => (await leaderOf()) === next, 30_000, 'the partition moved');
+    await rounds(5, 10, 's2');
+    await until(async () => (await readAll('s2')).length === 12, 30_000, 'the next leader to clean it');
+    expect((await readAll('s2')).sort()).toEqual([...Array.from({ length: 10 }, (_, k) => `k${k}=r9`), 's1=end', 's2=end'].sort());
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
   it('a broker that joins takes its share within seconds, and no object is written for the move', async () => {
     const admin = kafkaOf([fleet.broker(1).bootstrap]).admin();
     await admin.connect();
