@@ -19,7 +19,7 @@ export const describeConfigsHandler = defineHandler({
   api: DescribeConfigsApi,
   minVersion: 0,
   maxVersion: 4,
-  handle: (req, ctx: RequestContext<TopicCatalog>) => {
+  handle: async (req, ctx: RequestContext<TopicCatalog>) => {
     const { broker } = ctx;
     const results: DescribeConfigsResult[] = [];
     for (const r of req.resources) {
@@ -32,7 +32,7 @@ export const describeConfigsHandler = defineHandler({
       }
       const wanted = (name: string): boolean => r.configurationKeys === null || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
       if (r.resourceType === ResourceType.TOPIC) {
-        const t = broker.topics.get(r.resourceName);
+        const t = await broker.topics.getFresh(r.resourceName);
         if (t === undefined) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           out.errorMessage = `Topic ${r.resourceName} does not exist`;

@@ -17,7 +17,7 @@ export const createPartitionsHandler = defineHandler({
   handle: async (req, ctx: RequestContext<TopicAdmin & ClusterInfo>) => {
     const results: CreatePartitionsTopicResult[] = [];
     for (const t of req.topics) {
-      const topic = ctx.broker.topics.get(t.name);
+      const topic = await ctx.broker.topics.getFresh(t.name);
       const result = (errorCode: number, errorMessage: string | null): void => { results.push({ name: t.name, errorCode, errorMessage }); };
       if (!ctx.allowed(AclOperation.ALTER, ResourceType.TOPIC, t.name)) { result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'); continue; }
       if (topic === undefined) { result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`); continue; }

@@ -83,6 +83,18 @@ export class TopicRegistry {
     return this.byName.get(name);
   }
 
+  /**
+   * As get, but a topic not known here is looked up in the store first: an
+   * admin request may follow another broker's creation of it sooner than the
+   * watch brings it (Kafka sends such requests to its controller, which knows).
+   */
+  async getFresh(name: string): Promise<TopicRecord | undefined> {
+    const t = this.byName.get(name);
+    if (t !== undefined) return t;
+    await this.refresh();
+    return this.byName.get(name);
+  }
+
   getById(id: string): TopicRecord | undefined {
     return this.byId.get(id);
   }
