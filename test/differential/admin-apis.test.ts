@@ -123,7 +123,17 @@ const SCENARIOS: [string, Scenario][] = [
       const r = await c.request(AlterUserScramCredentialsApi, 0, { deletions: [], upsertions: [{ name: 'bob', mechanism: 1, iterations, salt: Buffer.from('salt-salt-salt'), saltedPassword: Buffer.alloc(32, 7) }] });
       return r.results.map((x) => `${x.user} ${errorName(x.errorCode)}`).join(';');
     };
-    return { unknown: await describe('nobody'), tooFew: await upsert(100), ok: await upsert(8192), described: await describe('bob') };
+    const unknown = await describe('nobody');
+    const tooFew = await upsert(100);
+    const ok = await upsert(8192);
+    // Apache Kafka shows a credential once its metadata log reaches the broker: ask until it is there (bounded).
+    const deadline = Date.now() + 5000;
+    let described = await describe('bob');
+    while (described.includes('RESOURCE_NOT_FOUND') && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 100));
+      described = await describe('bob');
+    }
+    return { unknown, tooFew, ok, described };
   }],
   ['offset for a leader epoch: the partition\'s, an unknown topic\'s', async ({ client: c }) => {
     const r = await c.request(OffsetForLeaderEpochApi, 4, { replicaId: -2, topics: [

@@ -163,7 +163,13 @@ const SCENARIOS: [string, Scenario][] = [
       ...defaultConsumerGroupHeartbeatRequest(), groupId: 'kip848', memberId, memberEpoch, rebalanceTimeoutMs: 30_000, subscribedTopicNames: topics, serverAssignor: null, topicPartitions: topics === null ? null : [],
     });
     const memberId = 'AAAAAAAAAAAAAAAAAAAAAA';
-    const joined = await hb(memberId, 0, ['groups-topic']);
+    // As a client: its group's __consumer_offsets partition may still be loading in Apache Kafka.
+    const deadline = Date.now() + 60_000;
+    let joined = await hb(memberId, 0, ['groups-topic']);
+    while (RETRIABLE.has(errorName(joined.errorCode)) && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 200));
+      joined = await hb(memberId, 0, ['groups-topic']);
+    }
     const assigned = (joined.assignment?.topicPartitions ?? []).flatMap((t) => t.partitions).sort();
     const fenced = await hb(memberId, joined.memberEpoch + 3, null);
     const d = (await c.request(ConsumerGroupDescribeApi, 0, { groupIds: ['kip848', 'no-such-group'], includeAuthorizedOperations: false })).groups;
