@@ -260,7 +260,13 @@ public final class ClientCheck {
       out("{\"step\":\"configs\",\"retention.ms\":" + q(cfg.get("retention.ms").value()) + ",\"source\":" + q(cfg.get("retention.ms").source().name()) + ",\"cleanup.policy\":" + q(cfg.get("cleanup.policy").value()) + "}");
 
       admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
-      out("{\"step\":\"createPartitions\",\"partitions\":" + admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size() + "}");
+      // As with Apache Kafka, the broker answering describeTopics may learn of the new partition a moment later.
+      int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+      for (long until = System.currentTimeMillis() + 10_000; partitions < 4 && System.currentTimeMillis() < until; ) {
+        Thread.sleep(100);
+        partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+      }
+      out("{\"step\":\"createPartitions\",\"partitions\":" + partitions + "}");
 
       // Ten records in partition 0, then offsets, deleteRecords and group offsets.
       Properties pp = base();
