@@ -13,10 +13,13 @@ import { OVERVIEW_HTML } from './overview-page.ts';
 import { registerRestV3 } from './rest-v3.ts';
 import { registerMcp } from './mcp-server.ts';
 import { registerRecordStream, STREAMS_MAX, type RecordStreamStats } from './record-stream.ts';
+import { registerOversizedBodyAnswer } from './oversized-body.ts';
 import { Counter, Gauge } from 'prom-client';
 
 /** A readiness probe that takes longer than this counts as not ready. */
 const READINESS_PROBE_MS = 2000;
+/** The largest request body read (fastify's default); larger ones get 413. */
+const HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -26,7 +29,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function startHttpServer(broker: Broker, host: string, port: number): Promise<{ app: FastifyInstance; port: number }> {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, bodyLimit: HTTP_BODY_LIMIT_BYTES });
+  registerOversizedBodyAnswer(app, HTTP_BODY_LIMIT_BYTES);
   const admin = broker.admin;
   registerHttpAuth(app, broker);
   // The admin pages describe the whole cluster: DESCRIBE on it (always allowed with ACLs off).
