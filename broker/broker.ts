@@ -34,6 +34,7 @@ import { loadTlsOptions, tlsPrincipal, watchTlsFiles } from './security/tls-opti
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { BrokerLinks } from './cluster/broker-links.ts';
 import { ClusterAdmin } from './admin/cluster-admin.ts';
+import { SchemaRegistry } from './schemas/schema-registry.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { PostgresMetadataStore } from '../s3stream/metadata/postgres-metadata-store.ts';
@@ -95,6 +96,8 @@ export class Broker implements HandlerServices {
   links!: BrokerLinks;
   /** What the HTTP API, MCP and admin pages ask of the cluster. */
   readonly admin = new ClusterAdmin(this);
+  /** The Schema Registry (Confluent's API on the HTTP port), kept in the `_schemas` topic. */
+  readonly schemaRegistry = new SchemaRegistry(this.admin);
   leadership!: PartitionLeadership;
   /** One server per Kafka listener, in the order configured. */
   private readonly servers: { name: string; server: Server; boundPort: number }[] = [];
