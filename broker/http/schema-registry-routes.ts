@@ -36,7 +36,19 @@ const parseId = (s: string): number => (/^\d+$/.test(s) ? Number(s) : -1);
 
 export function registerSchemaRegistryRoutes(app: FastifyInstance, registry: SchemaRegistry): void {
   // Confluent's clients send their own media types; the body is JSON all the same.
-  app.addContentTypeParser(['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+  // They also send it on a DELETE without a body.
+  app.addContentTypeParser(['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json'], { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch (e) {
+      done(Object.assign(new Error(`the body is not JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+    }
+  });
 
   app.get('/schemas/types', async (_req, reply) => answer(reply, [...SCHEMA_TYPES], (t) => t));
 

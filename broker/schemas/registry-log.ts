@@ -94,10 +94,11 @@ export class RegistryState {
     }
     const next: SchemaVersion = { ...r.value, subject: r.subject, version: r.version, claim: r.claim };
     const key = contentKey(next);
-    const owner = this.idContent.get(next.id);
-    if (owner !== undefined && owner.key !== key) return;
+    const claimed = this.idContent.get(next.id);
+    if (claimed !== undefined && claimed.key !== key) return;
     if (held !== undefined) this.remove(held);
-    let v = versions;
+    const owner = this.idContent.get(next.id);
+    let v = this.subjects.get(r.subject);
     if (v === undefined) this.subjects.set(r.subject, v = new Map());
     v.set(r.version, next);
     const user = `${r.subject}\u0000${r.version}`;
