@@ -35,6 +35,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { BrokerLinks } from './cluster/broker-links.ts';
 import { ClusterAdmin } from './admin/cluster-admin.ts';
 import { SchemaRegistry } from './schemas/schema-registry.ts';
+import { ValidatedProducer } from './schemas/validated-produce.ts';
 import { ProducerIdBlocks } from './cluster/producer-id-blocks.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { PostgresMetadataStore } from '../s3stream/metadata/postgres-metadata-store.ts';
@@ -98,6 +99,7 @@ export class Broker implements HandlerServices {
   readonly admin = new ClusterAdmin(this);
   /** The Schema Registry (Confluent's API on the HTTP port), kept in the `_schemas` topic. */
   readonly schemaRegistry = new SchemaRegistry(this.admin);
+  readonly validatedProducer = new ValidatedProducer(this.schemaRegistry, this.admin, this.metrics.registry);
   leadership!: PartitionLeadership;
   /** One server per Kafka listener, in the order configured. */
   private readonly servers: { name: string; server: Server; boundPort: number }[] = [];

@@ -12,6 +12,7 @@ import { cleanupPolicyIncludes, effectiveTopicConfig, type BrokerConfigLayers } 
 import { AclOperation, ResourceType } from '../security/acl.ts';
 import { chargeBytes } from './quota-charge.ts';
 import { defineHandler, type RequestContext } from './handler.ts';
+import { validationSettingsOf } from '../schemas/record-validation.ts';
 import type { ProduceServices, QuotaServices } from './broker-services.ts';
 import type { AppendOptions, PartitionLog } from '../partition/partition-log.ts';
 import { CompressionCodec } from '../../protocol/records/record-batch-header.ts';
@@ -156,8 +157,22 @@ export const produceHandler = defineHandler({
             out.errorCode = txnError;
             continue;
           }
+          // Only topics with floe.*.schema.validation set look inside their records here.
+          let toAppend = records;
+          const validation = validationSettingsOf(t.name, topic!.configs);
+          if (validation !== undefined) {
+            const v = await broker.validatedProducer.check(t.name, p.index, validation, records);
+            if (v.kind === 'refused') {
+              out.errorCode = v.errorCode;
+              out.errorMessage = v.errorMessage;
+              out.recordErrors = v.recordErrors;
+              if (idempotent !== undefined) ctx.refusedBatches.refused(t.name, p.index, idempotent, out.errorCode);
+              continue;
+            }
+            toAppend = v.records;
+          }
           await log.ready;
-          const res = log.append(records, { acks, ...(appendRules ??= topicAppendRules(topic!.configs, layers)) });
+          const res = log.append(toAppend, { acks, ...(appendRules ??= topicAppendRules(topic!.configs, layers)) });
           out.errorCode = res.errorCode;
           out.errorMessage = res.errorMessage;
           out.baseOffset = BigInt(res.baseOffset);

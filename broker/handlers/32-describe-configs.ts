@@ -5,7 +5,7 @@
 import { DescribeConfigsApi } from '../../protocol/generated/index.ts';
 import { defaultDescribeConfigsResponse, type DescribeConfigsResourceResult, type DescribeConfigsResult } from '../../protocol/generated/DescribeConfigsResponse.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { ConfigSource, ConfigType, TOPIC_CONFIGS, brokerSynonymDefault, resolveTopicConfig, topicConfigDef, type TopicConfigDef } from '../topics/topic-configs.ts';
+import { ConfigSource, ConfigType, FLOE_TOPIC_CONFIGS, TOPIC_CONFIGS, brokerSynonymDefault, resolveTopicConfig, topicConfigDef, type TopicConfigDef } from '../topics/topic-configs.ts';
 import { brokerConfigEntries, isSettingDefault } from '../config.ts';
 import { DynamicBrokerConfigs } from '../topics/dynamic-broker-configs.ts';
 import { AclOperation } from '../security/acl.ts';
@@ -39,7 +39,7 @@ export const describeConfigsHandler = defineHandler({
           continue;
         }
         // Named configs come back in the order asked (unknown names are left out), all of them in Kafka's.
-        const defs: TopicConfigDef[] = r.configurationKeys === null || r.configurationKeys.length === 0 ? [...TOPIC_CONFIGS]
+        const defs: TopicConfigDef[] = r.configurationKeys === null || r.configurationKeys.length === 0 ? [...TOPIC_CONFIGS, ...FLOE_TOPIC_CONFIGS.filter((d) => t.configs[d.name] !== undefined)]
           : [...new Set(r.configurationKeys)].map((name) => topicConfigDef(name)).filter((d) => d !== undefined);
         const layers = broker.brokerConfigs.layers();
         for (const def of defs) {

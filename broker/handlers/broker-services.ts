@@ -3,6 +3,7 @@
 // checker) knows what a handler can touch; the Broker provides them all
 // (`HandlerServices`). Holds no state and no logic.
 
+import type { ValidatedProducer } from '../schemas/validated-produce.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerMetrics } from '../metrics.ts';
@@ -79,6 +80,8 @@ export interface ProduceServices extends PartitionLookup {
   readonly leadership: Pick<PartitionLeadership, 'whenServed'>;
   readonly streams: Pick<StreamStore, 'capacityAvailable' | 'hasCapacity' | 'waitForCapacity'>;
   readonly transactions: TransactionCoordinator;
+  /** Schema validation of the topics that ask for it, and their dead-letter topics. */
+  readonly validatedProducer: Pick<ValidatedProducer, 'check'>;
 }
 
 /** What a fetch needs beyond the partitions: sessions, read replicas (KIP-392), long polls ended at shutdown. */

@@ -28,6 +28,10 @@ class AvroSchema implements ParsedSchema {
     }
   }
 
+  recordName(): string | undefined {
+    return this.avroType.name;
+  }
+
   validate(payload: Buffer): string | undefined {
     try {
       this.avroType.fromBuffer(payload);

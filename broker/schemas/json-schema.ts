@@ -35,6 +35,10 @@ class JsonSchema implements ParsedSchema {
     return problems;
   }
 
+  recordName(): string | undefined {
+    return typeof this.root === 'object' && typeof this.root.title === 'string' ? this.root.title : undefined;
+  }
+
   validate(payload: Buffer): string | undefined {
     let value: unknown;
     try {

@@ -42,6 +42,11 @@ export interface ParsedSchema {
    * to this schema; undefined when it does.
    */
   validate(payload: Buffer, messageIndexes: number[]): string | undefined;
+  /**
+   * The record's name for RecordNameStrategy subjects: an Avro record's full
+   * name, a JSON Schema's title, the Protobuf message at the indexes.
+   */
+  recordName(messageIndexes: number[]): string | undefined;
 }
 
 /** Parses `text` as a schema of `type`; a string says why it is not one. */

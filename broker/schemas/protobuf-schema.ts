@@ -76,6 +76,10 @@ class ProtobufSchema implements ParsedSchema {
     return m;
   }
 
+  recordName(messageIndexes: number[]): string | undefined {
+    return this.messageAt(messageIndexes)?.fullName.slice(1);
+  }
+
   validate(payload: Buffer, messageIndexes: number[]): string | undefined {
     const m = this.messageAt(messageIndexes);
     if (m === undefined) return `no message at index ${JSON.stringify(messageIndexes)} in the schema`;

@@ -134,6 +134,17 @@ export class SchemaRegistry {
     return run;
   }
 
+  /** The schema with this id as last read from the log (the produce path reads without waiting). */
+  knownSchema(id: number): SchemaVersion | undefined {
+    return this.state.byId(id);
+  }
+
+  /** Whether schema `id` is a version (not deleted) of `subject`, as last read. */
+  subjectHasId(subject: string, id: number): boolean {
+    for (const v of this.state.subjects.get(subject)?.values() ?? []) if (v.id === id && !v.deleted) return true;
+    return false;
+  }
+
   // ---- compatibility and modes
 
   levelOf(subject: string | null): CompatibilityLevel {

@@ -89,7 +89,26 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'unclean.leader.election.enable', default: 'false', type: ConfigType.BOOLEAN, brokerSynonyms: ['unclean.leader.election.enable'], honoured: false, validate: isBoolean },
 ];
 
-const BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+const SUBJECT_NAME_STRATEGIES = ['TopicNameStrategy', 'RecordNameStrategy', 'TopicRecordNameStrategy'];
+
+/**
+ * floe's own topic configs (not Kafka's, so DescribeConfigs lists them only
+ * where a topic sets them, and a Kafka tool sees Kafka's list): schema
+ * validation of records on produce, and where records that fail it go. The
+ * subject name strategies take Confluent's names.
+ */
+export const FLOE_TOPIC_CONFIGS: readonly TopicConfigDef[] = [
+  { name: 'floe.key.schema.validation', default: 'off', type: ConfigType.STRING, brokerSynonyms: [], honoured: true, validate: oneOf('off', 'id', 'content') },
+  { name: 'floe.value.schema.validation', default: 'off', type: ConfigType.STRING, brokerSynonyms: [], honoured: true, validate: oneOf('off', 'id', 'content') },
+  { name: 'floe.key.subject.name.strategy', default: 'TopicNameStrategy', type: ConfigType.STRING, brokerSynonyms: [], honoured: true, validate: oneOf(...SUBJECT_NAME_STRATEGIES) },
+  { name: 'floe.value.subject.name.strategy', default: 'TopicNameStrategy', type: ConfigType.STRING, brokerSynonyms: [], honoured: true, validate: oneOf(...SUBJECT_NAME_STRATEGIES) },
+  { name: 'floe.validation.failure', default: 'reject', type: ConfigType.STRING, brokerSynonyms: [], honoured: true, validate: oneOf('reject', 'dead-letter') },
+  // Empty: the topic's name and `.dlq`.
+  { name: 'floe.dead.letter.topic', default: '', type: ConfigType.STRING, brokerSynonyms: [], honoured: true,
+    validate: (v) => (v === '' || /^[a-zA-Z0-9._-]{1,249}$/.test(v) ? undefined : 'must be empty or a valid topic name') },
+];
+
+const BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map([...TOPIC_CONFIGS, ...FLOE_TOPIC_CONFIGS].map((d) => [d.name, d]));
 
 export function topicConfigDef(name: string): TopicConfigDef | undefined {
   return BY_NAME.get(name);

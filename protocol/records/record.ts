@@ -115,11 +115,12 @@ function writeVarBytes(w: Writer, b: Buffer | null): void {
 
 /** Builds one v2 batch, as a producer would, with a correct CRC. */
 export function buildRecordBatch(records: readonly RecordInput[], opts: BatchOptions = {}): Buffer {
-  if (records.length === 0) throw new Error('a record batch needs at least one record');
+  // An empty batch keeps a producer's sequence and its offsets when every record of it went elsewhere.
+  if (records.length === 0 && opts.lastOffsetDelta === undefined) throw new Error('a record batch needs at least one record, or the offsets it stands for');
   const now = opts.timestamp ?? BigInt(Date.now());
   const stamps = records.map((r) => r.timestamp ?? now);
-  const baseTimestamp = stamps.reduce((a, b) => (b < a ? b : a));
-  const maxTimestamp = stamps.reduce((a, b) => (b > a ? b : a));
+  const baseTimestamp = stamps.reduce((a, b) => (b < a ? b : a), stamps[0] ?? now);
+  const maxTimestamp = stamps.reduce((a, b) => (b > a ? b : a), stamps[0] ?? now);
 
   const body = new Writer(records.length * 64);
   records.forEach((rec, i) => {
@@ -140,7 +141,7 @@ export function buildRecordBatch(records: readonly RecordInput[], opts: BatchOpt
     body.varint(one.length);
     body.rawChunks(one.chunksView());
   });
-  const codec = opts.compression ?? 0;
+  const codec = records.length === 0 ? 0 : opts.compression ?? 0;
   const section = compress(codec, body.toBuffer());
 
   const size = RECORD_BATCH_HEADER_BYTES + section.length;

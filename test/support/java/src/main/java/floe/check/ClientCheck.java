@@ -77,6 +77,7 @@ public final class ClientCheck {
       case "consume" -> System.exit(consume(args[1], args[2], args[3], args[4], Integer.parseInt(args[5]), Long.parseLong(args[6]), args.length > 7 && args[7].equals("until-stdin-closes")));
       case "admin" -> System.exit(admin(args[1], args[2]));
       case "transactions" -> System.exit(transactions(args[1], args[2]));
+      case "produce-hex" -> System.exit(produceHex(args[1], args[2], args[3], java.util.Arrays.copyOfRange(args, 4, args.length)));
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
     }
   }
@@ -116,6 +117,32 @@ public final class ClientCheck {
       producer.flush();
     }
     return failed.get() == 0 ? 0 : 1;
+  }
+
+  /**
+   * Sends each value (hex) to partition 0 of the topic, one at a time (idempotence on or off),
+   * and prints each outcome: the offset, or the exception the client gives the application
+   * (for a batch the broker refused, the record's own error message).
+   */
+  static int produceHex(String bootstrap, String topic, String idempotence, String[] valuesHex) throws Exception {
+    Properties p = base();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, idempotence);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+      for (int i = 0; i < valuesHex.length; i++) {
+        byte[] value = java.util.HexFormat.of().parseHex(valuesHex[i]);
+        try {
+          var md = producer.send(new ProducerRecord<byte[], byte[]>(topic, 0, null, value)).get();
+          out("{\"index\":" + i + ",\"error\":null,\"offset\":" + md.offset() + "}");
+        } catch (java.util.concurrent.ExecutionException e) {
+          out("{\"index\":" + i + ",\"error\":" + q(e.getCause().getClass().getSimpleName()) + ",\"message\":" + q(String.valueOf(e.getCause().getMessage())) + "}");
+        }
+      }
+    }
+    return 0;
   }
 
   /**
