@@ -98,7 +98,7 @@ export class Broker implements HandlerServices {
   /** What the HTTP API, MCP and admin pages ask of the cluster. */
   readonly admin = new ClusterAdmin(this);
   /** The Schema Registry (Confluent's API on the HTTP port), kept in the `_schemas` topic. */
-  readonly schemaRegistry = new SchemaRegistry(this.admin);
+  readonly schemaRegistry = new SchemaRegistry(this.admin, this.metrics.registry);
   readonly validatedProducer = new ValidatedProducer(this.schemaRegistry, this.admin, this.metrics.registry);
   leadership!: PartitionLeadership;
   /** One server per Kafka listener, in the order configured. */

@@ -7,6 +7,7 @@
 // HTTP status). Must not know about HTTP routes.
 
 import { randomUUID } from 'node:crypto';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { isAdminError, type ClusterAdmin } from '../admin/cluster-admin.ts';
 import { parseSchema, type ParsedSchema, type ResolvedReference, type SchemaReference, type SchemaType } from './parsed-schema.ts';
@@ -69,8 +70,13 @@ export class SchemaRegistry {
   private readonly parsed = new Map<number, ParsedSchema>();
   readonly stats = { registered: 0, writeRetries: 0 };
 
-  constructor(admin: ClusterAdmin) {
+  constructor(admin: ClusterAdmin, metrics: Registry) {
     this.admin = admin;
+    const self = this;
+    new Gauge({ name: 'floe_schema_registry_schemas', help: `Schemas (ids) in the registry, at most ${REGISTRY_SCHEMAS_MAX}.`, registers: [metrics], collect() { this.set(self.state.schemaCount); } });
+    new Gauge({ name: 'floe_schema_registry_parsed_cached', help: `Parsed schemas cached for validation and compatibility checks, at most ${PARSED_CACHE_MAX}.`, registers: [metrics], collect() { this.set(self.parsed.size); } });
+    new Counter({ name: 'floe_schema_registry_registered_total', help: 'Schemas this broker registered.', registers: [metrics], collect() { this.reset(); this.inc(self.stats.registered); } });
+    new Counter({ name: 'floe_schema_registry_write_retries_total', help: 'Registrations this broker tried again because another broker registered in the same subject (or took the same id) first.', registers: [metrics], collect() { this.reset(); this.inc(self.stats.writeRetries); } });
   }
 
   /** Reads the log to its end (after every read asked before this one). */
