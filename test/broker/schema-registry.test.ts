@@ -50,7 +50,7 @@ async function roundTrip(topic: string, values: Buffer[]): Promise<Buffer[]> {
 }
 
 beforeAll(async () => {
-  broker = await BrokerProcess.start({ args: ['--group-initial-rebalance-delay-ms', '0'] });
+  broker = await BrokerProcess.start({ args: ['--group-initial-rebalance-delay-ms', '0', '--upload-interval-ms', '50', '--log-cleaner-backoff-ms', '300'] });
   kafka = new Kafka({ clientId: 'schema-registry-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   url = `http://127.0.0.1:${broker.httpPort}`;
 });
@@ -188,9 +188,29 @@ describe('Schema Registry', () => {
     expect(await call('GET', '/schemas/types')).toMatchObject({ status: 200, json: ['AVRO', 'JSON', 'PROTOBUF'] });
   });
 
-  it('after kill -9 and a restart, every subject, version, id, config and mode is as it was', async () => {
+  it('after the cleaner compacted _schemas, kill -9 and a restart, every subject, version, id, config and mode is as it was', async () => {
     await call('PUT', '/config', { compatibility: 'FULL' });
     await call('PUT', '/mode/money', { mode: 'READONLY' });
+    // The deletes above superseded records: the cleaner removes those, and the state read back must not change.
+    // (AlterConfigs sets every config: the ones not named go back to their defaults, so cleanup.policy is named.)
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: '_schemas', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.cleanable.dirty.ratio', value: '0.01' }, { name: 'delete.retention.ms', value: '0' }] }] });
+    await admin.disconnect();
+    const cid = ((await call('GET', '/v3/clusters')).json as { data: { cluster_id: string }[] }).data[0]!.cluster_id;
+    const gaps = async (): Promise<number> => {
+      const r = (await call('GET', `/v3/clusters/${cid}/topics/_schemas/partitions/0/records?offset=0&max_records=1000`)).json as { high_watermark: number; data: unknown[] };
+      return r.high_watermark - r.data.length;
+    };
+    // The newest region is never cleaned: each round writes one more record, so the ones before become cleanable.
+    let round = 0;
+    await until(async () => {
+      await call('PUT', '/config/compaction-marker', { compatibility: round++ % 2 === 0 ? 'NONE' : 'FULL' });
+      return (await gaps()) > 0;
+    }, 30_000, 'the cleaner to remove superseded _schemas records', 300, async () => {
+      const m = await (await fetch(`${url}/metrics`)).text();
+      return `gaps ${await gaps()}; ${m.split('\n').filter((l) => l.includes('cleaner') && !l.startsWith('#') && (l.includes('_schemas') || !l.includes('{'))).join('; ')}`;
+    });
     const snapshot = async (): Promise<unknown[]> => Promise.all([
       call('GET', '/schemas?deleted=true'), call('GET', '/subjects?deleted=true'), call('GET', '/config'), call('GET', '/mode/money'), call('GET', '/subjects/cf-orders-value/versions?deleted=true'),
     ]).then((r) => r.map((x) => x.json));
