@@ -13,6 +13,7 @@ const workloads: Record<string, Workload> = {
   'kafka-perf': { module: './kafka-perf.ts', summary: "Apache Kafka's kafka-producer-perf-test and kafka-consumer-perf-test against Apache Kafka and floe, side by side", ownOptions: true },
   fleet: { module: './fleet.ts', summary: 'the same load against fleets of 1, 2 and 3 brokers (PostgreSQL + s3rver): throughput, latency, CPU, PUTs/GB, cross-zone bytes, failover time of a SIGKILLed broker', ownOptions: true },
   transactions: { module: './transactions.ts', summary: 'transactional produce at 1, 10 and 100 transactions/s per producer (commit and transaction latency), next to the same load without transactions', ownOptions: true },
+  validation: { module: './validation.ts', summary: 'schema validation on produce: throughput and p99 with floe.value.schema.validation off, id, content (JSON Schema, Avro)', ownOptions: true },
   cleaner: { module: './cleaner.ts', summary: 'the log cleaner of a compacted topic: MB/s cleaned, object GETs and PUTs per GB, produce latency of another topic while it runs', ownOptions: true },
   compare: { module: './compare.ts', summary: 'put produce reports side by side with ratios to the first', ownOptions: true },
   storage: { module: './storage.ts', summary: 'the storage engine alone: WAL append, upload and read throughput on the filesystem store and s3rver', ownOptions: false },
