@@ -15,6 +15,7 @@ import { registerMcp } from './mcp-server.ts';
 import { registerRecordStream, STREAMS_MAX, type RecordStreamStats } from './record-stream.ts';
 import { registerOversizedBodyAnswer } from './oversized-body.ts';
 import { registerSchemaRegistryRoutes } from './schema-registry-routes.ts';
+import { SCHEMAS_TOPIC } from '../schemas/registry-log.ts';
 import { Counter, Gauge } from 'prom-client';
 
 /** A readiness probe that takes longer than this counts as not ready. */
@@ -131,7 +132,7 @@ export async function startHttpServer(broker: Broker, host: string, port: number
   new Counter({ name: 'floe_http_record_streams_refused_total', help: 'Record streams refused (429) because the bound was reached.', registers: [broker.metrics.registry], collect() { this.reset(); this.inc(streams.refused); } });
   registerRecordStream(app, broker, streams);
   registerMcp(app, broker);
-  registerSchemaRegistryRoutes(app, broker.schemaRegistry);
+  registerSchemaRegistryRoutes(app, broker.schemaRegistry, (req, write) => httpAllowed(broker, req)(write ? AclOperation.WRITE : AclOperation.READ, ResourceType.TOPIC, SCHEMAS_TOPIC));
 
   await app.listen({ host, port });
   const addr = app.server.address();

@@ -4,9 +4,10 @@
 // so its clients and serializers work unchanged. Turns requests into calls
 // of the registry and its answers into responses; must not decide anything.
 
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRegistryError, type RegisteredSchema, type RegistryError, type SchemaInput, type SchemaRegistry } from '../schemas/schema-registry.ts';
 import { SCHEMA_TYPES } from '../schemas/parsed-schema.ts';
+import { SCHEMAS_TOPIC } from '../schemas/registry-log.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
@@ -34,7 +35,25 @@ function answer<T>(reply: FastifyReply, result: T | RegistryError, body: (r: T) 
 
 const parseId = (s: string): number => (/^\d+$/.test(s) ? Number(s) : -1);
 
-export function registerSchemaRegistryRoutes(app: FastifyInstance, registry: SchemaRegistry): void {
+/**
+ * Whether the caller may read (`write` false) or change the registry. With
+ * ACLs on, the registry is its topic: reading it (schemas, subjects, config,
+ * lookups, compatibility checks) needs READ on `_schemas`, changing it
+ * (register, delete, config, mode) WRITE.
+ */
+export type RegistryAccess = (req: FastifyRequest, write: boolean) => boolean;
+
+const REGISTRY_PATHS = /^\/(schemas|subjects|config|mode|compatibility)(\/|$|\?)/;
+
+export function registerSchemaRegistryRoutes(app: FastifyInstance, registry: SchemaRegistry, access: RegistryAccess): void {
+  app.addHook('preHandler', async (req, reply) => {
+    if (!REGISTRY_PATHS.test(req.url)) return undefined;
+    const write = req.method === 'DELETE' || req.method === 'PUT' || (req.method === 'POST' && /^\/subjects\/[^/]+\/versions\/?(\?|$)/.test(req.url));
+    if (access(req, write)) return undefined;
+    reply.code(403).header('content-type', CONTENT_TYPE);
+    return reply.send({ error_code: 40301, message: `User is denied operation ${write ? 'Write' : 'Read'} on topic ${SCHEMAS_TOPIC}` });
+  });
+
   // Confluent's clients send their own media types; the body is JSON all the same.
   // They also send it on a DELETE without a body.
   app.addContentTypeParser(['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json'], { parseAs: 'string' }, (_req, body, done) => {

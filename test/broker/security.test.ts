@@ -98,6 +98,9 @@ beforeAll(async () => {
       allow('User:bob', AclOperationTypes.READ),
       allow('User:bob', AclOperationTypes.WRITE),
       allow('User:dave', AclOperationTypes.WRITE),
+      // The Schema Registry is its topic: bob reads it, alice changes it.
+      allow('User:bob', AclOperationTypes.READ, '_schemas'),
+      allow('User:alice', AclOperationTypes.ALL, '_schemas'),
       // The client certificate's subject, as Kafka names an SSL principal.
       allow('User:CN=alice,OU=eng,O=floe,C=US', AclOperationTypes.READ),
     ],
@@ -474,5 +477,20 @@ describe('HTTP API with ACLs on', () => {
     expect(await listed('carol', 'carol-secret')).toEqual([]);
     // The admin pages describe the cluster: a principal without DESCRIBE on it is refused.
     expect((await http('/admin/topics', 'carol', 'carol-secret')).status).toBe(403);
+  });
+
+  it('the Schema Registry: READ on _schemas reads it, WRITE changes it, neither is refused (40301)', async () => {
+    const sr = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    const register = (user: string, password: string) => http('/subjects/secure-value/versions', user, password, { method: 'POST', headers: sr, body: JSON.stringify({ schema: '"string"' }) });
+    expect((await register('bob', 'bob-secret')).status).toBe(403);
+    const refused = await register('carol', 'carol-secret');
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error_code: number }).error_code).toBe(40301);
+    expect((await register('alice', 'alice-secret')).status).toBe(200);
+    expect(await (await http('/subjects', 'bob', 'bob-secret')).json()).toEqual(['secure-value']);
+    expect((await http('/subjects/secure-value', 'bob', 'bob-secret', { method: 'POST', headers: sr, body: JSON.stringify({ schema: '"string"' }) })).status).toBe(200);
+    expect((await http('/subjects', 'carol', 'carol-secret')).status).toBe(403);
+    expect((await http('/config', 'bob', 'bob-secret', { method: 'PUT', headers: sr, body: JSON.stringify({ compatibility: 'NONE' }) })).status).toBe(403);
+    expect((await http('/subjects')).status).toBe(401);
   });
 });
