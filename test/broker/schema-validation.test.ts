@@ -12,6 +12,11 @@ import { BrokerProcess } from '../support/broker-process.ts';
 import { until } from '../support/until.ts';
 import { jsonLines, runJava } from '../support/java.ts';
 import { brokerMetric } from '../support/broker-metrics.ts';
+import { runCommand } from '../support/run-command.ts';
+import { PYTHON, currentConfluentKafkaEnv } from '../support/python-env.ts';
+import { join } from 'node:path';
+
+const SERDE = join(import.meta.dirname, '../support/python/schema_registry_serde.py');
 
 let broker: BrokerProcess;
 let kafka: Kafka;
@@ -154,6 +159,19 @@ describe('schema validation on produce', () => {
     await p2.disconnect();
     expect((await readAll('steps', 1)).map((r) => r.offset)).toEqual([0]);
     expect(header((await readAll('bad-steps', 1))[0]!.headers, 'floe.dlq.reason')).toMatch(/not a valid encoding of agents.Step/);
+  });
+
+  it("confluent-kafka-python's Schema Registry client and its Avro and JSON Schema serializers, into validating topics; bytes outside the wire format are refused", async () => {
+    await createTopic('py-readings', { 'floe.value.schema.validation': 'content' });
+    await createTopic('py-alerts', { 'floe.value.schema.validation': 'content' });
+    const r = await runCommand(PYTHON, [SERDE, 'roundtrip', broker.bootstrap, url, 'py-readings', 'py-alerts'], { timeoutMs: 120_000, env: currentConfluentKafkaEnv() });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { readings: unknown[]; alerts: unknown[]; subjects: string[]; avroSchemaType: string; bad: { name: string; str: string }[] };
+    expect(out.readings).toEqual([{ sensor: 'a', celsius: 21.5 }, { sensor: 'b', celsius: -3.0 }]);
+    expect(out.alerts).toEqual([{ level: 'warn', code: 7 }, { level: 'page', code: 9 }]);
+    expect(out.subjects).toEqual(expect.arrayContaining(['py-readings-value', 'py-alerts-value']));
+    expect(out.avroSchemaType).toBe('AVRO');
+    expect(out.bad.map((b) => b.name)).toEqual(['INVALID_RECORD']);
   });
 
   it('after kill -9 and a restart, the validation settings hold and bad records are still refused', async () => {
