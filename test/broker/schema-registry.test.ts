@@ -188,6 +188,26 @@ describe('Schema Registry', () => {
     expect(await call('GET', '/schemas/types')).toMatchObject({ status: 200, json: ['AVRO', 'JSON', 'PROTOBUF'] });
   });
 
+  it('references in JSON Schema ($ref by the reference name) and Protobuf (import): registered, served, and required', async () => {
+    const address = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    expect((await call('POST', '/subjects/address/versions', { schema: JSON.stringify(address), schemaType: 'JSON' })).status).toBe(200);
+    const customer = { type: 'object', properties: { name: { type: 'string' }, home: { $ref: 'address.json' } } };
+    const jsonRefs = [{ name: 'address.json', subject: 'address', version: 1 }];
+    const c = await call('POST', '/subjects/customers-value/versions', { schema: JSON.stringify(customer), schemaType: 'JSON', references: jsonRefs });
+    expect(c.status).toBe(200);
+    expect(await call('GET', '/subjects/customers-value/versions/1')).toMatchObject({ status: 200, json: { schemaType: 'JSON', references: jsonRefs } });
+    expect(await call('POST', '/subjects/customers-2-value/versions', { schema: JSON.stringify(customer), schemaType: 'JSON' })).toMatchObject({ status: 422, json: { error_code: 42201 } });
+
+    const common = 'syntax = "proto3";\npackage common;\nmessage Money { int64 units = 1; string currency = 2; }\n';
+    expect((await call('POST', '/subjects/common.proto/versions', { schema: common, schemaType: 'PROTOBUF' })).status).toBe(200);
+    const order = 'syntax = "proto3";\npackage shop;\nimport "common.proto";\nmessage Order { string id = 1; common.Money total = 2; }\n';
+    const protoRefs = [{ name: 'common.proto', subject: 'common.proto', version: 1 }];
+    const o = await call('POST', '/subjects/proto-orders-value/versions', { schema: order, schemaType: 'PROTOBUF', references: protoRefs });
+    expect(o.status).toBe(200);
+    expect(await call('GET', '/subjects/common.proto/versions/1/referencedby')).toMatchObject({ status: 200, json: [(o.json as { id: number }).id] });
+    expect(await call('POST', '/subjects/proto-orders-2-value/versions', { schema: order, schemaType: 'PROTOBUF' })).toMatchObject({ status: 422, json: { error_code: 42201 } });
+  });
+
   it('after the cleaner compacted _schemas, kill -9 and a restart, every subject, version, id, config and mode is as it was', async () => {
     await call('PUT', '/config', { compatibility: 'FULL' });
     await call('PUT', '/mode/money', { mode: 'READONLY' });
