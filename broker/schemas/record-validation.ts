@@ -10,7 +10,9 @@
 
 import type { KafkaRecord } from '../../protocol/records/record.ts';
 import { effectiveTopicConfig, NO_BROKER_CONFIGS } from '../topics/topic-configs.ts';
-import { isRegistryError, type SchemaRegistry } from './schema-registry.ts';
+import { isRegistryError, type RegistryError, type SchemaRegistry } from './schema-registry.ts';
+import type { ParsedSchema } from './parsed-schema.ts';
+import type { SchemaVersion } from './registry-log.ts';
 
 export type SchemaValidationMode = 'off' | 'id' | 'content';
 export type SubjectNameStrategy = 'TopicNameStrategy' | 'RecordNameStrategy' | 'TopicRecordNameStrategy';
@@ -84,6 +86,34 @@ function readWireFormat(bytes: Buffer, protobuf: boolean): WireFormat | string {
   return { schemaId, messageIndexes: count === 0 ? [0] : messageIndexes, payload: bytes.subarray(at.pos) };
 }
 
+/** What one produce's records ask of the registry, each looked up once (a batch names few schemas). */
+class RegistryLookups {
+  private readonly registry: SchemaRegistry;
+  private readonly schemas = new Map<number, { known: SchemaVersion | undefined; parsed: ParsedSchema | RegistryError | undefined }>();
+  private readonly membership = new Map<string, boolean>();
+
+  constructor(registry: SchemaRegistry) {
+    this.registry = registry;
+  }
+
+  schema(id: number): { known: SchemaVersion | undefined; parsed: ParsedSchema | RegistryError | undefined } {
+    let s = this.schemas.get(id);
+    if (s === undefined) {
+      const known = this.registry.knownSchema(id);
+      s = { known, parsed: known === undefined ? undefined : this.registry.parsedOf(known) };
+      this.schemas.set(id, s);
+    }
+    return s;
+  }
+
+  inSubject(subject: string, id: number): boolean {
+    const key = `${id}\u0000${subject}`;
+    let m = this.membership.get(key);
+    if (m === undefined) this.membership.set(key, m = this.registry.subjectHasId(subject, id));
+    return m;
+  }
+}
+
 export class RecordValidator {
   private readonly registry: SchemaRegistry;
 
@@ -99,13 +129,12 @@ export class RecordValidator {
   }
 
   /** Why one key or value fails, or undefined; `stale` when a newer registry might know better. */
-  private checkOne(topic: string, part: 'key' | 'value', mode: SchemaValidationMode, strategy: SubjectNameStrategy, bytes: Buffer): { reason: string; schemaId: number | undefined; stale: boolean } | undefined {
+  private checkOne(lookups: RegistryLookups, topic: string, part: 'key' | 'value', mode: SchemaValidationMode, strategy: SubjectNameStrategy, bytes: Buffer): { reason: string; schemaId: number | undefined; stale: boolean } | undefined {
     const head = readWireFormat(bytes, false);
     if (typeof head === 'string') return { reason: `${part}: ${head}`, schemaId: undefined, stale: false };
     const schemaId = head.schemaId;
-    const known = this.registry.knownSchema(schemaId);
-    if (known === undefined) return { reason: `${part}: schema id ${schemaId} is not registered`, schemaId, stale: true };
-    const parsed = this.registry.parsedOf(known);
+    const { known, parsed } = lookups.schema(schemaId);
+    if (known === undefined || parsed === undefined) return { reason: `${part}: schema id ${schemaId} is not registered`, schemaId, stale: true };
     if (isRegistryError(parsed)) return { reason: `${part}: schema id ${schemaId} does not parse: ${parsed.message}`, schemaId, stale: false };
     // Confluent's Protobuf serializers put message indexes after the id; @kafkajs/confluent-schema-registry
     // does not (its records are the first message): either is taken.
@@ -120,7 +149,7 @@ export class RecordValidator {
       const subject = this.subjectOf(topic, part, strategy, parsed.recordName(wire.messageIndexes));
       let problem: { reason: string; schemaId: number | undefined; stale: boolean } | undefined;
       if (subject === undefined) problem = { reason: `${part}: schema id ${schemaId} has no record name for ${strategy}`, schemaId, stale: false };
-      else if (!this.registry.subjectHasId(subject, schemaId)) problem = { reason: `${part}: schema id ${schemaId} is not a version of subject ${subject}`, schemaId, stale: true };
+      else if (!lookups.inSubject(subject, schemaId)) problem = { reason: `${part}: schema id ${schemaId} is not a version of subject ${subject}`, schemaId, stale: true };
       else if (mode === 'content') {
         const invalid = parsed.validate(wire.payload, wire.messageIndexes);
         if (invalid !== undefined) problem = { reason: `${part}: ${invalid} (schema id ${schemaId}, subject ${subject})`, schemaId, stale: false };
@@ -134,6 +163,7 @@ export class RecordValidator {
   /** The records (of one partition of a produce request) that fail the topic's validation, and why. */
   async problems(topic: string, settings: ValidationSettings, records: readonly KafkaRecord[]): Promise<RecordProblem[]> {
     const run = (): { problems: RecordProblem[]; stale: boolean } => {
+      const lookups = new RegistryLookups(this.registry);
       const problems: RecordProblem[] = [];
       let stale = false;
       records.forEach((r, index) => {
@@ -141,7 +171,7 @@ export class RecordValidator {
           const mode = part === 'key' ? settings.key : settings.value;
           const bytes = part === 'key' ? r.key : r.value;
           if (mode === 'off' || bytes === null) continue;
-          const p = this.checkOne(topic, part, mode, part === 'key' ? settings.keyStrategy : settings.valueStrategy, bytes);
+          const p = this.checkOne(lookups, topic, part, mode, part === 'key' ? settings.keyStrategy : settings.valueStrategy, bytes);
           if (p === undefined) continue;
           stale ||= p.stale;
           problems.push({ index, part, reason: p.reason, schemaId: p.schemaId });
