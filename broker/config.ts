@@ -104,6 +104,9 @@ export const SETTINGS = [
   { name: 'log.cleaner.backoff.ms', flag: '--log-cleaner-backoff-ms', env: 'FLOE_LOG_CLEANER_BACKOFF_MS', kind: 'int', default: '15000', help: 'How often partitions of compacted topics are checked for cleaning.' },
   { name: 'log.cleaner.dedupe.buffer.size', flag: '--log-cleaner-dedupe-buffer-size', env: 'FLOE_LOG_CLEANER_DEDUPE_BUFFER_SIZE', kind: 'int', default: '134217728', help: 'Memory for the cleaner\'s key map, counted at 128 bytes a key; a partition with more keys is cleaned in parts.' },
   { name: 'log.cleaner.io.max.bytes.per.second', flag: '--log-cleaner-io-max-bytes-per-second', env: 'FLOE_LOG_CLEANER_IO_MAX_BYTES_PER_SECOND', kind: 'string', default: '1.7976931348623157E308', help: 'The log cleaner reads and rewrites at most this many bytes a second (as Kafka: reads and writes each count); the default is no limit.' },
+  { name: 'usage.price.put.per.1000', flag: '--usage-price-put-per-1000', env: 'FLOE_USAGE_PRICE_PUT_PER_1000', kind: 'string', default: '0.005', help: 'USD per 1,000 object PUTs, for the cost per topic (/admin/usage, metrics); default S3 Standard in us-east-1.' },
+  { name: 'usage.price.get.per.1000', flag: '--usage-price-get-per-1000', env: 'FLOE_USAGE_PRICE_GET_PER_1000', kind: 'string', default: '0.0004', help: 'USD per 1,000 object GETs, for the cost per topic; default S3 Standard in us-east-1.' },
+  { name: 'usage.price.storage.gb.month', flag: '--usage-price-storage-gb-month', env: 'FLOE_USAGE_PRICE_STORAGE_GB_MONTH', kind: 'string', default: '0.023', help: 'USD per GB-month stored, for the cost per topic; default S3 Standard in us-east-1.' },
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
   { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
@@ -186,6 +189,8 @@ export interface BrokerConfig {
   logCleanerDedupeBufferSize: number;
   /** log.cleaner.io.max.bytes.per.second (Infinity-like by default). */
   logCleanerIoMaxBytesPerSecond: number;
+  /** The price table of the cost per topic (USD). */
+  usagePrices: { putPer1000: number; getPer1000: number; storageGbMonth: number };
   transactionStateLogSegmentBytes: number;
   transactionMaxTimeoutMs: number;
   transactionalIdExpirationMs: number;
@@ -278,6 +283,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const positiveNumber = (n: SettingName): number => {
     const v = Number(str(n));
     if (!(v > 0)) throw new ConfigError(`${n} must be a number > 0, got ${JSON.stringify(str(n))}`);
+    return v;
+  };
+  const price = (n: SettingName): number => {
+    const v = Number(str(n));
+    if (!(v >= 0) || !Number.isFinite(v)) throw new ConfigError(`${n} must be a number >= 0, got ${JSON.stringify(str(n))}`);
     return v;
   };
   const positive = (n: SettingName): number => {
@@ -375,6 +385,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     logCleanerBackoffMs: positive('log.cleaner.backoff.ms'),
     logCleanerDedupeBufferSize: positive('log.cleaner.dedupe.buffer.size'),
     logCleanerIoMaxBytesPerSecond: positiveNumber('log.cleaner.io.max.bytes.per.second'),
+    usagePrices: { putPer1000: price('usage.price.put.per.1000'), getPer1000: price('usage.price.get.per.1000'), storageGbMonth: price('usage.price.storage.gb.month') },
     transactionStateLogSegmentBytes: positive('transaction.state.log.segment.bytes'),
     transactionMaxTimeoutMs: positive('transaction.max.timeout.ms'),
     transactionalIdExpirationMs: positive('transactional.id.expiration.ms'),

@@ -81,15 +81,21 @@ export class BrokerMetrics {
   private producedTotal = 0;
   private fetchedTotal = 0;
 
+  /** Bytes in and out by topic (the counters' values, kept where the usage report can read them synchronously). */
+  readonly producedByTopic = new Map<string, number>();
+  readonly fetchedByTopic = new Map<string, number>();
+
   produced(topic: string, bytes: number): void {
     this.producedBytes.inc({ topic }, bytes);
     this.producedTotal += bytes;
+    this.producedByTopic.set(topic, (this.producedByTopic.get(topic) ?? 0) + bytes);
   }
 
   fetched(topic: string, bytes: number): void {
     if (bytes <= 0) return;
     this.fetchedBytes.inc({ topic }, bytes);
     this.fetchedTotal += bytes;
+    this.fetchedByTopic.set(topic, (this.fetchedByTopic.get(topic) ?? 0) + bytes);
   }
 
   fetchedByZone(zone: 'same' | 'cross' | 'unknown', replica: boolean, bytes: number): void {

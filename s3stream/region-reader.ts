@@ -4,6 +4,7 @@
 // wait their turn; read-ahead beyond it is skipped). Must not know about
 // streams, the index or ownership: it is given where a region is.
 
+import type { StreamUsage } from './stream-usage.ts';
 import type { ObjectStore } from './object-store/object-store.ts';
 import { parseRegion, readStreamSetFooter, type Chunk } from './stream-set-object.ts';
 import { BlockCache } from './block-cache.ts';
@@ -36,8 +37,11 @@ export class RegionReader {
   private readonly waiting: (() => void)[] = [];
   readonly stats: RegionReaderStats = { getsInFlight: 0, getsWaiting: 0, readAheadsSkipped: 0, wholeObjectReads: 0 };
 
-  constructor(objectStore: ObjectStore, cacheBytesMax: number, getsInFlightMax = REGION_GETS_IN_FLIGHT_MAX_DEFAULT) {
+  private readonly usage: StreamUsage | undefined;
+
+  constructor(objectStore: ObjectStore, cacheBytesMax: number, getsInFlightMax = REGION_GETS_IN_FLIGHT_MAX_DEFAULT, usage?: StreamUsage) {
     this.objectStore = objectStore;
+    this.usage = usage;
     this.cache = new BlockCache(cacheBytesMax);
     this.getsMax = getsInFlightMax;
   }
@@ -48,14 +52,14 @@ export class RegionReader {
    * replaced, so caching them would only evict what consumers are reading.
    * `wholeObject` reads the region's whole object and caches every region in it.
    */
-  load(v: IndexValue, { cache = true, wholeObject = false }: { cache?: boolean; wholeObject?: boolean } = {}): Promise<CachedRegion> {
+  load(v: IndexValue, { cache = true, wholeObject = false, streamId }: { cache?: boolean; wholeObject?: boolean; streamId?: number } = {}): Promise<CachedRegion> {
     const key = `${v.o}@${v.p}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return Promise.resolve(hit);
     const inFlight = this.loads.get(key) ?? this.loads.get(`${v.o}@*`);
     if (inFlight !== undefined) return inFlight.then((r) => this.cache.get(key) ?? r);
-    if (wholeObject) return this.loadObject(v);
-    const read = this.get(v.o, { start: v.p, end: v.p + v.l });
+    if (wholeObject) return this.loadObject(v, streamId);
+    const read = this.get(v.o, { start: v.p, end: v.p + v.l }, streamId);
     if (!cache) return read.then((buf) => ({ chunks: parseRegion(buf), byteLength: buf.length }));
     const load = read.then((buf) => {
       const region: CachedRegion = { chunks: parseRegion(owned(buf)), byteLength: buf.length };
@@ -67,13 +71,13 @@ export class RegionReader {
   }
 
   /** Loads a region a sequential reader will want next, unless it is cached, loading, or every GET slot is taken. */
-  readAhead(v: IndexValue, wholeObject: boolean): void {
+  readAhead(v: IndexValue, wholeObject: boolean, streamId?: number): void {
     if (this.cache.has(`${v.o}@${v.p}`) || this.loads.has(`${v.o}@${v.p}`)) return;
     if (this.stats.getsInFlight >= this.getsMax) {
       this.stats.readAheadsSkipped++;
       return;
     }
-    void this.load(v, { wholeObject }).catch(() => undefined);
+    void this.load(v, { wholeObject, ...(streamId !== undefined ? { streamId } : {}) }).catch(() => undefined);
   }
 
   /** Forgets the cached regions of an object (it is being deleted). */
@@ -86,9 +90,9 @@ export class RegionReader {
    * other brokers' recent uploads (read replicas) wants the object's other
    * partitions next. An object without a readable footer falls back to a range read.
    */
-  private loadObject(v: IndexValue): Promise<CachedRegion> {
+  private loadObject(v: IndexValue, streamId: number | undefined): Promise<CachedRegion> {
     const objectLoad = `${v.o}@*`;
-    const load = this.get(v.o).then((buf) => {
+    const load = this.get(v.o, undefined, streamId).then((buf) => {
       const obj = owned(buf);
       let mine: CachedRegion | undefined;
       for (const e of readStreamSetFooter(obj)) {
@@ -99,13 +103,15 @@ export class RegionReader {
       this.stats.wholeObjectReads++;
       return mine;
     }).finally(() => this.loads.delete(objectLoad));
-    const region = load.then((r) => r ?? this.load(v), () => this.load(v));
+    const alone = (): Promise<CachedRegion> => this.load(v, streamId !== undefined ? { streamId } : {});
+    const region = load.then((r) => r ?? alone(), alone);
     this.loads.set(objectLoad, region);
     return region;
   }
 
   /** One GET, when a slot is free. */
-  private async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+  /** `streamId`: the stream the GET is for (its cost is counted there); none for rewrites. */
+  private async get(key: string, range?: { start: number; end: number }, streamId?: number): Promise<Buffer> {
     if (this.stats.getsInFlight < this.getsMax) {
       this.stats.getsInFlight++;
     } else {
@@ -114,7 +120,9 @@ export class RegionReader {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     try {
-      return await this.objectStore.get(key, range);
+      const buf = await this.objectStore.get(key, range);
+      if (streamId !== undefined) this.usage?.read(streamId, buf.length);
+      return buf;
     } finally {
       const next = this.waiting.shift();
       if (next !== undefined) {

@@ -14,6 +14,7 @@
 // can never commit after another took over: its pending appends fail with
 // StreamFencedError. Who owns what is decided above this layer.
 
+import { StreamUsage } from './stream-usage.ts';
 import { join } from 'node:path';
 import { GroupCommitWal } from '../wal/group-commit-wal.ts';
 import type { ObjectStore } from './object-store/object-store.ts';
@@ -211,6 +212,8 @@ export class StreamStore {
   private readonly rewriter: RegionRewriter;
   private readonly collector: ObjectCollector;
   readonly stats: StreamStoreStats;
+  /** What each stream cost in object storage here: uploads, PUT shares, GETs. */
+  readonly usage = new StreamUsage();
 
   private constructor(opts: StreamStoreOptions) {
     this.durability = opts.durability ?? 'local-wal';
@@ -226,7 +229,7 @@ export class StreamStore {
       fencedUploadsOnly: opts.fencedUploadsOnly ?? false,
       walSegmentBytes: opts.walSegmentBytes,
     };
-    this.reader = new RegionReader(this.opts.objectStore, this.opts.blockCacheBytesMax);
+    this.reader = new RegionReader(this.opts.objectStore, this.opts.blockCacheBytesMax, undefined, this.usage);
     this.index = new StreamIndex(this.opts.metadata);
     this.rewriter = new RegionRewriter(this.opts.objectStore, this.index, this.reader, {
       isOpen: (id) => this.streams.has(id),
@@ -608,6 +611,7 @@ export class StreamStore {
       }
       this.stats.uploads++;
       this.stats.uploadedBytes += sizeBytes;
+      this.usage.uploaded(new Map([...picked].map(([id, cs]) => [id, cs.reduce((n, c) => n + c.data.length, 0)])));
       this.stats.uploadSecondsTotal += Number(process.hrtime.bigint() - t0) / 1e9;
     } catch (e) {
       for (const cs of picked.values()) for (const c of cs) c.inFlight = false;
@@ -713,7 +717,7 @@ export class StreamStore {
    */
   async prefetch(id: number, offset: number, known?: RegionLookup): Promise<void> {
     const region = await this.locate(id, offset, known);
-    if (region !== undefined) await this.reader.load(region, { wholeObject: known !== undefined });
+    if (region !== undefined) await this.reader.load(region, { wholeObject: known !== undefined, streamId: id });
   }
 
   /** The region holding `offset` (or the next one): from the reader's own entries when it has them, else the index. */
@@ -747,7 +751,7 @@ export class StreamStore {
         // A region at a time (catch-up over many small regions can be thousands of GETs): past `stopBy`, what is read is
         // returned, and the region being loaded goes on into the block cache for the next read.
         if (out.length > 0 && stopBy !== undefined && performance.now() >= stopBy) break;
-        const step = find(cur).then(async (region) => (region === undefined ? undefined : { region, cached: await this.reader.load(region, { wholeObject }) }));
+        const step = find(cur).then(async (region) => (region === undefined ? undefined : { region, cached: await this.reader.load(region, { wholeObject, streamId: id }) }));
         if (out.length > 0 && stopBy !== undefined) stop ??= new ReadStop(stopBy);
         const got = stop !== undefined ? await stop.race(step) : await step;
         if (got === STOPPED) {
@@ -766,7 +770,7 @@ export class StreamStore {
         }
         if (cur < region.e && cur < until) break; // stopped inside the region because of maxBytes
         // Read-ahead: a sequential reader will want the next region next.
-        void find(region.e).then((next) => { if (next !== undefined) this.reader.readAhead(next, wholeObject); }).catch(() => undefined);
+        void find(region.e).then((next) => { if (next !== undefined) this.reader.readAhead(next, wholeObject, id); }).catch(() => undefined);
       }
       return out;
     } finally {
@@ -890,6 +894,7 @@ export class StreamStore {
    * Any process may delete a stream, open here or not.
    */
   async deleteStream(id: number): Promise<void> {
+    this.usage.forget(id);
     const s = this.streams.get(id);
     if (s !== undefined) this.forget(s, new StreamNotFoundError(id));
     // As in trim, regions are checked at the version read, so two deletions (or a deletion and a

@@ -14,6 +14,7 @@ import { registerRestV3 } from './rest-v3.ts';
 import { registerMcp } from './mcp-server.ts';
 import { registerRecordStream, STREAMS_MAX, type RecordStreamStats } from './record-stream.ts';
 import { registerOversizedBodyAnswer } from './oversized-body.ts';
+import { registerUsage } from './usage-routes.ts';
 import { registerSchemaRegistryRoutes } from './schema-registry-routes.ts';
 import { SCHEMAS_TOPIC } from '../schemas/registry-log.ts';
 import { Counter, Gauge } from 'prom-client';
@@ -127,6 +128,7 @@ export async function startHttpServer(broker: Broker, host: string, port: number
   }));
 
   registerRestV3(app, broker);
+  registerUsage(app, broker);
   const streams: RecordStreamStats = { open: 0, opened: 0, refused: 0 };
   new Gauge({ name: 'floe_http_record_streams_open', help: `Server-Sent Events record streams open now (at most ${STREAMS_MAX}).`, registers: [broker.metrics.registry], collect() { this.set(streams.open); } });
   new Counter({ name: 'floe_http_record_streams_refused_total', help: 'Record streams refused (429) because the bound was reached.', registers: [broker.metrics.registry], collect() { this.reset(); this.inc(streams.refused); } });

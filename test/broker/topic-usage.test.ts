@@ -1,0 +1,86 @@
+// Cost and usage per topic (GET /admin/usage and /metrics): two topics
+// written with 1 and 3 MB by kafkajs; their stored bytes follow what was
+// written, the PUT shares of every upload add up to the uploads made, bytes
+// in are counted per topic; after a restart (empty caches) reading one topic
+// from the start costs GETs of its bytes, counted for it; the price table
+// comes from the flags.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { BrokerProcess } from '../support/broker-process.ts';
+import { until } from '../support/until.ts';
+import { brokerMetric } from '../support/broker-metrics.ts';
+
+interface Row { topic: string; bytesIn: number; bytesOut: number; uploadedBytes: number; puts: number; gets: number; storedBytes: number; usdPerDay: { storage: number; requests: number; total: number } }
+
+let broker: BrokerProcess;
+let kafka: Kafka;
+const PRICES = { put: 5, get: 0.4, storage: 23 };
+
+const usage = async (): Promise<{ prices: { putPer1000: number; getPer1000: number; storageGbMonth: number }; uptimeSeconds: number; topics: Row[] }> =>
+  (await fetch(`http://127.0.0.1:${broker.httpPort}/admin/usage`)).json() as never;
+const row = async (topic: string): Promise<Row> => (await usage()).topics.find((t) => t.topic === topic)!;
+
+beforeAll(async () => {
+  broker = await BrokerProcess.start({ args: [
+    '--upload-interval-ms', '50', '--group-initial-rebalance-delay-ms', '0',
+    '--usage-price-put-per-1000', String(PRICES.put), '--usage-price-get-per-1000', String(PRICES.get), '--usage-price-storage-gb-month', String(PRICES.storage),
+  ] });
+  kafka = new Kafka({ clientId: 'usage-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+});
+afterAll(async () => { await broker?.destroy(); });
+
+describe('cost and usage per topic', () => {
+  it('stored bytes, PUT shares, bytes in and GETs are attributed to the topic they are for, and priced with the flags\' table', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'small', numPartitions: 2 }, { topic: 'large', numPartitions: 2 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const value = Buffer.alloc(10_000, 'v');
+    for (let i = 0; i < 400; i++) {
+      const messages = [{ partition: i % 2, value }];
+      if (i < 100) await producer.send({ topic: 'small', acks: -1, messages });
+      await producer.send({ topic: 'large', acks: -1, messages: [...messages, ...messages, ...messages].slice(0, i < 100 ? 3 : 2) });
+    }
+    await producer.disconnect();
+    // 1 MB and 3 MB... (large: 100 x 3 + 300 x 2 = 900 records of 10 kB).
+    await until(async () => (await row('small')).storedBytes >= 1_000_000 && (await row('large')).storedBytes >= 9_000_000, 30_000, 'both topics uploaded');
+    const report = await usage();
+    expect(report.prices).toEqual({ putPer1000: PRICES.put, getPer1000: PRICES.get, storageGbMonth: PRICES.storage });
+    const small = report.topics.find((t) => t.topic === 'small')!;
+    const large = report.topics.find((t) => t.topic === 'large')!;
+    expect(large.storedBytes / small.storedBytes).toBeGreaterThan(8);
+    expect(large.storedBytes / small.storedBytes).toBeLessThan(10);
+    expect(small.bytesIn).toBeGreaterThan(1_000_000);
+    expect(large.bytesIn / small.bytesIn).toBeGreaterThan(8);
+    // The stored regions carry a little framing around the uploaded batches.
+    expect(small.uploadedBytes).toBeLessThanOrEqual(small.storedBytes);
+    expect(small.uploadedBytes).toBeGreaterThan(small.storedBytes * 0.99);
+    // Every upload's PUT is shared out by bytes: the shares of all topics add up to the uploads made.
+    const uploads = ((await (await fetch(`http://127.0.0.1:${broker.httpPort}/admin/object-store`)).json()) as { uploads: number }).uploads;
+    const shares = report.topics.reduce((n, t) => n + t.puts, 0);
+    expect(Math.abs(shares - uploads)).toBeLessThan(1e-6 * uploads + 1e-9);
+    expect(small.puts).toBeGreaterThan(0);
+    // The price table: storage per day is the stored GB times the month's price over 30 days.
+    expect(small.usdPerDay.storage).toBeCloseTo((small.storedBytes / 1e9) * PRICES.storage / 30, 12);
+    expect(small.usdPerDay.requests).toBeGreaterThan(0);
+    expect(report.topics[0]!.topic).toBe('large');
+    expect(await brokerMetric(broker.httpPort, 'floe_topic_stored_bytes{topic="large"}')).toBe(large.storedBytes);
+
+    // After a restart the caches are empty: reading `small` from the start costs GETs for it alone.
+    await broker.restart();
+    const consumer = kafka.consumer({ groupId: 'usage-reader' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['small'], fromBeginning: true });
+    let n = 0;
+    await consumer.run({ eachMessage: async () => { n++; } });
+    await until(() => n >= 100, 30_000, 'small read back');
+    await consumer.disconnect();
+    const after = (await usage()).topics.find((t) => t.topic === 'small')! as Row & { getBytes: number };
+    expect(after.gets).toBeGreaterThan(0);
+    expect(after.getBytes).toBeGreaterThanOrEqual(small.storedBytes * 0.9);
+    expect(after.bytesOut).toBeGreaterThan(1_000_000);
+  });
+});
