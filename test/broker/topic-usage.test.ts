@@ -46,8 +46,18 @@ describe('cost and usage per topic', () => {
     }
     await producer.disconnect();
     // 1 MB and 3 MB... (large: 100 x 3 + 300 x 2 = 900 records of 10 kB).
-    await until(async () => (await row('small')).storedBytes >= 1_000_000 && (await row('large')).storedBytes >= 9_000_000, 30_000, 'both topics uploaded');
-    const report = await usage();
+    const objectStore = async (): Promise<{ uploads: number; pendingUploadBytes: number }> => (await fetch(`http://127.0.0.1:${broker.httpPort}/admin/object-store`)).json() as never;
+    await until(async () => (await objectStore()).pendingUploadBytes === 0 && (await row('small')).storedBytes >= 1_000_000 && (await row('large')).storedBytes >= 9_000_000, 30_000, 'both topics uploaded');
+    // A report between two equal upload counts: no upload happened while it was made.
+    let uploads = -1;
+    let report: Awaited<ReturnType<typeof usage>> | undefined;
+    await until(async () => {
+      const before = (await objectStore()).uploads;
+      report = await usage();
+      uploads = (await objectStore()).uploads;
+      return before === uploads;
+    }, 30_000, 'a report no upload raced');
+    if (report === undefined) throw new Error('no report');
     expect(report.prices).toEqual({ putPer1000: PRICES.put, getPer1000: PRICES.get, storageGbMonth: PRICES.storage });
     const small = report.topics.find((t) => t.topic === 'small')!;
     const large = report.topics.find((t) => t.topic === 'large')!;
@@ -59,7 +69,6 @@ describe('cost and usage per topic', () => {
     expect(small.uploadedBytes).toBeLessThanOrEqual(small.storedBytes);
     expect(small.uploadedBytes).toBeGreaterThan(small.storedBytes * 0.99);
     // Every upload's PUT is shared out by bytes: the shares of all topics add up to the uploads made.
-    const uploads = ((await (await fetch(`http://127.0.0.1:${broker.httpPort}/admin/object-store`)).json()) as { uploads: number }).uploads;
     const shares = report.topics.reduce((n, t) => n + t.puts, 0);
     expect(Math.abs(shares - uploads)).toBeLessThan(1e-6 * uploads + 1e-9);
     expect(small.puts).toBeGreaterThan(0);
