@@ -8,7 +8,6 @@
 // handler's. Null keys and values (tombstones) pass. Must not look inside
 // records of topics without validation.
 
-import type { KafkaRecord } from '../../protocol/records/record.ts';
 import { effectiveTopicConfig, NO_BROKER_CONFIGS } from '../topics/topic-configs.ts';
 import { isRegistryError, type RegistryError, type SchemaRegistry } from './schema-registry.ts';
 import type { ParsedSchema } from './parsed-schema.ts';
@@ -161,7 +160,7 @@ export class RecordValidator {
   }
 
   /** The records (of one partition of a produce request) that fail the topic's validation, and why. */
-  async problems(topic: string, settings: ValidationSettings, records: readonly KafkaRecord[]): Promise<RecordProblem[]> {
+  async problems(topic: string, settings: ValidationSettings, records: readonly { key: Buffer | null; value: Buffer | null }[]): Promise<RecordProblem[]> {
     const run = (): { problems: RecordProblem[]; stale: boolean } => {
       const lookups = new RegistryLookups(this.registry);
       const problems: RecordProblem[] = [];

@@ -12,7 +12,7 @@ import { Counter, type Registry } from 'prom-client';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { KafkaDecodeError } from '../../protocol/primitives/decode-error.ts';
 import { splitRecordBatches, type RecordBatchHeader } from '../../protocol/records/record-batch-header.ts';
-import { buildRecordBatch, readRecords, type KafkaRecord, type RecordInput } from '../../protocol/records/record.ts';
+import { buildRecordBatch, readKeysAndValues, readRecords, type KafkaRecord, type RecordInput } from '../../protocol/records/record.ts';
 import { isAdminError, type ClusterAdmin } from '../admin/cluster-admin.ts';
 import { RecordValidator, type ValidationSettings } from './record-validation.ts';
 import type { SchemaRegistry } from './schema-registry.ts';
@@ -47,18 +47,26 @@ export class ValidatedProducer {
 
   async check(topic: string, partition: number, settings: ValidationSettings, data: Buffer): Promise<ValidatedProduce> {
     let batches: RecordBatchHeader[];
-    const records: { batch: RecordBatchHeader; record: KafkaRecord }[] = [];
+    const keysAndValues: { key: Buffer | null; value: Buffer | null }[] = [];
     try {
       batches = splitRecordBatches(data);
-      for (const b of batches) for (const record of readRecords(b)) records.push({ batch: b, record });
+      for (const b of batches) for (const kv of readKeysAndValues(b)) keysAndValues.push(kv);
     } catch (e) {
       // The partition log refuses what does not parse, with its own error.
       if (e instanceof KafkaDecodeError) return { kind: 'append', records: data };
       throw e;
     }
-    const problems = await this.validator.problems(topic, settings, records.map((r) => r.record));
-    this.validated.inc({ topic }, records.length);
+    const problems = await this.validator.problems(topic, settings, keysAndValues);
+    this.validated.inc({ topic }, keysAndValues.length);
     if (problems.length === 0) return { kind: 'append', records: data };
+    // Only now are whole records needed: to refuse (their count) or to split them between the topic and the DLQ.
+    const records: { batch: RecordBatchHeader; record: KafkaRecord }[] = [];
+    try {
+      for (const b of batches) for (const record of readRecords(b)) records.push({ batch: b, record });
+    } catch (e) {
+      if (e instanceof KafkaDecodeError) return { kind: 'refused', errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: e.message, recordErrors: [] };
+      throw e;
+    }
     const cut = (s: string): string => (s.length > REASON_CHARS_MAX ? `${s.slice(0, REASON_CHARS_MAX)}…` : s);
     if (settings.failure === 'reject') {
       this.rejected.inc({ topic }, problems.length);

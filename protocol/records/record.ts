@@ -1,7 +1,8 @@
 // Owns the records inside a v2 batch: iterating them (decompressing first
-// when needed) and building batches from plain records. Produce and fetch
-// never call this; the group coordinator, compaction, tests and the
-// benchmark's load generator do.
+// when needed) and building batches from plain records. Fetch never calls
+// this, nor does produce but for topics that look inside records (compacted
+// ones need keys, validating ones keys and values); the group coordinator,
+// compaction, tests and the benchmark's load generator do.
 
 import { Reader } from '../primitives/reader.ts';
 import { Writer } from '../primitives/writer.ts';
@@ -32,6 +33,32 @@ function nullableVarBytes(r: Reader): Buffer | null {
   const len = r.varint();
   if (len < -1) throw new KafkaDecodeError(`invalid record field length ${len}`);
   return len === -1 ? null : r.raw(len);
+}
+
+/**
+ * Each record's key and value only (views into the batch, or into its
+ * decompressed records): what a produce-path check needs, without the
+ * offsets, timestamps and headers readRecords decodes.
+ */
+export function readKeysAndValues(batch: RecordBatchHeader): { key: Buffer | null; value: Buffer | null }[] {
+  const count = batch.recordCount;
+  if (count < 0 || count > RECORDS_PER_BATCH_MAX) throw new KafkaDecodeError(`invalid record count ${count}`);
+  const r = new Reader(decompress(batch.compression, batch.recordsSection()));
+  const out: { key: Buffer | null; value: Buffer | null }[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = r.varint();
+    if (length < 0) throw new KafkaDecodeError(`invalid record length ${length}`);
+    r.need(length);
+    const end = r.pos + length;
+    const rec = new Reader(r.buf, r.pos, end);
+    r.pos = end;
+    rec.int8();
+    rec.varlong();
+    rec.varint();
+    const key = nullableVarBytes(rec);
+    out.push({ key, value: nullableVarBytes(rec) });
+  }
+  return out;
 }
 
 /** Decodes every record of a batch, decompressing its records section if needed. */

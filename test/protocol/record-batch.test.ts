@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildRecordBatch, readRecords } from '../../protocol/records/record.ts';
+import { buildRecordBatch, readKeysAndValues, readRecords } from '../../protocol/records/record.ts';
 import {
   CompressionCodec, RecordBatchHeader, checkRecordBatch, splitRecordBatches,
 } from '../../protocol/records/record-batch-header.ts';
@@ -33,6 +33,9 @@ describe('RecordBatch v2', () => {
       expect(got[1]!.value).toBeNull();
       expect(got[2]!.value!.length).toBe(3000);
       expect(got[2]!.timestamp).toBe(1_700_000_000_123n);
+      // The produce path's light read gives the same keys and values.
+      expect(readKeysAndValues(b!).map((kv) => [kv.key?.toString('hex') ?? null, kv.value?.toString('hex') ?? null]))
+        .toEqual(got.map((r) => [r.key?.toString('hex') ?? null, r.value?.toString('hex') ?? null]));
     });
   }
 
