@@ -36,6 +36,9 @@ export const OVERVIEW_HTML = `<!doctype html>
 <table id="topics"><thead><tr><th>topic</th><th>partitions</th><th>records (high watermark sum)</th><th>log start sum</th></tr></thead><tbody></tbody></table>
 <h2>Consumer groups</h2>
 <table id="groups"><thead><tr><th>group</th><th>state</th><th>members</th><th>lag</th></tr></thead><tbody></tbody></table>
+<h2>Cost and usage per topic</h2>
+<table id="usage"><thead><tr><th>topic</th><th>stored MB</th><th>MB in</th><th>MB out</th><th>PUTs</th><th>GETs</th><th>USD/day</th></tr></thead><tbody></tbody></table>
+<p class="k" id="prices"></p>
 <script>
   let last;
   const fmt = (n, d = 1) => Number(n).toFixed(d);
@@ -58,6 +61,11 @@ export const OVERVIEW_HTML = `<!doctype html>
     document.getElementById('pending').textContent = fmt(o.pendingUploadBytes / 1e6, 2);
     fill('topics', o.topics.map((t) => [[t.name], [t.partitions, true], [t.highWatermark, true], [t.logStartOffset, true]]));
     fill('groups', o.groups.map((g) => [[g.groupId], [g.state], [g.members, true], [g.lag, true]]));
+    const u = await (await fetch('/admin/usage')).json();
+    fill('usage', u.topics.map((t) => [[t.topic], [fmt(t.storedBytes / 1e6, 2), true], [fmt(t.bytesIn / 1e6, 2), true], [fmt(t.bytesOut / 1e6, 2), true],
+      [fmt(t.puts, 1), true], [t.gets, true], [fmt(t.usdPerDay.total, 6), true]]));
+    document.getElementById('prices').textContent = 'prices: $' + u.prices.putPer1000 + ' per 1,000 PUTs, $' + u.prices.getPer1000 + ' per 1,000 GETs, $'
+      + u.prices.storageGbMonth + ' per GB-month; requests since this broker started, per day of its uptime';
   }
   refresh(); setInterval(refresh, 2000);
 </script>

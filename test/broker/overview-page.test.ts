@@ -1,6 +1,7 @@
 // The cluster overview page, in a real headless Chromium (Debian's chromium,
-// driven by playwright-core): topics, consumer-group lag and throughput show
-// up as a person would see them. A screenshot is written for the record.
+// driven by playwright-core): topics, consumer-group lag, throughput and the
+// cost and usage per topic show up as a person would see them. A screenshot
+// is written for the record.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
@@ -24,7 +25,7 @@ afterAll(async () => {
   await broker.destroy();
 });
 
-it('shows topics, records, groups with lag, and throughput', async () => {
+it('shows topics, records, groups with lag, throughput, and cost and usage per topic', async () => {
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -56,6 +57,13 @@ it('shows topics, records, groups with lag, and throughput', async () => {
   expect(groupRow).toMatch(/^billing\s+Empty\s+0\s+\d+$/);
   expect(Number(groupRow.split(/\s+/).at(-1))).toBeGreaterThanOrEqual(60);
   expect(await page.locator('#cluster').innerText()).toContain('local-wal');
+  // Cost and usage: the topic's bytes reach object storage and show up with their cost.
+  await page.waitForFunction("[...document.querySelectorAll('#usage tbody tr')].some((tr) => tr.cells[0].textContent === 'orders' && Number(tr.cells[1].textContent) > 0.9)", undefined, { timeout: 30_000 });
+  const usageRow = (await page.locator('#usage tbody tr', { hasText: 'orders' }).innerText()).split(/\s+/);
+  expect(Number(usageRow[2])).toBeGreaterThan(0.9); // MB in: the 20 x 50 kB records
+  expect(Number(usageRow[4])).toBeGreaterThan(0); // PUTs
+  expect(Number(usageRow[6])).toBeGreaterThan(0); // USD/day
+  expect(await page.locator('#prices').innerText()).toContain('$0.005 per 1,000 PUTs');
   const shot = join(process.env.FLOE_SCREENSHOT_DIR ?? tmpdir(), 'floe-overview.png');
   await page.screenshot({ path: shot, fullPage: true });
   await page.close();
