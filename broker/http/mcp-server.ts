@@ -12,7 +12,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { z } from 'zod';
 import type { Broker } from '../broker.ts';
 import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
-import { encodeData } from './record-encoding.ts';
+import { encodeData, schemaDecoderOf } from './record-encoding.ts';
 import { httpAllowed, type HttpAllowed } from './http-auth.ts';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 
@@ -27,6 +27,7 @@ const failed = (e: AdminError | string): ToolResult => ({
 function buildServer(broker: Broker, may: HttpAllowed): McpServer {
   const refused = (what: string): ToolResult => failed(`${what}: not authorized by the cluster's ACLs`);
   const admin = broker.admin;
+  const schemas = schemaDecoderOf(broker.schemaRegistry);
   const server = new McpServer({ name: 'floe', version: '0.1.0' });
 
   server.registerTool('list_topics', {
@@ -90,7 +91,7 @@ function buildServer(broker: Broker, may: HttpAllowed): McpServer {
     return ok({
       high_watermark: res.highWatermark,
       records: res.records.map((r) => ({
-        partition: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key), value: encodeData(r.value),
+        partition: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key, schemas), value: encodeData(r.value, schemas),
         headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
       })),
     });

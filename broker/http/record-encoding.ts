@@ -1,10 +1,20 @@
 // Owns how record keys and values cross the HTTP and MCP interfaces, in
 // Confluent REST Proxy v3's shape: {type: JSON | STRING | BINARY, data}.
 // Going in, JSON data is serialized, STRING is UTF-8 and BINARY is base64.
-// Coming out, a value that parses as JSON is JSON, valid UTF-8 is STRING,
-// anything else BINARY (base64).
+// Coming out, a value in the Schema Registry wire format whose schema the
+// registry knows is decoded with it (AVRO, JSONSCHEMA or PROTOBUF, with its
+// schema id and subject, as REST Proxy v3 shows them); otherwise a value that
+// parses as JSON is JSON, valid UTF-8 is STRING, anything else BINARY (base64).
 
-export type EncodedData = { type: 'JSON'; data: unknown } | { type: 'STRING'; data: string } | { type: 'BINARY'; data: string };
+import { decodeWithRegistry } from '../schemas/wire-format.ts';
+
+export type EncodedData = { type: 'JSON'; data: unknown } | { type: 'STRING'; data: string } | { type: 'BINARY'; data: string }
+  | { type: 'AVRO' | 'JSONSCHEMA' | 'PROTOBUF'; schema_id: number; subject: string; data: unknown };
+
+/** Decodes wire-format bytes with the registry (undefined: not such bytes, or not known). */
+export type SchemaDecoder = (b: Buffer) => EncodedData | undefined;
+
+export const schemaDecoderOf = (registry: Parameters<typeof decodeWithRegistry>[0]): SchemaDecoder => (b) => decodeWithRegistry(registry, b);
 
 /** The bytes for an encoded key or value; a string is the reason when it is malformed. */
 export function decodeData(d: unknown, what: string): Buffer | null | string {
@@ -24,8 +34,10 @@ export function decodeData(d: unknown, what: string): Buffer | null | string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function encodeData(b: Buffer | null): EncodedData | null {
+export function encodeData(b: Buffer | null, schemas?: SchemaDecoder): EncodedData | null {
   if (b === null) return null;
+  const decoded = schemas?.(b);
+  if (decoded !== undefined) return decoded;
   let text: string;
   try {
     text = utf8.decode(b);

@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Broker } from '../broker.ts';
 import { isAdminError } from '../admin/cluster-admin.ts';
-import { encodeData } from './record-encoding.ts';
+import { encodeData, schemaDecoderOf } from './record-encoding.ts';
 import { httpAllowed } from './http-auth.ts';
 import { AclOperation, ResourceType } from '../security/acl.ts';
 
@@ -27,6 +27,7 @@ export interface RecordStreamStats {
 
 export function registerRecordStream(app: FastifyInstance, broker: Broker, stats: RecordStreamStats): void {
   const admin = broker.admin;
+  const schemas = schemaDecoderOf(broker.schemaRegistry);
   const fail = (reply: FastifyReply, status: number, message: string, kafkaError?: string) => {
     reply.code(status);
     return { error_code: status, message, ...(kafkaError !== undefined ? { kafka_error: kafkaError } : {}) };
@@ -60,7 +61,7 @@ export function registerRecordStream(app: FastifyInstance, broker: Broker, stats
         let last: number | undefined;
         for (const r of records) {
           const data = JSON.stringify({
-            partition_id: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key), value: encodeData(r.value),
+            partition_id: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key, schemas), value: encodeData(r.value, schemas),
             headers: r.headers.map((h) => ({ name: h.key, value: h.value === null ? null : h.value.toString('base64') })),
           });
           res.write(`id: ${r.offset}\nevent: record\ndata: ${data}\n\n`);

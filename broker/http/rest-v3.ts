@@ -11,7 +11,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { RecordInput } from '../../protocol/records/record.ts';
 import type { Broker } from '../broker.ts';
 import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
-import { decodeData, encodeData } from './record-encoding.ts';
+import { decodeData, encodeData, schemaDecoderOf } from './record-encoding.ts';
 import { httpAllowed } from './http-auth.ts';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
 
@@ -64,6 +64,7 @@ function parseEntry(body: unknown): { record: RecordInput; partition: number | u
 
 export function registerRestV3(app: FastifyInstance, broker: Broker): void {
   const admin = broker.admin;
+  const schemas = schemaDecoderOf(broker.schemaRegistry);
   const clusterId = (): string => broker.clusterId;
   const checkCluster = (id: string, reply: FastifyReply): ReturnType<typeof fail> | undefined =>
     (id === clusterId() ? undefined : fail(reply, 404, `cluster ${id} not found`));
@@ -171,7 +172,7 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
       return {
         kind: 'KafkaRecordList', high_watermark: r.highWatermark,
         data: r.records.map((x) => ({
-          partition_id: x.partition, offset: x.offset, timestamp: new Date(x.timestamp).toISOString(), key: encodeData(x.key), value: encodeData(x.value),
+          partition_id: x.partition, offset: x.offset, timestamp: new Date(x.timestamp).toISOString(), key: encodeData(x.key, schemas), value: encodeData(x.value, schemas),
           headers: x.headers.map((h) => ({ name: h.key, value: h.value === null ? null : h.value.toString('base64') })),
         })),
       };

@@ -6,6 +6,16 @@
 import avro from 'avsc';
 import type { ParsedSchema, ResolvedReference } from './parsed-schema.ts';
 
+/** Avro's decoded values as JSON can carry them: bytes and fixed as base64. */
+function jsonReady(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  if (Array.isArray(v)) return v.map(jsonReady);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, jsonReady(x)]));
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonReady(x)]));
+  return v;
+}
+
 class AvroSchema implements ParsedSchema {
   readonly type = 'AVRO' as const;
   readonly text: string;
@@ -26,6 +36,10 @@ class AvroSchema implements ParsedSchema {
     } catch (e) {
       return [(e as Error).message];
     }
+  }
+
+  decode(payload: Buffer): unknown {
+    return jsonReady(this.avroType.fromBuffer(payload));
   }
 
   recordName(): string | undefined {

@@ -35,6 +35,10 @@ class JsonSchema implements ParsedSchema {
     return problems;
   }
 
+  decode(payload: Buffer): unknown {
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  }
+
   recordName(): string | undefined {
     return typeof this.root === 'object' && typeof this.root.title === 'string' ? this.root.title : undefined;
   }

@@ -47,6 +47,8 @@ export interface ParsedSchema {
    * name, a JSON Schema's title, the Protobuf message at the indexes.
    */
   recordName(messageIndexes: number[]): string | undefined;
+  /** The payload as JSON-ready data (bytes as base64, 64-bit integers as strings where they would lose precision); throws when it does not decode. */
+  decode(payload: Buffer, messageIndexes: number[]): unknown;
 }
 
 /** Parses `text` as a schema of `type`; a string says why it is not one. */

@@ -76,6 +76,12 @@ class ProtobufSchema implements ParsedSchema {
     return m;
   }
 
+  decode(payload: Buffer, messageIndexes: number[]): unknown {
+    const m = this.messageAt(messageIndexes);
+    if (m === undefined) throw new Error(`no message at index ${JSON.stringify(messageIndexes)} in the schema`);
+    return m.toObject(m.decode(payload), { longs: String, bytes: String, enums: String });
+  }
+
   recordName(messageIndexes: number[]): string | undefined {
     return this.messageAt(messageIndexes)?.fullName.slice(1);
   }

@@ -9,6 +9,7 @@
 // records of topics without validation.
 
 import { effectiveTopicConfig, NO_BROKER_CONFIGS } from '../topics/topic-configs.ts';
+import { readWireFormat, type WireFormat } from './wire-format.ts';
 import { isRegistryError, type RegistryError, type SchemaRegistry } from './schema-registry.ts';
 import type { ParsedSchema } from './parsed-schema.ts';
 import type { SchemaVersion } from './registry-log.ts';
@@ -47,42 +48,6 @@ export interface RecordProblem {
   part: 'key' | 'value';
   reason: string;
   schemaId: number | undefined;
-}
-
-interface WireFormat {
-  schemaId: number;
-  messageIndexes: number[];
-  payload: Buffer;
-}
-
-/** Reads a signed (zigzag) varint as Confluent's Protobuf serializer writes the message indexes. */
-function zigzagVarint(buf: Buffer, at: { pos: number }): number | undefined {
-  let result = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (at.pos >= buf.length) return undefined;
-    const b = buf[at.pos++]!;
-    result |= (b & 0x7f) << shift;
-    if ((b & 0x80) === 0) return (result >>> 1) ^ -(result & 1);
-  }
-  return undefined;
-}
-
-const MESSAGE_INDEXES_MAX = 32;
-
-function readWireFormat(bytes: Buffer, protobuf: boolean): WireFormat | string {
-  if (bytes.length < 5 || bytes[0] !== 0) return 'not in the Schema Registry wire format (magic byte 0, then a 4-byte schema id)';
-  const schemaId = bytes.readInt32BE(1);
-  if (!protobuf) return { schemaId, messageIndexes: [], payload: bytes.subarray(5) };
-  const at = { pos: 5 };
-  const count = zigzagVarint(bytes, at);
-  if (count === undefined || count < 0 || count > MESSAGE_INDEXES_MAX) return 'the Protobuf message indexes after the schema id do not parse';
-  const messageIndexes: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const ix = zigzagVarint(bytes, at);
-    if (ix === undefined || ix < 0) return 'the Protobuf message indexes after the schema id do not parse';
-    messageIndexes.push(ix);
-  }
-  return { schemaId, messageIndexes: count === 0 ? [0] : messageIndexes, payload: bytes.subarray(at.pos) };
 }
 
 /** What one produce's records ask of the registry, each looked up once (a batch names few schemas). */

@@ -87,6 +87,17 @@ describe('Schema Registry', () => {
     const gotSteps = await roundTrip('kj-steps', await Promise.all(steps.map((s) => registry.encode(proto.id, s))));
     const decoded = await Promise.all(gotSteps.map((b) => registry.decode(b))) as { agent: string; index: number; tools: string[] }[];
     expect(decoded.map((d) => ({ agent: d.agent, index: d.index, tools: [...d.tools] }))).toEqual(steps);
+
+    // The HTTP API shows such records decoded with their schema, as REST Proxy v3 does.
+    const cid = ((await call('GET', '/v3/clusters')).json as { data: { cluster_id: string }[] }).data[0]!.cluster_id;
+    const values = async (topic: string): Promise<unknown[]> =>
+      ((await call('GET', `/v3/clusters/${cid}/topics/${topic}/partitions/0/records?offset=0`)).json as { data: { value: unknown }[] }).data.map((r) => r.value);
+    expect(await values('kj-orders')).toEqual(orders.map((data) => ({ type: 'AVRO', schema_id: avro.id, subject: 'kj-orders-value', data })));
+    expect(await values('kj-tools')).toEqual(tools.map((data) => ({ type: 'JSONSCHEMA', schema_id: json.id, subject: 'kj-tools-value', data })));
+    expect(await values('kj-steps')).toEqual([
+      { type: 'PROTOBUF', schema_id: proto.id, subject: 'kj-steps-value', data: { agent: 'planner', index: 1, tools: ['search'] } },
+      { type: 'PROTOBUF', schema_id: proto.id, subject: 'kj-steps-value', data: { agent: 'actor', index: 2 } },
+    ]);
   });
 
   it("Confluent's client: register, fetch, compatibility, config, soft and hard delete; its Avro and JSON serializers round-trip through kafkajs", async () => {
