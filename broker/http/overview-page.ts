@@ -1,6 +1,9 @@
-// Owns the one-page cluster overview served at "/": topics, throughput,
-// consumer lag and object storage at a glance. Plain HTML with a small script
-// that polls /admin/overview every two seconds; no build step, no framework.
+// Owns the one-page console served at "/": topics, throughput, consumer lag,
+// object storage, cost per topic at a glance; a record browser (a partition
+// from an offset, values decoded with their registered schema where they
+// have one) and a form that produces a test record, both through the REST
+// API. Plain HTML with a small script that polls /admin/overview every two
+// seconds; no build step, no framework.
 
 export const OVERVIEW_HTML = `<!doctype html>
 <html lang="en">
@@ -20,6 +23,10 @@ export const OVERVIEW_HTML = `<!doctype html>
   th { background: #f6f8fa; }
   td.n { text-align: right; font-variant-numeric: tabular-nums; }
   h2 { font-size: 15px; margin: 16px 0 8px; }
+  pre { margin: 0; font-size: 12px; white-space: pre-wrap; max-width: 560px; }
+  form { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin-bottom: 10px; font-size: 13px; }
+  input, select, button { font: inherit; padding: 3px 6px; }
+  .k { color: #57606a; font-size: 12px; }
 </style>
 </head>
 <body>
@@ -39,8 +46,26 @@ export const OVERVIEW_HTML = `<!doctype html>
 <h2>Cost and usage per topic</h2>
 <table id="usage"><thead><tr><th>topic</th><th>stored MB</th><th>MB in</th><th>MB out</th><th>PUTs</th><th>GETs</th><th>USD/day</th></tr></thead><tbody></tbody></table>
 <p class="k" id="prices"></p>
+<h2>Records</h2>
+<form id="browse">
+  <label>topic <select id="browse-topic"></select></label>
+  <label>partition <input id="browse-partition" type="number" min="0" value="0" size="4"></label>
+  <label>from offset <input id="browse-offset" type="number" min="0" value="0" size="8"></label>
+  <button type="submit">Read</button>
+  <span class="k" id="browse-status"></span>
+</form>
+<table id="records"><thead><tr><th>offset</th><th>timestamp</th><th>key</th><th>value</th><th>headers</th></tr></thead><tbody></tbody></table>
+<h2>Produce a test record</h2>
+<form id="produce">
+  <label>partition <input id="produce-partition" type="number" min="0" value="0" size="4"></label>
+  <label>key <input id="produce-key" size="12"></label>
+  <label>value (JSON, or text) <input id="produce-value" size="40"></label>
+  <button type="submit">Produce</button>
+  <span class="k" id="produce-status"></span>
+</form>
 <script>
   let last;
+  let topicsSeen = '';
   const fmt = (n, d = 1) => Number(n).toFixed(d);
   const cell = (v, num) => { const td = document.createElement('td'); td.textContent = v; if (num) td.className = 'n'; return td; };
   function fill(id, rows) {
@@ -64,9 +89,55 @@ export const OVERVIEW_HTML = `<!doctype html>
     const u = await (await fetch('/admin/usage')).json();
     fill('usage', u.topics.map((t) => [[t.topic], [fmt(t.storedBytes / 1e6, 2), true], [fmt(t.bytesIn / 1e6, 2), true], [fmt(t.bytesOut / 1e6, 2), true],
       [fmt(t.puts, 1), true], [t.gets, true], [fmt(t.usdPerDay.total, 6), true]]));
+    // The browser's topic list follows the cluster's, keeping the choice.
+    const names = o.topics.map((t) => t.name).join(',');
+    if (names !== topicsSeen) {
+      topicsSeen = names;
+      const select = document.getElementById('browse-topic');
+      const chosen = select.value;
+      select.replaceChildren(...o.topics.map((t) => { const opt = document.createElement('option'); opt.value = t.name; opt.textContent = t.name; return opt; }));
+      if (o.topics.some((t) => t.name === chosen)) select.value = chosen;
+    }
     document.getElementById('prices').textContent = 'prices: $' + u.prices.putPer1000 + ' per 1,000 PUTs, $' + u.prices.getPer1000 + ' per 1,000 GETs, $'
       + u.prices.storageGbMonth + ' per GB-month; requests since this broker started, per day of its uptime';
   }
+  // A key or value as the REST API gives it: decoded data as JSON, text as text, bytes as base64.
+  const show = (v) => v === null ? '' : (typeof v.data === 'string' && v.type !== 'JSON' ? v.data : JSON.stringify(v.data, null, 2))
+    + (v.schema_id !== undefined ? '\\n(' + v.type + ', schema ' + v.schema_id + ')' : '');
+  const pre = (text) => { const td = document.createElement('td'); const p = document.createElement('pre'); p.textContent = text; td.append(p); return td; };
+  async function browse(ev) {
+    ev?.preventDefault();
+    const topic = document.getElementById('browse-topic').value;
+    const partition = document.getElementById('browse-partition').value;
+    const offset = document.getElementById('browse-offset').value;
+    const status = document.getElementById('browse-status');
+    const r = await fetch('/v3/clusters/' + last.clusterId + '/topics/' + encodeURIComponent(topic) + '/partitions/' + partition + '/records?offset=' + offset + '&max_records=50');
+    const body = await r.json();
+    if (!r.ok) { status.textContent = body.message ?? ('error ' + r.status); return; }
+    status.textContent = body.data.length + ' records; high watermark ' + body.high_watermark;
+    document.querySelector('#records tbody').replaceChildren(...body.data.map((x) => {
+      const tr = document.createElement('tr');
+      tr.append(cell(x.offset, true), cell(x.timestamp), pre(show(x.key)), pre(show(x.value)), pre(x.headers.map((h) => h.name + '=' + atob(h.value ?? '')).join('\\n')));
+      return tr;
+    }));
+  }
+  async function produce(ev) {
+    ev.preventDefault();
+    const topic = document.getElementById('browse-topic').value;
+    const text = document.getElementById('produce-value').value;
+    let value;
+    try { value = { type: 'JSON', data: JSON.parse(text) }; } catch { value = { type: 'STRING', data: text }; }
+    const key = document.getElementById('produce-key').value;
+    const r = await fetch('/v3/clusters/' + last.clusterId + '/topics/' + encodeURIComponent(topic) + '/records', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partition_id: Number(document.getElementById('produce-partition').value), value, ...(key === '' ? {} : { key: { type: 'STRING', data: key } }) }),
+    });
+    const body = await r.json();
+    document.getElementById('produce-status').textContent = r.ok ? 'written at offset ' + body.offset + ' of partition ' + body.partition_id : (body.message ?? ('error ' + r.status));
+    if (r.ok) await browse();
+  }
+  document.getElementById('browse').addEventListener('submit', browse);
+  document.getElementById('produce').addEventListener('submit', produce);
   refresh(); setInterval(refresh, 2000);
 </script>
 </body>

@@ -1,11 +1,14 @@
 // The cluster overview page, in a real headless Chromium (Debian's chromium,
 // driven by playwright-core): topics, consumer-group lag, throughput and the
-// cost and usage per topic show up as a person would see them. A screenshot
-// is written for the record.
+// cost and usage per topic show up as a person would see them; the record
+// browser shows a partition's records (an Avro one decoded with its
+// registered schema) and the form produces a record that the browser then
+// shows. A screenshot is written for the record.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { Kafka, logLevel } from 'kafkajs';
+import avro from 'avsc';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerProcess } from '../support/broker-process.ts';
@@ -25,11 +28,11 @@ afterAll(async () => {
   await broker.destroy();
 });
 
-it('shows topics, records, groups with lag, throughput, and cost and usage per topic', async () => {
+it('shows topics, records, groups with lag, throughput, cost and usage per topic; browses records (decoded with their schema) and produces one', async () => {
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] });
+  await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }, { topic: 'payments', numPartitions: 1 }] });
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: `order-${i}` })) });
@@ -37,7 +40,7 @@ it('shows topics, records, groups with lag, throughput, and cost and usage per t
   await admin.setOffsets({ groupId: 'billing', topic: 'orders', partitions: [0, 1, 2].map((partition) => ({ partition, offset: '20' })) });
   await admin.disconnect();
 
-  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   await page.goto(`http://127.0.0.1:${broker.httpPort}/`);
   await page.waitForSelector('#topics tbody tr');
   // Keep producing so the second poll sees a non-zero rate.
@@ -64,6 +67,43 @@ it('shows topics, records, groups with lag, throughput, and cost and usage per t
   expect(Number(usageRow[4])).toBeGreaterThan(0); // PUTs
   expect(Number(usageRow[6])).toBeGreaterThan(0); // USD/day
   expect(await page.locator('#prices').innerText()).toContain('$0.005 per 1,000 PUTs');
+
+  // The record browser: a partition from an offset; a record with a registered Avro schema shows decoded.
+  const schema = { type: 'record', name: 'Payment', fields: [{ name: 'id', type: 'string' }, { name: 'cents', type: 'long' }] };
+  const reg = await fetch(`http://127.0.0.1:${broker.httpPort}/subjects/payments-value/versions`, {
+    method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: JSON.stringify(schema) }),
+  });
+  const schemaId = ((await reg.json()) as { id: number }).id;
+  const head = Buffer.alloc(5);
+  head.writeInt32BE(schemaId, 1);
+  const p2 = kafka.producer();
+  await p2.connect();
+  await p2.send({ topic: 'payments', acks: -1, messages: [{ key: 'pay-1', value: Buffer.concat([head, avro.Type.forSchema(schema as avro.Schema).toBuffer({ id: 'p-1', cents: 1250 })]) }] });
+  await p2.disconnect();
+  await page.waitForSelector('#browse-topic option[value="payments"]', { state: 'attached', timeout: 15_000 });
+  await page.selectOption('#browse-topic', 'payments');
+  await page.click('#browse button');
+  await page.waitForSelector('#records tbody tr');
+  const paymentRow = await page.locator('#records tbody tr').first().innerText();
+  expect(paymentRow).toContain('pay-1');
+  expect(paymentRow).toContain('"cents": 1250');
+  expect(paymentRow).toContain(`(AVRO, schema ${schemaId})`);
+  // Produce a test record from the page; read it back there.
+  await page.selectOption('#browse-topic', 'orders');
+  await page.fill('#produce-partition', '1');
+  await page.fill('#produce-key', 'from-console');
+  await page.fill('#produce-value', '{"hello": "console"}');
+  await page.click('#produce button');
+  await page.waitForFunction("document.getElementById('produce-status').textContent.startsWith('written at offset')", undefined, { timeout: 15_000 });
+  const offset = (await page.locator('#produce-status').innerText()).match(/offset (\d+)/)![1]!;
+  await page.fill('#browse-partition', '1');
+  await page.fill('#browse-offset', offset);
+  await page.click('#browse button');
+  await page.waitForFunction(`document.querySelector('#records tbody tr td')?.textContent === '${offset}'`, undefined, { timeout: 15_000 });
+  const produced = await page.locator('#records tbody tr').first().innerText();
+  expect(produced).toContain('from-console');
+  expect(produced).toContain('"hello": "console"');
+
   const shot = join(process.env.FLOE_SCREENSHOT_DIR ?? tmpdir(), 'floe-overview.png');
   await page.screenshot({ path: shot, fullPage: true });
   await page.close();
