@@ -77,7 +77,7 @@ function buildServer(broker: Broker, may: HttpAllowed): McpServer {
   });
 
   server.registerTool('read_records', {
-    description: `Reads committed records of one partition from an offset (use describe_topic for the log start offset and high watermark), at most max_records (1 to ${ADMIN_READ_RECORDS_MAX}, default 20). Values that are JSON come back parsed (type JSON), UTF-8 text as STRING, other bytes as BINARY (base64). Fails with OFFSET_OUT_OF_RANGE past the high watermark.`,
+    description: `Reads committed records of one partition from an offset (use describe_topic for the log start offset and high watermark), at most max_records (1 to ${ADMIN_READ_RECORDS_MAX}, default 20). Values written with a registered schema (Schema Registry wire format) come back decoded (type AVRO, JSONSCHEMA or PROTOBUF, with schema_id and subject); values that are JSON come back parsed (type JSON), UTF-8 text as STRING, other bytes as BINARY (base64). Fails with OFFSET_OUT_OF_RANGE past the high watermark.`,
     inputSchema: {
       topic: z.string().min(1),
       partition: z.number().int().min(0),
