@@ -221,6 +221,20 @@ export class ClusterAdmin {
     return out;
   }
 
+  /**
+   * The offset of the first record of a partition with a timestamp at or
+   * after `timestamp` (ms), from its leader (ListOffsets by time); the high
+   * watermark when every record is older.
+   */
+  async offsetForTime(topic: string, partition: number, timestamp: number): Promise<number | AdminError> {
+    const t = this.broker.topics.get(topic);
+    if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= t.streams.length) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} has no partition ${partition}`);
+    const found = (await this.offsetsOf([topic], BigInt(Math.max(0, Math.floor(timestamp))))).get(topic)?.get(partition);
+    const offset = found !== undefined && found >= 0 ? found : (await this.offsetsOf([topic], -1n)).get(topic)?.get(partition);
+    return offset ?? adminError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${partition} of ${topic} has no live leader`);
+  }
+
   /** Every topic with its start and end offsets summed over its partitions, asked of the leaders. */
   async topicOffsets(): Promise<TopicOffsets[]> {
     const topics = this.listTopics();

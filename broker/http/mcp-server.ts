@@ -11,7 +11,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import type { Broker } from '../broker.ts';
-import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
+import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, adminError, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeData, schemaDecoderOf } from './record-encoding.ts';
 import { httpAllowed, type HttpAllowed } from './http-auth.ts';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.ts';
@@ -77,16 +78,26 @@ function buildServer(broker: Broker, may: HttpAllowed): McpServer {
   });
 
   server.registerTool('read_records', {
-    description: `Reads committed records of one partition from an offset (use describe_topic for the log start offset and high watermark), at most max_records (1 to ${ADMIN_READ_RECORDS_MAX}, default 20). Values written with a registered schema (Schema Registry wire format) come back decoded (type AVRO, JSONSCHEMA or PROTOBUF, with schema_id and subject); values that are JSON come back parsed (type JSON), UTF-8 text as STRING, other bytes as BINARY (base64). Fails with OFFSET_OUT_OF_RANGE past the high watermark.`,
+    description: `Reads committed records of one partition from an offset (use describe_topic for the log start offset and high watermark), or from a time (timestamp: ISO 8601 or milliseconds since the epoch; the first record at or after it), at most max_records (1 to ${ADMIN_READ_RECORDS_MAX}, default 20). Values written with a registered schema (Schema Registry wire format) come back decoded (type AVRO, JSONSCHEMA or PROTOBUF, with schema_id and subject); values that are JSON come back parsed (type JSON), UTF-8 text as STRING, other bytes as BINARY (base64). Fails with OFFSET_OUT_OF_RANGE past the high watermark.`,
     inputSchema: {
       topic: z.string().min(1),
       partition: z.number().int().min(0),
-      offset: z.number().int().min(0),
+      offset: z.number().int().min(0).optional(),
+      timestamp: z.union([z.string(), z.number().int().min(0)]).optional(),
       max_records: z.number().int().min(1).max(ADMIN_READ_RECORDS_MAX).optional(),
     },
-  }, async ({ topic, partition, offset, max_records }) => {
+  }, async ({ topic, partition, offset, timestamp, max_records }) => {
     if (!may(AclOperation.READ, ResourceType.TOPIC, topic)) return refused('TOPIC_AUTHORIZATION_FAILED');
-    const res = await admin.read(topic, partition, offset, max_records ?? 20);
+    let from = offset ?? 0;
+    if (timestamp !== undefined) {
+      if (offset !== undefined) return failed(adminError(ErrorCode.INVALID_REQUEST, 'give offset or timestamp, not both'));
+      const ts = typeof timestamp === 'number' ? timestamp : /^\d+$/.test(timestamp) ? Number(timestamp) : Date.parse(timestamp);
+      if (!Number.isFinite(ts)) return failed(adminError(ErrorCode.INVALID_REQUEST, 'timestamp must be an ISO 8601 date or milliseconds since the epoch'));
+      const at = await admin.offsetForTime(topic, partition, ts);
+      if (isAdminError(at)) return failed(at);
+      from = at;
+    }
+    const res = await admin.read(topic, partition, from, max_records ?? 20);
     if (isAdminError(res)) return failed(res);
     return ok({
       high_watermark: res.highWatermark,

@@ -156,16 +156,25 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
     return { successes, failures };
   });
 
-  app.get<{ Params: { cid: string; topic: string; partition: string }; Querystring: { offset?: string; max_records?: string } }>(
+  app.get<{ Params: { cid: string; topic: string; partition: string }; Querystring: { offset?: string; timestamp?: string; max_records?: string } }>(
     '/v3/clusters/:cid/topics/:topic/partitions/:partition/records', async (req, reply) => {
       const bad = checkCluster(req.params.cid, reply);
       if (bad !== undefined) return bad;
       if (!httpAllowed(broker, req)(AclOperation.READ, ResourceType.TOPIC, req.params.topic)) return denied(reply, 'TOPIC_AUTHORIZATION_FAILED');
       const partition = Number(req.params.partition);
-      const offset = Number(req.query.offset ?? 0);
+      let offset = Number(req.query.offset ?? 0);
       const max = Number(req.query.max_records ?? 100);
       if (!Number.isInteger(partition) || !Number.isInteger(offset) || offset < 0 || !Number.isInteger(max) || max < 1 || max > ADMIN_READ_RECORDS_MAX) {
         return fail(reply, 400, `partition and offset must be non-negative integers, max_records 1 to ${ADMIN_READ_RECORDS_MAX}`);
+      }
+      // From a time instead of an offset: milliseconds since the epoch, or an ISO 8601 date.
+      if (req.query.timestamp !== undefined) {
+        if (req.query.offset !== undefined) return fail(reply, 400, 'give offset or timestamp, not both');
+        const ts = /^\d+$/.test(req.query.timestamp) ? Number(req.query.timestamp) : Date.parse(req.query.timestamp);
+        if (!Number.isFinite(ts)) return fail(reply, 400, 'timestamp must be milliseconds since the epoch or an ISO 8601 date');
+        const at = await admin.offsetForTime(req.params.topic, partition, ts);
+        if (isAdminError(at)) return failAdmin(reply, at);
+        offset = at;
       }
       const r = await admin.read(req.params.topic, partition, offset, max);
       if (isAdminError(r)) return failAdmin(reply, r);

@@ -157,6 +157,35 @@ describe('REST API (v3 shapes)', () => {
     expect((await call('GET', `/v3/clusters/${cluster}/topics/tailed/partitions/0/records/stream?offset=-4`)).status).toBe(400);
   });
 
+  it('reads a partition from a time: the first record at or after it (milliseconds or ISO 8601), over REST and MCP', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'timed', numPartitions: 1 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const t0 = Date.now() - 60_000;
+    await producer.send({ topic: 'timed', acks: -1, messages: [0, 1, 2].map((i) => ({ value: `at-${i}`, timestamp: String(t0 + i * 1000) })) });
+    await producer.disconnect();
+    const path = `/v3/clusters/${cluster}/topics/timed/partitions/0/records`;
+    const offsets = async (q: string): Promise<number[]> => ((await call('GET', `${path}?${q}`)).json.data as { offset: number }[]).map((r) => r.offset);
+    expect(await offsets(`timestamp=${t0 + 500}`)).toEqual([1, 2]);
+    expect(await offsets(`timestamp=${encodeURIComponent(new Date(t0 + 1000).toISOString())}`)).toEqual([1, 2]);
+    expect(await offsets(`timestamp=${t0 - 1}`)).toEqual([0, 1, 2]);
+    expect(await offsets(`timestamp=${Date.now() + 60_000}`)).toEqual([]);
+    expect((await call('GET', `${path}?timestamp=${t0}&offset=0`)).status).toBe(400);
+    expect((await call('GET', `${path}?timestamp=yesterday`)).status).toBe(400);
+    const client = new Client({ name: 'floe-test-time', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+    try {
+      const read = await client.callTool({ name: 'read_records', arguments: { topic: 'timed', partition: 0, timestamp: new Date(t0 + 1500).toISOString() } });
+      const got = JSON.parse(((read as { content: { text: string }[] }).content[0]!).text) as { records: { offset: number; value: { data: unknown } }[] };
+      expect(got.records.map((r) => [r.offset, r.value.data])).toEqual([[2, 'at-2']]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('bad input gets a clear error and writes nothing', async () => {
     await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-bad', partitions_count: 1 });
     const hw = async (): Promise<number> => ((await call('GET', `/v3/clusters/${cluster}/topics/rest-bad`)).json.partitions as { high_watermark: number }[])[0]!.high_watermark;
