@@ -9,7 +9,7 @@
 
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import {
-  ConsumerGroupDescribeApi, CreateTopicsApi, DescribeGroupsApi, FetchApi, ListGroupsApi, ListOffsetsApi, OffsetFetchApi, ProduceApi, type ApiDescriptor,
+  ConsumerGroupDescribeApi, CreateTopicsApi, DescribeGroupsApi, FetchApi, ListGroupsApi, ListOffsetsApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, type ApiDescriptor,
 } from '../../protocol/generated/index.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
@@ -372,6 +372,49 @@ export class ClusterAdmin {
    */
   async lag(groupId?: string): Promise<LagRow[]> {
     return this.lagOf(groupId !== undefined ? [groupId] : (await this.listGroups()).map((g) => g.groupId));
+  }
+
+  /**
+   * Reads up to `maxRecords` records of a topic for a group, as a consumer
+   * that joined nothing: from the group's committed offsets (a partition
+   * without one from its log start), partition by partition; then commits
+   * the offsets after what it read, as a simple consumer does (Kafka takes
+   * such commits only while the group has no members: otherwise its error).
+   */
+  async consumeForGroup(group: string, topic: string, maxRecords: number, commit: boolean): Promise<{ records: ReadRecord[]; committed: { partition: number; offset: number }[] } | AdminError> {
+    const t = this.broker.topics.get(topic);
+    if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
+    const coordinator = this.broker.groups.coordinatorOf(group);
+    if (coordinator === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `group ${group} has no live coordinator`);
+    const fetched = await this.ask(coordinator.nodeId, OffsetFetchApi, 8, {
+      groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: t.streams.map((_, i) => i) }] }], requireStable: false,
+    });
+    const g = fetched?.groups[0];
+    if (g === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${group} did not answer`);
+    if (g.errorCode !== ErrorCode.NONE) return adminError(g.errorCode, errorName(g.errorCode));
+    const committedAt = new Map((g.topics[0]?.partitions ?? []).filter((p) => p.committedOffset >= 0n).map((p) => [p.partitionIndex, Number(p.committedOffset)]));
+    const starts = (await this.offsetsOf([topic], -2n)).get(topic) ?? new Map<number, number>();
+    const records: ReadRecord[] = [];
+    const next = new Map<number, number>();
+    for (let p = 0; p < t.streams.length && records.length < maxRecords; p++) {
+      const from = Math.max(committedAt.get(p) ?? 0, starts.get(p) ?? 0);
+      const r = await this.read(topic, p, from, maxRecords - records.length);
+      if (isAdminError(r)) {
+        if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) continue;
+        return r;
+      }
+      records.push(...r.records);
+      if (r.records.length > 0) next.set(p, r.records.at(-1)!.offset + 1);
+    }
+    if (!commit || next.size === 0) return { records, committed: [] };
+    const c = await this.ask(coordinator.nodeId, OffsetCommitApi, 8, {
+      groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: topic, partitions: [...next].map(([partitionIndex, offset]) => ({ partitionIndex, committedOffset: BigInt(offset), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
+    });
+    const failedPartition = c?.topics[0]?.partitions.find((p) => p.errorCode !== ErrorCode.NONE);
+    if (c === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${group} did not answer`);
+    if (failedPartition !== undefined) return adminError(failedPartition.errorCode, `the commit was refused: ${errorName(failedPartition.errorCode)} (a group with members commits through them)`);
+    return { records, committed: [...next].map(([partition, offset]) => ({ partition, offset })) };
   }
 
   async lagOf(groups: string[]): Promise<LagRow[]> {

@@ -7,7 +7,7 @@
 // exceptions that drop the session.
 
 import type { FastifyInstance } from 'fastify';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import type { Broker } from '../broker.ts';
@@ -106,6 +106,41 @@ function buildServer(broker: Broker, may: HttpAllowed): McpServer {
         headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
       })),
     });
+  });
+
+  server.registerTool('consume_records', {
+    description: `Consumes a topic as a named consumer group: reads up to max_records (1 to ${ADMIN_READ_RECORDS_MAX}, default 20) from the group's committed offsets (from the start where it has none), partition by partition, and commits the offsets after them (commit: false only reads), so the next call goes on where this one stopped and consumer_lag shows the progress. For a group no Kafka client is a member of; a group with members answers its error (UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION). Values come back as read_records shows them.`,
+    inputSchema: {
+      group: z.string().min(1).describe('consumer group id'),
+      topic: z.string().min(1),
+      max_records: z.number().int().min(1).max(ADMIN_READ_RECORDS_MAX).optional(),
+      commit: z.boolean().optional(),
+    },
+  }, async ({ group, topic, max_records, commit }) => {
+    if (!may(AclOperation.READ, ResourceType.TOPIC, topic)) return refused('TOPIC_AUTHORIZATION_FAILED');
+    if (!may(AclOperation.READ, ResourceType.GROUP, group)) return refused('GROUP_AUTHORIZATION_FAILED');
+    const res = await admin.consumeForGroup(group, topic, max_records ?? 20, commit ?? true);
+    if (isAdminError(res)) return failed(res);
+    return ok({
+      committed: res.committed,
+      records: res.records.map((r) => ({
+        partition: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key, schemas), value: encodeData(r.value, schemas),
+        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
+      })),
+    });
+  });
+
+  // Topics as resources: floe://topics/<name> is the topic's description (configs, partitions, offsets).
+  server.registerResource('topic', new ResourceTemplate('floe://topics/{topic}', {
+    list: async () => ({
+      resources: admin.listTopics().filter((t) => may(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name))
+        .map((t) => ({ uri: `floe://topics/${encodeURIComponent(t.name)}`, name: t.name, mimeType: 'application/json', description: `topic ${t.name}, ${t.partitions} partitions` })),
+    }),
+  }), { description: 'A Kafka topic: its configs and, per partition, leader, log start offset and high watermark.', mimeType: 'application/json' }, async (uri, { topic }) => {
+    const name = decodeURIComponent(String(topic));
+    const t = may(AclOperation.DESCRIBE, ResourceType.TOPIC, name) ? await admin.describeTopic(name) : undefined;
+    if (t === undefined) throw new Error(`UNKNOWN_TOPIC_OR_PARTITION: no topic ${name} (or not authorized)`);
+    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(t) }] };
   });
 
   server.registerTool('consumer_lag', {

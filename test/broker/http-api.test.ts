@@ -240,7 +240,7 @@ describe('MCP server (/mcp)', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-      expect(tools).toEqual(['consumer_lag', 'create_topic', 'describe_topic', 'list_topics', 'produce_records', 'read_records']);
+      expect(tools).toEqual(['consume_records', 'consumer_lag', 'create_topic', 'describe_topic', 'list_topics', 'produce_records', 'read_records']);
       const text = (r: unknown): Record<string, unknown> => JSON.parse(((r as { content: { text: string }[] }).content[0]!).text) as Record<string, unknown>;
 
       expect((await client.callTool({ name: 'create_topic', arguments: { topic: 'agent-events', partitions: 2 } })).isError).toBeFalsy();
@@ -268,6 +268,22 @@ describe('MCP server (/mcp)', () => {
       await client.callTool({ name: 'produce_records', arguments: { topic: 'agent-events', partition: 1, records: [{ value: 'unread' }] } });
       const lag = text(await client.callTool({ name: 'consumer_lag', arguments: { group: 'agent-reader' } }));
       expect((lag.lag as { partition: number; lag: number }[]).find((l) => l.partition === 1)).toMatchObject({ committed: 2, highWatermark: 3, lag: 1 });
+
+      // A named group consumes through the tool: each call goes on where the last one committed.
+      const consume = async (max: number): Promise<{ records: { partition: number; offset: number }[]; committed: { partition: number; offset: number }[] }> =>
+        text(await client.callTool({ name: 'consume_records', arguments: { group: 'mcp-reader', topic: 'agent-events', max_records: max } })) as never;
+      const first = await consume(2);
+      expect(first.records.map((r) => [r.partition, r.offset])).toEqual([[1, 0], [1, 1]]);
+      expect(first.committed).toEqual([{ partition: 1, offset: 2 }]);
+      expect((await consume(10)).records.map((r) => [r.partition, r.offset])).toEqual([[1, 2]]);
+      expect((await consume(10)).records).toEqual([]);
+      const mcpLag = text(await client.callTool({ name: 'consumer_lag', arguments: { group: 'mcp-reader' } }));
+      expect((mcpLag.lag as { partition: number; lag: number }[]).find((l) => l.partition === 1)).toMatchObject({ committed: 3, lag: 0 });
+      // Topics are resources too.
+      const resources = (await client.listResources()).resources.map((r) => r.uri);
+      expect(resources).toContain('floe://topics/agent-events');
+      const resource = await client.readResource({ uri: 'floe://topics/agent-events' });
+      expect((JSON.parse((resource.contents[0] as { text: string }).text) as { partitions: unknown[] }).partitions).toHaveLength(2);
 
       // Errors are tool results, and the session goes on.
       const unknown = await client.callTool({ name: 'read_records', arguments: { topic: 'nope', partition: 0, offset: 0 } });
