@@ -19,7 +19,7 @@ const workloads: Record<string, Workload> = {
   storage: { module: './storage.ts', summary: 'the storage engine alone: WAL append, upload and read throughput on the filesystem store and s3rver', ownOptions: false },
   wal: { module: './wal.ts', summary: 'group-commit WAL with 1, 16 and 256 appenders: appends/s, fsyncs/s, latency (BENCH_DURATION_MS per step)', ownOptions: false },
   codec: { module: './codec.ts', summary: 'encode/decode throughput of Produce requests and Fetch responses, CRC-32C', ownOptions: false },
-  http: { module: './http.ts', summary: 'the HTTP endpoints (/healthz, /readyz, /metrics, admin API) under load', ownOptions: false },
+  http: { module: './http.ts', summary: 'the HTTP endpoints (/healthz, /readyz, /metrics, admin API, REST produce) under load, MCP tool-call latency, Kafka produce p99 beside REST produce', ownOptions: false },
 };
 
 function overview(): string {
