@@ -301,17 +301,22 @@ export class ClusterAdmin {
    * Java client would pick (murmur2 of the key; without a key, round robin);
    * all records of one call go to the same partition, in one batch.
    */
+  /** The partition a record goes to: the one asked for, else the Java client's choice (murmur2 of the key; without one, round robin). */
+  partitionFor(topic: string, partition: number | undefined, key: RecordInput['key']): number | AdminError {
+    const t = this.broker.topics.get(topic);
+    if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
+    const n = t.streams.length;
+    const p = partition ?? (key === undefined || key === null ? this.roundRobin++ % n : (murmur2(Buffer.from(key)) & 0x7fffffff) % n);
+    if (!Number.isInteger(p) || p < 0 || p >= n) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} has no partition ${partition}`);
+    return p;
+  }
+
   async produce(topic: string, partition: number | undefined, records: RecordInput[]): Promise<ProducedRecord[] | AdminError> {
     const t = this.broker.topics.get(topic);
     if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
     if (records.length === 0 || records.length > ADMIN_PRODUCE_RECORDS_MAX) return adminError(ErrorCode.INVALID_REQUEST, `between 1 and ${ADMIN_PRODUCE_RECORDS_MAX} records per call`);
-    const n = t.streams.length;
-    let p = partition;
-    if (p === undefined) {
-      const key = records[0]!.key;
-      p = key === undefined || key === null ? this.roundRobin++ % n : (murmur2(Buffer.from(key)) & 0x7fffffff) % n;
-    }
-    if (!Number.isInteger(p) || p < 0 || p >= n) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} has no partition ${partition}`);
+    const p = this.partitionFor(topic, partition, records[0]!.key);
+    if (isAdminError(p)) return p;
     const leader = this.broker.member.view.liveLeader(t.streams[p]!);
     if (leader === undefined) return adminError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${p} of ${topic} has no live leader`);
     try {

@@ -62,6 +62,9 @@ function parseEntry(body: unknown): { record: RecordInput; partition: number | u
   return { record: { key, value, headers, ...(timestamp !== undefined ? { timestamp } : {}) }, partition: (b.partition_id as number | undefined) ?? undefined };
 }
 
+/** A records:batch request is produced in batches of at most this many bytes per partition. */
+const BATCH_PRODUCE_BYTES = 256 * 1024;
+
 export function registerRestV3(app: FastifyInstance, broker: Broker): void {
   const admin = broker.admin;
   const schemas = schemaDecoderOf(broker.schemaRegistry);
@@ -145,15 +148,51 @@ export function registerRestV3(app: FastifyInstance, broker: Broker): void {
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > ADMIN_PRODUCE_RECORDS_MAX) return fail(reply, 400, `entries must be an array of 1 to ${ADMIN_PRODUCE_RECORDS_MAX} records`);
     // Validated whole before anything is written.
     for (const e of entries) if (typeof parseEntry(e) === 'string') return fail(reply, 400, `entry ${String((e as { id?: unknown } | null)?.id ?? '?')}: ${parseEntry(e) as string}`);
-    const successes: Record<string, unknown>[] = [];
+    // One batch per partition (entries keep their order within it), the partitions' produces at once.
+    const topic = req.params.topic;
+    const outcome: (Record<string, unknown> | undefined)[] = [];
     const failures: Record<string, unknown>[] = [];
-    for (const e of entries as { id?: unknown }[]) {
-      const r = await produceOne(req.params.topic, e);
-      if (typeof r === 'string' || isAdminError(r)) failures.push({ id: e.id ?? null, error_code: typeof r === 'string' ? 400 : httpStatusOf(r), message: typeof r === 'string' ? r : r.message });
-      else successes.push({ id: e.id ?? null, ...r });
+    const byPartition = new Map<number, { index: number; id: unknown; record: RecordInput }[]>();
+    (entries as { id?: unknown }[]).forEach((e, index) => {
+      const parsed = parseEntry(e) as { record: RecordInput; partition: number | undefined };
+      const p = admin.partitionFor(topic, parsed.partition, parsed.record.key);
+      if (isAdminError(p)) {
+        failures.push({ id: e.id ?? null, error_code: httpStatusOf(p), message: p.message });
+        return;
+      }
+      byPartition.set(p, [...(byPartition.get(p) ?? []), { index, id: e.id ?? null, record: parsed.record }]);
+    });
+    const size = (r: RecordInput): number => (r.value === null ? 0 : r.value.length) + (r.key === null || r.key === undefined ? 0 : r.key.length) + 64;
+    await Promise.all([...byPartition].map(async ([p, entriesOfPartition]) => {
+      // In batches of at most BATCH_PRODUCE_BYTES, one after another: a topic's max.message.bytes bounds a batch, not a request.
+      const chunks: (typeof entriesOfPartition)[] = [[]];
+      let bytes = 0;
+      for (const e of entriesOfPartition) {
+        if (chunks.at(-1)!.length > 0 && bytes + size(e.record) > BATCH_PRODUCE_BYTES) {
+          chunks.push([]);
+          bytes = 0;
+        }
+        chunks.at(-1)!.push(e);
+        bytes += size(e.record);
+      }
+      for (const group of chunks) await produceGroup(p, group);
+    }));
+    async function produceGroup(p: number, group: { index: number; id: unknown; record: RecordInput }[]): Promise<void> {
+      const res = await admin.produce(topic, p, group.map((g) => g.record));
+      group.forEach((g, i) => {
+        if (isAdminError(res)) {
+          failures.push({ id: g.id, error_code: httpStatusOf(res), message: res.message });
+          return;
+        }
+        const r = res[i]!;
+        outcome[g.index] = {
+          id: g.id, error_code: 200, cluster_id: clusterId(), topic_name: topic, partition_id: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(),
+          key: g.record.key === null || g.record.key === undefined ? null : { size: (g.record.key as Buffer).length }, value: g.record.value === null ? null : { size: (g.record.value as Buffer).length },
+        };
+      });
     }
     reply.code(207);
-    return { successes, failures };
+    return { successes: outcome.filter((o) => o !== undefined), failures };
   });
 
   app.get<{ Params: { cid: string; topic: string; partition: string }; Querystring: { offset?: string; timestamp?: string; max_records?: string } }>(

@@ -157,6 +157,23 @@ describe('REST API (v3 shapes)', () => {
     expect((await call('GET', `/v3/clusters/${cluster}/topics/tailed/partitions/0/records/stream?offset=-4`)).status).toBe(400);
   });
 
+  it('a batch of keyed entries goes out as one batch per partition: each key stays on one partition, in entry order, and every entry is answered', async () => {
+    expect((await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-keyed', partitions_count: 4 })).status).toBe(201);
+    const entries = Array.from({ length: 30 }, (_, i) => ({ id: `e${i}`, key: { type: 'STRING', data: `k${i % 10}` }, value: { type: 'JSON', data: { i } } }));
+    const r = await call('POST', `/v3/clusters/${cluster}/topics/rest-keyed/records:batch`, { entries });
+    expect(r.status).toBe(207);
+    expect(r.json.failures).toEqual([]);
+    const ok = r.json.successes as { id: string; partition_id: number; offset: number }[];
+    expect(ok.map((x) => x.id)).toEqual(entries.map((e) => e.id));
+    for (let k = 0; k < 10; k++) {
+      const mine = ok.filter((_, i) => i % 10 === k);
+      expect(new Set(mine.map((x) => x.partition_id)).size).toBe(1);
+      expect(mine.map((x) => x.offset)).toEqual([...mine.map((x) => x.offset)].sort((a, b) => a - b));
+    }
+    // Offsets are unique per partition.
+    expect(new Set(ok.map((x) => `${x.partition_id}:${x.offset}`)).size).toBe(30);
+  });
+
   it('reads a partition from a time: the first record at or after it (milliseconds or ISO 8601), over REST and MCP', async () => {
     const admin = kafka.admin();
     await admin.connect();
