@@ -11,7 +11,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import type { Broker } from '../broker.ts';
-import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, adminError, isAdminError, type AdminError } from '../admin/cluster-admin.ts';
+import { ADMIN_PRODUCE_RECORDS_MAX, ADMIN_READ_RECORDS_MAX, adminError, isAdminError, type AdminError, type ReadRecord } from '../admin/cluster-admin.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeData, schemaDecoderOf } from './record-encoding.ts';
 import { httpAllowed, type HttpAllowed } from './http-auth.ts';
@@ -29,6 +29,11 @@ function buildServer(broker: Broker, may: HttpAllowed): McpServer {
   const refused = (what: string): ToolResult => failed(`${what}: not authorized by the cluster's ACLs`);
   const admin = broker.admin;
   const schemas = schemaDecoderOf(broker.schemaRegistry);
+  /** A record as the read tools give it: keys and values decoded (see read_records), headers as text. */
+  const recordView = (r: ReadRecord): Record<string, unknown> => ({
+    partition: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key, schemas), value: encodeData(r.value, schemas),
+    headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
+  });
   const server = new McpServer({ name: 'floe', version: '0.1.0' });
 
   server.registerTool('list_topics', {
@@ -101,10 +106,7 @@ function buildServer(broker: Broker, may: HttpAllowed): McpServer {
     if (isAdminError(res)) return failed(res);
     return ok({
       high_watermark: res.highWatermark,
-      records: res.records.map((r) => ({
-        partition: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key, schemas), value: encodeData(r.value, schemas),
-        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
-      })),
+      records: res.records.map(recordView),
     });
   });
 
@@ -123,10 +125,7 @@ function buildServer(broker: Broker, may: HttpAllowed): McpServer {
     if (isAdminError(res)) return failed(res);
     return ok({
       committed: res.committed,
-      records: res.records.map((r) => ({
-        partition: r.partition, offset: r.offset, timestamp: new Date(r.timestamp).toISOString(), key: encodeData(r.key, schemas), value: encodeData(r.value, schemas),
-        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
-      })),
+      records: res.records.map(recordView),
     });
   });
 
