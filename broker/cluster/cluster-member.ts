@@ -52,6 +52,14 @@ export class ClusterMember {
   /** Streams to list at the next write, and when each was last seen with pending data. */
   private readonly lastPendingAtMs = new Map<number, number>();
   private listing: Promise<void> | undefined;
+  /**
+   * Streams the registration write in flight drops from the list (they had
+   * nothing pending when it was computed). Until it commits they are still
+   * in `listed`; an append to one of them must wait for a later write that
+   * lists it again, or the controller may move it once this one commits,
+   * leaving the append only in this broker's WAL.
+   */
+  private unlisting: ReadonlySet<number> = new Set();
   /** Shutting down in local-wal mode: nothing new is accepted, so streams are unlisted as soon as they are uploaded. */
   private draining = false;
 
@@ -92,8 +100,16 @@ export class ClusterMember {
   private async renewOnce(): Promise<void> {
     const unuploaded = this.unuploadedNow();
     this.registration = { ...this.registration, beat: this.registration.beat + 1, ...(unuploaded !== undefined ? { unuploaded } : {}) };
-    await this.md.commit([{ op: 'put', key: brokerKey(this.opts.nodeId), value: this.registration as unknown as MetadataValue }]);
-    if (unuploaded !== undefined) this.listed = new Set(unuploaded);
+    if (unuploaded !== undefined) {
+      const next = new Set(unuploaded);
+      this.unlisting = new Set([...this.listed].filter((id) => !next.has(id)));
+    }
+    try {
+      await this.md.commit([{ op: 'put', key: brokerKey(this.opts.nodeId), value: this.registration as unknown as MetadataValue }]);
+      if (unuploaded !== undefined) this.listed = new Set(unuploaded);
+    } finally {
+      this.unlisting = new Set();
+    }
   }
 
   /** local-wal: what the next registration lists (undefined in object-wal mode). */
@@ -113,7 +129,7 @@ export class ClusterMember {
    * common case: a busy partition stays listed).
    */
   ensureListed(streamId: number): Promise<void> | undefined {
-    if (this.opts.pendingStreams === undefined || this.listed.has(streamId)) return undefined;
+    if (this.opts.pendingStreams === undefined || (this.listed.has(streamId) && !this.unlisting.has(streamId))) return undefined;
     this.lastPendingAtMs.set(streamId, performance.now());
     // Every append waiting here shares the next registration write.
     this.listing ??= (async () => {
@@ -124,7 +140,7 @@ export class ClusterMember {
       }
     })();
     const wait = this.listing;
-    return wait.then(() => (this.listed.has(streamId) ? undefined : this.ensureListed(streamId)));
+    return wait.then(() => (this.listed.has(streamId) && !this.unlisting.has(streamId) ? undefined : this.ensureListed(streamId)));
   }
 
   /** local-wal shutdown: stop holding streams listed once their data is uploaded. */
