@@ -135,7 +135,13 @@ const SCENARIOS: [string, Scenario][] = [
     const retention = async () => {
       const deadline = Date.now() + 5000;
       for (;;) {
-        const e = (await describeTopic(c, 'dynamic', ['retention.ms'])).configs[0]!;
+        const e = (await describeTopic(c, 'dynamic', ['retention.ms'])).configs[0];
+        // Under load Apache Kafka may not describe a topic created a moment ago yet: ask again, as a client would.
+        if (e === undefined) {
+          if (Date.now() > deadline) return 'no retention.ms described';
+          await new Promise((res) => setTimeout(res, 100));
+          continue;
+        }
         const now = `${e.value} source ${e.configSource}`;
         // Every step here changes both the value and its source; Kafka may show one changed before the other.
         const [value, source] = [e.value, e.configSource];
