@@ -9,8 +9,10 @@
 
 import { ErrorCode, errorName } from '../../protocol/errors.ts';
 import {
-  ConsumerGroupDescribeApi, CreateTopicsApi, DescribeGroupsApi, FetchApi, ListGroupsApi, ListOffsetsApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, type ApiDescriptor,
+  ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi, CreateTopicsApi, DescribeGroupsApi, FetchApi, ListGroupsApi, ListOffsetsApi, OffsetCommitApi, OffsetFetchApi, ProduceApi, type ApiDescriptor,
 } from '../../protocol/generated/index.ts';
+import type { ConsumerGroupHeartbeatRequest } from '../../protocol/generated/ConsumerGroupHeartbeatRequest.ts';
+import type { ConsumerGroupHeartbeatResponse } from '../../protocol/generated/ConsumerGroupHeartbeatResponse.ts';
 import { defaultCreatableTopic } from '../../protocol/generated/CreateTopicsRequest.ts';
 import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/generated/FetchRequest.ts';
 import { buildRecordBatch, readRecords, type RecordInput } from '../../protocol/records/record.ts';
@@ -113,6 +115,13 @@ export interface GroupDescription extends GroupListing {
   /** Classic groups: the protocol the members agreed on (the assignor of a consumer group). */
   protocol?: string;
   members: GroupMemberDescription[];
+}
+
+/** A partition and an offset in it (where to read from, or what to commit). */
+export interface PartitionPosition {
+  topic: string;
+  partition: number;
+  offset: number;
 }
 
 export interface LagRow {
@@ -339,34 +348,157 @@ export class ClusterAdmin {
     const t = this.broker.topics.get(topic);
     if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
     if (!Number.isInteger(partition) || partition < 0 || partition >= t.streams.length) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} has no partition ${partition}`);
-    const max = Math.min(Math.max(1, maxRecords), ADMIN_READ_RECORDS_MAX);
     const leader = this.broker.member.view.liveLeader(t.streams[partition]!);
     if (leader === undefined) return adminError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${partition} of ${topic} has no live leader`);
-    try {
-      const r = await this.broker.links.request(leader.nodeId, FetchApi, 12, {
-        ...defaultFetchRequest(), maxWaitMs: waitMs, minBytes: waitMs > 0 ? 1 : 0, maxBytes: ADMIN_READ_BYTES_MAX, isolationLevel: 1,
-        topics: [{ topic, topicId: t.id, partitions: [{ ...defaultFetchPartition(), partition, fetchOffset: BigInt(offset), partitionMaxBytes: ADMIN_READ_BYTES_MAX }] }],
+    const [r] = await this.fetchFromLeader(leader.nodeId, [{ topic, partition, offset }], waitMs);
+    if (isAdminError(r!.result)) return r!.result;
+    return { records: r!.result.records.slice(0, Math.min(Math.max(1, maxRecords), ADMIN_READ_RECORDS_MAX)), highWatermark: r!.result.highWatermark };
+  }
+
+  /**
+   * Records of many partitions at once, from their positions (read_committed):
+   * one Fetch per leader. With nothing to read anywhere, waits up to `waitMs`
+   * for the first leader that has something. At most `maxRecords` records and,
+   * past the first, `maxBytes` of keys and values; partitions' records stay in
+   * offset order. A partition that cannot be read is an error beside the rest.
+   */
+  async fetch(positions: PartitionPosition[], waitMs: number, maxBytes: number, maxRecords: number): Promise<{ records: (ReadRecord & { topic: string })[]; errors: (PartitionPosition & { error: AdminError })[] }> {
+    const errors: (PartitionPosition & { error: AdminError })[] = [];
+    const byLeader = new Map<number, PartitionPosition[]>();
+    for (const pos of positions) {
+      const t = this.broker.topics.get(pos.topic);
+      const streamId = t?.streams[pos.partition];
+      const leader = streamId === undefined ? undefined : this.broker.member.view.liveLeader(streamId);
+      if (t === undefined || streamId === undefined) errors.push({ ...pos, error: adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${pos.topic} has no partition ${pos.partition}`) });
+      else if (leader === undefined) errors.push({ ...pos, error: adminError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${pos.partition} of ${pos.topic} has no live leader`) });
+      else byLeader.set(leader.nodeId, [...(byLeader.get(leader.nodeId) ?? []), pos]);
+    }
+    const leaders = [...byLeader];
+    type Answer = Awaited<ReturnType<ClusterAdmin['fetchFromLeader']>>;
+    const hasRecords = (a: Answer): boolean => a.some((x) => !isAdminError(x.result) && x.result.records.length > 0);
+    let answers = await Promise.all(leaders.map(([leader, ps]) => this.fetchFromLeader(leader, ps, 0)));
+    if (waitMs > 0 && leaders.length > 0 && !answers.some(hasRecords)) {
+      // Long polls to every leader; the first with records answers (the others' records are read again next time).
+      answers = await new Promise<Answer[]>((resolve) => {
+        const got: Answer[] = [];
+        let pending = leaders.length;
+        for (const [leader, ps] of leaders) {
+          void this.fetchFromLeader(leader, ps, waitMs).then((a) => {
+            got.push(a);
+            pending--;
+            if (hasRecords(a) || pending === 0) resolve(got);
+          });
+        }
       });
-      const p = r.responses[0]?.partitions[0];
-      if (p === undefined) return adminError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no answer for the partition');
-      if (p.errorCode !== ErrorCode.NONE) return adminError(p.errorCode, errorName(p.errorCode));
+    }
+    const records: (ReadRecord & { topic: string })[] = [];
+    let bytes = 0;
+    outer: for (const answer of answers) {
+      for (const { position, result } of answer) {
+        if (isAdminError(result)) {
+          errors.push({ ...position, error: result });
+          continue;
+        }
+        for (const r of result.records) {
+          const size = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+          if (records.length >= maxRecords || (records.length > 0 && bytes + size > maxBytes)) break outer;
+          records.push({ ...r, topic: position.topic });
+          bytes += size;
+        }
+      }
+    }
+    return { records, errors };
+  }
+
+  /** One Fetch (read_committed) to a leader for some partitions from their offsets; per partition, its records or its error. */
+  private async fetchFromLeader(leader: number, positions: PartitionPosition[], waitMs: number): Promise<{ position: PartitionPosition; result: { records: ReadRecord[]; highWatermark: number } | AdminError }[]> {
+    const byTopic = new Map<string, PartitionPosition[]>();
+    for (const p of positions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    let r;
+    try {
+      r = await this.broker.links.request(leader, FetchApi, 12, {
+        ...defaultFetchRequest(), maxWaitMs: waitMs, minBytes: waitMs > 0 ? 1 : 0, maxBytes: ADMIN_READ_BYTES_MAX, isolationLevel: 1,
+        topics: [...byTopic].map(([topic, ps]) => ({
+          topic, topicId: this.broker.topics.get(topic)?.id ?? '',
+          partitions: ps.map((p) => ({ ...defaultFetchPartition(), partition: p.partition, fetchOffset: BigInt(p.offset), partitionMaxBytes: ADMIN_READ_BYTES_MAX })),
+        })),
+      });
+    } catch (e) {
+      if (!(e instanceof BrokerUnreachableError)) throw e;
+      return positions.map((position) => ({ position, result: adminError(ErrorCode.NOT_LEADER_OR_FOLLOWER, e.message) }));
+    }
+    return positions.map((position) => {
+      const p = r.responses.find((t) => t.topic === position.topic)?.partitions.find((x) => x.partitionIndex === position.partition);
+      if (p === undefined) return { position, result: adminError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no answer for the partition') };
+      if (p.errorCode !== ErrorCode.NONE) return { position, result: adminError(p.errorCode, errorName(p.errorCode)) };
       const records: ReadRecord[] = [];
       const buf = p.records === null ? Buffer.alloc(0) : recordsBuffer(p.records);
-      outer: for (const b of committedBatches(splitRecordBatches(buf), p.abortedTransactions ?? [])) {
+      for (const b of committedBatches(splitRecordBatches(buf), p.abortedTransactions ?? [])) {
         for (const rec of readRecords(b)) {
-          if (rec.offset < BigInt(offset)) continue;
-          if (records.length >= max) break outer;
+          if (rec.offset < BigInt(position.offset) || records.length >= ADMIN_READ_RECORDS_MAX) continue;
           records.push({
-            partition, offset: Number(rec.offset), timestamp: Number(rec.timestamp), key: rec.key, value: rec.value,
+            partition: position.partition, offset: Number(rec.offset), timestamp: Number(rec.timestamp), key: rec.key, value: rec.value,
             headers: rec.headers.map((h) => ({ key: h.key, value: h.value })),
           });
         }
       }
-      return { records, highWatermark: Number(p.highWatermark) };
-    } catch (e) {
-      if (e instanceof BrokerUnreachableError) return adminError(ErrorCode.NOT_LEADER_OR_FOLLOWER, e.message);
-      throw e;
+      return { position, result: { records, highWatermark: Number(p.highWatermark) } };
+    });
+  }
+
+  /** The earliest (-2) or latest (-1) offsets of some partitions, from their leaders; topic -> partition -> offset, unanswered ones absent. */
+  async partitionOffsets(topics: string[], which: -2n | -1n): Promise<Map<string, Map<number, number>>> {
+    return this.offsetsOf(topics, which);
+  }
+
+  /** ConsumerGroupHeartbeat (KIP-848) to the group's coordinator: how a member that the admin layer runs joins, heartbeats and leaves. */
+  async consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequest): Promise<ConsumerGroupHeartbeatResponse | AdminError> {
+    const coordinator = this.broker.groups.coordinatorOf(req.groupId);
+    if (coordinator === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `group ${req.groupId} has no live coordinator`);
+    const r = await this.ask(coordinator.nodeId, ConsumerGroupHeartbeatApi, 1, req);
+    return r ?? adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${req.groupId} did not answer`);
+  }
+
+  /** A group's committed offsets of some partitions (OffsetFetch, stable); topic -> partition -> offset, partitions without one absent. */
+  async committedOffsets(group: string, partitions: { topic: string; partition: number }[]): Promise<Map<string, Map<number, number>> | AdminError> {
+    const coordinator = this.broker.groups.coordinatorOf(group);
+    if (coordinator === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `group ${group} has no live coordinator`);
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const r = await this.ask(coordinator.nodeId, OffsetFetchApi, 8, {
+      groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }], requireStable: true,
+    });
+    const g = r?.groups[0];
+    if (g === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${group} did not answer`);
+    if (g.errorCode !== ErrorCode.NONE) return adminError(g.errorCode, errorName(g.errorCode));
+    const out = new Map<string, Map<number, number>>();
+    for (const t of g.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== ErrorCode.NONE) return adminError(p.errorCode, errorName(p.errorCode));
+        if (p.committedOffset >= 0n) out.set(t.name, (out.get(t.name) ?? new Map<number, number>()).set(p.partitionIndex, Number(p.committedOffset)));
+      }
     }
+    return out;
+  }
+
+  /**
+   * Commits offsets (the next offset to read) for a group: as the member
+   * `member` of a consumer group (its id and epoch), or, without one, as a
+   * simple consumer (taken only while the group has no members).
+   */
+  async commitOffsets(group: string, member: { memberId: string; memberEpoch: number } | undefined, offsets: PartitionPosition[]): Promise<AdminError | undefined> {
+    if (offsets.length === 0) return undefined;
+    const coordinator = this.broker.groups.coordinatorOf(group);
+    if (coordinator === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `group ${group} has no live coordinator`);
+    const byTopic = new Map<string, PartitionPosition[]>();
+    for (const p of offsets) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const r = await this.ask(coordinator.nodeId, OffsetCommitApi, 9, {
+      groupId: group, generationIdOrMemberEpoch: member?.memberEpoch ?? -1, memberId: member?.memberId ?? '', groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) })),
+    });
+    if (r === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${group} did not answer`);
+    const failed = r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE);
+    return failed === undefined ? undefined : adminError(failed.errorCode, `the commit was refused: ${errorName(failed.errorCode)}`);
   }
 
   /**

@@ -11,6 +11,7 @@ import { brokerConfigEntries } from '../config.ts';
 import { registerStateMetrics } from './state-metrics.ts';
 import { OVERVIEW_HTML } from './overview-page.ts';
 import { registerRestV3 } from './rest-v3.ts';
+import { registerRestV2Consumers } from './rest-v2-consumers.ts';
 import { registerMcp } from './mcp-server.ts';
 import { registerRecordStream, STREAMS_MAX, type RecordStreamStats } from './record-stream.ts';
 import { registerOversizedBodyAnswer } from './oversized-body.ts';
@@ -128,6 +129,7 @@ export async function startHttpServer(broker: Broker, host: string, port: number
   }));
 
   registerRestV3(app, broker);
+  registerRestV2Consumers(app, broker);
   registerUsage(app, broker);
   const streams: RecordStreamStats = { open: 0, opened: 0, refused: 0 };
   new Gauge({ name: 'floe_http_record_streams_open', help: `Server-Sent Events record streams open now (at most ${STREAMS_MAX}).`, registers: [broker.metrics.registry], collect() { this.set(streams.open); } });
