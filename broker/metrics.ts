@@ -81,21 +81,22 @@ export class BrokerMetrics {
   private producedTotal = 0;
   private fetchedTotal = 0;
 
-  /** Bytes in and out by topic (the counters' values, kept where the usage report can read them synchronously). */
-  readonly producedByTopic = new Map<string, number>();
-  readonly fetchedByTopic = new Map<string, number>();
-
   produced(topic: string, bytes: number): void {
     this.producedBytes.inc({ topic }, bytes);
     this.producedTotal += bytes;
-    this.producedByTopic.set(topic, (this.producedByTopic.get(topic) ?? 0) + bytes);
   }
 
   fetched(topic: string, bytes: number): void {
     if (bytes <= 0) return;
     this.fetchedBytes.inc({ topic }, bytes);
     this.fetchedTotal += bytes;
-    this.fetchedByTopic.set(topic, (this.fetchedByTopic.get(topic) ?? 0) + bytes);
+  }
+
+  /** Bytes in (produced) and out (fetched) by topic since this broker started: the counters' values. */
+  async bytesByTopic(): Promise<{ produced: Map<string, number>; fetched: Map<string, number> }> {
+    const byTopic = async (c: Counter<'topic'>): Promise<Map<string, number>> => new Map((await c.get()).values.map((v) => [String(v.labels.topic), v.value]));
+    const [produced, fetched] = await Promise.all([byTopic(this.producedBytes), byTopic(this.fetchedBytes)]);
+    return { produced, fetched };
   }
 
   fetchedByZone(zone: 'same' | 'cross' | 'unknown', replica: boolean, bytes: number): void {

@@ -31,7 +31,7 @@ export interface TopicUsage {
 export interface TopicUsageDeps {
   readonly topics: { all(): Iterable<{ name: string; streams: readonly number[] }> };
   readonly streams: { readonly usage: Pick<StreamUsage, 'of'>; uploadedRegions(id: number): Promise<{ bytes: number }[]> };
-  readonly metrics: { readonly producedByTopic: ReadonlyMap<string, number>; readonly fetchedByTopic: ReadonlyMap<string, number> };
+  readonly metrics: { bytesByTopic(): Promise<{ produced: ReadonlyMap<string, number>; fetched: ReadonlyMap<string, number> }> };
 }
 
 const DAYS_PER_MONTH = 30;
@@ -49,6 +49,7 @@ export function storageUsdPerDay(storedBytes: number, prices: PriceTable): numbe
 /** One row per topic, the costliest first. */
 export async function topicUsage(deps: TopicUsageDeps, prices: PriceTable, uptimeSeconds: number): Promise<TopicUsage[]> {
   const rows: TopicUsage[] = [];
+  const bytes = await deps.metrics.bytesByTopic();
   for (const t of deps.topics.all()) {
     let uploadedBytes = 0;
     let puts = 0;
@@ -68,7 +69,7 @@ export async function topicUsage(deps: TopicUsageDeps, prices: PriceTable, uptim
     const storage = storageUsdPerDay(storedBytes, prices);
     const requests = requestsUsdPerDay(puts, gets, prices, uptimeSeconds);
     rows.push({
-      topic: t.name, bytesIn: deps.metrics.producedByTopic.get(t.name) ?? 0, bytesOut: deps.metrics.fetchedByTopic.get(t.name) ?? 0,
+      topic: t.name, bytesIn: bytes.produced.get(t.name) ?? 0, bytesOut: bytes.fetched.get(t.name) ?? 0,
       uploadedBytes, puts, gets, getBytes, storedBytes, usdPerDay: { storage, requests, total: storage + requests },
     });
   }
