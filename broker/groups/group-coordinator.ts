@@ -10,6 +10,7 @@
 // are tombstones, so the log cleaner keeps each partition to its live keys
 // and a new coordinator replays little.
 
+import { GroupConsumption } from './group-consumption.ts';
 import { ConsumerGroup, type ClassicGroupSnapshot, type GroupLimits } from './consumer-group.ts';
 import { ConsumerProtocolGroup, type ConsumerProtocolGroupSnapshot, type ConsumerProtocolLimits, type TopicCatalog } from './consumer-protocol-group.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -89,6 +90,8 @@ export class GroupCoordinator {
   /** Per group, the chain of snapshot writes in order. */
   private readonly writes = new Map<string, Promise<void>>();
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>();
+  /** Records consumed per group and topic, from the commits this broker took (for the usage report). */
+  readonly consumption = new GroupConsumption();
   /** Per group, per producer id: offsets committed in a transaction, visible once it commits (TxnOffsetCommit). */
   private readonly pendingTxnOffsets = new Map<string, Map<string, Map<string, { t: string; p: number; v: OffsetValue }>>>();
   private readonly limits: GroupLimits;
@@ -352,7 +355,10 @@ export class GroupCoordinator {
       ...tombstones.map((t) => offsetRecord(groupId, t.topic, t.partition, null)),
     ];
     await this.appendRecords(groupId, records, () => {
-      for (const e of entries) this.apply({ g: groupId, t: e.topic, p: e.partition }, value(e));
+      for (const e of entries) {
+        this.consumption.committed(groupId, e.topic, this.committed(groupId, e.topic, e.partition)?.offset, e.offset);
+        this.apply({ g: groupId, t: e.topic, p: e.partition }, value(e));
+      }
       for (const t of tombstones) this.apply({ g: groupId, t: t.topic, p: t.partition }, null);
     });
   }
@@ -396,7 +402,12 @@ export class GroupCoordinator {
       { key: txnRecordKey(groupId, producerId), value: null },
     ];
     await this.appendRecords(groupId, records, () => {
-      if (commit) for (const o of pending.values()) this.apply({ g: groupId, t: o.t, p: o.p }, o.v);
+      if (commit) {
+        for (const o of pending.values()) {
+          this.consumption.committed(groupId, o.t, this.committed(groupId, o.t, o.p)?.offset, BigInt(o.v.o));
+          this.apply({ g: groupId, t: o.t, p: o.p }, o.v);
+        }
+      }
       this.setPendingTxn(groupId, pid, null);
     });
   }
@@ -443,6 +454,7 @@ export class GroupCoordinator {
     await this.flushed(groupId);
     this.written.delete(groupId);
     this.offsets.delete(groupId);
+    this.consumption.forget(groupId);
   }
 
   /** Removes every group's committed offsets of a deleted topic. */

@@ -11,18 +11,19 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Broker } from '../broker.ts';
 import { topicUsage, type TopicUsage } from '../usage/topic-usage.ts';
+import { groupUsage, type GroupUsage } from '../usage/group-usage.ts';
 
 const USAGE_REPORT_TTL_MS = 30_000;
 
 export function registerUsage(app: FastifyInstance, broker: Broker): void {
   const prices = broker.config.usagePrices;
-  let last: TopicUsage[] = [];
+  let last: { topics: TopicUsage[]; groups: GroupUsage[] } = { topics: [], groups: [] };
   let lastAt = -Infinity;
-  let refreshing: Promise<TopicUsage[]> | undefined;
-  const report = (): Promise<TopicUsage[]> => {
-    refreshing ??= topicUsage(broker, prices, process.uptime()).then((rows) => {
-      last = rows;
-      return rows;
+  let refreshing: Promise<typeof last> | undefined;
+  const report = (): Promise<typeof last> => {
+    refreshing ??= topicUsage(broker, prices, process.uptime()).then((topics) => {
+      last = { topics, groups: groupUsage(broker.groups.consumption.all(), topics, prices, process.uptime()) };
+      return last;
     }).finally(() => {
       lastAt = Date.now();
       refreshing = undefined;
@@ -32,8 +33,8 @@ export function registerUsage(app: FastifyInstance, broker: Broker): void {
 
   app.get('/admin/usage', async () => ({
     at: Date.now(), nodeId: broker.config.nodeId, uptimeSeconds: process.uptime(), prices,
-    note: 'bytes in/out, PUTs and GETs are this broker\'s since it started; stored bytes are the fleet\'s',
-    topics: await report(),
+    note: 'bytes in/out, PUTs and GETs are this broker\'s since it started; stored bytes are the fleet\'s; groups: records consumed (the progress of commits this broker coordinated since it started) and an estimate of their part of their topics\' reads (their share of the records all groups consumed)',
+    ...(await report()),
   }));
 
   const r = broker.metrics.registry;
@@ -43,7 +44,7 @@ export function registerUsage(app: FastifyInstance, broker: Broker): void {
       collect() {
         if (Date.now() - lastAt > USAGE_REPORT_TTL_MS) void report().catch(() => undefined);
         this.reset();
-        for (const u of last) this.set({ topic: u.topic }, value(u));
+        for (const u of last.topics) this.set({ topic: u.topic }, value(u));
       },
     });
   };
@@ -51,4 +52,15 @@ export function registerUsage(app: FastifyInstance, broker: Broker): void {
   perTopic('floe_topic_object_puts', 'Object PUTs attributed to the topic since this broker started (shares of stream-set objects, by bytes), as of the last usage report.', (u) => u.puts);
   perTopic('floe_topic_object_gets', 'Object GETs for the topic\'s partitions since this broker started, as of the last usage report.', (u) => u.gets);
   perTopic('floe_topic_cost_usd_per_day', 'Storage plus requests per day in USD under the broker\'s price table (--usage-price-*), as of the last usage report.', (u) => u.usdPerDay.total);
+  const perGroup = (name: string, help: string, value: (u: GroupUsage) => number): void => {
+    new Gauge({
+      name, help, labelNames: ['group'], registers: [r],
+      collect() {
+        this.reset();
+        for (const u of last.groups) this.set({ group: u.group }, value(u));
+      },
+    });
+  };
+  perGroup('floe_group_consumed_records', 'Records the group consumed (the progress of its commits on this broker\'s coordinator since it started), as of the last usage report.', (u) => u.records);
+  perGroup('floe_group_reads_cost_usd_per_day', 'The group\'s estimated part of its topics\' object-store reads per day in USD (its share of the records all groups consumed), as of the last usage report.', (u) => u.readsUsdPerDay);
 }

@@ -3,7 +3,8 @@
 // written, the PUT shares of every upload add up to the uploads made, bytes
 // in are counted per topic; after a restart (empty caches) reading one topic
 // from the start costs GETs of its bytes, counted for it; the price table
-// comes from the flags.
+// comes from the flags. Per consumer group: the records each group
+// consumed (the progress of its commits) and its share of the topic's reads.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
@@ -17,7 +18,9 @@ let broker: BrokerProcess;
 let kafka: Kafka;
 const PRICES = { put: 5, get: 0.4, storage: 23 };
 
-const usage = async (): Promise<{ prices: { putPer1000: number; getPer1000: number; storageGbMonth: number }; uptimeSeconds: number; topics: Row[] }> =>
+interface GroupRow { group: string; records: number; topics: { topic: string; records: number; shareOfTopic: number; readsUsdPerDay: number }[]; readsUsdPerDay: number }
+
+const usage = async (): Promise<{ prices: { putPer1000: number; getPer1000: number; storageGbMonth: number }; uptimeSeconds: number; topics: Row[]; groups: GroupRow[] }> =>
   (await fetch(`http://127.0.0.1:${broker.httpPort}/admin/usage`)).json() as never;
 const row = async (topic: string): Promise<Row> => (await usage()).topics.find((t) => t.topic === topic)!;
 
@@ -91,5 +94,45 @@ describe('cost and usage per topic', () => {
     expect(after.gets).toBeGreaterThan(0);
     expect(after.getBytes).toBeGreaterThanOrEqual(small.storedBytes * 0.9);
     expect(after.bytesOut).toBeGreaterThan(1_000_000);
+  });
+
+  it('per group: the records each consumed (its commits\' progress) and its share of the topic\'s reads', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const read = async (groupId: string, expected: number): Promise<void> => {
+      const consumer = kafka.consumer({ groupId });
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['small'], fromBeginning: true });
+      let n = 0;
+      await consumer.run({ eachMessage: async () => { n++; } });
+      await until(() => n >= expected, 30_000, `${groupId} reads ${expected}`);
+      await consumer.disconnect();
+    };
+    const consumed = async (group: string): Promise<number> => (await usage()).groups.find((g) => g.group === group)?.records ?? 0;
+    // Each group's first run sets its starting point (a first commit of a partition counts nothing: where it began is not known).
+    await read('usage-a', 100);
+    await read('usage-b', 100);
+    const [a0, b0] = [await consumed('usage-a'), await consumed('usage-b')];
+    await producer.send({ topic: 'small', acks: -1, messages: Array.from({ length: 60 }, (_, i) => ({ partition: i % 2, value: 'x' })) });
+    await read('usage-a', 60);
+    await producer.send({ topic: 'small', acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ partition: i % 2, value: 'y' })) });
+    await read('usage-a', 20);
+    await read('usage-b', 80);
+    await producer.disconnect();
+    const report = await usage();
+    const a = report.groups.find((g) => g.group === 'usage-a')!;
+    const b = report.groups.find((g) => g.group === 'usage-b')!;
+    expect(a.records - a0).toBe(80);
+    expect(b.records - b0).toBe(80);
+    expect(a.topics.map((t) => t.topic)).toEqual(['small']);
+    // The two groups' shares of the topic add up to all of it, and so do their parts of its read cost.
+    expect(a.topics[0]!.shareOfTopic + b.topics[0]!.shareOfTopic).toBeCloseTo(1, 12);
+    expect(a.topics[0]!.shareOfTopic).toBeCloseTo(a.records / (a.records + b.records), 12);
+    const small = report.topics.find((t) => t.topic === 'small')!;
+    const topicReads = (small.gets * report.prices.getPer1000) / 1000 / (report.uptimeSeconds / 86_400);
+    expect(small.gets).toBeGreaterThan(0);
+    expect((a.readsUsdPerDay + b.readsUsdPerDay) / topicReads).toBeGreaterThan(0.9);
+    expect((a.readsUsdPerDay + b.readsUsdPerDay) / topicReads).toBeLessThan(1.1);
+    await until(async () => (await brokerMetric(broker.httpPort, 'floe_group_consumed_records{group="usage-b"}')) === (await consumed('usage-b')), 30_000, 'the metric shows the last report');
   });
 });
