@@ -109,6 +109,7 @@ export const SETTINGS = [
   { name: 'usage.price.storage.gb.month', flag: '--usage-price-storage-gb-month', env: 'FLOE_USAGE_PRICE_STORAGE_GB_MONTH', kind: 'string', default: '0.023', help: 'USD per GB-month stored, for the cost per topic; default S3 Standard in us-east-1.' },
   { name: 'consumer.instance.timeout.ms', flag: '--consumer-instance-timeout-ms', env: 'FLOE_CONSUMER_INSTANCE_TIMEOUT_MS', kind: 'int', default: '300000', help: 'An HTTP consumer instance (REST Proxy v2 /consumers) with no request for this long is destroyed: it leaves its group (REST Proxy\'s name).' },
   { name: 'consumer.instances.max', flag: '--consumer-instances-max', env: 'FLOE_CONSUMER_INSTANCES_MAX', kind: 'int', default: '100', help: 'At most this many HTTP consumer instances per broker; more are refused with 429.' },
+  { name: 'console.history.interval.ms', flag: '--console-history-interval-ms', env: 'FLOE_CONSOLE_HISTORY_INTERVAL_MS', kind: 'int', default: '10000', help: 'How often the console\'s charts (throughput per topic, lag per group, the last hour: /admin/history) take a sample.' },
   { name: 'http.port', flag: '--http-port', env: 'FLOE_HTTP_PORT', kind: 'int', default: '9644', help: 'Port of the HTTP server (/metrics, /healthz, /readyz, /admin); -1 disables it, 0 picks a free port.' },
   { name: 'log.retention.check.interval.ms', flag: '--log-retention-check-interval-ms', env: 'FLOE_LOG_RETENTION_CHECK_INTERVAL_MS', kind: 'int', default: '300000', help: 'How often retention.ms and retention.bytes are enforced.' },
   { name: 'object.delete.grace.ms', flag: '--object-delete-grace-ms', env: 'FLOE_OBJECT_DELETE_GRACE_MS', kind: 'int', default: '60000', help: 'How long an unreferenced object is kept before deletion, so in-flight reads still find it.' },
@@ -199,6 +200,7 @@ export interface BrokerConfig {
   transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   httpPort: number;
   consumerInstanceTimeoutMs: number;
+  consoleHistoryIntervalMs: number;
   consumerInstancesMax: number;
   logRetentionCheckIntervalMs: number;
   objectDeleteGraceMs: number;
@@ -396,6 +398,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     transactionAbortTimedOutTransactionCleanupIntervalMs: positive('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
     httpPort: int('http.port'),
     consumerInstanceTimeoutMs: positive('consumer.instance.timeout.ms'),
+    consoleHistoryIntervalMs: positive('console.history.interval.ms'),
     consumerInstancesMax: positive('consumer.instances.max'),
     logRetentionCheckIntervalMs: positive('log.retention.check.interval.ms'),
     objectDeleteGraceMs: int('object.delete.grace.ms'),

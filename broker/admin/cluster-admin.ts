@@ -18,6 +18,8 @@ import { defaultFetchRequest, defaultFetchPartition } from '../../protocol/gener
 import { buildRecordBatch, readRecords, type RecordInput } from '../../protocol/records/record.ts';
 import { splitRecordBatches } from '../../protocol/records/record-batch-header.ts';
 import { committedBatches } from '../../protocol/records/read-committed.ts';
+import { Reader } from '../../protocol/primitives/reader.ts';
+import { readConsumerProtocolAssignment } from '../../protocol/generated/ConsumerProtocolAssignment.ts';
 import { recordsBuffer } from '../../protocol/primitives/writer.ts';
 import { BrokerUnreachableError, type BrokerLinks } from '../cluster/broker-links.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
@@ -105,6 +107,7 @@ export interface GroupMemberDescription {
   clientHost: string;
   /** KIP-848 members only. */
   memberEpoch?: number;
+  /** Its partitions: KIP-848 members, and classic members of the consumer protocol. */
   assignment?: { topic: string; partitions: number[] }[];
 }
 
@@ -156,6 +159,19 @@ export function murmur2(data: Buffer): number {
   h = Math.imul(h, m);
   h ^= h >>> 15;
   return h;
+}
+
+/** A classic consumer's assignment (the consumer protocol's Assignment, after its version); undefined when it does not decode. */
+function consumerAssignment(bytes: Buffer): { topic: string; partitions: number[] }[] | undefined {
+  if (bytes.length < 2) return undefined;
+  try {
+    const r = new Reader(bytes);
+    const version = r.int16();
+    return readConsumerProtocolAssignment(r, Math.min(Math.max(version, 0), 3)).assignedPartitions
+      .map((tp) => ({ topic: tp.topic, partitions: [...tp.partitions].sort((a, b) => a - b) }));
+  } catch {
+    return undefined;
+  }
 }
 
 export class ClusterAdmin {
@@ -289,7 +305,10 @@ export class ClusterAdmin {
       if (d === undefined || d.errorCode !== ErrorCode.NONE) return { ...g, members: [] };
       return {
         ...g, state: d.groupState, protocol: d.protocolData,
-        members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost })),
+        members: d.members.map((m) => {
+          const assignment = d.protocolType === 'consumer' ? consumerAssignment(m.memberAssignment) : undefined;
+          return { memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, ...(assignment !== undefined ? { assignment } : {}) };
+        }),
       };
     }));
   }

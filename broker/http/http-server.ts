@@ -71,6 +71,7 @@ export async function startHttpServer(broker: Broker, host: string, port: number
       groups: (await admin.describeGroups(groups)).map((g) => ({
         groupId: g.groupId, type: g.type, state: g.state, members: g.members.length, coordinator: g.coordinator,
         lag: lag.filter((r) => r.group === g.groupId).reduce((a, r) => a + r.lag, 0),
+        assignments: g.members.map((m) => ({ clientId: m.clientId, clientHost: m.clientHost, assignment: m.assignment ?? null })),
       })),
     };
   });

@@ -1,5 +1,7 @@
 // Owns the one-page console served at "/": topics, throughput, consumer lag,
-// object storage, cost per topic at a glance; a record browser (a partition
+// group members and their partitions, object storage, cost per topic and
+// group at a glance; charts of throughput per topic and lag per group over
+// the last hour (from /admin/history); a record browser (a partition
 // from an offset, values decoded with their registered schema where they
 // have one) and a form that produces a test record, both through the REST
 // API. Plain HTML with a small script that polls /admin/overview every two
@@ -27,6 +29,11 @@ export const OVERVIEW_HTML = `<!doctype html>
   form { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin-bottom: 10px; font-size: 13px; }
   input, select, button { font: inherit; padding: 3px 6px; }
   .k { color: #57606a; font-size: 12px; }
+  .charts { display: flex; gap: 16px; flex-wrap: wrap; margin-bottom: 12px; }
+  .chart { background: white; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; }
+  .chart svg { display: block; }
+  .legend { font-size: 12px; color: #57606a; max-width: 520px; }
+  .legend span { margin-right: 10px; white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -39,13 +46,20 @@ export const OVERVIEW_HTML = `<!doctype html>
   <div class="card"><div class="v" id="objects">-</div><div class="k">objects uploaded</div></div>
   <div class="card"><div class="v" id="pending">-</div><div class="k">pending upload MB</div></div>
 </div>
+<h2>Last hour</h2>
+<div class="charts">
+  <div class="chart"><div class="k">throughput per topic, MB/s (in + out, this broker)</div><svg id="chart-topics" width="520" height="150"></svg><div class="legend" id="legend-topics"></div></div>
+  <div class="chart"><div class="k">lag per group, records</div><svg id="chart-groups" width="520" height="150"></svg><div class="legend" id="legend-groups"></div></div>
+</div>
 <h2>Topics</h2>
 <table id="topics"><thead><tr><th>topic</th><th>partitions</th><th>records (high watermark sum)</th><th>log start sum</th></tr></thead><tbody></tbody></table>
 <h2>Consumer groups</h2>
-<table id="groups"><thead><tr><th>group</th><th>state</th><th>members</th><th>lag</th></tr></thead><tbody></tbody></table>
+<table id="groups"><thead><tr><th>group</th><th>state</th><th>members</th><th>lag</th><th>members and their partitions</th></tr></thead><tbody></tbody></table>
 <h2>Cost and usage per topic</h2>
 <table id="usage"><thead><tr><th>topic</th><th>stored MB</th><th>MB in</th><th>MB out</th><th>PUTs</th><th>GETs</th><th>USD/day</th></tr></thead><tbody></tbody></table>
 <p class="k" id="prices"></p>
+<h2>Reads per consumer group</h2>
+<table id="group-usage"><thead><tr><th>group</th><th>records consumed</th><th>topics</th><th>reads USD/day (estimated share)</th></tr></thead><tbody></tbody></table>
 <h2>Records</h2>
 <form id="browse">
   <label>topic <select id="browse-topic"></select></label>
@@ -85,10 +99,15 @@ export const OVERVIEW_HTML = `<!doctype html>
     document.getElementById('objects').textContent = o.uploads;
     document.getElementById('pending').textContent = fmt(o.pendingUploadBytes / 1e6, 2);
     fill('topics', o.topics.map((t) => [[t.name], [t.partitions, true], [t.highWatermark, true], [t.logStartOffset, true]]));
-    fill('groups', o.groups.map((g) => [[g.groupId], [g.state], [g.members, true], [g.lag, true]]));
+    fill('groups', o.groups.map((g) => [[g.groupId], [g.state], [g.members, true], [g.lag, true],
+      [g.assignments.map((m) => m.clientId + '@' + m.clientHost + ': ' + (m.assignment ?? []).map((a) => a.topic + ' [' + a.partitions.join(',') + ']').join(' ')).join('; ')]]));
     const u = await (await fetch('/admin/usage')).json();
     fill('usage', u.topics.map((t) => [[t.topic], [fmt(t.storedBytes / 1e6, 2), true], [fmt(t.bytesIn / 1e6, 2), true], [fmt(t.bytesOut / 1e6, 2), true],
       [fmt(t.puts, 1), true], [t.gets, true], [fmt(t.usdPerDay.total, 6), true]]));
+    fill('group-usage', u.groups.map((g) => [[g.group], [g.records, true], [g.topics.map((t) => t.topic + ' ' + t.records).join(', ')], [fmt(g.readsUsdPerDay, 6), true]]));
+    const h = await (await fetch('/admin/history')).json();
+    chart('topics', h.samples, (s) => Object.fromEntries(Object.entries(s.topics).map(([k, v]) => [k, (v.in + v.out) / 1e6])));
+    chart('groups', h.samples, (s) => s.groups);
     // The browser's topic list follows the cluster's, keeping the choice.
     const names = o.topics.map((t) => t.name).join(',');
     if (names !== topicsSeen) {
@@ -100,6 +119,37 @@ export const OVERVIEW_HTML = `<!doctype html>
     }
     document.getElementById('prices').textContent = 'prices: $' + u.prices.putPer1000 + ' per 1,000 PUTs, $' + u.prices.getPer1000 + ' per 1,000 GETs, $'
       + u.prices.storageGbMonth + ' per GB-month; requests since this broker started, per day of its uptime';
+  }
+  const COLORS = ['#0969da', '#cf222e', '#1a7f37', '#8250df', '#bf8700'];
+  // One line per series (the five largest over the hour), time across the last hour.
+  function chart(id, samples, valuesOf) {
+    const svg = document.getElementById('chart-' + id);
+    const W = 520, H = 150, now = Date.now(), from = now - 3600000;
+    const series = new Map();
+    for (const s of samples) for (const [k, v] of Object.entries(valuesOf(s))) series.set(k, [...(series.get(k) ?? []), [s.at, v]]);
+    const top = [...series].sort((a, b) => Math.max(...b[1].map((p) => p[1])) - Math.max(...a[1].map((p) => p[1]))).slice(0, COLORS.length);
+    const max = Math.max(1e-9, ...top.flatMap(([, pts]) => pts.map((p) => p[1])));
+    const ns = 'http://www.w3.org/2000/svg';
+    const axis = document.createElementNS(ns, 'text');
+    axis.setAttribute('x', '2'); axis.setAttribute('y', '10'); axis.setAttribute('font-size', '10'); axis.setAttribute('fill', '#57606a');
+    axis.textContent = 'max ' + (max < 10 ? max.toFixed(3) : Math.round(max));
+    const lines = top.map(([name, pts], i) => {
+      const line = document.createElementNS(ns, 'polyline');
+      line.setAttribute('fill', 'none'); line.setAttribute('stroke', COLORS[i]); line.setAttribute('stroke-width', '1.5');
+      line.setAttribute('data-series', name);
+      line.setAttribute('points', pts.map(([t, v]) => ((t - from) / 3600000 * W).toFixed(1) + ',' + (H - 4 - v / max * (H - 16)).toFixed(1)).join(' '));
+      return line;
+    });
+    const label = (x, anchor, text) => {
+      const t = document.createElementNS(ns, 'text');
+      t.setAttribute('x', String(x)); t.setAttribute('y', String(H - 1)); t.setAttribute('font-size', '10'); t.setAttribute('fill', '#57606a'); t.setAttribute('text-anchor', anchor);
+      t.textContent = text;
+      return t;
+    };
+    svg.replaceChildren(axis, label(2, 'start', '60 min ago'), label(W - 2, 'end', 'now'), ...lines);
+    const legend = document.getElementById('legend-' + id);
+    legend.replaceChildren(...top.map(([name, pts], i) => { const s = document.createElement('span'); s.style.color = COLORS[i]; s.textContent = '■ ' + name + ' ' + (pts.at(-1)[1] < 10 ? pts.at(-1)[1].toFixed(3) : Math.round(pts.at(-1)[1])); return s; }));
+    if (top.length === 0) { const s = document.createElement('span'); s.textContent = 'no samples yet'; legend.replaceChildren(s); }
   }
   // A key or value as the REST API gives it: decoded data as JSON, text as text, bytes as base64.
   const show = (v) => v === null ? '' : (typeof v.data === 'string' && v.type !== 'JSON' ? v.data : JSON.stringify(v.data, null, 2))
