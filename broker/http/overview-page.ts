@@ -2,7 +2,7 @@
 // group members and their partitions, object storage, cost per topic and
 // group at a glance; charts of throughput per topic and lag per group over
 // the last hour (from /admin/history); a record browser (a partition
-// from an offset, values decoded with their registered schema where they
+// from an offset or a time, values decoded with their registered schema where they
 // have one) and a form that produces a test record, both through the REST
 // API. Plain HTML with a small script that polls /admin/overview every two
 // seconds; no build step, no framework.
@@ -65,6 +65,7 @@ export const OVERVIEW_HTML = `<!doctype html>
   <label>topic <select id="browse-topic"></select></label>
   <label>partition <input id="browse-partition" type="number" min="0" value="0" size="4"></label>
   <label>from offset <input id="browse-offset" type="number" min="0" value="0" size="8"></label>
+  <label>or from time <input id="browse-time" type="datetime-local" step="1"></label>
   <button type="submit">Read</button>
   <span class="k" id="browse-status"></span>
 </form>
@@ -161,7 +162,10 @@ export const OVERVIEW_HTML = `<!doctype html>
     const partition = document.getElementById('browse-partition').value;
     const offset = document.getElementById('browse-offset').value;
     const status = document.getElementById('browse-status');
-    const r = await fetch('/v3/clusters/' + last.clusterId + '/topics/' + encodeURIComponent(topic) + '/partitions/' + partition + '/records?offset=' + offset + '&max_records=50');
+    // A time (the browser's local time) reads from the first record at or after it; otherwise the offset.
+    const time = document.getElementById('browse-time').value;
+    const from = time !== '' ? 'timestamp=' + new Date(time).getTime() : 'offset=' + offset;
+    const r = await fetch('/v3/clusters/' + last.clusterId + '/topics/' + encodeURIComponent(topic) + '/partitions/' + partition + '/records?' + from + '&max_records=50');
     const body = await r.json();
     if (!r.ok) { status.textContent = body.message ?? ('error ' + r.status); return; }
     status.textContent = body.data.length + ' records; high watermark ' + body.high_watermark;

@@ -113,6 +113,10 @@ it('shows topics, records, groups with lag and members\' partitions, throughput,
   await page.fill('#produce-partition', '1');
   await page.fill('#produce-key', 'from-console');
   await page.fill('#produce-value', '{"hello": "console"}');
+  // The browser's local time, to the second, just before the record is written: reading from it finds that record first.
+  const before = new Date(Date.now() - 1000);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const localTime = `${before.getFullYear()}-${pad(before.getMonth() + 1)}-${pad(before.getDate())}T${pad(before.getHours())}:${pad(before.getMinutes())}:${pad(before.getSeconds())}`;
   await page.click('#produce button');
   await page.waitForFunction("document.getElementById('produce-status').textContent.startsWith('written at offset')", undefined, { timeout: 15_000 });
   const offset = (await page.locator('#produce-status').innerText()).match(/offset (\d+)/)![1]!;
@@ -123,6 +127,13 @@ it('shows topics, records, groups with lag and members\' partitions, throughput,
   const produced = await page.locator('#records tbody tr').first().innerText();
   expect(produced).toContain('from-console');
   expect(produced).toContain('"hello": "console"');
+  // From a time instead: the same record comes first (from offset 0, first, the partition's older records show).
+  await page.fill('#browse-offset', '0');
+  await page.click('#browse button');
+  await page.waitForFunction("document.querySelector('#records tbody tr td')?.textContent === '0'", undefined, { timeout: 15_000 });
+  await page.fill('#browse-time', localTime);
+  await page.click('#browse button');
+  await page.waitForFunction(`document.querySelector('#records tbody tr td')?.textContent === '${offset}' && document.getElementById('browse-status').textContent.startsWith('1 records')`, undefined, { timeout: 15_000 });
 
   const shot = join(process.env.FLOE_SCREENSHOT_DIR ?? tmpdir(), 'floe-overview.png');
   await page.screenshot({ path: shot, fullPage: true });

@@ -95,6 +95,7 @@ beforeAll(async () => {
   await admin.createAcls({
     acl: [
       allow('User:alice', AclOperationTypes.ALL),
+      allow('User:alice', AclOperationTypes.READ, 'alice-', AclResourceTypes.GROUP, ResourcePatternTypes.PREFIXED),
       allow('User:bob', AclOperationTypes.READ),
       allow('User:bob', AclOperationTypes.WRITE),
       allow('User:dave', AclOperationTypes.WRITE),
@@ -477,6 +478,29 @@ describe('HTTP API with ACLs on', () => {
     expect(await listed('carol', 'carol-secret')).toEqual([]);
     // The admin pages describe the cluster: a principal without DESCRIBE on it is refused.
     expect((await http('/admin/topics', 'carol', 'carol-secret')).status).toBe(403);
+  });
+
+  it('REST Proxy v2 consumer instances: READ on the group and the topic; without either, 403 (40301)', async () => {
+    const v2 = { 'content-type': 'application/vnd.kafka.v2+json' };
+    const create = (user: string, password: string, group: string) => http(`/consumers/${group}`, user, password, { method: 'POST', headers: v2, body: JSON.stringify({ name: 'c', format: 'binary' }) });
+    for (const [user, password] of [['bob', 'bob-secret'], ['carol', 'carol-secret']] as const) {
+      const refused = await create(user, password, 'alice-rest');
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error_code: number }).error_code).toBe(40301);
+    }
+    expect((await create('alice', 'alice-secret', 'alice-rest')).status).toBe(200);
+    const uri = '/consumers/alice-rest/instances/c';
+    // bob may read the topic, not the group: he cannot use alice's instance either.
+    expect((await http(`${uri}/records`, 'bob', 'bob-secret')).status).toBe(403);
+    expect((await http(`${uri}/assignments`, 'alice', 'alice-secret', { method: 'POST', headers: v2, body: JSON.stringify({ partitions: [{ topic: 'secure', partition: 0 }] }) })).status).toBe(204);
+    expect((await http(`${uri}/positions/beginning`, 'alice', 'alice-secret', { method: 'POST', headers: v2, body: JSON.stringify({ partitions: [{ topic: 'secure', partition: 0 }] }) })).status).toBe(204);
+    let values: string[] = [];
+    await until(async () => {
+      const r = await http(`${uri}/records?timeout=200`, 'alice', 'alice-secret', { headers: { accept: 'application/vnd.kafka.binary.v2+json' } });
+      values = [...values, ...((await r.json()) as { value: string }[]).map((x) => Buffer.from(x.value, 'base64').toString())];
+      return values.includes('over http');
+    }, 30_000, 'alice reads her topic through a consumer instance');
+    expect((await http(uri, 'alice', 'alice-secret', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('the Schema Registry: READ on _schemas reads it, WRITE changes it, neither is refused (40301)', async () => {
