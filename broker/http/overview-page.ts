@@ -56,7 +56,7 @@ export const OVERVIEW_HTML = `<!doctype html>
 <h2>Consumer groups</h2>
 <table id="groups"><thead><tr><th>group</th><th>state</th><th>members</th><th>lag</th><th>members and their partitions</th></tr></thead><tbody></tbody></table>
 <h2>Cost and usage per topic</h2>
-<table id="usage"><thead><tr><th>topic</th><th>stored MB</th><th>MB in</th><th>MB out</th><th>PUTs</th><th>GETs</th><th>USD/day</th></tr></thead><tbody></tbody></table>
+<table id="usage"><thead><tr><th>topic</th><th>stored MB</th><th>records</th><th>MB in</th><th>MB out</th><th>PUTs</th><th>GETs</th><th>USD/day</th></tr></thead><tbody></tbody></table>
 <p class="k" id="prices"></p>
 <h2>Reads per consumer group</h2>
 <table id="group-usage"><thead><tr><th>group</th><th>records consumed</th><th>topics</th><th>reads USD/day (estimated share)</th></tr></thead><tbody></tbody></table>
@@ -103,7 +103,7 @@ export const OVERVIEW_HTML = `<!doctype html>
     fill('groups', o.groups.map((g) => [[g.groupId], [g.state], [g.members, true], [g.lag, true],
       [g.assignments.map((m) => m.clientId + '@' + m.clientHost + ': ' + (m.assignment ?? []).map((a) => a.topic + ' [' + a.partitions.join(',') + ']').join(' ')).join('; ')]]));
     const u = await (await fetch('/admin/usage')).json();
-    fill('usage', u.topics.map((t) => [[t.topic], [fmt(t.storedBytes / 1e6, 2), true], [fmt(t.bytesIn / 1e6, 2), true], [fmt(t.bytesOut / 1e6, 2), true],
+    fill('usage', u.topics.map((t) => [[t.topic], [fmt(t.storedBytes / 1e6, 2), true], [t.records, true], [fmt(t.bytesIn / 1e6, 2), true], [fmt(t.bytesOut / 1e6, 2), true],
       [fmt(t.puts, 1), true], [t.gets, true], [fmt(t.usdPerDay.total, 6), true]]));
     fill('group-usage', u.groups.map((g) => [[g.group], [g.records, true], [g.topics.map((t) => t.topic + ' ' + t.records).join(', ')], [fmt(g.readsUsdPerDay, 6), true]]));
     const h = await (await fetch('/admin/history')).json();

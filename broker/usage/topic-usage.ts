@@ -1,5 +1,5 @@
 // Owns the usage and cost report per topic: bytes in and out (this
-// broker's produce and fetch), the object-store PUTs (shares of the
+// broker's produce and fetch), the records it holds, the object-store PUTs (shares of the
 // stream-set objects this broker uploaded, by bytes) and GETs (reads for the
 // topic's partitions) from its streams' usage, the bytes the topic keeps in
 // object storage (from the shared index: the whole fleet's), and what they
@@ -25,6 +25,8 @@ export interface TopicUsage {
   getBytes: number;
   /** Bytes of the topic's uploaded regions in object storage (the fleet's, from the index). */
   storedBytes: number;
+  /** Records the topic holds now: its partitions' high watermarks less their log start offsets (asked of their leaders). */
+  records: number;
   usdPerDay: { storage: number; requests: number; total: number };
 }
 
@@ -32,6 +34,7 @@ export interface TopicUsageDeps {
   readonly topics: { all(): Iterable<{ name: string; streams: readonly number[] }> };
   readonly streams: { readonly usage: Pick<StreamUsage, 'of'>; uploadedRegions(id: number): Promise<{ bytes: number }[]> };
   readonly metrics: { bytesByTopic(): Promise<{ produced: ReadonlyMap<string, number>; fetched: ReadonlyMap<string, number> }> };
+  readonly admin: { topicOffsets(): Promise<{ name: string; logStartOffset: number; highWatermark: number }[]> };
 }
 
 const DAYS_PER_MONTH = 30;
@@ -49,7 +52,8 @@ export function storageUsdPerDay(storedBytes: number, prices: PriceTable): numbe
 /** One row per topic, the costliest first. */
 export async function topicUsage(deps: TopicUsageDeps, prices: PriceTable, uptimeSeconds: number): Promise<TopicUsage[]> {
   const rows: TopicUsage[] = [];
-  const bytes = await deps.metrics.bytesByTopic();
+  const [bytes, offsets] = await Promise.all([deps.metrics.bytesByTopic(), deps.admin.topicOffsets()]);
+  const records = new Map(offsets.map((o) => [o.name, Math.max(0, o.highWatermark - o.logStartOffset)]));
   for (const t of deps.topics.all()) {
     let uploadedBytes = 0;
     let puts = 0;
@@ -70,7 +74,7 @@ export async function topicUsage(deps: TopicUsageDeps, prices: PriceTable, uptim
     const requests = requestsUsdPerDay(puts, gets, prices, uptimeSeconds);
     rows.push({
       topic: t.name, bytesIn: bytes.produced.get(t.name) ?? 0, bytesOut: bytes.fetched.get(t.name) ?? 0,
-      uploadedBytes, puts, gets, getBytes, storedBytes, usdPerDay: { storage, requests, total: storage + requests },
+      uploadedBytes, puts, gets, getBytes, storedBytes, records: records.get(t.name) ?? 0, usdPerDay: { storage, requests, total: storage + requests },
     });
   }
   return rows.sort((a, b) => b.usdPerDay.total - a.usdPerDay.total || a.topic.localeCompare(b.topic));

@@ -12,7 +12,7 @@ import { BrokerProcess } from '../support/broker-process.ts';
 import { until } from '../support/until.ts';
 import { brokerMetric } from '../support/broker-metrics.ts';
 
-interface Row { topic: string; bytesIn: number; bytesOut: number; uploadedBytes: number; puts: number; gets: number; storedBytes: number; usdPerDay: { storage: number; requests: number; total: number } }
+interface Row { topic: string; records: number; bytesIn: number; bytesOut: number; uploadedBytes: number; puts: number; gets: number; storedBytes: number; usdPerDay: { storage: number; requests: number; total: number } }
 
 let broker: BrokerProcess;
 let kafka: Kafka;
@@ -67,6 +67,7 @@ describe('cost and usage per topic', () => {
     expect(large.storedBytes / small.storedBytes).toBeGreaterThan(8);
     expect(large.storedBytes / small.storedBytes).toBeLessThan(10);
     expect(small.bytesIn).toBeGreaterThan(1_000_000);
+    expect([small.records, large.records]).toEqual([100, 900]);
     expect(large.bytesIn / small.bytesIn).toBeGreaterThan(8);
     // The stored regions carry a little framing around the uploaded batches.
     expect(small.uploadedBytes).toBeLessThanOrEqual(small.storedBytes);
