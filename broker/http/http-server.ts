@@ -11,6 +11,7 @@ import { brokerConfigEntries } from '../config.ts';
 import { registerStateMetrics } from './state-metrics.ts';
 import { OVERVIEW_HTML } from './overview-page.ts';
 import { registerRestV3 } from './rest-v3.ts';
+import { registerRestV3Groups } from './rest-v3-groups.ts';
 import { registerRestV2Consumers } from './rest-v2-consumers.ts';
 import { registerMcp } from './mcp-server.ts';
 import { registerRecordStream, STREAMS_MAX, type RecordStreamStats } from './record-stream.ts';
@@ -130,6 +131,7 @@ export async function startHttpServer(broker: Broker, host: string, port: number
   }));
 
   registerRestV3(app, broker);
+  registerRestV3Groups(app, broker);
   registerRestV2Consumers(app, broker);
   registerUsage(app, broker);
   const streams: RecordStreamStats = { open: 0, opened: 0, refused: 0 };

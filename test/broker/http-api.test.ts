@@ -203,6 +203,41 @@ describe('REST API (v3 shapes)', () => {
     }
   });
 
+  it('lists and describes consumer groups, their consumers with their partitions, and a group\'s lag summary', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'v3-groups-t', numPartitions: 2 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'v3-groups-t', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `g${i}` })) });
+    const consumer = kafka.consumer({ groupId: 'v3-group' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['v3-groups-t'], fromBeginning: true });
+    let n = 0;
+    await consumer.run({ eachMessage: async () => { n++; } });
+    await until(() => n >= 10, 30_000, 'the group reads the ten records');
+    const groups = `/v3/clusters/${cluster}/consumer-groups`;
+    const listed = (await call('GET', groups)).json.data as { consumer_group_id: string; state: string }[];
+    expect(listed.find((g) => g.consumer_group_id === 'v3-group')).toMatchObject({ state: 'STABLE' });
+    const described = await call('GET', `${groups}/v3-group`);
+    expect(described.json).toMatchObject({ kind: 'KafkaConsumerGroup', consumer_group_id: 'v3-group', type: 'CLASSIC', state: 'STABLE' });
+    const consumers = (await call('GET', `${groups}/v3-group/consumers`)).json.data as { consumer_id: string; client_id: string; assignments: { related: string } }[];
+    expect(consumers).toHaveLength(1);
+    expect(consumers[0]!.client_id).toBe('http-api-test');
+    const assignments = await call('GET', new URL(consumers[0]!.assignments.related).pathname);
+    expect((assignments.json.data as { topic_name: string; partition_id: number }[]).map((a) => [a.topic_name, a.partition_id])).toEqual([['v3-groups-t', 0], ['v3-groups-t', 1]]);
+    await consumer.disconnect();
+    // Five more records nobody has read: the lag.
+    await producer.send({ topic: 'v3-groups-t', acks: -1, messages: [0, 0, 0, 1, 1].map((partition) => ({ partition, value: 'later' })) });
+    await producer.disconnect();
+    const lag = await call('GET', `${groups}/v3-group/lag-summary`);
+    expect(lag.json).toMatchObject({ consumer_group_id: 'v3-group', total_lag: 5, max_lag: 3, max_lag_topic_name: 'v3-groups-t', max_lag_partition_id: 0 });
+    expect((await call('GET', `${groups}/v3-group/consumers`)).json.data).toEqual([]);
+    expect(await call('GET', `${groups}/nobody`)).toMatchObject({ status: 404, json: { kafka_error: 'GROUP_ID_NOT_FOUND' } });
+    expect((await call('GET', '/v3/clusters/not-this-one/consumer-groups')).status).toBe(404);
+  });
+
   it('bad input gets a clear error and writes nothing', async () => {
     await call('POST', `/v3/clusters/${cluster}/topics`, { topic_name: 'rest-bad', partitions_count: 1 });
     const hw = async (): Promise<number> => ((await call('GET', `/v3/clusters/${cluster}/topics/rest-bad`)).json.partitions as { high_watermark: number }[])[0]!.high_watermark;
