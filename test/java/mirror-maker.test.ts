@@ -2,9 +2,10 @@
 // on the Kafka Connect runtime, whose config, offset and status topics live
 // on floe and must be compacted) copies a topic from a real Apache Kafka to
 // floe while it is being written; a consumer on floe reads exactly what was
-// written to Kafka, partition by partition. Consumer-group offset sync is not
-// checked here: MirrorMaker's conservative translation leaves partitions
-// unsynced in a run this short, with Apache Kafka as the target as well.
+// written to Kafka, partition by partition; a consumer group that read it all
+// on Kafka finds its offsets translated on floe (MirrorMaker's checkpoints,
+// synced into floe's group coordinator) and resumes there with nothing to
+// read again.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('MirrorMaker 2 from Apache Kafka to floe', () => {
-  it('copies a topic partition by partition, record by record, with its Connect internal topics compacted on floe', async () => {
+  it('copies a topic partition by partition, record by record, with its Connect internal topics compacted on floe; a group\'s offsets follow it', async () => {
     const onKafka = new Kafka({ clientId: 'mm2-source', brokers: [source.bootstrap], logLevel: logLevel.NOTHING });
     const onFloe = new Kafka({ clientId: 'mm2-target', brokers: [floe.bootstrap], logLevel: logLevel.NOTHING });
     const admin = onKafka.admin();
@@ -54,6 +55,15 @@ describe('MirrorMaker 2 from Apache Kafka to floe', () => {
       'config.storage.replication.factor = 1',
       'sync.topic.acls.enabled = false',
       'refresh.topics.interval.seconds = 1',
+      // The group's offsets: checkpoints every second, synced into floe's coordinator, with an offset
+      // sync for every record (so the end of each partition translates exactly).
+      'source->target.groups = billing',
+      'refresh.groups.interval.seconds = 1',
+      'source->target.emit.checkpoints.interval.seconds = 1',
+      'source->target.sync.group.offsets.enabled = true',
+      'source->target.sync.group.offsets.interval.seconds = 1',
+      'source->target.offset.lag.max = 0',
+      'offset.flush.interval.ms = 1000',
       '',
     ].join('\n'));
     const mm2 = spawnJava('org.apache.kafka.connect.mirror.MirrorMaker', [props]);
@@ -92,6 +102,36 @@ describe('MirrorMaker 2 from Apache Kafka to floe', () => {
       for (let p = 0; p < 3; p++) {
         expect(got.filter((r) => r.partition === p).map((r) => r.value)).toEqual(Array.from({ length: 100 }, (_, k) => `order-${k * 3 + p}`));
       }
+      // The group 'billing' read everything on Kafka: MirrorMaker carries its offsets over to floe.
+      const billing = onKafka.consumer({ groupId: 'billing', maxWaitTimeInMs: 200 });
+      let billed = 0;
+      await billing.connect();
+      await billing.subscribe({ topic: 'orders', fromBeginning: true });
+      await billing.run({ eachMessage: async () => { billed++; } });
+      try {
+        await until(() => billed >= 300, 60_000, 'the group billing reads the 300 records on Kafka');
+      } finally {
+        await billing.disconnect();
+      }
+      const committed = async (): Promise<string> => (await floeAdmin.fetchOffsets({ groupId: 'billing', topics: ['orders'] }).catch(() => [{ partitions: [] }]))[0]!.partitions
+        .sort((a, b) => a.partition - b.partition).map((p) => p.offset).join(',');
+      await until(async () => (await committed()) === '100,100,100', 120_000, 'billing\'s offsets synced to floe', 500, async () => `floe has ${await committed()}; ${log.slice(-2000)}`);
+      // On floe the group resumes where it left off on Kafka: nothing to read again.
+      const resumed = onFloe.consumer({ groupId: 'billing', maxWaitTimeInMs: 200 });
+      let again = 0;
+      await resumed.connect();
+      await resumed.subscribe({ topic: 'orders', fromBeginning: true });
+      let assigned = false;
+      resumed.on(resumed.events.GROUP_JOIN, () => { assigned = true; });
+      await resumed.run({ eachMessage: async () => { again++; } });
+      await until(() => assigned, 60_000, 'the group joined on floe');
+      const producer2 = onFloe.producer();
+      await producer2.connect();
+      await producer2.send({ topic: 'orders', acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: `after-${partition}` })) });
+      await producer2.disconnect();
+      await until(() => again >= 3, 60_000, 'the three records written on floe after the migration');
+      await resumed.disconnect();
+      expect(again).toBe(3);
     } finally {
       mm2.kill('SIGKILL');
       await floeAdmin.disconnect();
