@@ -5,6 +5,7 @@
 // partitions over (controlled shutdown), stops accepting, lets in-flight
 // requests finish, uploads what the WAL holds and closes everything.
 
+import { abortedTransactionsFrom, publishedStability } from './partition/partition-transactions.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,7 +125,10 @@ export class Broker implements HandlerServices {
     this.authorizer = new Authorizer(config.authorizer, () => this.acls.bindings());
     this.quotas = new ClientQuotaStore(metadata);
     this.rateLimiter = new RateLimiter(config.quotaWindowNum, config.quotaWindowSizeSeconds * 1000);
-    this.replicas = new PartitionReplicas(streams, metadata);
+    this.replicas = new PartitionReplicas(streams, metadata, {
+      abortedFrom: (streamId, from) => abortedTransactionsFrom(metadata, streamId, from),
+      stability: (streamId) => publishedStability(metadata, streamId),
+    });
     this.groups = new GroupCoordinator(this, {
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs, minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
       maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs, maxSize: config.groupMaxSize,
@@ -224,6 +228,8 @@ export class Broker implements HandlerServices {
       },
       onProducerSnapshot: (outcome) => this.metrics.producerSnapshots.inc({ outcome }),
     }, this.config.sequenceGapGraceMs);
+    // Each upload publishes how far its partitions are stable, for read replicas serving read_committed consumers.
+    this.streams.transactionState = (id) => this.leadership.ofStream(id)?.transactions.published();
     // A failed sync (object storage or PostgreSQL down while a partition's tail is read) is tried
     // again soon: waiting for the next change of the view could leave partitions unserved for good.
     const sync = (): void => {

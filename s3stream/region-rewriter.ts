@@ -141,8 +141,14 @@ export class RegionRewriter {
     const { body, index, sizeBytes } = buildStreamSetObject(new Map([[id, chunks]]));
     await this.objectStore.put(key, body);
     const merged = index[0]!;
+    // The run's newest stable offset stays (a read replica's last stable offset must not move back).
+    const stable = run.map((r) => r.value.s).filter((s): s is number => s !== undefined);
+    const aborted = run.map((r) => r.value.a).filter((a): a is number => a !== undefined);
     const ok = await this.index.tryCommitWithRefs([
-      { op: 'put', key: indexKey(id, merged.baseOffset), value: { o: key, p: merged.position, l: merged.length, e: merged.endOffset, t: Math.max(...run.map((r) => r.value.t ?? 0)) } },
+      {
+        op: 'put', key: indexKey(id, merged.baseOffset),
+        value: { o: key, p: merged.position, l: merged.length, e: merged.endOffset, t: Math.max(...run.map((r) => r.value.t ?? 0)), ...(stable.length > 0 ? { s: Math.max(...stable) } : {}), ...(aborted.length > 0 ? { a: Math.max(...aborted) } : {}) },
+      },
       { op: 'put', key: objectRefsKey(key), value: { n: 1 } },
       ...this.streams.fenceOps(id),
     ], run);

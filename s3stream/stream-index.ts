@@ -81,9 +81,13 @@ export class StreamIndex {
   }
 
   /** The index entries of a newly uploaded object, and its reference count (or its deletion, when every stream in it was dropped). */
-  uploadOps(objectKey: string, regions: readonly { streamId: number; baseOffset: number; position: number; length: number; endOffset: number }[], now: number): MetadataOp[] {
+  uploadOps(objectKey: string, regions: readonly { streamId: number; baseOffset: number; position: number; length: number; endOffset: number; stableOffset?: number; abortedUpTo?: number }[], now: number): MetadataOp[] {
     const ops: MetadataOp[] = regions.map((e) => ({
-      op: 'put', key: indexKey(e.streamId, e.baseOffset), value: { o: objectKey, p: e.position, l: e.length, e: e.endOffset, t: now },
+      op: 'put', key: indexKey(e.streamId, e.baseOffset),
+      value: {
+        o: objectKey, p: e.position, l: e.length, e: e.endOffset, t: now,
+        ...(e.stableOffset !== undefined ? { s: e.stableOffset } : {}), ...(e.abortedUpTo !== undefined ? { a: e.abortedUpTo } : {}),
+      },
     }));
     ops.push(regions.length > 0
       ? { op: 'put', key: objectRefsKey(objectKey), value: { n: regions.length } }

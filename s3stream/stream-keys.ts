@@ -14,6 +14,14 @@ export interface IndexValue {
   e: number;
   /** Upload time (ms): the age time-based retention goes by. */
   t?: number;
+  /**
+   * Stable offset at upload: no transaction open below it (those whose end was
+   * not yet committed to the metadata store counted open), at most `e`. What a
+   * read replica may serve to read_committed consumers. Absent: not known.
+   */
+  s?: number;
+  /** The newest aborted transaction's marker offset in the metadata store at upload (absent: none), so a replica asks for them only when there are new ones. */
+  a?: number;
 }
 
 /** How many live index regions an object holds; at 0 the object is scheduled for deletion. */

@@ -214,6 +214,13 @@ export class StreamStore {
   readonly stats: StreamStoreStats;
   /** What each stream cost in object storage here: uploads, PUT shares, GETs. */
   readonly usage = new StreamUsage();
+  /**
+   * From the layer above that knows transactions, read at each upload: a
+   * stream's first offset that is not stable (an open transaction's start;
+   * Infinity: none) and its newest aborted transaction's marker offset in
+   * the metadata store (-1: none); undefined when it does not know the stream.
+   */
+  transactionState: ((streamId: number) => { unstableFrom: number; abortedUpTo: number } | undefined) | undefined;
 
   private constructor(opts: StreamStoreOptions) {
     this.durability = opts.durability ?? 'local-wal';
@@ -594,7 +601,12 @@ export class StreamStore {
       const now = Date.now();
       // Each attempt leaves out streams forgotten meanwhile; a refusal caused by fencing drops the fenced streams and goes again.
       for (let attempt = 0; ; attempt++) {
-        const live = index.filter((e) => current(e.streamId));
+        // Each region says how far its stream is stable now (read replicas serve read_committed consumers up to there).
+        const live = index.filter((e) => current(e.streamId)).map((e) => {
+          const t = this.transactionState?.(e.streamId);
+          if (t === undefined) return e;
+          return { ...e, stableOffset: Math.min(e.endOffset, t.unstableFrom), ...(t.abortedUpTo >= 0 ? { abortedUpTo: t.abortedUpTo } : {}) };
+        });
         const ops = this.index.uploadOps(key, live, now);
         for (const id of new Set(live.map((e) => e.streamId))) ops.push(...this.fenceOps(id));
         let committed: boolean;

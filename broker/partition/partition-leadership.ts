@@ -75,6 +75,11 @@ export class PartitionLeadership {
     return this.byTopic.get(topic.id)?.[index];
   }
 
+  /** The log of a stream this broker leads, else undefined. */
+  ofStream(streamId: number): PartitionLog | undefined {
+    return this.byStream.get(streamId)?.log;
+  }
+
   /**
    * The log of a partition this broker owns by its view but is still opening
    * (rebuilding producer state, loading groups): waits for the open, at most

@@ -117,7 +117,7 @@ export class PartitionLog implements FetchSource {
     this.partition = partition;
     this.streamId = streamId;
     this.store = store;
-    this.transactions = new PartitionTransactions(metadata, streamId);
+    this.transactions = new PartitionTransactions(metadata, streamId, () => this.logEndOffset);
     this.ready = this.rebuildProducerState();
   }
 

@@ -4,9 +4,11 @@
 // replica holds no data of its own; it reads what the leader has uploaded
 // and indexed, so its high watermark is the end of the indexed regions
 // (the leader's own in object-wal mode, where nothing is acknowledged
-// before it is indexed). It never writes, and it never holds open
-// transactions: a fleet has none yet, so its last stable offset is its
-// high watermark.
+// before it is indexed). It never writes. For read_committed consumers its
+// last stable offset is the one the leader published with its newest
+// upload (no transaction open below it, every aborted one below it already
+// in the metadata store), and its aborted transactions are read from the
+// metadata store after the index, so they cover what it serves.
 //
 // Bounded: at most `maxReplicas`, the least recently fetched dropped first.
 // The index end is re-read when a fetch needs it (an offset past what is
@@ -23,6 +25,15 @@ import type { StreamStore } from '../../s3stream/stream-store.ts';
 import type { IndexValue } from '../../s3stream/stream-keys.ts';
 import type { MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
 import type { AbortedRange, FetchSource } from './fetch-source.ts';
+import { ABORTED_TRANSACTIONS_PER_PARTITION_MAX, type AbortedTransaction, type PublishedStability } from './partition-transactions.ts';
+
+/** What a replica reads of its partition's transactions in the metadata store. */
+export interface ReplicaTransactionsSource {
+  /** Aborted transactions with a marker at or after an offset. */
+  abortedFrom(streamId: number, fromMarkerOffset: number): Promise<AbortedTransaction[]>;
+  /** What the leader published after a transaction ended. */
+  stability(streamId: number): Promise<PublishedStability | undefined>;
+}
 import { CoalescingTask } from '../coalescing-task.ts';
 
 /** Recent index entries a replica keeps: enough for a consumer at the tail, dropped well before a replaced object is deleted. */
@@ -60,11 +71,18 @@ export class PartitionReplica implements FetchSource {
   private waiters: (() => void)[] = [];
   private readonly refresher: CoalescingTask;
   private readonly lookup = (offset: number): IndexValue | undefined => this.cached(offset);
+  private readonly txnSource: ReplicaTransactionsSource;
+  /** The newest stable offset the leader published (undefined: none yet, as from a leader before transactions). */
+  private stable: number | undefined;
+  /** Aborted transactions loaded so far, in marker order. */
+  private aborted: AbortedTransaction[] = [];
+  private abortedLoaded = false;
 
-  constructor(streamId: number, leaderEpoch: number, store: StreamStore, onRefresh: () => void) {
+  constructor(streamId: number, leaderEpoch: number, store: StreamStore, onRefresh: () => void, txnSource: ReplicaTransactionsSource) {
     this.streamId = streamId;
     this.leaderEpoch = leaderEpoch;
     this.store = store;
+    this.txnSource = txnSource;
     this.refresher = new CoalescingTask(async () => {
       onRefresh();
       await this.readIndex();
@@ -91,6 +109,30 @@ export class PartitionReplica implements FetchSource {
       if (this.recent.length > RECENT_ENTRIES_MAX) this.recent = this.recent.slice(-RECENT_ENTRIES_MAX);
       if (last === undefined || entries.length < INDEX_PAGE) break;
     }
+    // The aborted transactions are read after the index: every one ended below a stable offset just read is there.
+    let published: number | undefined;
+    let abortedUpTo = -1;
+    for (const e of this.recent) {
+      if (e.value.s !== undefined) published = Math.max(published ?? 0, e.value.s);
+      if (e.value.a !== undefined) abortedUpTo = Math.max(abortedUpTo, e.value.a);
+    }
+    const indexedEnd = this.recent.at(-1)?.value.e ?? 0;
+    if (published !== undefined && Math.max(published, this.stable ?? 0) < indexedEnd) {
+      // A transaction was open at the last upload: the leader may have published more since it ended.
+      const p = await this.txnSource.stability(this.streamId);
+      if (p !== undefined) {
+        published = Math.max(published, p.stableOffset);
+        abortedUpTo = Math.max(abortedUpTo, p.abortedUpTo);
+      }
+    }
+    // Asked only when the leader published an aborted transaction this replica has not loaded (or once, at first).
+    if (!this.abortedLoaded || abortedUpTo > (this.aborted.at(-1)?.lastOffset ?? -1)) {
+      const more = await this.txnSource.abortedFrom(this.streamId, this.abortedLoaded ? (this.aborted.at(-1)?.lastOffset ?? -1) + 1 : 0);
+      this.abortedLoaded = true;
+      this.aborted = [...this.aborted, ...more].filter((a) => a.lastOffset >= this.logStartOffset);
+      if (this.aborted.length > ABORTED_TRANSACTIONS_PER_PARTITION_MAX) this.aborted = this.aborted.slice(-ABORTED_TRANSACTIONS_PER_PARTITION_MAX);
+    }
+    if (published !== undefined) this.stable = Math.max(this.stable ?? 0, published);
     this.refreshedAtMs = performance.now();
     // The indexed end never goes back (trims move the start), so a slow read cannot undo a newer one.
     this.highWatermark = Math.max(this.highWatermark, this.logStartOffset, this.recent.at(-1)?.value.e ?? 0);
@@ -123,8 +165,9 @@ export class PartitionReplica implements FetchSource {
     return Promise.resolve(!this.closed);
   }
 
+  /** What the leader last published as stable, within what this replica has indexed; its high watermark when no leader published any. */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    return this.stable === undefined ? this.highWatermark : Math.min(this.highWatermark, this.stable);
   }
 
   get hasWaiters(): boolean {
@@ -145,8 +188,8 @@ export class PartitionReplica implements FetchSource {
     return this.store.prefetch(this.streamId, offset, this.lookup);
   }
 
-  abortedBetween(): AbortedRange[] {
-    return [];
+  abortedBetween(from: number, to: number): AbortedRange[] {
+    return this.aborted.filter((a) => a.lastOffset >= from && a.firstOffset < to);
   }
 
   onHighWatermarkChange(fn: () => void): () => void {
@@ -189,8 +232,11 @@ export class PartitionReplicas {
   private readonly unwatch: () => void;
   readonly stats: PartitionReplicasStats = { refreshes: 0, evictions: 0 };
 
-  constructor(store: StreamStore, metadata: MetadataStore, maxReplicas = REPLICAS_MAX_DEFAULT) {
+  private readonly txnSource: ReplicaTransactionsSource;
+
+  constructor(store: StreamStore, metadata: MetadataStore, txnSource: ReplicaTransactionsSource, maxReplicas = REPLICAS_MAX_DEFAULT) {
     this.store = store;
+    this.txnSource = txnSource;
     this.maxReplicas = maxReplicas;
     // Every upload anywhere commits under i/: the replicas consumers are reading look again,
     // in rounds at most every ROUND_MS however many brokers upload.
@@ -225,7 +271,7 @@ export class PartitionReplicas {
     if (r !== undefined && !r.closed) {
       this.replicas.delete(streamId);
     } else {
-      r = new PartitionReplica(streamId, leaderEpoch, this.store, () => { this.stats.refreshes++; });
+      r = new PartitionReplica(streamId, leaderEpoch, this.store, () => { this.stats.refreshes++; }, this.txnSource);
       while (this.replicas.size >= this.maxReplicas) {
         const [oldest, victim] = this.replicas.entries().next().value!;
         this.replicas.delete(oldest);

@@ -8,7 +8,8 @@
 // have left uncommitted. It does not decide commit or abort (the
 // transaction coordinator does) and does not write the log.
 
-import type { MetadataOp, MetadataStore } from '../../s3stream/metadata/metadata-store.ts';
+import type { MetadataOp, MetadataStore, MetadataValue } from '../../s3stream/metadata/metadata-store.ts';
+import { CoalescingTask } from '../coalescing-task.ts';
 import type { MarkerType } from '../../protocol/records/control-record.ts';
 
 export interface AbortedTransaction {
@@ -27,10 +28,43 @@ export const partitionRecordsPrefix = (streamId: number): string => `x/${pad(str
 const prefixOf = partitionRecordsPrefix;
 const openKey = (streamId: number, pid: bigint): string => `${prefixOf(streamId)}o/${pad(pid)}`;
 const abortedKey = (streamId: number, lastOffset: number): string => `${prefixOf(streamId)}a/${pad(lastOffset)}`;
+/** What the leader last published for read replicas after a transaction ended (see PublishedStability). */
+const stableKey = (streamId: number): string => `${prefixOf(streamId)}s`;
+
+/**
+ * For readers that know only the metadata store (read replicas): every
+ * offset below `stableOffset` is stable (no transaction open there, every
+ * aborted one there in the store), and `abortedUpTo` is the newest aborted
+ * transaction's marker offset in the store (-1: none). Any value ever
+ * published stays true (stability never goes back), so a reader may keep
+ * the highest it saw.
+ */
+export interface PublishedStability {
+  stableOffset: number;
+  abortedUpTo: number;
+}
+
+/** What a partition's leader last published after a transaction ended there; undefined if it never did. */
+export async function publishedStability(metadata: MetadataStore, streamId: number): Promise<PublishedStability | undefined> {
+  return (await metadata.get(stableKey(streamId)))?.value as PublishedStability | undefined;
+}
 
 /** The metadata ops that forget every transaction record of a stream (its partition is deleted). */
 export async function forgetStreamTransactions(metadata: MetadataStore, streamId: number): Promise<MetadataOp[]> {
   return (await metadata.range(prefixOf(streamId))).map((e) => ({ op: 'delete', key: e.key }));
+}
+
+/**
+ * A partition's aborted transactions as its leader committed them, those with
+ * a marker at or after `fromMarkerOffset`, in marker order (what a read
+ * replica, which knows only the metadata store, hands read_committed fetches).
+ */
+export async function abortedTransactionsFrom(metadata: MetadataStore, streamId: number, fromMarkerOffset: number): Promise<AbortedTransaction[]> {
+  const prefix = `${prefixOf(streamId)}a/`;
+  return (await metadata.range(prefix, { start: abortedKey(streamId, Math.max(0, fromMarkerOffset)) })).map((e) => {
+    const v = e.value as { producerId: string; firstOffset: number; lastOffset: number };
+    return { producerId: BigInt(v.producerId), firstOffset: v.firstOffset, lastOffset: v.lastOffset };
+  });
 }
 
 export class PartitionTransactions {
@@ -38,14 +72,25 @@ export class PartitionTransactions {
   private readonly streamId: number;
   /** Producer id → offset of its open transaction's first batch here. */
   private readonly open = new Map<bigint, number>();
+  /** Transactions ended here whose end is not committed to the metadata store yet (marker offset → first offset). */
+  private readonly ending = new Map<number, number>();
   /** In marker-offset order. */
   private aborted: AbortedTransaction[] = [];
   /** Aborted transactions forgotten because of the bound (floe_aborted_transactions_forgotten). */
   forgotten = 0;
+  private readonly logEndOffset: () => number;
+  /** Writes what read replicas may rely on once a transaction's end is in the store (uploads publish it too, but may not come). */
+  private readonly publisher: CoalescingTask;
 
-  constructor(metadata: MetadataStore, streamId: number) {
+  constructor(metadata: MetadataStore, streamId: number, logEndOffset: () => number = () => 0) {
     this.metadata = metadata;
     this.streamId = streamId;
+    this.logEndOffset = logEndOffset;
+    this.publisher = new CoalescingTask(async () => {
+      const p = this.published();
+      const value: PublishedStability = { stableOffset: Math.min(p.unstableFrom, this.logEndOffset()), abortedUpTo: p.abortedUpTo };
+      await this.metadata.commit([{ op: 'put', key: stableKey(this.streamId), value: value as unknown as MetadataValue }]);
+    });
   }
 
   /** Loads what was committed to the metadata store; `replay` then applies the log's tail on top. */
@@ -93,6 +138,7 @@ export class PartitionTransactions {
   end(producerId: bigint, type: MarkerType, markerOffset: number): Promise<void> {
     const first = this.open.get(producerId);
     this.open.delete(producerId);
+    if (first !== undefined) this.ending.set(markerOffset, first);
     const ops: MetadataOp[] = [{ op: 'delete', key: openKey(this.streamId, producerId) }];
     if (type === 'abort' && first !== undefined) {
       this.aborted.push({ producerId, firstOffset: first, lastOffset: markerOffset });
@@ -103,7 +149,10 @@ export class PartitionTransactions {
         ops.push({ op: 'delete', key: abortedKey(this.streamId, dropped.lastOffset) });
       }
     }
-    return this.commit(ops);
+    return this.commit(ops).finally(() => {
+      this.ending.delete(markerOffset);
+      void this.publisher.run().catch(() => undefined);
+    });
   }
 
   /** The last stable offset: no read_committed consumer reads at or past an open transaction. */
@@ -111,6 +160,27 @@ export class PartitionTransactions {
     let lso = highWatermark;
     for (const first of this.open.values()) if (first < lso) lso = first;
     return lso;
+  }
+
+  /**
+   * What a reader that knows only the metadata store (a read replica) may
+   * rely on: the first offset not stable (an open transaction's start, or an
+   * ended one's whose end is not committed there yet; Infinity: none), and
+   * the newest aborted transaction's marker offset committed there (-1: none).
+   */
+  published(): { unstableFrom: number; abortedUpTo: number } {
+    let unstableFrom = Infinity;
+    for (const f of this.open.values()) unstableFrom = Math.min(unstableFrom, f);
+    for (const f of this.ending.values()) unstableFrom = Math.min(unstableFrom, f);
+    let abortedUpTo = -1;
+    for (let i = this.aborted.length - 1; i >= 0; i--) {
+      const marker = this.aborted[i]!.lastOffset;
+      if (!this.ending.has(marker)) {
+        abortedUpTo = marker;
+        break;
+      }
+    }
+    return { unstableFrom, abortedUpTo };
   }
 
   /** Aborted transactions whose range meets [from, to): what a read_committed fetch of that range must skip. */

@@ -112,6 +112,62 @@ describe('a fleet in three racks (KIP-392 fetch from the consumer\'s zone)', () 
     expect(await Promise.all([1, 2, 3].map((id) => zoneBytes(id, { zone: 'cross' })))).toEqual(crossBefore);
   });
 
+  it('a read_committed consumer with client.rack reads from its zone\'s replicas only what is committed: never an aborted record, nothing past an open transaction', async () => {
+    const topic = 'zoned-txn';
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const all = [0, 1, 2];
+    const txnProducer = async (id: string) => {
+      const p = kafka.producer({ transactionalId: id, maxInFlightRequests: 1, idempotent: true });
+      await p.connect();
+      return p;
+    };
+    const write = async (id: string, tag: string, end: 'commit' | 'abort' | 'open') => {
+      const p = await txnProducer(id);
+      const t = await p.transaction();
+      await t.send({ topic, acks: -1, messages: all.flatMap((partition) => [0, 1].map((i) => ({ partition, value: `${tag}-${partition}-${i}` }))) });
+      if (end === 'commit') await t.commit();
+      if (end === 'abort') await t.abort();
+      return { p, t };
+    };
+    const a = await write('zone-txn-a', 'A', 'commit');
+    const b = await write('zone-txn-b', 'B', 'abort');
+    const c = await write('zone-txn-c', 'C', 'open');
+    const d = await write('zone-txn-d', 'D', 'commit');
+    const rack = 2;
+    const crossBefore = await Promise.all([1, 2, 3].map((id) => zoneBytes(id, { zone: 'cross' })));
+    const replicaBefore = await zoneBytes(rack, { zone: 'same', role: 'replica' });
+    const child = spawn(PYTHON, [join(import.meta.dirname, '../support/python/rack_txn_consumer.py'), fleet.bootstrap, topic, '3', '18', rackOf(rack)], { env: currentConfluentKafkaEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (x: Buffer) => { out += x.toString(); });
+    child.stderr.on('data', (x: Buffer) => { err = (err + x.toString()).slice(-3000); });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const lines = (): { partition?: number; offset?: number; value?: string; idle?: number }[] => jsonLines(out);
+    const values = (): string[] => lines().filter((l) => l.value !== undefined).map((l) => l.value!);
+    try {
+      // It reads the committed transaction A, then waits at C's start: C is open, so D (after it) is not stable either.
+      await until(() => values().length >= 6, 60_000, 'transaction A read in zone-2', 100, () => err);
+      const idleBefore = lines().filter((l) => l.idle !== undefined).length;
+      await until(() => lines().filter((l) => l.idle !== undefined).length >= idleBefore + 3, 60_000, 'the consumer waiting', 100, () => err);
+      expect(values().sort()).toEqual(all.flatMap((p) => [`A-${p}-0`, `A-${p}-1`]).sort());
+      await c.t.commit();
+      expect(await exited, err).toBe(0);
+      // Then C and D, in offset order per partition; never B.
+      for (const p of all) {
+        expect(lines().filter((l) => l.partition === p).map((l) => l.value)).toEqual([`A-${p}-0`, `A-${p}-1`, `C-${p}-0`, `C-${p}-1`, `D-${p}-0`, `D-${p}-1`]);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      for (const x of [a, b, c, d]) await x.p.disconnect();
+    }
+    // Partitions led by brokers 1 and 3 were served by broker 2's replicas; nothing fetched crossed a zone.
+    expect(await zoneBytes(rack, { zone: 'same', role: 'replica' })).toBeGreaterThan(replicaBefore);
+    expect(await Promise.all([1, 2, 3].map((id) => zoneBytes(id, { zone: 'cross' })))).toEqual(crossBefore);
+  });
+
   it('a consumer without a rack reads from the leaders', async () => {
     const leaderBefore = await Promise.all([1, 2, 3].map((id) => zoneBytes(id, { zone: 'unknown', role: 'leader' })));
     const total = [...sent.values()].reduce((n, l) => n + l.length, 0);
