@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { goClient } from '../support/go-clients.ts';
+import { expectContiguousOffsets, expectEachKeyOnce } from '../support/client-checks.ts';
 import { jsonLines } from '../support/java.ts';
 import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
@@ -49,15 +50,11 @@ describe('franz-go', () => {
     expect(p.code, p.stderr).toBe(0);
     const acks = jsonLines<Ack>(p.stdout);
     expect(acks.filter((a) => a.error === null)).toHaveLength(300);
-    for (let part = 0; part < 3; part++) {
-      const offsets = acks.filter((a) => a.partition === part).map((a) => a.offset).sort((a, b) => a - b);
-      expect(offsets).toEqual(offsets.map((_, i) => i));
-    }
+    expectContiguousOffsets(acks, 3);
     const c = await franz(['consume', broker.bootstrap, topic, `${topic}-g`, 'classic', '300', '60000']);
     expect(c.code, c.stderr).toBe(0);
     const recs = records(c.stdout);
-    expect(new Set(recs.map((r) => r.key)).size).toBe(300);
-    for (const r of recs) expect(r.value).toBe(`v${r.key.slice(1)}`);
+    expectEachKeyOnce(recs, 300);
     const again = await franz(['consume', broker.bootstrap, topic, `${topic}-g`, 'classic', '1', '4000']);
     expect(records(again.stdout)).toHaveLength(0);
   });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { rustClient } from '../support/rust-clients.ts';
+import { expectContiguousOffsets, expectEachKeyOnce } from '../support/client-checks.ts';
 import { jsonLines } from '../support/java.ts';
 import { runCommand } from '../support/run-command.ts';
 
@@ -37,15 +38,11 @@ describe('rdkafka (Rust)', () => {
     expect(p.code, p.stdout + p.stderr).toBe(0);
     const acks = jsonLines<Ack>(p.stdout);
     expect(acks.filter((a) => a.error === null)).toHaveLength(300);
-    for (let part = 0; part < 3; part++) {
-      const offsets = acks.filter((a) => a.partition === part).map((a) => a.offset).sort((a, b) => a - b);
-      expect(offsets).toEqual(offsets.map((_, i) => i));
-    }
+    expectContiguousOffsets(acks, 3);
     const c = await rdkafka(['consume', broker.bootstrap, topic, `${topic}-g`, '300', '60000']);
     expect(c.code, c.stdout.slice(-2000) + c.stderr).toBe(0);
     const recs = jsonLines<Rec>(c.stdout).filter((x) => x.key !== undefined);
-    expect(new Set(recs.map((x) => x.key)).size).toBe(300);
-    for (const x of recs) expect(x.value).toBe(`v${x.key.slice(1)}`);
+    expectEachKeyOnce(recs, 300);
     expect(jsonLines<{ event?: string; sum?: number }>(c.stdout).find((x) => x.event === 'committed')?.sum).toBe(300);
     // The group resumes after its commit: nothing left to read.
     const again = await rdkafka(['consume', broker.bootstrap, topic, `${topic}-g`, '1', '4000']);

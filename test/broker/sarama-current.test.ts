@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess } from '../support/broker-process.ts';
 import { goClient } from '../support/go-clients.ts';
+import { expectContiguousOffsets, expectEachKeyOnce } from '../support/client-checks.ts';
 import { jsonLines } from '../support/java.ts';
 import { runCommand } from '../support/run-command.ts';
 
@@ -36,15 +37,11 @@ describe('sarama (current)', () => {
     expect(p.code, p.stdout + p.stderr).toBe(0);
     const acks = jsonLines<Ack>(p.stdout);
     expect(acks.filter((a) => a.error === null)).toHaveLength(300);
-    for (let part = 0; part < 3; part++) {
-      const offsets = acks.filter((a) => a.partition === part).map((a) => a.offset).sort((a, b) => a - b);
-      expect(offsets).toEqual(offsets.map((_, i) => i));
-    }
+    expectContiguousOffsets(acks, 3);
     const c = await sarama(['consume', broker.bootstrap, topic, `${topic}-g`, '300', '60000']);
     expect(c.code, c.stdout.slice(-2000) + c.stderr).toBe(0);
     const recs = jsonLines<Rec>(c.stdout).filter((x) => x.key !== undefined);
-    expect(new Set(recs.map((x) => x.key)).size).toBe(300);
-    for (const x of recs) expect(x.value).toBe(`v${x.key.slice(1)}`);
+    expectEachKeyOnce(recs, 300);
     const again = await sarama(['consume', broker.bootstrap, topic, `${topic}-g`, '1', '4000']);
     expect(jsonLines<Rec>(again.stdout).filter((x) => x.key !== undefined)).toHaveLength(0);
   });
