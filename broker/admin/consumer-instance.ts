@@ -56,6 +56,8 @@ export class ConsumerInstance {
   private readonly committed = new Map<string, number>();
   /** Why the group refuses this member, for the next poll to report. */
   private groupError: AdminError | undefined;
+  /** Polls waiting for a first assignment (a subscribed consumer's poll waits for one, up to its timeout). */
+  private readonly assignmentWaiters: (() => void)[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatInFlight: Promise<void> | undefined;
   private closed = false;
@@ -248,8 +250,6 @@ export class ConsumerInstance {
     this.assigned = next;
     this.assignmentWaiters.splice(0).forEach((w) => w());
   }
-
-  private readonly assignmentWaiters: (() => void)[] = [];
 
   private assignmentOrTimeout(ms: number): Promise<void> {
     return new Promise((resolve) => {
