@@ -253,13 +253,15 @@ export class ConsumerInstance {
 
   private assignmentOrTimeout(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const waiter = (): void => done();
-      function done(): void {
-        clearTimeout(t);
+      const done = (): void => {
+        clearTimeout(timer);
+        // A poll that timed out leaves nothing behind.
+        const i = this.assignmentWaiters.indexOf(done);
+        if (i >= 0) this.assignmentWaiters.splice(i, 1);
         resolve();
-      }
-      this.assignmentWaiters.push(waiter);
+      };
+      const timer = setTimeout(done, ms);
+      this.assignmentWaiters.push(done);
     });
   }
 
