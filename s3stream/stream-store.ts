@@ -933,6 +933,11 @@ export class StreamStore {
   }
 
   /** WAL figures, for metrics (undefined in object-wal mode). */
+  /** Why the WAL takes no more appends (then every produce here fails until a restart), undefined while it works or without one. */
+  get walFailure(): Error | undefined {
+    return this.wal?.failure;
+  }
+
   get walStats(): GroupCommitWal['stats'] | undefined {
     return this.wal?.stats;
   }

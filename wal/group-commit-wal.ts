@@ -289,6 +289,11 @@ export class GroupCommitWal {
     for (const w of this.syncWaiters.splice(0)) w();
   }
 
+  /** Why the WAL stopped taking appends (a failed write or fsync: a full disk, an I/O error); undefined while it works. */
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
   /** Position up to which every appended entry is on disk. */
   get durableEnd(): number {
     return this.durablePosition;

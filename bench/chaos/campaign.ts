@@ -68,6 +68,8 @@ export interface CampaignOptions {
   faults: readonly FaultKind[];
   producers: number;
   consumers: number;
+  /** Consumers of the KIP-848 protocol (group.protocol=consumer), in a group of their own beside the classic one; none by default. */
+  kip848Consumers?: number;
   partitions: number;
   /** Records per second per producer. */
   rate: number;
@@ -233,7 +235,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
 
     for (let i = 0; i < txnProducers; i++) clients.push(startClient(['txn-produce', bootstrap, TXN_TOPIC, String(o.partitions), `t${i + 1}`, stopFile, String(TXNS_PER_SECOND)], `t${i + 1}`));
     for (let i = 0; i < o.producers; i++) clients.push(startClient(['produce', bootstrap, 'chaos', String(o.partitions), `p${i + 1}`, stopFile, String(o.rate)], `p${i + 1}`));
-    for (let i = 0; i < o.consumers; i++) clients.push(startClient(['consume', bootstrap, txnProducers > 0 ? `chaos,${TXN_TOPIC}` : 'chaos', 'chaos-group', `c${i + 1}`, stopFile], `c${i + 1}`));
+    const topics = txnProducers > 0 ? `chaos,${TXN_TOPIC}` : 'chaos';
+    for (let i = 0; i < o.consumers; i++) clients.push(startClient(['consume', bootstrap, topics, 'chaos-group', `c${i + 1}`, stopFile], `c${i + 1}`));
+    for (let i = o.consumers; i < o.consumers + (o.kip848Consumers ?? 0); i++) {
+      clients.push(startClient(['consume', bootstrap, topics, 'chaos-group-kip848', `c${i + 1}`, stopFile, 'consumer'], `c${i + 1}`));
+    }
 
     // Faults until the deadline, each undone before the quiet period that follows it.
     const deadline = startedAt + o.durationMs;

@@ -19,6 +19,7 @@ const OPTIONS = {
   producers: { type: 'string', default: '2', help: 'idempotent producers (confluent-kafka-python)' },
   'transactional-producers': { type: 'string', default: '1', help: 'transactional producers (confluent-kafka-python) on the topic chaos-txn, read_committed by the group' },
   consumers: { type: 'string', default: '2', help: 'group consumers (confluent-kafka-python, classic protocol)' },
+  'kip848-consumers': { type: 'string', default: '0', help: 'consumers of the KIP-848 protocol (group.protocol=consumer), in a group of their own' },
   partitions: { type: 'string', default: '6', help: 'partitions of the topic' },
   rate: { type: 'string', default: '100', help: 'records per second per producer' },
   'quiet-ms': { type: 'string', default: '4000', help: 'quiet time between faults' },
@@ -50,7 +51,7 @@ if (isMain) {
   for (const f of faults) if (!(FAULT_KINDS as readonly string[]).includes(f)) throw new Error(`unknown fault ${f} (${FAULT_KINDS.join(', ')})`);
   const report = await runCampaign({
     seed: Number(opt.seed), durationMs: Number(opt.minutes) * 60_000, brokers: Number(opt.brokers), faults: faults as FaultKind[],
-    producers: Number(opt.producers), transactionalProducers: Number(opt['transactional-producers']), consumers: Number(opt.consumers), partitions: Number(opt.partitions), rate: Number(opt.rate),
+    producers: Number(opt.producers), transactionalProducers: Number(opt['transactional-producers']), consumers: Number(opt.consumers), kip848Consumers: Number(opt['kip848-consumers']), partitions: Number(opt.partitions), rate: Number(opt.rate),
     quietMs: Number(opt['quiet-ms']), progressWithinMs: Number(opt['progress-within-ms']), log: (l) => console.log(l),
     ...(opt['keep-history'] !== undefined ? { keepHistoryIn: opt['keep-history'] } : {}),
     everyKind: opt['every-kind'],

@@ -91,6 +91,8 @@ export async function startHttpServer(broker: Broker, host: string, port: number
     } catch (e) {
       checks.objectStore = (e as Error).message;
     }
+    // A WAL that failed takes no more writes: this broker cannot serve produce until it restarts.
+    if (broker.streams.walStats !== undefined) checks.wal = broker.streams.walFailure === undefined ? 'ok' : `failed: ${broker.streams.walFailure.message}`;
     const ready = Object.values(checks).every((c) => c === 'ok') && !broker.stopping;
     reply.code(ready ? 200 : 503);
     return { ready, checks };

@@ -26,6 +26,7 @@ export function registerStateMetrics(broker: Broker, registry: Registry): void {
   gauge('floe_wal_queue_depth', 'Appends waiting for the next WAL write.', [], (g) => g.set(wal()?.queueDepth ?? 0));
   gauge('floe_wal_untrimmed_bytes', 'WAL bytes not yet trimmed after upload (bounded by pending.upload.bytes.max).', [], (g) => g.set(wal()?.untrimmedBytes ?? 0));
   gauge('floe_wal_segments', 'WAL segment files.', [], (g) => g.set(wal()?.segments ?? 0));
+  gauge('floe_wal_failed', '1 once a WAL write or fsync failed (a full disk, an I/O error): produce answers KAFKA_STORAGE_ERROR until a restart; /readyz says why.', [], (g) => g.set(streams.walFailure === undefined ? 0 : 1));
 
   const s = streams.stats;
   gauge('floe_upload_pending_bytes', 'Bytes appended but not yet in object storage.', [], (g) => g.set(s.pendingUploadBytes));

@@ -160,13 +160,17 @@ def txn_produce(bootstrap, topic, partitions, name, stopfile, rate):
     sys.exit(0)
 
 
-def consume(bootstrap, topic, group, name, stopfile):
-    c = Consumer({
+def consume(bootstrap, topic, group, name, stopfile, protocol="classic"):
+    config = {
         "bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
-        "enable.auto.commit": False, "session.timeout.ms": 10000, "max.poll.interval.ms": 60000,
+        "enable.auto.commit": False, "max.poll.interval.ms": 60000, "group.protocol": protocol,
         # Group membership (joins, heartbeats, assignment, losses) to stderr: the campaign keeps it.
         "debug": "cgrp",
-    })
+    }
+    # The KIP-848 protocol takes its session timeout from the broker.
+    if protocol == "classic":
+        config["session.timeout.ms"] = 10000
+    c = Consumer(config)
     epoch = [0]
 
     def assigned(_consumer, parts):
@@ -200,4 +204,4 @@ if __name__ == "__main__":
     elif mode == "txn-produce":
         txn_produce(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6], float(sys.argv[7]))
     else:
-        consume(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
+        consume(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7] if len(sys.argv) > 7 else "classic")
