@@ -134,10 +134,8 @@ export class ConsumerInstance {
   async poll(waitMs: number, maxBytes: number, maxRecords: number): Promise<(ReadRecord & { topic: string })[] | AdminError> {
     this.lastUsedAt = Date.now();
     if (this.groupError !== undefined) return this.groupError;
-    if (this.autoCommit) {
-      const err = await this.commitDelivered();
-      if (err !== undefined) return err;
-    }
+    // As Kafka's auto-commit: a commit that fails (a rebalance, the coordinator moving) is tried again at the next poll, not reported.
+    if (this.autoCommit) await this.commitDelivered();
     const missing = await this.resolvePositions();
     if (missing !== undefined) return missing;
     const positions: PartitionPosition[] = [];
