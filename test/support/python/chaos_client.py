@@ -164,8 +164,9 @@ def consume(bootstrap, topic, group, name, stopfile, protocol="classic"):
     config = {
         "bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
         "enable.auto.commit": False, "max.poll.interval.ms": 60000, "group.protocol": protocol,
-        # Group membership (joins, heartbeats, assignment, losses) to stderr: the campaign keeps it.
-        "debug": "cgrp",
+        # Group membership (joins, heartbeats, assignment, losses) to stderr: the campaign keeps it
+        # (FLOE_CHAOS_CONSUMER_DEBUG names other librdkafka debug contexts, e.g. cgrp,fetch).
+        "debug": os.environ.get("FLOE_CHAOS_CONSUMER_DEBUG", "cgrp"),
     }
     # The KIP-848 protocol takes its session timeout from the broker.
     if protocol == "classic":
