@@ -58,6 +58,9 @@ import type { FastifyInstance } from 'fastify';
 /** A failed partition leadership sync is tried again after this long. */
 const SYNC_RETRY_MS = 1_000;
 
+/** Connections held while the broker starts (see Broker.held). */
+const CONNECTIONS_HELD_MAX = 1024;
+
 export class Broker implements HandlerServices {
   readonly config: BrokerConfig;
   readonly log: Logger;
@@ -105,6 +108,13 @@ export class Broker implements HandlerServices {
   /** One server per Kafka listener, in the order configured. */
   private readonly servers: { name: string; server: Server; boundPort: number }[] = [];
   private readonly connections = new Set<Connection>();
+  /**
+   * Connections accepted before this broker knows its fleet (the listener is bound first: the
+   * registration carries its port). Their requests are read once it does: a Metadata answered
+   * before would list no broker, and clients that drop brokers missing from Metadata (librdkafka)
+   * would be left with none. At most CONNECTIONS_HELD_MAX; more are closed (clients retry).
+   */
+  private held: { socket: Socket; listener: ListenerConfig; principal: string | undefined }[] | undefined = [];
   private unwatchTopics: (() => void) | undefined;
   private syncRetry: NodeJS.Timeout | undefined;
   private stopListeners: (() => void)[] = [];
@@ -170,6 +180,7 @@ export class Broker implements HandlerServices {
     // The listener first: the registration carries the port it got.
     await broker.listen();
     await broker.joinCluster();
+    broker.serveHeldConnections();
     await broker.groups.load();
     await broker.transactions.load();
     await broker.leadership.sync();
@@ -206,6 +217,18 @@ export class Broker implements HandlerServices {
    * Registers with the cluster, follows its changes (topics and owners, by
    * this broker or any other), and serves what it is given to lead.
    */
+  /** The fleet is known: requests are served from now on, those of connections held meanwhile first. */
+  private serveHeldConnections(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const h of held) {
+      if (h.socket.destroyed) continue;
+      this.onConnection(h.socket, h.listener, h.principal);
+      // What the client sent meanwhile is read now.
+      h.socket.resume();
+    }
+  }
+
   private async joinCluster(): Promise<void> {
     this.member = new ClusterMember(this.metadata, this.log, {
       nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.advertisedPort, listeners: this.advertisedListeners(), rack: this.config.brokerRack,
@@ -311,9 +334,16 @@ export class Broker implements HandlerServices {
   }
 
   private onConnection(socket: Socket, listener: ListenerConfig, principal?: string): void {
-    if (this.stopping || this.connections.size >= this.config.maxConnections) {
+    if (this.stopping || this.connections.size >= this.config.maxConnections || (this.held !== undefined && this.held.length >= CONNECTIONS_HELD_MAX)) {
       this.metrics.connectionsRefused.inc();
       socket.destroy();
+      return;
+    }
+    if (this.held !== undefined) {
+      socket.pause();
+      const entry = { socket, listener, principal };
+      this.held.push(entry);
+      socket.once('close', () => { if (this.held !== undefined) this.held = this.held.filter((h) => h !== entry); });
       return;
     }
     const c = new Connection(socket, this, listener.name, new ConnectionSession(listener.protocol, principal));

@@ -12,7 +12,8 @@ import { runCommand } from '../support/run-command.ts';
 import { until } from '../support/until.ts';
 import { startKip848Member } from '../support/kip848-consumer.ts';
 import { WireClient } from '../../protocol/wire-client.ts';
-import { DescribeConfigsApi, IncrementalAlterConfigsApi } from '../../protocol/generated/index.ts';
+import { DescribeConfigsApi, IncrementalAlterConfigsApi, MetadataApi } from '../../protocol/generated/index.ts';
+import pg from 'pg';
 
 const servers = useFleetServers();
 
@@ -284,5 +285,36 @@ describe('a three-broker fleet', () => {
     await until(() => got.size >= 80, 30_000, 'every record of the moved partitions');
     await consumer.disconnect();
     await admin.disconnect();
+  });
+
+  it('a starting broker answers nothing before it knows the fleet: its first Metadata lists the live brokers, never none', async () => {
+    const b2 = fleet.broker(2);
+    // Killed, it leaves its registration row behind (a graceful stop removes it).
+    await b2.kill9();
+    // Broker 2's registration write waits on this row lock: it has bound its port but does not know the fleet yet.
+    const lock = new pg.Client({ connectionString: fleet.metadataUrl });
+    await lock.connect();
+    let starting: Promise<void> | undefined;
+    try {
+      await lock.query('BEGIN');
+      expect((await lock.query('SELECT 1 FROM floe_kv WHERE key = $1 FOR UPDATE', ['b/2'])).rowCount).toBe(1);
+      starting = b2.startAgain();
+      let c: WireClient | undefined;
+      await until(async () => {
+        c = await WireClient.connect('127.0.0.1', b2.port).catch(() => undefined);
+        return c !== undefined;
+      }, 30_000, 'broker 2 listening');
+      const answer = c!.request(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      await lock.query('ROLLBACK');
+      const md = await answer;
+      c!.close();
+      // Asked while broker 2 did not know the fleet, answered once it did.
+      expect(md.brokers.map((b) => b.nodeId)).toEqual(expect.arrayContaining([1, 2]));
+      await starting;
+    } finally {
+      await lock.query('ROLLBACK').catch(() => undefined);
+      await lock.end();
+      await starting?.catch(() => undefined);
+    }
   });
 });

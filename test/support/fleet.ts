@@ -64,7 +64,8 @@ export interface FleetOptions {
 
 export class TestFleet {
   readonly brokers = new Map<number, BrokerProcess>();
-  private readonly metadataUrl: string;
+  /** The fleet's PostgreSQL database (a test may look at or lock its rows). */
+  readonly metadataUrl: string;
   private readonly s3: S3TestServer;
   private readonly prefix: string;
   private readonly args: string[];
