@@ -368,7 +368,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       log(`chaos: the final read of ${TXN_TOPIC} ended short (${txnFinalRead.length} records, exit ${final.code}); reading again`);
     }
 
-    const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt };
+    const history: History = { sends, acks, reads, finalRead, lastFaultEndedAt, endedAt, progressReads: [...reads, ...txnReads] };
     const anomalies = [...ownAnomalies, ...checkHistory(history, { progressWithinMs: o.progressWithinMs, producers: clients.filter((c) => c.name.startsWith('p')).map((c) => c.name), consumers: clients.filter((c) => c.name.startsWith('c')).map((c) => c.name) })];
     if (txnProducers > 0) anomalies.push(...checkTransactions({ transactions, reads: txnReads, finalRead: txnFinalRead }));
     // Liveness of the transactional producers: a transaction committed within the bound after the last fault.

@@ -33,6 +33,8 @@ export interface History {
   finalRead: { key: string; partition: number; offset: number }[];
   /** When the last fault ended (ms); liveness is judged after it. */
   lastFaultEndedAt: number;
+  /** Every read of every topic (a consumer may be assigned only another topic's partitions): what its liveness is judged by; `reads` when absent. */
+  progressReads?: readonly { consumer: string; t: number }[];
   /** When the workload stopped (ms). */
   endedAt: number;
 }
@@ -142,8 +144,9 @@ export function checkHistory(h: History, opts: CheckOptions): Anomaly[] {
         out.push({ kind: 'no-progress', detail: `producer ${p} had no acknowledgement within ${opts.progressWithinMs} ms after the last fault` });
       }
     }
+    const progress = h.progressReads ?? h.reads;
     for (const c of opts.consumers) {
-      if (!h.reads.some((r) => r.consumer === c && r.t >= h.lastFaultEndedAt && r.t <= deadline)) {
+      if (!progress.some((r) => r.consumer === c && r.t >= h.lastFaultEndedAt && r.t <= deadline)) {
         out.push({ kind: 'no-progress', detail: `consumer ${c} read nothing within ${opts.progressWithinMs} ms after the last fault` });
       }
     }

@@ -93,4 +93,11 @@ describe('history checker', () => {
     h.lastFaultEndedAt = 500;
     expect(kinds(h)).toEqual(['no-progress', 'no-progress']);
   });
+
+  it('judges a consumer by its reads of every topic (one assigned only another topic\'s partitions still progresses)', () => {
+    const h = clean();
+    h.lastFaultEndedAt = 500;
+    h.progressReads = [...h.reads, { consumer: 'c1', t: 900 }];
+    expect(kinds(h)).toEqual(['no-progress']);
+  });
 });
