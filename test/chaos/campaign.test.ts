@@ -1,6 +1,7 @@
 // The bounded fault campaign CI runs: a three-broker object-wal fleet under
 // idempotent producers, a transactional producer and a consumer group
-// reading both read_committed (confluent-kafka-python), every fault kind once
+// reading both read_committed (confluent-kafka-python), with a KIP-848
+// consumer (group.protocol=consumer) in a group of its own, every fault kind once
 // in a seeded order (SIGKILL and SIGSTOP of brokers, of the controller, of
 // two brokers at once, of PostgreSQL; the S3 server restarted and paused; S3
 // slow or answering SlowDown/InternalError through a proxy; one broker cut
@@ -32,7 +33,7 @@ import { CLIENT_RESEND_KINDS, LIVENESS_KINDS } from '../../bench/chaos/history-c
 
 it('a bounded campaign with every fault kind: nothing acknowledged lost, no duplicate the broker could have caught, no other safety anomaly', async () => {
   const report = await runCampaign({
-    seed: 7, durationMs: 170_000, brokers: 3, faults: FAULT_KINDS, everyKind: true, producers: 2, consumers: 2, partitions: 6, rate: 50,
+    seed: 7, durationMs: 170_000, brokers: 3, faults: FAULT_KINDS, everyKind: true, producers: 2, consumers: 2, kip848Consumers: 1, partitions: 6, rate: 50,
     transactionalProducers: 1, quietMs: 3000, progressWithinMs: 30_000,
   });
   process.stdout.write(`${summarize(report).join('\n')}\n`);
