@@ -43,7 +43,7 @@ it('health and readiness', async () => {
   expect((await http('/healthz')).status).toBe(200);
   const ready = await http('/readyz');
   expect(ready.status).toBe(200);
-  expect(await ready.json()).toEqual({ ready: true, checks: { metadataStore: 'ok', objectStore: 'ok' } });
+  expect(await ready.json()).toEqual({ ready: true, checks: { metadataStore: 'ok', objectStore: 'ok', wal: 'ok' } });
 });
 
 it('/metrics counters move by the amounts produced and fetched', async () => {

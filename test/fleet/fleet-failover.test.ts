@@ -97,9 +97,6 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
     const pid = await admin.request(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
     admin.close();
     const leaderAsSeenBy = async (asking: number): Promise<number> => (await fleet.leaders(topic, asking))[0] ?? -1;
-    await until(async () => (await leaderAsSeenBy(1)) > 0, 20_000, 'a leader for the partition');
-    const old = await leaderAsSeenBy(1);
-    const witness = [1, 2, 3].find((id) => id !== old)!;
     const send = (via: WireClient, seq: number) => via.request(ProduceApi, 9, {
       transactionalId: null, acks: -1, timeoutMs: 10_000,
       topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch([{ key: `k${seq}`, value: `v${seq}` }], { producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: seq }) }] }],
@@ -108,10 +105,27 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
       ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20,
       topics: [{ topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ ...defaultFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20 }] }],
     })).responses[0]!.partitions[0]!;
-    const toOld = await WireClient.connect('127.0.0.1', fleet.broker(old).port);
+    // Sequences 0-2 written by whoever leads the new partition (the controller may still move it just after creation:
+    // a send answered NOT_LEADER_OR_FOLLOWER was not written, and goes again to the leader named then).
+    let old = -1;
+    let toOld: WireClient | undefined;
+    let written = 0;
+    await until(async () => {
+      const leader = await leaderAsSeenBy(1);
+      if (leader <= 0) return false;
+      if (leader !== old) {
+        toOld?.close();
+        toOld = await WireClient.connect('127.0.0.1', fleet.broker(leader).port);
+        old = leader;
+      }
+      const r = await send(toOld!, written);
+      if (r.errorCode === ErrorCode.NONE) written++;
+      else expect(r.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      return written === 3;
+    }, 30_000, 'sequences 0-2 written', 100);
+    const witness = [1, 2, 3].find((id) => id !== old)!;
     const fetcherOfOld = await WireClient.connect('127.0.0.1', fleet.broker(old).port);
     try {
-      for (let seq = 0; seq < 3; seq++) expect((await send(toOld, seq)).errorCode).toBe(0);
       fleet.broker(old).pause();
       await until(async () => ![old, -1].includes(await leaderAsSeenBy(witness)), 30_000, 'a new leader while the old one is paused', 100);
       const next = await leaderAsSeenBy(witness);
@@ -123,7 +137,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
       }
       // Waiting in the paused broker's socket: read as soon as it wakes, before it hears that it was deposed. So is a
       // consumer's fetch past the old leader's end (6 > 3): "out of range" would make it reset its position.
-      const waiting = send(toOld, 6);
+      const waiting = send(toOld!, 6);
       const fetching = fetchFrom(fetcherOfOld, 6);
       fleet.broker(old).resume();
       const answer = await waiting;
@@ -133,7 +147,7 @@ describe('failover under idempotent acks=all load (object-wal)', () => {
       expect(fetched.errorCode).not.toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
       expect([ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER]).toContain(fetched.errorCode);
     } finally {
-      toOld.close();
+      toOld?.close();
       fetcherOfOld.close();
     }
     // Whoever leads now takes the batch (or knows it already), and the log holds every sequence once, in order.
