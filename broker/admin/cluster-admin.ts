@@ -478,14 +478,14 @@ export class ClusterAdmin {
     return r ?? adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${req.groupId} did not answer`);
   }
 
-  /** A group's committed offsets of some partitions (OffsetFetch, stable); topic -> partition -> offset, partitions without one absent. */
-  async committedOffsets(group: string, partitions: { topic: string; partition: number }[]): Promise<Map<string, Map<number, number>> | AdminError> {
+  /** A group's committed offsets of some partitions (OffsetFetch; `requireStable`: none pending in a transaction); topic -> partition -> offset, partitions without one absent. */
+  async committedOffsets(group: string, partitions: { topic: string; partition: number }[], requireStable = true): Promise<Map<string, Map<number, number>> | AdminError> {
     const coordinator = this.broker.groups.coordinatorOf(group);
     if (coordinator === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `group ${group} has no live coordinator`);
     const byTopic = new Map<string, number[]>();
     for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
     const r = await this.ask(coordinator.nodeId, OffsetFetchApi, 8, {
-      groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }], requireStable: true,
+      groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }], requireStable,
     });
     const g = r?.groups[0];
     if (g === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${group} did not answer`);
@@ -540,15 +540,9 @@ export class ClusterAdmin {
   async consumeForGroup(group: string, topic: string, maxRecords: number, commit: boolean): Promise<{ records: ReadRecord[]; committed: { partition: number; offset: number }[] } | AdminError> {
     const t = this.broker.topics.get(topic);
     if (t === undefined) return adminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${topic}`);
-    const coordinator = this.broker.groups.coordinatorOf(group);
-    if (coordinator === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `group ${group} has no live coordinator`);
-    const fetched = await this.ask(coordinator.nodeId, OffsetFetchApi, 8, {
-      groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, partitionIndexes: t.streams.map((_, i) => i) }] }], requireStable: false,
-    });
-    const g = fetched?.groups[0];
-    if (g === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${group} did not answer`);
-    if (g.errorCode !== ErrorCode.NONE) return adminError(g.errorCode, errorName(g.errorCode));
-    const committedAt = new Map((g.topics[0]?.partitions ?? []).filter((p) => p.committedOffset >= 0n).map((p) => [p.partitionIndex, Number(p.committedOffset)]));
+    const committed = await this.committedOffsets(group, t.streams.map((_, partition) => ({ topic, partition })), false);
+    if (isAdminError(committed)) return committed;
+    const committedAt = committed.get(topic) ?? new Map<number, number>();
     const starts = (await this.offsetsOf([topic], -2n)).get(topic) ?? new Map<number, number>();
     const records: ReadRecord[] = [];
     const next = new Map<number, number>();
@@ -563,13 +557,8 @@ export class ClusterAdmin {
       if (r.records.length > 0) next.set(p, r.records.at(-1)!.offset + 1);
     }
     if (!commit || next.size === 0) return { records, committed: [] };
-    const c = await this.ask(coordinator.nodeId, OffsetCommitApi, 8, {
-      groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
-      topics: [{ name: topic, partitions: [...next].map(([partitionIndex, offset]) => ({ partitionIndex, committedOffset: BigInt(offset), committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
-    });
-    const failedPartition = c?.topics[0]?.partitions.find((p) => p.errorCode !== ErrorCode.NONE);
-    if (c === undefined) return adminError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${group} did not answer`);
-    if (failedPartition !== undefined) return adminError(failedPartition.errorCode, `the commit was refused: ${errorName(failedPartition.errorCode)} (a group with members commits through them)`);
+    const refused = await this.commitOffsets(group, undefined, [...next].map(([partition, offset]) => ({ topic, partition, offset })));
+    if (refused !== undefined) return refused.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE ? refused : { ...refused, message: `${refused.message} (a group with members commits through them)` };
     return { records, committed: [...next].map(([partition, offset]) => ({ partition, offset })) };
   }
 
